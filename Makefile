@@ -1,0 +1,35 @@
+# Two entry points: `make demo` and `make test`. Both create .venv and install on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/assistant demo --out demo-out
+
+lint: $(STAMP)
+	$(BIN)/ruff check assistant nlp tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/when_accuracy.py
+	$(BIN)/python bench/when_speed.py
+	$(BIN)/python bench/extract_speed.py
+
+clean:
+	rm -rf $(VENV) demo-out tests/artifacts

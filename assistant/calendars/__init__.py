@@ -1,0 +1,1 @@
+"""Calendar writers: one small protocol (`base.CalendarWriter`), one module per adapter."""

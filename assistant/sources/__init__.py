@@ -1,0 +1,1 @@
+"""Mail sources: one small protocol (`base.MailSource`), one module per adapter."""
