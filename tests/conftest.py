@@ -10,6 +10,7 @@ import pytest
 
 pytest_plugins: list[str] = [
     # server fixture modules are appended here, one line each
+    "tests.servers.dovecot",
 ]
 
 
