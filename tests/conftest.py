@@ -11,6 +11,7 @@ import pytest
 pytest_plugins: list[str] = [
     # server fixture modules are appended here, one line each
     "tests.servers.dovecot",
+    "tests.servers.radicale",
 ]
 
 

@@ -1,0 +1,294 @@
+"""Google Calendar writer (google-api-python-client, the discovery document shipped in the package).
+
+The event id is chosen by us: the uid in base32hex (the characters Google allows, a-v and 0-9), so
+`events.insert` of the same follow-up twice answers 409 and we update the existing event instead of
+adding one; a run that crashed after the insert finds the event with `events.get`. A deleted Google event
+keeps its id (status "cancelled"), so a later insert of that id also answers 409 and the update brings
+it back. Our events carry private extended properties (the uid, status and extras) so `uids()` lists
+only ours.
+
+Config (`[calendar]` with kind = "google"): `account` (the [[accounts]] entry of kind "gmail" whose
+sign-in is used; `assistant login gmail` asks for the calendar scope too), `calendar_id` (default
+"primary"), and for tests `api_endpoint` (it replaces the whole base URL, so it ends in /calendar/v3/)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from assistant.calendars.remote import (
+    DEFAULT_ATTEMPTS,
+    body_with_link,
+    body_without_link,
+    in_zone,
+    parse_retry_after,
+    rep_zone,
+    with_retries,
+)
+from assistant.config import AccountConfig, CalendarConfig, Config
+from assistant.errors import AuthError, CalendarError, ConfigError, TransientError
+from assistant.models import CalendarEvent
+
+T = TypeVar("T")
+
+PROVIDER = "gmail"  # the sign-in (`assistant login gmail`) covers the calendar.events scope
+MARKER_KEY = "followThrough"
+UID_KEY = "followThroughUid"
+STATUS_KEY = "followThroughStatus"
+EXTRA_KEY = "followThroughExtra"
+_GOOGLE_STATUS = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "tentative"}
+
+
+def event_id_for(uid: str) -> str:
+    """The Google event id of a uid: base32hex (a-v, 0-9), lower case, no padding; reversible."""
+    return base64.b32hexencode(uid.encode("utf-8")).decode("ascii").rstrip("=").lower()
+
+
+def uid_for(event_id: str) -> str | None:
+    """The uid an event id was made from, or None for an id we did not make."""
+    text = event_id.upper()
+    try:
+        return base64.b32hexdecode(text + "=" * (-len(text) % 8)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _when(value: dict[str, Any], zone: Any) -> datetime:
+    if "dateTime" in value:
+        return in_zone(datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00")), zone)
+    return in_zone(date.fromisoformat(str(value["date"])), zone)
+
+
+class GoogleCalendarWriter:
+    """Writes follow-ups to a Google calendar (the rep's primary one unless `calendar_id` says otherwise)."""
+
+    kind = "google"
+
+    def __init__(self, calendar_config: CalendarConfig, config: Config, *, credentials: Any = None,
+                 service: Any = None, sleep: Callable[[float], None] = time.sleep,
+                 attempts: int = DEFAULT_ATTEMPTS) -> None:
+        opts = calendar_config.options
+        self.calendar_id = str(opts.get("calendar_id", "primary"))
+        self.api_endpoint = str(opts.get("api_endpoint", "")).strip()
+        self.zone = rep_zone(config)
+        self.account = self._account(config, opts, need=credentials is None and service is None)
+        self._credentials = credentials
+        self._service = service
+        self._sleep = sleep
+        self._attempts = attempts
+
+    @staticmethod
+    def _account(config: Config, opts: dict[str, Any], need: bool) -> AccountConfig:
+        name = str(opts.get("account", "")).strip()
+        gmail = [a for a in config.accounts if a.kind == "gmail"]
+        if name:
+            for a in config.accounts:
+                if a.name == name:
+                    return a
+            if need:
+                raise ConfigError(f"calendar.account = {name!r} but there is no [[accounts]] entry with that name: "
+                                  "add a kind = \"gmail\" account and run `assistant login gmail --account NAME`")
+            return AccountConfig(name=name, kind="gmail")
+        if len(gmail) == 1:
+            return gmail[0]
+        if need:
+            raise ConfigError('calendar.kind = "google" needs calendar.account = the name of the gmail [[accounts]] '
+                              "entry whose sign-in to use (then run `assistant login gmail --account NAME`)")
+        return AccountConfig(name="calendar", kind="gmail")
+
+    # -- the port ------------------------------------------------------------------------------
+    @property
+    def target(self) -> str:
+        return f"google:{self.calendar_id}"
+
+    def put(self, event: CalendarEvent) -> str:
+        body = self._body(event)
+        event_id = body["id"]
+
+        def once() -> str:
+            events = self._events()
+            try:
+                events.insert(calendarId=self.calendar_id, body=body).execute(num_retries=0)
+            except Exception as e:
+                if _status(e) != 409:
+                    raise
+                # That id exists already (a rerun, or a deleted event keeping its id): update it in place.
+                events.update(calendarId=self.calendar_id, eventId=event_id, body=body).execute(num_retries=0)
+            return event_id
+
+        return self._retry("save the event", once)
+
+    def get(self, uid: str) -> CalendarEvent | None:
+        def once() -> dict[str, Any] | None:
+            try:
+                item: dict[str, Any] = self._events().get(
+                    calendarId=self.calendar_id, eventId=event_id_for(uid)).execute(num_retries=0)
+            except Exception as e:
+                if _status(e) in (404, 410):
+                    return None
+                raise
+            return item
+
+        item = self._retry("read the event", once)
+        if item is None or item.get("status") == "cancelled":
+            return None
+        return self._event(item, uid)
+
+    def delete(self, uid: str) -> None:
+        def once() -> None:
+            try:
+                self._events().delete(calendarId=self.calendar_id, eventId=event_id_for(uid)).execute(num_retries=0)
+            except Exception as e:
+                if _status(e) not in (404, 410):  # 410: already deleted
+                    raise
+
+        self._retry("delete the event", once)
+
+    def uids(self) -> set[str]:
+        def once() -> set[str]:
+            found: set[str] = set()
+            page: str | None = None
+            while True:
+                answer = self._events().list(calendarId=self.calendar_id, showDeleted=False, pageToken=page,
+                                             privateExtendedProperty=f"{MARKER_KEY}=1",
+                                             maxResults=250).execute(num_retries=0)
+                for item in answer.get("items", []):
+                    if item.get("status") == "cancelled":
+                        continue
+                    private = (item.get("extendedProperties") or {}).get("private") or {}
+                    uid = private.get(UID_KEY) or uid_for(str(item.get("id", "")))
+                    if uid:
+                        found.add(uid)
+                page = answer.get("nextPageToken")
+                if not page:
+                    return found
+
+        return self._retry("list the events", once)
+
+    # -- JSON ----------------------------------------------------------------------------------
+    def _body(self, event: CalendarEvent) -> dict[str, Any]:
+        tz = self.zone.key
+        private = {MARKER_KEY: "1", UID_KEY: event.uid, STATUS_KEY: event.status}
+        if event.extra:
+            private[EXTRA_KEY] = json.dumps(event.extra, sort_keys=True)
+        body: dict[str, Any] = {
+            "id": event_id_for(event.uid),
+            "summary": event.title,
+            "description": body_with_link(event.description, event.url),
+            "start": {"dateTime": in_zone(event.start, self.zone).isoformat(), "timeZone": tz},
+            "end": {"dateTime": in_zone(event.end, self.zone).isoformat(), "timeZone": tz},
+            "status": _GOOGLE_STATUS.get(event.status, "confirmed"),
+            "reminders": {"useDefault": False,
+                          "overrides": [{"method": "popup", "minutes": max(0, event.alarm_minutes)}]},
+            "extendedProperties": {"private": private},
+        }
+        if event.url.startswith(("http://", "https://")):
+            body["source"] = {"title": "Follow-through", "url": event.url}
+        return body
+
+    def _event(self, item: dict[str, Any], uid: str) -> CalendarEvent:
+        private = (item.get("extendedProperties") or {}).get("private") or {}
+        url = str((item.get("source") or {}).get("url", ""))
+        overrides = (item.get("reminders") or {}).get("overrides") or []
+        alarm = int(overrides[0].get("minutes", 0)) if overrides else 0
+        status = str(private.get(STATUS_KEY) or str(item.get("status", "confirmed")).upper())
+        extra: dict[str, str] = {}
+        if private.get(EXTRA_KEY):
+            try:
+                extra = {str(k): str(v) for k, v in json.loads(private[EXTRA_KEY]).items()}
+            except (ValueError, AttributeError):
+                extra = {}
+        return CalendarEvent(
+            uid=str(private.get(UID_KEY) or uid),
+            title=str(item.get("summary", "")),
+            description=body_without_link(str(item.get("description", "")), url),
+            start=_when(item["start"], self.zone),
+            end=_when(item["end"], self.zone),
+            alarm_minutes=alarm,
+            url=url,
+            status=status if status in ("CONFIRMED", "TENTATIVE", "CANCELLED") else "CONFIRMED",  # type: ignore[arg-type]
+            extra=extra,
+        )
+
+    # -- the client ----------------------------------------------------------------------------
+    def _events(self) -> Any:
+        if self._service is None:
+            from googleapiclient.discovery import build
+
+            if self._credentials is None:
+                from assistant.auth import google_credentials, token_store_for
+
+                self._credentials = google_credentials(self.account.name, token_store_for(self.account), PROVIDER)
+            client_options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
+            self._service = build("calendar", "v3", credentials=self._credentials, static_discovery=True,
+                                  cache_discovery=False, client_options=client_options)
+        return self._service.events()
+
+    def _retry(self, what: str, call: Callable[[], T]) -> T:
+        def attempt() -> T:
+            try:
+                return call()
+            except Exception as e:
+                raise self._translate(e, what) from e
+
+        return with_retries(attempt, attempts=self._attempts, sleep=self._sleep)
+
+    def _translate(self, exc: Exception, what: str) -> Exception:
+        if isinstance(exc, (TransientError, AuthError, CalendarError, ConfigError)):
+            return exc
+        status = _status(exc)
+        if status is not None:
+            reason = _reason(exc)
+            if status == 401:
+                return AuthError(self.account.name, PROVIDER, f"Google Calendar answered 401 ({reason})")
+            if status == 429 or status >= 500 or (status == 403 and reason in _RATE_REASONS):
+                retry_after = parse_retry_after(exc.resp.get("retry-after"))  # type: ignore[attr-defined]
+                return TransientError(f"Google Calendar answered {status} ({reason}) to {what}: will retry",
+                                      retry_after=retry_after)
+            if status == 403:
+                return CalendarError(f"Google Calendar refused to {what} in calendar {self.calendar_id!r} (403 "
+                                     f"{reason}): check calendar.calendar_id and that the account may write to it")
+            return CalendarError(f"Google Calendar answered {status} ({reason}) to {what}: "
+                                 "check calendar.calendar_id in config.toml")
+        try:
+            from google.auth.exceptions import RefreshError, TransportError
+        except ImportError:  # pragma: no cover - google-auth is a dependency
+            RefreshError = TransportError = ()  # type: ignore[misc,assignment]
+        if isinstance(exc, RefreshError):
+            return AuthError(self.account.name, PROVIDER, f"token refresh refused: {str(exc).splitlines()[0]}")
+        if isinstance(exc, TransportError):
+            return TransientError(f"cannot reach Google to {what}: will retry")
+        import httplib2
+
+        if isinstance(exc, (OSError, httplib2.HttpLib2Error)):
+            return TransientError(f"cannot reach Google Calendar to {what} ({type(exc).__name__}): will retry")
+        return exc
+
+
+_RATE_REASONS = ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
+
+
+def _status(exc: BaseException) -> int | None:
+    from googleapiclient.errors import HttpError
+
+    if isinstance(exc, HttpError):
+        return int(exc.resp.status)
+    return None
+
+
+def _reason(exc: Any) -> str:
+    """The `reason` of the first error in Google's JSON (rateLimitExceeded, duplicate...), else the message."""
+    try:
+        data = json.loads(exc.content.decode("utf-8"))
+        err = data.get("error", {})
+        errors = err.get("errors") or []
+        if errors and errors[0].get("reason"):
+            return str(errors[0]["reason"])
+        return str(err.get("message", ""))[:200]
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return ""

@@ -1,0 +1,88 @@
+"""What the three remote calendar writers (CalDAV, Google, Outlook) share: retrying transient faults
+with backoff (honouring a server's Retry-After), the rep's zone, and how the event body carries the
+link back to the message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from assistant.config import Config
+from assistant.errors import TransientError
+
+T = TypeVar("T")
+
+DEFAULT_ATTEMPTS = 5
+MAX_WAIT_SECONDS = 60.0
+_backoff = wait_exponential(multiplier=0.5, min=0.5, max=MAX_WAIT_SECONDS)
+
+
+def _wait(state: RetryCallState) -> float:
+    """The server's Retry-After when it gave one (capped), else exponential backoff."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(exc, TransientError) and exc.retry_after is not None:
+        return max(0.0, min(float(exc.retry_after), MAX_WAIT_SECONDS))
+    return float(_backoff(state))
+
+
+def with_retries(call: Callable[[], T], *, attempts: int = DEFAULT_ATTEMPTS,
+                 sleep: Callable[[float], None] = time.sleep) -> T:
+    """Run `call`, retrying TransientError with backoff; the last TransientError propagates.
+
+    `sleep` is injectable so tests check the waits (e.g. that Retry-After was honoured) without waiting."""
+    retrying = Retrying(retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(attempts),
+                        wait=_wait, sleep=sleep, reraise=True)
+    return retrying(call)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is rare on these APIs and treated as unknown)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None
+
+
+def rep_zone(config: Config) -> ZoneInfo:
+    return ZoneInfo(config.rep.timezone)
+
+
+def in_zone(value: datetime | date, zone: ZoneInfo) -> datetime:
+    """An aware datetime in the rep's zone (a bare date is midnight there; a naive time is taken as UTC)."""
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=zone)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(zone)
+
+
+LINK_SEPARATOR = "\n\n"
+
+
+def body_with_link(description: str, url: str) -> str:
+    """The event body the rep sees: the description, then the link back to the message if not already in it."""
+    if url and url not in description:
+        return f"{description}{LINK_SEPARATOR}{url}" if description else url
+    return description
+
+
+def body_without_link(body: str, url: str) -> str:
+    """Undo `body_with_link`, so that get() returns the description that was put."""
+    if url:
+        if body == url:
+            return ""
+        suffix = f"{LINK_SEPARATOR}{url}"
+        if body.endswith(suffix):
+            return body[: -len(suffix)]
+    return body
+
+
+def minutes(delta: timedelta) -> int:
+    return int(abs(delta.total_seconds()) // 60)
