@@ -11,12 +11,22 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import StoreError
-from assistant.models import Address, Commitment, Message, content_id
+from assistant.models import (
+    Address,
+    Commitment,
+    Counterpart,
+    Message,
+    NextStep,
+    StepState,
+    Suggestion,
+    content_id,
+)
 
 # Each entry upgrades the schema by one version. Append, never edit a shipped entry.
 MIGRATIONS: list[str] = [
@@ -364,3 +374,344 @@ class Store:
         return self._commitment(row) if row else None
 
     # -- tracker, suggestions, bookings, reports: methods added below by their features -------
+
+    # -- tracker: next steps and their transitions (owner: assistant/tracker.py) ---------------
+    # The tracker decides; these methods only read and write. State changes go through
+    # `set_step_state`, which records every transition in step_transitions.
+    @staticmethod
+    def _step(row: sqlite3.Row) -> NextStep:
+        return NextStep(
+            commitment_id=row["commitment_id"], owner=row["owner"], action=row["action"],
+            counterpart=Counterpart(email=row["counterpart_email"], name=row["counterpart_name"],
+                                    company=row["company"], thread_id=row["thread_id"]),
+            target=datetime.fromisoformat(row["target"]), target_is_default=bool(row["target_is_default"]),
+            state=StepState(row["state"]), updated_at=datetime.fromisoformat(row["updated_at"]),
+        )
+
+    def add_steps(self, steps: Iterable[NextStep], note: str = "tracked") -> int:
+        """Insert new steps (ignoring ones already tracked) and record their first transition."""
+        rows = [(s.commitment_id, s.owner, s.action, s.counterpart.email, s.counterpart.name, s.counterpart.company,
+                 s.counterpart.thread_id, utc_iso(s.target), int(s.target_is_default), s.state.value,
+                 utc_iso(s.updated_at)) for s in steps]
+        if not rows:
+            return 0
+        with self.transaction():
+            before = self.db.total_changes
+            self.db.executemany(
+                "INSERT OR IGNORE INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name, company,"
+                " thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            added = self.db.total_changes - before
+            self.db.executemany(
+                "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) "
+                "SELECT ?, NULL, ?, ?, ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM step_transitions WHERE commitment_id = ?)",
+                [(r[0], r[9], r[10], note, r[0]) for r in rows])
+        return added
+
+    def step(self, commitment_id: str) -> NextStep | None:
+        row = self.db.execute("SELECT * FROM steps WHERE commitment_id = ?", (commitment_id,)).fetchone()
+        return self._step(row) if row else None
+
+    def steps(self, states: Iterable[StepState | str] | None = None, *, company: str | None = None,
+              owner: str | None = None, thread_id: str | None = None) -> list[NextStep]:
+        """Tracked steps, filtered by state(s), company, owner or thread; ordered by target."""
+        sql, args = "SELECT * FROM steps WHERE 1=1", []
+        if states is not None:
+            wanted = [str(StepState(s).value) for s in states]
+            sql += f" AND state IN ({','.join('?' * len(wanted))})"
+            args.extend(wanted)
+        for column, value in (("company", company), ("owner", owner), ("thread_id", thread_id)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        return [self._step(r) for r in self.db.execute(sql + " ORDER BY target, commitment_id", args)]
+
+    def set_step_states(self, changes: Iterable[tuple[str, StepState, StepState, str]], at: datetime) -> int:
+        """Apply many (commitment_id, from_state, to_state, note) changes and record each transition.
+        A change whose step is no longer in `from_state` is skipped (another writer got there first)."""
+        n = 0
+        stamp = utc_iso(at)
+        with self.transaction():
+            for commitment_id, from_state, to_state, note in changes:
+                cur = self.db.execute(
+                    "UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ? AND state = ?",
+                    (to_state.value, stamp, commitment_id, from_state.value))
+                if cur.rowcount:
+                    self.db.execute(
+                        "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)",
+                        (commitment_id, from_state.value, to_state.value, stamp, note))
+                    self.db.execute(
+                        "UPDATE suggestions SET state = ?, updated_at = ? WHERE commitment_id = ?",
+                        (to_state.value, stamp, commitment_id))
+                    n += 1
+        return n
+
+    def set_step_state(self, commitment_id: str, from_state: StepState, to_state: StepState, at: datetime,
+                       note: str = "") -> bool:
+        """One transition (see set_step_states); the step's suggestion, if any, follows the step's state."""
+        return self.set_step_states([(commitment_id, from_state, to_state, note)], at) == 1
+
+    def set_step_target(self, commitment_id: str, target: datetime, at: datetime) -> None:
+        self.db.execute("UPDATE steps SET target = ?, updated_at = ? WHERE commitment_id = ?",
+                        (utc_iso(target), utc_iso(at), commitment_id))
+
+    def transitions(self, commitment_id: str | None = None, *, to_state: StepState | str | None = None,
+                    since: datetime | None = None, until: datetime | None = None) -> list[StepTransition]:
+        """The recorded history of steps, oldest first (the weekly report counts kept/broken/settled here)."""
+        sql, args = "SELECT * FROM step_transitions WHERE 1=1", []
+        if commitment_id is not None:
+            sql += " AND commitment_id = ?"
+            args.append(commitment_id)
+        if to_state is not None:
+            sql += " AND to_state = ?"
+            args.append(StepState(to_state).value)
+        if since is not None:
+            sql += " AND at >= ?"
+            args.append(utc_iso(since))
+        if until is not None:
+            sql += " AND at < ?"
+            args.append(utc_iso(until))
+        return [StepTransition(seq=r["seq"], commitment_id=r["commitment_id"],
+                               from_state=StepState(r["from_state"]) if r["from_state"] else None,
+                               to_state=StepState(r["to_state"]), at=datetime.fromisoformat(r["at"]), note=r["note"])
+                for r in self.db.execute(sql + " ORDER BY seq", args)]
+
+    def count_steps(self) -> dict[str, int]:
+        return {r[0]: int(r[1]) for r in self.db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state")}
+
+    def tracker_rows(self, states: Iterable[StepState], now: datetime) -> list[sqlite3.Row]:
+        """One row per step in `states` with its commitment, message and suggestion fields (one query:
+        the tracker works over sets, not per row)."""
+        wanted = [StepState(s).value for s in states]
+        return list(self.db.execute(
+            "SELECT s.commitment_id, s.owner, s.action, s.counterpart_email, s.counterpart_name, s.company,"
+            " s.thread_id, s.target, s.target_is_default, s.state, c.due, c.due_has_time, c.conditional, c.vague,"
+            " c.text, m.id AS message_id, m.message_id AS rfc_message_id, m.account, m.sent_at, m.source_id,"
+            " m.direction, g.id AS suggestion_id, g.start AS suggestion_start, g.snoozed_until"
+            " FROM steps s JOIN commitments c ON c.id = s.commitment_id JOIN messages m ON m.id = c.message_id"
+            " LEFT JOIN suggestions g ON g.commitment_id = s.commitment_id"
+            f" WHERE s.state IN ({','.join('?' * len(wanted))}) AND m.sent_at <= ?",
+            (*wanted, utc_iso(now))))
+
+    def untracked_commitments(self, now: datetime) -> list[tuple[Commitment, Message]]:
+        """Commitments from messages sent by `now` that have no step yet."""
+        rows = self.db.execute(
+            "SELECT c.id AS c_id, c.message_id AS c_message_id, c.who, c.action, c.due, c.due_has_time,"
+            " c.conditional, c.vague, c.text, m.* FROM commitments c JOIN messages m ON m.id = c.message_id"
+            " LEFT JOIN steps s ON s.commitment_id = c.id WHERE s.commitment_id IS NULL AND m.sent_at <= ?"
+            " ORDER BY m.sent_at, c.rowid", (utc_iso(now),))
+        out = []
+        for r in rows:
+            c = Commitment(id=r["c_id"], message_id=r["c_message_id"], who=r["who"], action=r["action"],
+                           due=from_iso(r["due"]), due_has_time=bool(r["due_has_time"]),
+                           conditional=bool(r["conditional"]), vague=bool(r["vague"]), text=r["text"])
+            out.append((c, self._message(r)))
+        return out
+
+    def thread_messages(self, thread_ids: Iterable[str], until: datetime) -> dict[str, list[Message]]:
+        """Every message of these threads sent by `until`, oldest first, grouped by thread (one query)."""
+        ids = sorted(set(thread_ids))
+        out: dict[str, list[Message]] = {t: [] for t in ids}
+        if not ids:
+            return out
+        with self.transaction():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_threads(thread_id TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM temp.wanted_threads")
+            self.db.executemany("INSERT OR IGNORE INTO temp.wanted_threads VALUES (?)", ((t,) for t in ids))
+            rows = self.db.execute(
+                "SELECT m.* FROM messages m JOIN temp.wanted_threads w ON w.thread_id = m.thread_id"
+                " WHERE m.sent_at <= ? ORDER BY m.thread_id, m.sent_at, m.id", (utc_iso(until),)).fetchall()
+            self.db.execute("DELETE FROM temp.wanted_threads")
+        for r in rows:
+            out[r["thread_id"]].append(self._message(r))
+        return out
+
+    def correspondents(self) -> list[tuple[str, str]]:
+        """Distinct (email, name) of everyone who wrote to the rep (matches a note's "Kim at Contoso")."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT sender_email, MAX(sender_name) FROM messages WHERE direction = 'received' AND NOT is_auto_reply"
+            " GROUP BY sender_email ORDER BY sender_email")]
+
+    def apply_step_changes(self, final_states: Iterable[tuple[str, StepState]],
+                           transitions: Iterable[tuple[str, StepState | None, StepState, str]], at: datetime) -> None:
+        """Bulk form for the tracker's pass (call inside its transaction): set each step's final state (its
+        suggestion follows) and record every hop it went through."""
+        stamp = utc_iso(at)
+        finals = [(state.value, stamp, cid) for cid, state in final_states]
+        self.db.executemany("UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ?", finals)
+        self.db.executemany("UPDATE suggestions SET state = ?, updated_at = ? WHERE commitment_id = ?", finals)
+        self.db.executemany(
+            "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)",
+            [(cid, a.value if a else None, b.value, stamp, note) for cid, a, b, note in transitions])
+
+    # -- suggestions (owner: assistant/tracker.py; read by the review and the report) ----------
+    @staticmethod
+    def _suggestion(row: sqlite3.Row) -> Suggestion:
+        return Suggestion(
+            id=row["id"], commitment_id=row["commitment_id"], title=row["title"], body=row["body"],
+            start=datetime.fromisoformat(row["start"]), end=datetime.fromisoformat(row["end"]),
+            reason=row["reason"], state=StepState(row["state"]), link=row["link"],
+        )
+
+    def add_suggestions(self, suggestions: Iterable[Suggestion], now: datetime) -> int:
+        """Insert suggestions unless one exists for the same id (ids are derived from the commitment)."""
+        stamp = utc_iso(now)
+        rows = [(s.id, s.commitment_id, s.title, s.body, utc_iso(s.start), utc_iso(s.end), s.reason, s.state.value,
+                 s.link, stamp, stamp) for s in suggestions]
+        before = self.db.total_changes
+        self.db.executemany(
+            "INSERT OR IGNORE INTO suggestions(id, commitment_id, title, body, start, end, reason, state, link,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        return self.db.total_changes - before
+
+    def suggestion(self, suggestion_id: str) -> Suggestion | None:
+        row = self.db.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+        return self._suggestion(row) if row else None
+
+    def suggestion_for(self, commitment_id: str) -> Suggestion | None:
+        row = self.db.execute("SELECT * FROM suggestions WHERE commitment_id = ?", (commitment_id,)).fetchone()
+        return self._suggestion(row) if row else None
+
+    def suggestions(self, states: Iterable[StepState | str] | None = None, *, since: datetime | None = None,
+                    until: datetime | None = None) -> list[Suggestion]:
+        """Suggestions by state(s) (e.g. the review queue: [SUGGESTED]) and start window; ordered by start."""
+        sql, args = "SELECT * FROM suggestions WHERE 1=1", []
+        if states is not None:
+            wanted = [str(StepState(s).value) for s in states]
+            sql += f" AND state IN ({','.join('?' * len(wanted))})"
+            args.extend(wanted)
+        if since is not None:
+            sql += " AND start >= ?"
+            args.append(utc_iso(since))
+        if until is not None:
+            sql += " AND start < ?"
+            args.append(utc_iso(until))
+        return [self._suggestion(r) for r in self.db.execute(sql + " ORDER BY start, id", args)]
+
+    def update_suggestion(self, suggestion_id: str, now: datetime, *, start: datetime | None = None,
+                          end: datetime | None = None, title: str | None = None, body: str | None = None,
+                          snoozed_until: datetime | None = None, clear_snooze: bool = False) -> None:
+        """Edit a suggestion's fields (not its state: states change with the step, see set_step_state)."""
+        sets, args = ["updated_at = ?"], [utc_iso(now)]
+        for column, value in (("start", start), ("end", end), ("snoozed_until", snoozed_until)):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                args.append(utc_iso(value))
+        for column, text in (("title", title), ("body", body)):
+            if text is not None:
+                sets.append(f"{column} = ?")
+                args.append(text)
+        if clear_snooze:
+            sets.append("snoozed_until = NULL")
+        self.db.execute(f"UPDATE suggestions SET {', '.join(sets)} WHERE id = ?", (*args, suggestion_id))
+
+    def suggestion_detail(self, suggestion_id: str) -> SuggestionDetail | None:
+        """A suggestion with everything a review needs: its step, commitment, message and booking."""
+        row = self.db.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+        if row is None:
+            return None
+        suggestion = self._suggestion(row)
+        commitment = self.commitment(suggestion.commitment_id)
+        step = self.step(suggestion.commitment_id)
+        if commitment is None or step is None:
+            raise StoreError(f"suggestion {suggestion_id} has no commitment or step: run `assistant track` to repair")
+        return SuggestionDetail(
+            suggestion=suggestion, step=step, commitment=commitment, message=self.message(commitment.message_id),
+            booking=self.booking(suggestion_id), snoozed_until=from_iso(row["snoozed_until"]),
+            created_at=datetime.fromisoformat(row["created_at"]),
+        )
+
+    def snoozed_until(self, suggestion_id: str) -> datetime | None:
+        row = self.db.execute("SELECT snoozed_until FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+        return from_iso(row[0]) if row else None
+
+    # -- bookings (owner: assistant/booking.py) ------------------------------------------------
+    # A booking row is written in the same transaction that moves the suggestion to booked/accepted.
+    @staticmethod
+    def _booking(row: sqlite3.Row) -> Booking:
+        return Booking(suggestion_id=row["suggestion_id"], calendar=row["calendar"], remote_id=row["remote_id"],
+                       etag=row["etag"], state=row["state"], booked_at=datetime.fromisoformat(row["booked_at"]),
+                       updated_at=datetime.fromisoformat(row["updated_at"]))
+
+    def booking(self, suggestion_id: str) -> Booking | None:
+        row = self.db.execute("SELECT * FROM bookings WHERE suggestion_id = ?", (suggestion_id,)).fetchone()
+        return self._booking(row) if row else None
+
+    def bookings(self, states: Iterable[str] | None = None) -> list[Booking]:
+        sql, args = "SELECT * FROM bookings", []
+        if states is not None:
+            wanted = list(states)
+            sql += f" WHERE state IN ({','.join('?' * len(wanted))})"
+            args.extend(wanted)
+        return [self._booking(r) for r in self.db.execute(sql + " ORDER BY booked_at, suggestion_id", args)]
+
+    def record_booking(self, suggestion_id: str, calendar: str, remote_id: str, now: datetime,
+                       etag: str = "", state: str = "booked") -> None:
+        """Insert or refresh the booking row (call inside the transaction that changes the suggestion's state)."""
+        stamp = utc_iso(now)
+        self.db.execute(
+            "INSERT INTO bookings(suggestion_id, calendar, remote_id, etag, state, booked_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?) ON CONFLICT(suggestion_id) DO UPDATE SET calendar = excluded.calendar, "
+            "remote_id = excluded.remote_id, etag = excluded.etag, state = excluded.state, "
+            "updated_at = excluded.updated_at",
+            (suggestion_id, calendar, remote_id, etag, state, stamp, stamp))
+
+    def suggestions_to_book(self, auto_accounts: Iterable[str]) -> list[Suggestion]:
+        """Suggestions that belong on the calendar but have no live booking: accepted ones, and suggested
+        ones from accounts in book mode."""
+        accounts = list(auto_accounts)
+        marks = ",".join("?" * len(accounts)) or "NULL"
+        rows = self.db.execute(
+            "SELECT g.* FROM suggestions g JOIN commitments c ON c.id = g.commitment_id"
+            " JOIN messages m ON m.id = c.message_id LEFT JOIN bookings b ON b.suggestion_id = g.id"
+            f" WHERE (g.state = 'accepted' OR (g.state = 'suggested' AND m.account IN ({marks})))"
+            " AND (b.suggestion_id IS NULL OR b.state != 'booked') ORDER BY g.start, g.id", accounts)
+        return [self._suggestion(r) for r in rows]
+
+    def bookings_to_release(self) -> list[Booking]:
+        """Live bookings whose suggestion no longer wants an event (kept, settled, rejected, cancelled, snoozed)."""
+        rows = self.db.execute(
+            "SELECT b.* FROM bookings b JOIN suggestions g ON g.id = b.suggestion_id WHERE b.state = 'booked'"
+            " AND g.state IN ('kept', 'settled', 'rejected', 'cancelled', 'snoozed') ORDER BY b.suggestion_id")
+        return [self._booking(r) for r in rows]
+
+    def set_booking_state(self, suggestion_id: str, state: str, now: datetime) -> None:
+        self.db.execute("UPDATE bookings SET state = ?, updated_at = ? WHERE suggestion_id = ?",
+                        (state, utc_iso(now), suggestion_id))
+
+
+@dataclass(frozen=True)
+class StepTransition:
+    """One recorded change of a step's state (None -> first state when it was first tracked)."""
+
+    seq: int
+    commitment_id: str
+    from_state: StepState | None
+    to_state: StepState
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A suggestion written to a calendar: state booked (on the calendar), cancelled (deleted) or stale
+    (left on the calendar with a "no longer needed" note)."""
+
+    suggestion_id: str
+    calendar: str
+    remote_id: str
+    etag: str
+    state: str
+    booked_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SuggestionDetail:
+    suggestion: Suggestion
+    step: NextStep
+    commitment: Commitment
+    message: Message | None
+    booking: Booking | None
+    snoozed_until: datetime | None
+    created_at: datetime

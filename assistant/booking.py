@@ -1,0 +1,254 @@
+"""Booking: suggestions onto the rep's calendar, idempotently and crash-safely.
+
+The event's uid is the suggestion id (derived from the commitment). A booking is written to the calendar
+first (an upsert by uid, after looking the uid up), then recorded in the store in the SAME transaction
+that moves the suggestion to booked; after a crash between the two, a rerun finds the existing event
+with `writer.get(uid)` and records it instead of writing a second one.
+
+Functions the review, the report and the watcher use:
+- `book(store, writer, suggestion_id, now, config=None)`: put it on the calendar (suggested -> booked;
+  an accepted one stays accepted and gets its event).
+- `accept(store, writer, suggestion_id, now, config=None)`: the rep accepts: -> accepted, then booked.
+- `reschedule(store, writer, suggestion_id, *, start=None, title=None, now, config=None)`: edit time/title;
+  a booked event is updated in place.
+- `snooze(store, writer, suggestion_id, until, now, config)`: -> snoozed; its event is removed; the
+  tracker re-suggests it at the first business slot after `until`.
+- `reject(...)` / `cancel(store, writer, suggestion_id, now, reason="")`: -> rejected / cancelled; the
+  event is deleted.
+- `mark_no_longer_needed(store, writer, suggestion_id, now, config, reason)`: a reply or delivery after
+  booking: per `tracker.on_reply_after_booking`, delete the event or keep it with a note.
+- `release_stale(store, writer, config, now)`: do that for every booking whose step ended.
+- `book_due(store, writer, config, now) -> list[BookingOutcome]`: release stale events, then book every
+  accepted suggestion and every suggestion of an account in `mode = "book"`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from assistant.calendars.base import CalendarWriter
+from assistant.config import Config
+from assistant.errors import AssistantError, CalendarError
+from assistant.models import CalendarEvent, StepState, Suggestion
+from assistant.store import Booking, Store
+from assistant.tracker import TRANSITIONS, TransitionError, next_business_slot
+
+log = logging.getLogger("assistant.booking")
+S = StepState
+BOOKABLE = frozenset({S.SUGGESTED, S.ACCEPTED, S.BOOKED})
+NO_LONGER_NEEDED = "No longer needed"
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    suggestion: Suggestion
+    action: str  # booked | already-booked | recovered | deleted | noted | failed
+    detail: str = ""
+
+
+def calendar_name(writer: CalendarWriter) -> str:
+    return f"{writer.kind}:{writer.target}" if not writer.target.startswith(f"{writer.kind}:") else writer.target
+
+
+def event_for(suggestion: Suggestion, config: Config | None = None, note: str = "") -> CalendarEvent:
+    """The calendar event of a suggestion (uid = suggestion id)."""
+    description = suggestion.body if not note else f"{note}\n\n{suggestion.body}"
+    return CalendarEvent(
+        uid=suggestion.id,
+        title=suggestion.title if not note else f"{NO_LONGER_NEEDED}: {suggestion.title}",
+        description=description, start=suggestion.start, end=suggestion.end,
+        alarm_minutes=config.tracker.alarm_minutes if config else 10, url=suggestion.link,
+        status="TENTATIVE" if note else "CONFIRMED",
+        extra={"commitment": suggestion.commitment_id},
+    )
+
+
+def _same(a: CalendarEvent, b: CalendarEvent) -> bool:
+    return (a.uid, a.title, a.start, a.end) == (b.uid, b.title, b.start, b.end)
+
+
+def _get(store: Store, suggestion_id: str) -> Suggestion:
+    s = store.suggestion(suggestion_id)
+    if s is None:
+        raise AssistantError(f"no suggestion {suggestion_id}: list them with `assistant suggestions`")
+    return s
+
+
+def book(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime,
+         config: Config | None = None) -> BookingOutcome:
+    """Put a suggestion on the calendar once. Safe to rerun at any point, including after a crash."""
+    s = _get(store, suggestion_id)
+    existing_booking = store.booking(s.id)
+    if existing_booking is not None and existing_booking.state == "booked":
+        return BookingOutcome(s, "already-booked")
+    if s.state not in BOOKABLE:
+        raise TransitionError(f"suggestion {s.id} is {s.state}: only suggested or accepted ones can be booked")
+    event = event_for(s, config)
+    found = writer.get(s.id)
+    if found is not None and _same(found, event):
+        remote_id, action = found.extra.get("remote_id", s.id), "recovered"
+    else:
+        remote_id, action = writer.put(event), "booked"
+    with store.transaction():
+        store.record_booking(s.id, calendar_name(writer), remote_id, now)
+        if s.state == S.SUGGESTED:
+            store.set_step_state(s.commitment_id, S.SUGGESTED, S.BOOKED, now, f"booked on {calendar_name(writer)}")
+    return BookingOutcome(store.suggestion(s.id) or s, action)
+
+
+def _change(store: Store, s: Suggestion, to: StepState, now: datetime, note: str) -> None:
+    step = store.step(s.commitment_id)
+    if step is None or to not in TRANSITIONS[step.state]:
+        raise TransitionError(f"suggestion {s.id} is {step.state if step else 'untracked'}: it cannot become {to}")
+    store.set_step_state(s.commitment_id, step.state, to, now, note)
+
+
+def accept(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime,
+           config: Config | None = None) -> BookingOutcome:
+    """The rep accepts a suggestion: it becomes accepted and goes on the calendar."""
+    s = _get(store, suggestion_id)
+    if s.state != S.ACCEPTED:
+        with store.transaction():
+            _change(store, s, S.ACCEPTED, now, "accepted by the rep")
+    return book(store, writer, suggestion_id, now, config)
+
+
+def reschedule(store: Store, writer: CalendarWriter, suggestion_id: str, *, start: datetime | None = None,
+               title: str | None = None, now: datetime, config: Config | None = None) -> Suggestion:
+    """Edit a suggestion's time and/or title; a booked event is updated in place (same uid)."""
+    s = _get(store, suggestion_id)
+    if s.state not in (S.SUGGESTED, S.BOOKED, S.ACCEPTED, S.SNOOZED):
+        raise TransitionError(f"suggestion {s.id} is {s.state}: it can no longer be edited")
+    if start is not None and start.tzinfo is None:
+        raise AssistantError("the new start needs a time zone (the review gives times in the rep's zone)")
+    length = s.end - s.start
+    new_start = start or s.start
+    edited = Suggestion(id=s.id, commitment_id=s.commitment_id, title=title or s.title, body=s.body,
+                        start=new_start, end=new_start + length, reason=s.reason, state=s.state, link=s.link)
+    b = store.booking(s.id)
+    remote_id = writer.put(event_for(edited, config)) if b is not None and b.state == "booked" else None
+    with store.transaction():
+        store.update_suggestion(s.id, now, start=edited.start, end=edited.end, title=title)
+        if remote_id is not None and b is not None:
+            store.record_booking(s.id, b.calendar, remote_id, now, etag=b.etag)
+    return store.suggestion(s.id) or edited
+
+
+def _remove_event(store: Store, writer: CalendarWriter, s: Suggestion, now: datetime) -> Booking | None:
+    b = store.booking(s.id)
+    if b is not None and b.state in ("booked", "stale"):
+        writer.delete(s.id)
+    return b
+
+
+def snooze(store: Store, writer: CalendarWriter, suggestion_id: str, until: datetime, now: datetime,
+           config: Config) -> Suggestion:
+    """Hide a suggestion until `until`; its event leaves the calendar and the tracker re-suggests it then."""
+    s = _get(store, suggestion_id)
+    if until.tzinfo is None:
+        raise AssistantError("snooze needs an aware time")
+    step = store.step(s.commitment_id)
+    if step is None or S.SNOOZED not in TRANSITIONS[step.state]:
+        raise TransitionError(f"suggestion {s.id} is {s.state}: it cannot be snoozed")
+    b = _remove_event(store, writer, s, now)
+    start = next_business_slot(until, config)
+    with store.transaction():
+        if b is not None:
+            store.set_booking_state(s.id, "cancelled", now)
+        store.update_suggestion(s.id, now, start=start, end=start + (s.end - s.start), snoozed_until=until)
+        _change(store, s, S.SNOOZED, now, f"snoozed until {until.isoformat()}")
+    return store.suggestion(s.id) or s
+
+
+def _end(store: Store, writer: CalendarWriter, suggestion_id: str, to: StepState, now: datetime,
+         reason: str) -> Suggestion:
+    s = _get(store, suggestion_id)
+    step = store.step(s.commitment_id)
+    if step is not None and step.state == to:
+        b = store.booking(s.id)
+        if b is not None and b.state == "booked":  # a crash after the state change, before the delete
+            writer.delete(s.id)
+            store.set_booking_state(s.id, "cancelled", now)
+        return s
+    if step is None or to not in TRANSITIONS[step.state]:
+        raise TransitionError(f"suggestion {s.id} is {s.state}: it cannot become {to}")
+    b = _remove_event(store, writer, s, now)
+    with store.transaction():
+        if b is not None:
+            store.set_booking_state(s.id, "cancelled", now)
+        _change(store, s, to, now, reason or str(to))
+    return store.suggestion(s.id) or s
+
+
+def reject(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime, reason: str = "") -> Suggestion:
+    """The rep does not want this follow-up; any event is deleted."""
+    return _end(store, writer, suggestion_id, S.REJECTED, now, reason or "rejected by the rep")
+
+
+def cancel(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime, reason: str = "") -> Suggestion:
+    """Cancel a follow-up (it is not needed any more); any event is deleted."""
+    return _end(store, writer, suggestion_id, S.CANCELLED, now, reason or "cancelled")
+
+
+def mark_no_longer_needed(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime,
+                          config: Config, reason: str = "") -> BookingOutcome:
+    """A reply or the delivery arrived after the follow-up was booked: delete the event, or (config
+    `tracker.on_reply_after_booking = "note"`) keep it with a note saying why it is no longer needed."""
+    s = _get(store, suggestion_id)
+    b = store.booking(s.id)
+    if b is None or b.state != "booked":
+        return BookingOutcome(s, "unchanged")
+    why = reason or f"{NO_LONGER_NEEDED}: the step is {s.state}"
+    if config.tracker.on_reply_after_booking == "note":
+        remote_id = writer.put(event_for(s, config, note=why))
+        with store.transaction():
+            store.record_booking(s.id, b.calendar, remote_id, now, etag=b.etag, state="stale")
+        return BookingOutcome(s, "noted", why)
+    writer.delete(s.id)
+    store.set_booking_state(s.id, "cancelled", now)
+    return BookingOutcome(s, "deleted", why)
+
+
+def _why_ended(store: Store, commitment_id: str) -> str:
+    history = store.transitions(commitment_id)
+    return history[-1].note if history else ""
+
+
+def release_stale(store: Store, writer: CalendarWriter, config: Config, now: datetime) -> list[BookingOutcome]:
+    """Events whose step ended (kept, settled: per config; rejected, cancelled, snoozed: deleted)."""
+    out = []
+    for b in store.bookings_to_release():
+        s = store.suggestion(b.suggestion_id)
+        if s is None:
+            continue
+        if s.state in (S.KEPT, S.SETTLED):
+            note = _why_ended(store, s.commitment_id)
+            reason = f"{NO_LONGER_NEEDED}: {'delivered' if s.state == S.KEPT else 'they replied'}"
+            out.append(mark_no_longer_needed(store, writer, s.id, now, config,
+                                             f"{reason} ({note})" if note else reason))
+        else:
+            writer.delete(s.id)
+            store.set_booking_state(s.id, "cancelled", now)
+            out.append(BookingOutcome(s, "deleted", f"the follow-up was {s.state}"))
+    return out
+
+
+def book_due(store: Store, writer: CalendarWriter, config: Config, now: datetime) -> list[BookingOutcome]:
+    """Everything that should be on the calendar, on it; everything that should not, off it.
+    A calendar failure on one suggestion is logged and retried next pass; the others go on."""
+    out = release_stale(store, writer, config, now)
+    auto = [a.name for a in config.accounts if a.mode == "book"]
+    for s in store.suggestions_to_book(auto):
+        try:
+            out.append(book(store, writer, s.id, now, config))
+        except (CalendarError, AssistantError, OSError) as e:
+            log.warning("booking %s failed, retried next pass: %s", s.id, e)
+            out.append(BookingOutcome(s, "failed", str(e)))
+    return out
+
+
+def snooze_for(days: int, now: datetime, config: Config) -> datetime:
+    """`snooze --days N`: the first business slot N days from now."""
+    return next_business_slot(now + timedelta(days=days), config)
