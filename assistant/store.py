@@ -679,6 +679,21 @@ class Store:
         self.db.execute("UPDATE bookings SET state = ?, updated_at = ? WHERE suggestion_id = ?",
                         (state, utc_iso(now), suggestion_id))
 
+    # -- weekly reports (owner: assistant/report.py) -------------------------------------------
+    def record_report(self, week: str, path: str, now: datetime) -> None:
+        """Remember that the report for an ISO week was written (once per week for the scheduler)."""
+        self.db.execute(
+            "INSERT INTO reports(week, path, written_at) VALUES (?,?,?) ON CONFLICT(week) DO UPDATE SET "
+            "path = excluded.path, written_at = excluded.written_at", (week, path, utc_iso(now)))
+
+    def report_path(self, week: str) -> str | None:
+        row = self.db.execute("SELECT path FROM reports WHERE week = ?", (week,)).fetchone()
+        return str(row[0]) if row else None
+
+    def report_weeks(self) -> list[str]:
+        """Weeks with a written report, oldest first."""
+        return [str(r[0]) for r in self.db.execute("SELECT week FROM reports ORDER BY week")]
+
 
 @dataclass(frozen=True)
 class StepTransition:

@@ -1,0 +1,550 @@
+"""The weekly commitment report: what was promised in an ISO week (in the rep's zone), what came due
+and how it went (kept, settled by a reply, broken, pending), the vague non-steps the rep wrote (each
+with a concrete rewrite), the stalled deals and the follow-ups on the calendar; two charts over the last
+eight weeks. Written as report.html (charts embedded) and report.md (charts as PNG files beside it).
+
+Outcomes are read from each step's current state, judged at the report's moment (`as_of`, the end of the
+week or now if earlier): a promise is *broken* when its target passed with no delivery and no follow-up
+on the calendar, whoever made it."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from assistant import check
+from assistant.config import Config, data_dir
+from assistant.models import Commitment, Message, NextStep, StepState
+from assistant.store import Store
+
+Outcome = Literal["kept", "settled", "broken", "pending", "booked", "dropped"]
+CHART_WEEKS = 8
+_WEEK = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
+OUTCOME_LABELS = {"kept": "kept", "settled": "settled by a reply", "broken": "broken", "pending": "pending",
+                  "booked": "follow-up on the calendar", "dropped": "dropped by you"}
+
+
+# -- weeks -------------------------------------------------------------------------------------
+def normalise_week(text: str) -> str:
+    """"2026-w47", "2026W47" -> "2026-W47"; anything else raises ValueError with the expected form."""
+    m = _WEEK.match(text or "")
+    if not m:
+        raise ValueError(f"{text!r} is not an ISO week: write it like 2026-W47")
+    year, week = int(m.group(1)), int(m.group(2))
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"{text!r}: {year} has no week {week}") from None
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(week: str, tz: str) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 in the rep's zone."""
+    week = normalise_week(week)
+    year, num = int(week[:4]), int(week[6:])
+    monday = date.fromisocalendar(year, num, 1)
+    zone = ZoneInfo(tz)
+    return (datetime.combine(monday, time(0), zone), datetime.combine(monday + timedelta(days=7), time(0), zone))
+
+
+def iso_week(moment: datetime, tz: str) -> str:
+    year, week, _ = moment.astimezone(ZoneInfo(tz)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def previous_week(week: str, tz: str) -> str:
+    start, _ = week_bounds(week, tz)
+    return iso_week(start - timedelta(days=3), tz)
+
+
+# -- the report's rows --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PromiseRow:
+    commitment_id: str
+    who: str  # "me" | "them"
+    person: str  # the counterpart's name (or address)
+    company: str
+    action: str
+    text: str
+    subject: str
+    made_at: datetime | None
+    target: datetime | None
+    target_is_default: bool
+    due_has_time: bool
+    vague: bool
+    conditional: bool
+    state: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class VagueRow:
+    text: str
+    sent_at: datetime
+    to: str
+    subject: str
+    rewrite: str
+
+
+@dataclass(frozen=True)
+class StalledRow:
+    company: str
+    contact: str
+    last_activity: datetime | None
+    reason: str
+    next_step: str
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    title: str
+    person: str
+    start: datetime
+    state: str
+    reason: str
+    booked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    week: str
+    kept: int
+    settled: int
+    broken: int
+    pending: int
+    sent: int
+    sent_with_next_action: int
+
+    @property
+    def next_action_share(self) -> float | None:
+        return self.sent_with_next_action / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    week: str
+    start: datetime
+    end: datetime
+    as_of: datetime
+    rep_name: str
+    timezone: str
+    made_by_rep: tuple[PromiseRow, ...]
+    made_by_buyers: tuple[PromiseRow, ...]
+    due: tuple[PromiseRow, ...]  # targets that fell in the week, with their outcome
+    pending_later: tuple[PromiseRow, ...]  # open promises due after the week
+    vague: tuple[VagueRow, ...]
+    stalled: tuple[StalledRow, ...]
+    followups: tuple[FollowUpRow, ...]
+    awaiting_review: int
+    history: tuple[WeekFigures, ...]  # oldest first, the report's week last
+    charts: dict[str, bytes] = field(default_factory=dict, compare=False)
+
+    def due_with(self, outcome: str) -> list[PromiseRow]:
+        return [p for p in self.due if p.outcome == outcome]
+
+    @property
+    def this_week(self) -> WeekFigures:
+        return self.history[-1]
+
+    @property
+    def title(self) -> str:
+        last = self.end - timedelta(days=1)
+        return f"Commitment report {self.week} ({self.start:%d %b} - {last:%d %b %Y})"
+
+
+def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner: str = "me") -> Outcome:
+    """A step's outcome at `as_of` (see the module docstring). A buyer's promise whose target passed
+    unkept stays broken even once the rep books a follow-up to chase it."""
+    if state == StepState.KEPT:
+        return "kept"
+    if state == StepState.SETTLED:
+        return "settled"
+    if state == StepState.CANCELLED:
+        return "dropped"
+    passed = target is not None and target <= as_of
+    if state == StepState.BROKEN or (owner == "them" and passed):
+        return "broken"
+    if state == StepState.REJECTED:
+        return "dropped"
+    if state in (StepState.BOOKED, StepState.ACCEPTED):
+        return "booked"
+    return "broken" if passed else "pending"
+
+
+# -- building it ----------------------------------------------------------------------------------
+class _Index:
+    """Everything the report reads, loaded once: steps, commitments, messages, suggestions."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.steps: dict[str, NextStep] = {s.commitment_id: s for s in store.steps()}
+        self.commitments: dict[str, Commitment] = {c.id: c for c in store.commitments()}
+        self._messages: dict[str, Message | None] = {}
+
+    def message(self, message_id: str) -> Message | None:
+        if message_id not in self._messages:
+            self._messages[message_id] = self.store.message(message_id)
+        return self._messages[message_id]
+
+    def row(self, commitment: Commitment, as_of: datetime) -> PromiseRow:
+        step = self.steps.get(commitment.id)
+        msg = self.message(commitment.message_id)
+        person, company = "", ""
+        if step is not None:
+            person = step.counterpart.name or step.counterpart.email
+            company = step.counterpart.company
+        elif msg is not None:
+            other = msg.recipients[0] if msg.direction != "received" and msg.recipients else msg.sender
+            person, company = other.name or other.email, other.domain
+        target = step.target if step is not None else commitment.due
+        state = step.state if step is not None else StepState.PENDING
+        return PromiseRow(
+            commitment_id=commitment.id, who=commitment.who, person=person, company=company,
+            action=commitment.action, text=commitment.text, subject=msg.subject if msg else "",
+            made_at=msg.sent_at if msg else None, target=target,
+            target_is_default=step.target_is_default if step is not None else commitment.due is None,
+            due_has_time=commitment.due_has_time, vague=commitment.vague, conditional=commitment.conditional,
+            state=state.value, outcome=outcome_of(state, target, as_of, commitment.who),
+        )
+
+
+def _figures(index: _Index, store: Store, week: str, tz: str, as_of: datetime) -> WeekFigures:
+    start, end = week_bounds(week, tz)
+    counts = {"kept": 0, "settled": 0, "broken": 0, "pending": 0}
+    for step in index.steps.values():
+        if not (start <= step.target < end):
+            continue
+        out = outcome_of(step.state, step.target, as_of, step.owner)
+        if out in ("pending", "booked"):
+            counts["pending"] += 1
+        elif out in counts:
+            counts[out] += 1
+    sent = [m for m in store.messages(since=start, until=end, direction="sent") if not m.is_auto_reply]
+    with_step = sum(1 for m in sent if check.sets_next_action(store.commitments(m.id)))
+    return WeekFigures(week, counts["kept"], counts["settled"], counts["broken"], counts["pending"],
+                       len(sent), with_step)
+
+
+def _vague_rows(index: _Index, store: Store, config: Config, start: datetime, end: datetime) -> list[VagueRow]:
+    rows: list[VagueRow] = []
+    for msg in store.messages(since=start, until=end, direction="sent"):
+        vague = [c for c in store.commitments(msg.id) if c.who == "me" and c.vague]
+        if not vague:
+            continue
+        to = msg.recipients[0] if msg.recipients else None
+        name = check.first_name(to.name, to.email) if to else ""
+        for c in vague:
+            kind = c.action if c.action in ("call", "meet", "send") else check._kind_from([], [msg.body])
+            rows.append(VagueRow(text=c.text, sent_at=msg.sent_at, to=(to.name or to.email) if to else "",
+                                 subject=msg.subject, rewrite=check.propose(msg.sent_at, config, name=name,
+                                                                            kind=kind)))
+    return rows
+
+
+def _stalled(store: Store, config: Config, now: datetime) -> list[StalledRow]:
+    from assistant import tracker
+
+    rows: list[StalledRow] = []
+    for deal in tracker.deals(store, config, now):
+        if not deal.stalled:
+            continue
+        next_text = ""
+        if deal.next_step is not None:
+            c = store.commitment(deal.next_step.commitment_id)
+            next_text = c.text if c is not None else deal.next_step.action
+        rows.append(StalledRow(company=deal.label or deal.company, contact=", ".join(deal.people[:3]),
+                               last_activity=deal.last_activity, reason=deal.stalled_reason, next_step=next_text))
+    return rows
+
+
+def _followups(index: _Index, store: Store, start: datetime, end: datetime) -> list[FollowUpRow]:
+    rows: list[FollowUpRow] = []
+    wanted = (StepState.BOOKED, StepState.ACCEPTED)
+    accepted_in_week = {t.commitment_id for t in store.transitions(to_state=StepState.ACCEPTED, since=start,
+                                                                   until=end)}
+    for s in store.suggestions(wanted):
+        booking = store.booking(s.id)
+        booked_at = booking.booked_at if booking is not None else None
+        if not ((booked_at is not None and start <= booked_at < end) or start <= s.start < end
+                or s.commitment_id in accepted_in_week):
+            continue
+        step = index.steps.get(s.commitment_id)
+        person = (step.counterpart.name or step.counterpart.email) if step else ""
+        rows.append(FollowUpRow(title=s.title, person=person, start=s.start, state=s.state.value,
+                                reason=s.reason, booked_at=booked_at))
+    return rows
+
+
+def build_weekly(store: Store, config: Config, now: datetime, week: str | None = None,
+                 charts: bool = True) -> WeeklyReport:
+    """The report for `week` (default: the week holding `now`), judged at min(now, end of week)."""
+    tz = config.rep.timezone
+    week = normalise_week(week) if week else iso_week(now, tz)
+    start, end = week_bounds(week, tz)
+    as_of = min(now, end)
+    index = _Index(store)
+
+    made = []
+    for msg in store.messages(since=start, until=end):
+        for c in store.commitments(msg.id):
+            made.append(index.row(c, as_of))
+    due = [index.row(index.commitments[cid], as_of) for cid, step in index.steps.items()
+           if start <= step.target < end and cid in index.commitments]
+    later = [index.row(index.commitments[cid], as_of) for cid, step in index.steps.items()
+             if step.target >= end and cid in index.commitments]
+    later = [r for r in later if r.outcome in ("pending", "booked")]
+    weeks = [week]
+    for _ in range(CHART_WEEKS - 1):
+        weeks.insert(0, previous_week(weeks[0], tz))
+    history = tuple(_figures(index, store, w, tz, as_of) for w in weeks)
+    awaiting = len(store.suggestions([StepState.SUGGESTED]))
+
+    def by_target(rows: Iterable[PromiseRow]) -> tuple[PromiseRow, ...]:
+        far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+        return tuple(sorted(rows, key=lambda r: (r.target or far, r.commitment_id)))
+
+    report = WeeklyReport(
+        week=week, start=start, end=end, as_of=as_of, rep_name=config.rep.name, timezone=tz,
+        made_by_rep=tuple(r for r in made if r.who == "me"),
+        made_by_buyers=tuple(r for r in made if r.who == "them"),
+        due=by_target(due), pending_later=by_target(later),
+        vague=tuple(_vague_rows(index, store, config, start, end)),
+        stalled=tuple(_stalled(store, config, now)),
+        followups=tuple(sorted(_followups(index, store, start, end), key=lambda f: f.start)),
+        awaiting_review=awaiting, history=history,
+    )
+    if charts:
+        report.charts.update(render_charts(report))
+    return report
+
+
+# -- charts ---------------------------------------------------------------------------------------
+def render_charts(report: WeeklyReport) -> dict[str, bytes]:
+    """Two PNGs: kept/broken/pending per week (by target week), and the share of sent mail that set a
+    next action per week. matplotlib's object API with the Agg canvas: no global state, thread-safe."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    labels = [f.week[5:] for f in report.history]
+    x = list(range(len(labels)))
+    colours = {"kept": "#2f855a", "broken": "#c53030", "pending": "#d69e2e"}
+
+    def png(fig: Figure) -> bytes:
+        FigureCanvasAgg(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        return buf.getvalue()
+
+    fig = Figure(figsize=(6.4, 2.8))
+    ax = fig.add_subplot()
+    kept = [f.kept + f.settled for f in report.history]
+    broken = [f.broken for f in report.history]
+    pending = [f.pending for f in report.history]
+    ax.bar(x, kept, color=colours["kept"], label="kept or settled")
+    ax.bar(x, broken, bottom=kept, color=colours["broken"], label="broken")
+    ax.bar(x, pending, bottom=[a + b for a, b in zip(kept, broken, strict=True)], color=colours["pending"],
+           label="pending")
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("promises due")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title("Promises due each week, by outcome", fontsize=10)
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    top = max([a + b + c for a, b, c in zip(kept, broken, pending, strict=True)] + [1])
+    ax.set_ylim(0, top * 1.3 + 0.5)
+    outcomes = png(fig)
+
+    fig = Figure(figsize=(6.4, 2.6))
+    ax = fig.add_subplot()
+    shares = [f.next_action_share for f in report.history]
+    values = [s * 100 if s is not None else 0.0 for s in shares]
+    bars = ax.bar(x, values, color="#2b6cb0")
+    for bar, share, fig_week in zip(bars, shares, report.history, strict=True):
+        text = f"{share:.0%}\n{fig_week.sent_with_next_action}/{fig_week.sent}" if share is not None else "no mail"
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
+                    fontsize=7, xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(x, labels)
+    ax.set_ylim(0, 125)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_ylabel("% of sent mail")
+    ax.set_title("Sent mail that set a concrete next action", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    share = png(fig)
+    return {"outcomes": outcomes, "next-action-share": share}
+
+
+def chart_uris(report: WeeklyReport) -> dict[str, str]:
+    return {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+            for name, data in report.charts.items()}
+
+
+# -- rendering ------------------------------------------------------------------------------------
+def _env() -> Any:
+    from assistant.web.app import template_env
+
+    return template_env()
+
+
+def render_html(report: WeeklyReport) -> str:
+    """A standalone page (inline CSS, charts as data: URIs) that opens from disk or an email."""
+    from assistant.web.app import HERE
+
+    css = (HERE / "static" / "style.css").read_text(encoding="utf-8")
+    return str(_env().get_template("report.html").render(r=report, charts=chart_uris(report), css=css,
+                                                        tz=report.timezone))
+
+
+def _md(text: str) -> str:
+    """Mail text inside a Markdown table cell or quote: no markup, no HTML, no line breaks."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+
+
+def render_markdown(report: WeeklyReport, chart_files: dict[str, str] | None = None) -> str:
+    """The same report for email: tables in Markdown, charts as attached files (or a note)."""
+    tz = ZoneInfo(report.timezone)
+
+    def when(moment: datetime | None, with_time: bool = True) -> str:
+        if moment is None:
+            return "-"
+        return moment.astimezone(tz).strftime("%a %d %b %H:%M" if with_time else "%a %d %b")
+
+    f = report.this_week
+    lines = [f"# {report.title}", "",
+             f"For {_md(report.rep_name)}, as of {when(report.as_of)} ({report.timezone}).", "",
+             "## Summary", "",
+             "| | |", "| --- | --- |",
+             f"| Promises you made | {len(report.made_by_rep)} |",
+             f"| Promises buyers made | {len(report.made_by_buyers)} |",
+             f"| Due this week: kept | {len(report.due_with('kept'))} |",
+             f"| Due this week: settled by a reply | {len(report.due_with('settled'))} |",
+             f"| Due this week: broken | {len(report.due_with('broken'))} |",
+             f"| Due this week: pending or on the calendar | "
+             f"{len(report.due_with('pending')) + len(report.due_with('booked'))} |",
+             f"| Vague non-steps you wrote | {len(report.vague)} |",
+             f"| Sent mail that set a next action | "
+             f"{f.sent_with_next_action} of {f.sent}" + (f" ({f.next_action_share:.0%})" if f.sent else "") + " |",
+             f"| Stalled deals | {len(report.stalled)} |",
+             f"| Follow-ups booked or accepted | {len(report.followups)} |",
+             f"| Suggestions awaiting your review | {report.awaiting_review} |", ""]
+
+    def promise_table(title: str, rows: Iterable[PromiseRow], empty: str) -> None:
+        rows = list(rows)
+        lines.extend([f"## {title}", ""])
+        if not rows:
+            lines.extend([f"_{empty}_", ""])
+            return
+        lines.extend(["| Made | With | Promise | Target | Outcome |", "| --- | --- | --- | --- | --- |"])
+        for r in rows:
+            target = when(r.target, r.due_has_time and not r.target_is_default) + (
+                " (default)" if r.target_is_default else "")
+            lines.append(f"| {when(r.made_at, False)} | {_md(r.person)} | \"{_md(r.text)}\" | {target} | "
+                         f"{OUTCOME_LABELS[r.outcome]} |")
+        lines.append("")
+
+    promise_table("Promises you made this week", report.made_by_rep, "None this week.")
+    promise_table("Promises buyers made this week", report.made_by_buyers, "None this week.")
+    promise_table("Kept this week", report.due_with("kept"), "Nothing came due and was kept.")
+    promise_table("Settled by a reply", report.due_with("settled"), "No fallback was settled by a reply.")
+    promise_table("Broken: the target passed with no delivery", report.due_with("broken"), "Nothing broken.")
+    promise_table("Pending", [*report.due_with("pending"), *report.due_with("booked"), *report.pending_later],
+                  "Nothing pending.")
+    lines.extend(["## Vague non-steps you wrote, and a concrete rewrite", ""])
+    if not report.vague:
+        lines.extend(["_None: every step you wrote had a date._", ""])
+    for v in report.vague:
+        lines.extend([f"- {when(v.sent_at)} to {_md(v.to)} ({_md(v.subject)}):", f"  > {_md(v.text)}",
+                      f"  - Try: \"{_md(v.rewrite)}\"", ""])
+    lines.extend(["## Stalled deals", ""])
+    if not report.stalled:
+        lines.extend(["_No stalled deals._", ""])
+    else:
+        lines.extend(["| Deal | Contact | Last activity | Why |", "| --- | --- | --- | --- |"])
+        lines.extend(f"| {_md(s.company)} | {_md(s.contact)} | {when(s.last_activity, False)} | {_md(s.reason)} |"
+                     for s in report.stalled)
+        lines.append("")
+    lines.extend(["## Follow-ups booked and accepted", ""])
+    if not report.followups:
+        lines.extend(["_None this week._", ""])
+    else:
+        lines.extend(["| When | Follow-up | With | State |", "| --- | --- | --- | --- |"])
+        lines.extend(f"| {when(u.start)} | {_md(u.title)} | {_md(u.person)} | {u.state} |" for u in report.followups)
+        lines.append("")
+    lines.extend(["## Charts", ""])
+    if chart_files:
+        lines.extend(f"- {name}: attached as `{path}`" for name, path in chart_files.items())
+    else:
+        lines.append("_Charts are in the HTML report; this text version omits them._")
+    lines.append("")
+    lines.extend(["| Week | Kept or settled | Broken | Pending | Sent with a next action |",
+                  "| --- | --- | --- | --- | --- |"])
+    for h in report.history:
+        share = f"{h.sent_with_next_action}/{h.sent}" + (f" ({h.next_action_share:.0%})" if h.sent else "")
+        lines.append(f"| {h.week} | {h.kept + h.settled} | {h.broken} | {h.pending} | {share} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+# -- writing it -----------------------------------------------------------------------------------
+def default_out_dir(config: Config, week: str) -> Path:
+    """<report.out_dir>/reports/<week>/, or <data dir>/reports/<week>/ when the config names none."""
+    base = config.resolve_path(config.report.out_dir) if config.report.out_dir else data_dir()
+    return base / "reports" / week
+
+
+def write_weekly(store: Store, config: Config, now: datetime, week: str | None = None,
+                 out_dir: Path | None = None) -> Path:
+    """Write report.html, report.md and the two chart PNGs into `out_dir` (default: the report dir in
+    config, one folder per week); record the week in the store; return the HTML file's path."""
+    report = build_weekly(store, config, now, week)
+    folder = Path(out_dir) if out_dir is not None else default_out_dir(config, report.week)
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    for name, data in report.charts.items():
+        (folder / f"{name}.png").write_bytes(data)
+        files[name] = f"{name}.png"
+    html_path = folder / "report.html"
+    _atomic_write(html_path, render_html(report))
+    _atomic_write(folder / "report.md", render_markdown(report, files))
+    with store.transaction():
+        store.record_report(report.week, str(html_path.resolve()), now)
+    return html_path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def report_due(config: Config, now: datetime) -> bool:
+    """Is it the configured weekday, at or after the configured time, in the rep's zone?"""
+    local = now.astimezone(ZoneInfo(config.rep.timezone))
+    return config.report.weekly and local.weekday() == config.report.weekday and local.time() >= config.report.at
+
+
+def maybe_write_weekly(store: Store, config: Config, now: datetime) -> Path | None:
+    """On the report day (Monday 08:00 by default, rep's zone), write last week's report once."""
+    if not report_due(config, now):
+        return None
+    week = previous_week(iso_week(now, config.rep.timezone), config.rep.timezone)
+    if store.report_path(week) is not None:
+        return None
+    return write_weekly(store, config, now, week)
+
+
+def latest_week(store: Store) -> str | None:
+    weeks = store.report_weeks()
+    return weeks[-1] if weeks else None
+
+
+def written_weeks(store: Store) -> list[str]:
+    return store.report_weeks()

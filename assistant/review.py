@@ -1,0 +1,278 @@
+"""The rep's review of follow-up suggestions, shared by `assistant review` and the web page.
+
+Actions (accept, edit time/title, snooze, reject, cancel) are plain functions over the store; every
+calendar side effect goes through assistant.booking, which writes the event and records the booking in
+the same transaction as the state change. This module also shapes what both front ends show: the queue,
+the booked follow-ups and the deals board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from assistant import booking, tracker
+from assistant.calendars import open_calendar
+from assistant.calendars.base import CalendarWriter
+from assistant.config import Config
+from assistant.errors import AssistantError
+from assistant.models import StepState
+from assistant.store import Store
+
+S = StepState
+QUEUE_STATES = (S.SUGGESTED, S.SNOOZED)
+BOOKED_STATES = (S.BOOKED, S.ACCEPTED)
+
+
+class ReviewError(AssistantError):
+    """An action the suggestion's state does not allow, or an unknown suggestion."""
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    """One suggestion as the queue shows it: the proposal, the promise behind it and who it is with."""
+
+    id: str
+    title: str
+    body: str
+    start: datetime
+    end: datetime
+    reason: str
+    state: str
+    link: str
+    owner: str
+    promise: str
+    person: str
+    email: str
+    company: str
+    subject: str
+    message_at: datetime | None
+    snoozed_until: datetime | None
+    calendar: str
+
+    def as_json(self, tz: str) -> dict[str, object]:
+        zone = ZoneInfo(tz)
+        return {
+            "id": self.id, "title": self.title, "state": self.state, "reason": self.reason,
+            "start": self.start.astimezone(zone).isoformat(), "end": self.end.astimezone(zone).isoformat(),
+            "owner": self.owner, "promise": self.promise,
+            "counterpart": {"name": self.person, "email": self.email, "company": self.company},
+            "subject": self.subject, "message_at": self.message_at.astimezone(zone).isoformat() if self.message_at
+            else None, "snoozed_until": self.snoozed_until.astimezone(zone).isoformat() if self.snoozed_until
+            else None, "link": self.link, "calendar": self.calendar, "body": self.body,
+        }
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    suggestion_id: str
+    state: str
+    message: str
+
+
+def view(store: Store, suggestion_id: str) -> SuggestionView:
+    detail = store.suggestion_detail(suggestion_id)
+    if detail is None:
+        raise ReviewError(f"no suggestion {suggestion_id!r}: run `assistant suggestions --json` to list them")
+    s, step, c, msg = detail.suggestion, detail.step, detail.commitment, detail.message
+    label = tracker.company_label(step.counterpart.company, step.counterpart.name)
+    return SuggestionView(
+        id=s.id, title=s.title, body=s.body, start=s.start, end=s.end, reason=s.reason, state=s.state.value,
+        link=s.link, owner=step.owner, promise=c.text, person=step.counterpart.name or step.counterpart.email,
+        email=step.counterpart.email, company=label, subject=msg.subject if msg else "",
+        message_at=msg.sent_at if msg else None, snoozed_until=detail.snoozed_until,
+        calendar=detail.booking.calendar if detail.booking and detail.booking.state == "booked" else "",
+    )
+
+
+def queue(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
+    """Suggestions waiting for the rep: suggested ones, and snoozed ones whose snooze has ended."""
+    out = []
+    for s in store.suggestions(QUEUE_STATES):
+        v = view(store, s.id)
+        if v.state == S.SNOOZED and v.snoozed_until is not None and v.snoozed_until > now:
+            continue
+        out.append(v)
+    return out
+
+
+def snoozed(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
+    return [v for v in (view(store, s.id) for s in store.suggestions([S.SNOOZED]))
+            if v.snoozed_until is not None and v.snoozed_until > now]
+
+
+def booked(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
+    """Follow-ups on the calendar (booked automatically or accepted by the rep)."""
+    return [view(store, s.id) for s in store.suggestions(BOOKED_STATES)]
+
+
+def all_views(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
+    return [view(store, s.id) for s in store.suggestions()]
+
+
+# -- actions ------------------------------------------------------------------------------------
+def _require(store: Store, suggestion_id: str, allowed: tuple[StepState, ...], verb: str) -> SuggestionView:
+    v = view(store, suggestion_id)
+    if StepState(v.state) not in allowed:
+        raise ReviewError(f"cannot {verb} \"{v.title[:60]}\": it is {v.state}")
+    return v
+
+
+def _writer(config: Config, writer: CalendarWriter | None) -> CalendarWriter:
+    return writer if writer is not None else open_calendar(config)
+
+
+def accept(store: Store, config: Config, suggestion_id: str, now: datetime,
+           writer: CalendarWriter | None = None) -> ActionResult:
+    """Put the follow-up on the calendar (or confirm one already booked automatically)."""
+    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED), "accept")
+    booking.accept(store, _writer(config, writer), suggestion_id, now, config)
+    when = v.start.astimezone(ZoneInfo(config.rep.timezone))
+    return ActionResult(suggestion_id, S.ACCEPTED.value, f"Accepted: {v.title[:80]} on {when:%a %d %b %H:%M}.")
+
+
+def edit(store: Store, config: Config, suggestion_id: str, now: datetime, *, start: datetime | None = None,
+         title: str | None = None, writer: CalendarWriter | None = None) -> ActionResult:
+    """Move the follow-up or rename it; a booked event is updated on the calendar."""
+    _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "edit")
+    if start is None and not title:
+        raise ReviewError("nothing to change: give a new time or a new title")
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(config.rep.timezone))
+    if title is not None:
+        title = " ".join(title.split())[:300]
+    booking.reschedule(store, _writer(config, writer), suggestion_id, start=start, title=title or None, now=now,
+                       config=config)
+    after = view(store, suggestion_id)
+    when = after.start.astimezone(ZoneInfo(config.rep.timezone))
+    return ActionResult(suggestion_id, after.state, f"Changed: {after.title[:80]} on {when:%a %d %b %H:%M}.")
+
+
+def snooze(store: Store, config: Config, suggestion_id: str, now: datetime, until: datetime,
+           writer: CalendarWriter | None = None) -> ActionResult:
+    """Hide the suggestion until `until`; it comes back to the queue then (a booked event is removed)."""
+    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "snooze")
+    if until <= now:
+        raise ReviewError("snooze until a moment in the future")
+    booking.snooze(store, _writer(config, writer), suggestion_id, until, now, config)
+    when = until.astimezone(ZoneInfo(config.rep.timezone))
+    return ActionResult(suggestion_id, S.SNOOZED.value, f"Snoozed until {when:%a %d %b %H:%M}: {v.title[:80]}.")
+
+
+def reject(store: Store, config: Config, suggestion_id: str, now: datetime,
+           writer: CalendarWriter | None = None) -> ActionResult:
+    """No follow-up for this promise (a booked event is removed from the calendar)."""
+    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "reject")
+    booking.reject(store, _writer(config, writer), suggestion_id, now)
+    return ActionResult(suggestion_id, S.REJECTED.value, f"Rejected: {v.title[:80]}.")
+
+
+def cancel(store: Store, config: Config, suggestion_id: str, now: datetime,
+           writer: CalendarWriter | None = None) -> ActionResult:
+    """Take a booked follow-up off the calendar and stop tracking the promise."""
+    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "cancel")
+    booking.cancel(store, _writer(config, writer), suggestion_id, now, "cancelled by the rep")
+    return ActionResult(suggestion_id, S.CANCELLED.value, f"Cancelled: {v.title[:80]}.")
+
+
+# -- times the rep types ------------------------------------------------------------------------
+def _at(day: date, clock: time, tz: str) -> datetime:
+    return datetime.combine(day, clock, ZoneInfo(tz))
+
+
+def snooze_choices(now: datetime, config: Config) -> list[tuple[str, str]]:
+    """The snooze menu: (value, label with the actual moment in the rep's zone)."""
+    out = []
+    for value, label in (("tomorrow", "Next working day"), ("2days", "In two working days"),
+                         ("nextweek", "Next week")):
+        moment = parse_snooze(value, now, config)
+        out.append((value, f"{label} ({moment.astimezone(ZoneInfo(config.rep.timezone)):%a %d %b %H:%M})"))
+    return out
+
+
+def parse_snooze(text: str, now: datetime, config: Config) -> datetime:
+    """"tomorrow" / "2days" / "nextweek" (start of the rep's working day), "3h", or a time like
+    "2026-11-24 09:15" (rep's zone)."""
+    tz = config.rep.timezone
+    hours = config.rep.hours
+    local = now.astimezone(ZoneInfo(tz))
+    value = text.strip().lower()
+    if value in ("", "tomorrow", "1d", "day"):
+        return _at(_working_day_after(local.date(), 1, config), hours.start, tz)
+    if value in ("2days", "2d"):
+        return _at(_working_day_after(local.date(), 2, config), hours.start, tz)
+    if value in ("nextweek", "week", "1w"):
+        monday = local.date() + timedelta(days=7 - local.weekday())
+        return _at(_working_day_after(monday - timedelta(days=1), 1, config), hours.start, tz)
+    if value.endswith("h") and value[:-1].isdigit():
+        return now + timedelta(hours=int(value[:-1]))
+    return parse_local(text, config, now)
+
+
+def _working_day_after(day: date, n: int, config: Config) -> date:
+    days = config.rep.hours.days or (0, 1, 2, 3, 4)
+    left = n
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() in days:
+            left -= 1
+    return day
+
+
+def parse_local(text: str, config: Config, now: datetime | None = None) -> datetime:
+    """A time the rep typed, in their zone: "2026-11-24T09:15", "2026-11-24 09:15", or, with `now`,
+    words nlp.when understands ("Tuesday 9:15"). ValueError names the accepted forms."""
+    text = text.strip()
+    tz = config.rep.timezone
+    try:
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
+    except ValueError:
+        pass
+    if now is not None and text:
+        try:
+            from nlp.when import find_times
+
+            for mention in find_times(text, now.astimezone(ZoneInfo(tz)), tz):
+                value = getattr(mention, "value", None)
+                if isinstance(value, datetime) and getattr(mention, "has_time", False):
+                    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+        except ImportError:
+            pass
+    raise ValueError(f"{text!r}: write a time like 2026-11-24 09:15 (your zone, {tz})")
+
+
+# -- the deals board ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DealRow:
+    company: str
+    contact: str
+    next_text: str
+    next_action: str
+    owner: str
+    target: datetime | None
+    target_is_default: bool
+    last_activity: datetime | None
+    stalled: bool
+    reason: str
+    vague: bool
+
+
+def deal_rows(store: Store, config: Config, now: datetime) -> list[DealRow]:
+    """The deals board: stalled first, then by the next step's target."""
+    rows = []
+    for d in tracker.deals(store, config, now):
+        step = d.next_step
+        text = ""
+        if step is not None:
+            c = store.commitment(step.commitment_id)
+            text = c.text if c is not None else ""
+        rows.append(DealRow(
+            company=d.label or d.company, contact=", ".join(d.people[:3]), next_text=text,
+            next_action=step.action.replace("_", " ") if step else "",
+            owner=("you" if step.owner == "me" else (step.counterpart.name or "them")) if step else "",
+            target=step.target if step else None, target_is_default=step.target_is_default if step else False,
+            last_activity=d.last_activity, stalled=d.stalled, reason=d.stalled_reason, vague=d.vague_only,
+        ))
+    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+    return sorted(rows, key=lambda r: (not r.stalled, r.target or far, r.company))

@@ -1,0 +1,314 @@
+"""The Starlette app behind `assistant serve`.
+
+Security, because the page shows untrusted mail and acts on the rep's calendar:
+- bound to 127.0.0.1 by the CLI; the Host header must name this machine (no DNS rebinding);
+- the URL printed at start carries a random token; opening it sets an HttpOnly SameSite=Strict session
+  cookie and redirects to a clean URL, and every other request needs that cookie;
+- every form carries the session's CSRF token, checked on every POST (and a foreign Origin is refused);
+- Jinja2 autoescapes every template; a strict Content-Security-Policy (no script at all) and the usual
+  headers go on every answer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from assistant import check as next_action
+from assistant import report as weekly
+from assistant import review
+from assistant.calendars import open_calendar
+from assistant.clock import Clock, system_clock
+from assistant.config import Config
+from assistant.errors import AssistantError
+from assistant.store import Store
+
+HERE = Path(__file__).parent
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cache-Control": "no-store",
+}
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def template_env() -> jinja2.Environment:
+    """Jinja2 with autoescape on for every template (mail text is untrusted)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["local"] = lambda moment, tz, fmt="%a %d %b %Y, %H:%M": (
+        moment.astimezone(ZoneInfo(tz)).strftime(fmt) if moment else ""
+    )
+    return env
+
+
+@dataclass
+class Session:
+    csrf: str
+    flash: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class WebState:
+    """What the app holds between requests: config, token, clock and the open sessions (in memory;
+    a restart prints a new token)."""
+
+    config: Config
+    token: str
+    clock: Clock
+    sessions: dict[str, Session] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def cookie(self) -> str:
+        # Cookies ignore the port: name it after the token so two servers on one host do not collide.
+        return "ft_session_" + hashlib.sha256(self.token.encode()).hexdigest()[:10]
+
+    def new_session(self) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self.lock:
+            self.sessions[sid] = Session(csrf=secrets.token_urlsafe(32))
+        return sid
+
+    def session(self, sid: str | None) -> Session | None:
+        if not sid:
+            return None
+        with self.lock:
+            return self.sessions.get(sid)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _forbidden(templates: Jinja2Templates, request: Request, why: str) -> Response:
+    return templates.TemplateResponse(request, "forbidden.html", {"why": why}, status_code=403)
+
+
+class AuthMiddleware(BaseHTTPMiddleware):
+    """Token -> session cookie on first visit; the cookie on every later request; headers on all."""
+
+    def __init__(self, app: Any, state: WebState, templates: Jinja2Templates) -> None:
+        super().__init__(app)
+        self.state = state
+        self.templates = templates
+
+    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await self._dispatch(request, call_next)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    async def _dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.url.path.startswith("/static/"):
+            return await call_next(request)
+        token = request.query_params.get("token")
+        if token is not None:
+            if not hmac.compare_digest(token.encode(), self.state.token.encode()):
+                return _forbidden(self.templates, request, "This link's token is not valid for this server.")
+            sid = self.state.new_session()
+            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            target = request.url.path + ("?" + urlencode(rest) if rest else "")
+            response: Response = RedirectResponse(target, status_code=303)
+            response.set_cookie(self.state.cookie, sid, httponly=True, samesite="strict", path="/")
+            return response
+        session = self.state.session(request.cookies.get(self.state.cookie))
+        if session is None:
+            return _forbidden(self.templates, request,
+                              "Open the link that `assistant serve` printed: it carries the session token.")
+        if request.method not in ("GET", "HEAD"):
+            origin = request.headers.get("origin")
+            if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
+                return _forbidden(self.templates, request, "This form was sent from another site.")
+        request.state.session = session
+        return await call_next(request)
+
+
+def create_app(config: Config, *, token: str | None = None, clock: Clock = system_clock,
+               allowed_hosts: list[str] | None = None) -> Starlette:
+    """The review app. `allowed_hosts` adds Host names beyond this machine's (tests use "testserver")."""
+    state = WebState(config=config, token=token or new_token(), clock=clock)
+    templates = Jinja2Templates(env=template_env())
+    tz = config.rep.timezone
+
+    @contextmanager
+    def store() -> Iterator[Store]:
+        s = Store(config.store_path)
+        try:
+            yield s
+        finally:
+            s.close()
+
+    def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+        session: Session = request.state.session
+        with state.lock:
+            flashes, session.flash[:] = list(session.flash), []
+        base = {"csrf": session.csrf, "flashes": flashes, "tz": tz, "rep": config.rep,
+                "now": state.clock(), "path": request.url.path}
+        return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+    def flash(request: Request, kind: str, text: str) -> None:
+        with state.lock:
+            request.state.session.flash.append((kind, text))
+
+    async def checked_form(request: Request) -> FormData:
+        """The POSTed form, once its CSRF token matches the session's; 403 otherwise."""
+        form = await request.form()
+        sent = form.get("csrf")
+        expected: str = request.state.session.csrf
+        if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+        return form
+
+    # -- the queue ------------------------------------------------------------------------------
+    async def queue_page(request: Request) -> Response:
+        now = state.clock()
+        with store() as s:
+            pending = review.queue(s, config, now)
+            booked = review.booked(s, config, now)
+        return page(request, "queue.html", {"pending": pending, "booked": booked,
+                                            "snooze_choices": review.snooze_choices(now, config)})
+
+    async def act(request: Request) -> Response:
+        form = await checked_form(request)
+        action = request.path_params["action"]
+        sid = request.path_params["sid"]
+        now = state.clock()
+        if action not in ("accept", "reject", "cancel", "snooze", "edit"):
+            raise HTTPException(404, f"no action {action!r}")
+        try:
+            writer = open_calendar(config, state.clock)
+            with store() as s:
+                if action == "accept":
+                    result = review.accept(s, config, sid, now, writer)
+                elif action == "reject":
+                    result = review.reject(s, config, sid, now, writer)
+                elif action == "cancel":
+                    result = review.cancel(s, config, sid, now, writer)
+                elif action == "snooze":
+                    until = review.parse_snooze(str(form.get("until", "")), now, config)
+                    result = review.snooze(s, config, sid, now, until, writer)
+                else:
+                    start_text = str(form.get("start", "")).strip()
+                    title = str(form.get("title", "")).strip() or None
+                    start = review.parse_local(start_text, config) if start_text else None
+                    result = review.edit(s, config, sid, now, start=start, title=title, writer=writer)
+            flash(request, "ok", result.message)
+        except (AssistantError, ValueError) as e:
+            flash(request, "error", str(e))
+        return RedirectResponse("/", status_code=303)
+
+    # -- deals, reports, check ------------------------------------------------------------------
+    async def deals_page(request: Request) -> Response:
+        with store() as s:
+            board = review.deal_rows(s, config, state.clock())
+        return page(request, "deals.html", {"deals": board, "stalled_days": config.tracker.stalled_days})
+
+    async def reports_page(request: Request) -> Response:
+        week = request.query_params.get("week")
+        if week:
+            try:
+                weekly.week_bounds(weekly.normalise_week(week), tz)
+            except ValueError as e:
+                flash(request, "error", str(e))
+                return RedirectResponse("/reports", status_code=303)
+            return RedirectResponse(f"/reports/{weekly.normalise_week(week)}", status_code=303)
+        now = state.clock()
+        with store() as s:
+            latest = weekly.latest_week(s) or weekly.iso_week(now, tz)
+        return RedirectResponse(f"/reports/{latest}", status_code=303)
+
+    async def report_page(request: Request) -> Response:
+        week = request.path_params["week"]
+        try:
+            bounds = weekly.week_bounds(week, tz)
+        except ValueError:
+            raise HTTPException(404, f"{week!r} is not an ISO week like 2026-W47") from None
+        now = state.clock()
+        with store() as s:
+            data = weekly.build_weekly(s, config, now, week)
+            written = weekly.written_weeks(s)
+        prev_week = weekly.iso_week(bounds[0] - timedelta(days=3), tz)
+        next_week = weekly.iso_week(bounds[1] + timedelta(days=3), tz)
+        return page(request, "reports.html", {"r": data, "written": written, "prev_week": prev_week,
+                                              "next_week": next_week, "charts": weekly.chart_uris(data)})
+
+    async def check_page(request: Request) -> Response:
+        result = None
+        text = ""
+        if request.method == "POST":
+            form = await checked_form(request)
+            text = str(form.get("draft", ""))[:100_000]
+            try:
+                result = next_action.check_draft(text, now=state.clock(), config=config)
+            except AssistantError as e:
+                flash(request, "error", str(e))
+        return page(request, "check.html", {"result": result, "draft": text})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        detail = getattr(exc, "detail", "error")
+        response = templates.TemplateResponse(request, "error.html", {"status": status, "detail": detail},
+                                              status_code=status)
+        return response
+
+    routes = [
+        Route("/", queue_page),
+        Route("/suggestions/{sid}/{action}", act, methods=["POST"]),
+        Route("/deals", deals_page),
+        Route("/reports", reports_page),
+        Route("/reports/{week}", report_page),
+        Route("/check", check_page, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    hosts = [*LOCAL_HOSTS, *(allowed_hosts or [])]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+            Middleware(AuthMiddleware, state=state, templates=templates),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )
+    app.state.web = state
+    return app
+
+
+def start_url(host: str, port: int, token: str) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/?token={token}"
+
+
+def local_now(config: Config, clock: Clock) -> datetime:
+    return clock().astimezone(ZoneInfo(config.rep.timezone))
