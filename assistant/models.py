@@ -46,6 +46,7 @@ class RawMessage:
     folder: str = ""  # "sent" | "inbox" | "notes" | provider folder name
     provider_thread_id: str = ""  # Gmail threadId, Graph conversationId
     direction_hint: Direction | None = None  # the folder says it (Sent folder, notes dir)
+    received_at: datetime | None = None  # arrival time (IMAP INTERNALDATE, file mtime): used when Date is missing
 
 
 @dataclass(frozen=True)

@@ -341,6 +341,30 @@ class Store:
     def clear_failure(self, account: str, source_id: str) -> None:
         self.db.execute("DELETE FROM failed_messages WHERE account = ? AND source_id = ?", (account, source_id))
 
+    # -- sync: what the watcher needs (assistant/watcher.py) -------------------------------------
+    def stored_source_ids(self, account: str, source_ids: Sequence[str]) -> set[str]:
+        """Which of `source_ids` are already stored for `account` (one query per 500 ids)."""
+        found: set[str] = set()
+        ids = list(source_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT source_id FROM messages WHERE account = ? AND source_id IN ({marks})", [account, *chunk]))
+        return found
+
+    def has_message_id(self, message_id: str) -> bool:
+        """True when a message with this content-derived id is stored (from any account)."""
+        return self.db.execute("SELECT 1 FROM messages WHERE id = ?", (message_id,)).fetchone() is not None
+
+    def sync_states(self) -> list[tuple[str, datetime]]:
+        """(account, time its cursor last moved) for every account ever synced."""
+        return [(r[0], datetime.fromisoformat(r[1]))
+                for r in self.db.execute("SELECT account, updated_at FROM sync_state ORDER BY account")]
+
+    def count_commitments(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM commitments").fetchone()[0])
+
     # -- commitments ----------------------------------------------------------------------------
     def add_commitments(self, commitments: Iterable[Commitment]) -> int:
         n = 0

@@ -1,0 +1,445 @@
+"""The local source: Maildir and mbox folders of sent and received mail, plus a folder of voicemail notes.
+No account, no network: the embedded default and what the demo reads.
+
+Config (an `[[accounts]]` table with `kind = "local"`; paths relative to the config file):
+
+    mail = ["~/Mail/work"]     # Maildirs, mbox files, or folders holding them (searched 3 levels deep)
+    notes = "~/Notes/calls"    # voicemail notes (optional)
+    sent_folders = ["sent"]    # folder names (case-insensitive substrings) read as sent mail
+    batch_size = 200
+
+Direction: a message from one of the rep's addresses is "sent"; otherwise a message in a folder whose
+name contains one of `sent_folders` is "sent"; everything else is "received"; notes are "note".
+
+Voicemail notes: one `.txt` or `.md` file per call. The time of the call comes from, in order:
+1. a front-matter line `date: 2026-11-12 14:05` - either in a YAML-style block between two `---` lines at
+   the top of the file, or as plain `key: value` lines at the top followed by a blank line;
+2. the file name: `2026-11-12T1405 Ed Park.md`, `2026-11-12 14.05 call.txt` or `2026-11-12 call.txt`
+   (a date without a time means noon);
+3. the file's modification time.
+Times are wall time in the rep's zone unless they carry an offset (`2026-11-12 14:05 -05:00`). Other
+keys: `with:` (or `contact:`) - who the call was with, `Name <email>`, several separated by `;`;
+`subject:` (or `title:`); else the first Markdown heading or the file name is the subject. Everything
+after the front matter is the note's text. A note is read once: later edits to the file are not re-read.
+
+Incremental: the cursor keeps, per Maildir / notes folder, the newest change time (ctime) already read,
+and per mbox file the byte offset read so far (with a fingerprint of its start, so a rewritten mbox is
+read again). Files changed within two seconds of the cursor are offered again; the watcher skips those
+already stored, so nothing is stored twice and nothing is missed when a file lands at the same instant."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, getaddresses
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from assistant.config import AccountConfig, Config
+from assistant.errors import ConfigError, SourceError
+from assistant.mailparse import SLIM_THRESHOLD, slim
+from assistant.models import Direction, RawMessage
+from assistant.sources.base import Batch
+
+WINDOW_NS = 2_000_000_000  # files changed this close to the cursor are offered again (the watcher dedups)
+NOTE_SUFFIXES = (".txt", ".md", ".markdown")
+_MAX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One thing to read: a Maildir file, an mbox message (byte range), or a note."""
+
+    kind: str  # "maildir" | "mbox" | "note"
+    key: str  # cursor key of its folder / file
+    source_id: str
+    path: Path
+    stamp: int  # ctime_ns for files; end offset for mbox messages
+    folder: str
+    start: int = 0
+    end: int = 0
+
+
+def _as_list(value: Any, key: str, account: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"account {account!r}: {key} must be a path or a list of paths, like {key} = [\"~/Mail\"]")
+
+
+def _is_maildir(p: Path) -> bool:
+    return (p / "cur").is_dir() or (p / "new").is_dir()
+
+
+def _is_mbox(p: Path) -> bool:
+    if not p.is_file():
+        return False
+    try:
+        with p.open("rb") as f:
+            return f.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def _folder_name(p: Path) -> str:
+    return p.name.lstrip(".") or p.name
+
+
+class LocalSource:
+    kind = "local"
+
+    def __init__(self, account: AccountConfig, config: Config) -> None:
+        self.account = account.name
+        opts = account.options
+        self.config = config
+        self.zone = ZoneInfo(config.rep.timezone)
+        self.mail_roots = [config.resolve_path(p) for p in _as_list(opts.get("mail"), "mail", account.name)]
+        self.note_roots = [config.resolve_path(p) for p in _as_list(opts.get("notes"), "notes", account.name)]
+        self.sent_names = [s.lower() for s in _as_list(opts.get("sent_folders", ["sent"]), "sent_folders",
+                                                       account.name)]
+        try:
+            self.batch_size = max(1, int(opts.get("batch_size", 200)))
+        except (TypeError, ValueError):
+            raise ConfigError(f"account {account.name!r}: batch_size must be a whole number") from None
+        if not self.mail_roots and not self.note_roots:
+            raise ConfigError(
+                f"account {account.name!r} (local) reads nothing: add mail = [\"path/to/Maildir\"] and/or "
+                "notes = \"path/to/notes\""
+            )
+        for root in (*self.mail_roots, *self.note_roots):
+            if not root.exists():
+                raise ConfigError(f"account {account.name!r}: {root} does not exist: fix the path in the config")
+        self._last_seen: dict[str, int] = {}
+
+    # -- discovery ------------------------------------------------------------------------------
+    def _mailboxes(self) -> list[tuple[str, Path, str]]:
+        """(kind, path, cursor key) of every Maildir and mbox under the configured roots."""
+        found: list[tuple[str, Path, str]] = []
+
+        def visit(p: Path, root: Path, depth: int) -> None:
+            rel = p.relative_to(root.parent).as_posix()
+            if _is_maildir(p):
+                found.append(("maildir", p, rel))
+            elif _is_mbox(p):
+                found.append(("mbox", p, rel))
+                return
+            if p.is_dir() and depth < _MAX_DEPTH:
+                for child in sorted(p.iterdir()):
+                    if child.name in ("cur", "new", "tmp") and _is_maildir(p):
+                        continue
+                    if child.is_dir() or child.is_file():
+                        visit(child, root, depth + 1)
+
+        for root in self.mail_roots:
+            visit(root, root, 0)
+        return found
+
+    def _direction(self, folder: str) -> Direction:
+        name = folder.lower()
+        return "sent" if any(s in name for s in self.sent_names) else "received"
+
+    # -- listing --------------------------------------------------------------------------------
+    def _maildir_items(self, path: Path, key: str, since: int) -> list[_Item]:
+        items = []
+        for sub in ("new", "cur"):
+            d = path / sub
+            try:
+                entries = list(os.scandir(d))
+            except FileNotFoundError:
+                continue
+            for e in entries:
+                if e.name.startswith(".") or not e.is_file():
+                    continue
+                try:
+                    stamp = e.stat().st_ctime_ns
+                except FileNotFoundError:
+                    continue
+                if stamp > since - WINDOW_NS:
+                    uniq = e.name.split(":")[0].split("!")[0]
+                    items.append(_Item("maildir", key, f"maildir:{key}/{uniq}", Path(e.path), stamp,
+                                       _folder_name(path)))
+        return items
+
+    def _mbox_items(self, path: Path, key: str, state: dict[str, Any]) -> tuple[list[_Item], dict[str, Any]]:
+        """Messages of an mbox after the offset already read (all of them when the file was rewritten)."""
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = hashlib.sha1(f.read(4096)).hexdigest()
+            offset = int(state.get("offset", 0))
+            if state.get("head") != head or offset > size:
+                offset = 0
+            f.seek(offset)
+            starts: list[int] = []
+            pos = offset
+            prev_blank = True
+            while True:
+                line = f.readline(65536)
+                if not line:
+                    break
+                if line.startswith(b"From ") and (prev_blank or pos == 0):
+                    starts.append(pos)
+                prev_blank = line in (b"\n", b"\r\n")
+                pos += len(line)
+            end_of_file = pos
+        items = []
+        bounds = [*starts, end_of_file]
+        for i, start in enumerate(starts):
+            end = bounds[i + 1]
+            items.append(_Item("mbox", key, "", path, end, _folder_name(path), start, end))
+        return items, {"offset": end_of_file, "head": head}
+
+    def _note_items(self, root: Path, since: int) -> list[_Item]:
+        items = []
+        key = f"notes:{root.name}"
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):
+                    continue
+                p = Path(dirpath) / name
+                try:
+                    stamp = p.stat().st_ctime_ns
+                except FileNotFoundError:
+                    continue
+                if stamp > since - WINDOW_NS:
+                    rel = p.relative_to(root).as_posix()
+                    items.append(_Item("note", key, f"note:{root.name}/{rel}", p, stamp, "notes"))
+        return items
+
+    # -- reading --------------------------------------------------------------------------------
+    def _read_file(self, path: Path) -> bytes:
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size > SLIM_THRESHOLD:
+                return slim(f)[0]
+            return f.read()
+
+    def _read_mbox(self, item: _Item) -> bytes:
+        with item.path.open("rb") as f:
+            f.seek(item.start)
+            first = f.readline()  # the "From " separator line is not part of the message
+            length = item.end - item.start - len(first)
+            if length > SLIM_THRESHOLD:
+                data = slim(_Bounded(f, length))[0]
+            else:
+                data = f.read(length)
+        # mboxrd/mboxo: ">From " at a line start was escaped on write
+        return re.sub(rb"(?m)^>(>*From )", rb"\1", data)
+
+    def _raw(self, item: _Item) -> RawMessage | None:
+        try:
+            if item.kind == "note":
+                return RawMessage(self.account, item.source_id, self.note_message(item.path), folder="notes",
+                                  direction_hint="note")
+            mtime = datetime.fromtimestamp(item.path.stat().st_mtime, UTC)
+            if item.kind == "mbox":
+                data = self._read_mbox(item)
+                sid = f"mbox:{item.key}#{hashlib.sha1(data).hexdigest()[:20]}"
+            else:
+                data = self._read_file(item.path)
+                sid = item.source_id
+        except FileNotFoundError:
+            if item.kind == "maildir":  # moved new/ -> cur/ (or flags changed) between listing and reading
+                uniq = item.path.name.split(":")[0]
+                for sub in ("cur", "new"):
+                    for cand in (item.path.parent.parent / sub).glob(f"{glob_escape(uniq)}*"):
+                        return self._raw(_Item(item.kind, item.key, item.source_id, cand, item.stamp, item.folder))
+            return None
+        except OSError as e:
+            raise SourceError(f"cannot read {item.path}: {e.strerror}: check its permissions") from None
+        return RawMessage(self.account, sid, data, folder=item.folder, direction_hint=self._direction(item.folder),
+                          received_at=mtime)
+
+    # -- notes ----------------------------------------------------------------------------------
+    def note_message(self, path: Path) -> bytes:
+        """A voicemail note as an RFC 822 message (From: the rep, To: the contact), so it is parsed,
+        stored and retried like any mail."""
+        text = path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n").lstrip("\ufeff")
+        meta, body = split_front_matter(text)
+        when = self._note_time(meta.get("date") or meta.get("time") or "", path)
+        contacts = getaddresses([meta.get("with") or meta.get("contact") or meta.get("to") or ""])
+        subject = meta.get("subject") or meta.get("title") or ""
+        if not subject:
+            heading = re.search(r"(?m)^#\s+(.+)$", body)
+            subject = heading.group(1).strip() if heading else _NAME_DATE.sub("", path.stem).strip(" -_") or path.stem
+        msg = EmailMessage(policy=policy.SMTP)
+        msg["From"] = formataddr((self.config.rep.name, self.config.rep.email or "rep@localhost"))
+        to = [formataddr((n, e)) for n, e in contacts if "@" in e]
+        if to:
+            msg["To"] = ", ".join(to)
+        names = [n or e for n, e in contacts if (n or e) and "@" not in e]
+        if names:
+            msg["X-Note-With"] = "; ".join(names)
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(when)
+        msg["X-Follow-Through-Note"] = path.name
+        msg.set_content(body.strip() + "\n")
+        return msg.as_bytes()
+
+    def _note_time(self, value: str, path: Path) -> datetime:
+        if value:
+            moment = parse_local_time(value, self.zone)
+            if moment:
+                return moment
+        m = _NAME_DATE.match(path.name)
+        if m:
+            y, mo, d, hh, mm = m.group("y", "mo", "d", "h", "mi")
+            try:
+                return datetime(int(y), int(mo), int(d), int(hh) if hh else 12, int(mm) if mm else 0,
+                                tzinfo=self.zone)
+            except ValueError:
+                pass
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+    # -- the protocol ---------------------------------------------------------------------------
+    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        stamps: dict[str, int] = dict(cursor.get("stamps", {}))
+        mboxes: dict[str, dict[str, Any]] = {k: dict(v) for k, v in cursor.get("mbox", {}).items()}
+        items: list[_Item] = []
+        mbox_final: dict[str, dict[str, Any]] = {}
+        for kind, path, key in self._mailboxes():
+            if kind == "maildir":
+                items.extend(self._maildir_items(path, key, stamps.get(key, 0)))
+            else:
+                found, final = self._mbox_items(path, key, mboxes.get(key, {}))
+                items.extend(found)
+                mbox_final[key] = final
+        for root in self.note_roots:
+            items.extend(self._note_items(root, stamps.get(f"notes:{root.name}", 0)))
+        # oldest first; mbox messages keep their order in the file
+        items.sort(key=lambda it: (it.kind == "mbox", it.stamp if it.kind != "mbox" else 0, it.key, it.start,
+                                   it.path.name))
+        total = len(items)
+        if not items:
+            if mbox_final != mboxes and mbox_final:
+                yield Batch((), {"stamps": stamps, "mbox": {**mboxes, **mbox_final}}, total=0)
+            return
+        for i in range(0, total, self.batch_size):
+            chunk = items[i:i + self.batch_size]
+            raws = [r for r in (self._raw(it) for it in chunk) if r is not None]
+            for it in chunk:
+                if it.kind == "mbox":
+                    mboxes[it.key] = {"offset": it.end, "head": mbox_final[it.key]["head"]}
+                else:
+                    stamps[it.key] = max(stamps.get(it.key, 0), it.stamp)
+            yield Batch(tuple(raws), {"stamps": dict(stamps), "mbox": {k: dict(v) for k, v in mboxes.items()}},
+                        total=total)
+
+    def _fingerprint(self) -> dict[str, int]:
+        marks: dict[str, int] = {}
+        for kind, path, _key in self._mailboxes():
+            for p in ((path / "new", path / "cur") if kind == "maildir" else (path,)):
+                try:
+                    st = p.stat()
+                    marks[str(p)] = st.st_mtime_ns + st.st_size
+                except FileNotFoundError:
+                    pass
+        for root in self.note_roots:
+            for dirpath, _dirs, _files in os.walk(root):
+                try:
+                    marks[dirpath] = os.stat(dirpath).st_mtime_ns
+                except FileNotFoundError:
+                    pass
+        return marks
+
+    def wait(self, timeout: float) -> bool:
+        """Poll the folders' modification times once a second until something changes or `timeout`."""
+        if not self._last_seen:
+            self._last_seen = self._fingerprint()
+        deadline = time.monotonic() + timeout
+        while True:
+            marks = self._fingerprint()
+            if marks != self._last_seen:
+                self._last_seen = marks
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(1.0, left))
+
+    def close(self) -> None:
+        pass
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only view of the next `length` bytes of a file (one mbox message)."""
+
+    def __init__(self, f: Any, length: int) -> None:
+        self.f = f
+        self.left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        limit = self.left if size is None or size < 0 else min(size, self.left)
+        line: bytes = self.f.readline(limit)
+        self.left -= len(line)
+        return line
+
+
+_NAME_DATE = re.compile(
+    r"^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?:[T _](?P<h>\d{2})[:.h]?(?P<mi>\d{2}))?"
+)
+_FRONT_KEY = re.compile(r"^([A-Za-z][\w-]{0,30})\s*:\s*(.*)$")
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """`---` YAML-style block or leading `key: value` lines (ended by a blank line) -> (keys, rest)."""
+    lines = text.split("\n")
+    meta: dict[str, str] = {}
+    if lines and lines[0].strip() == "---":
+        for i, line in enumerate(lines[1:], start=1):
+            if line.strip() in ("---", "..."):
+                return meta, "\n".join(lines[i + 1:])
+            m = _FRONT_KEY.match(line.strip())
+            if m:
+                meta[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+        return {}, text  # no closing line: not front matter
+    known = {"date", "time", "with", "contact", "to", "subject", "title", "phone", "from"}
+    for i, line in enumerate(lines):
+        if not line.strip():
+            return (meta, "\n".join(lines[i + 1:])) if meta else ({}, text)
+        m = _FRONT_KEY.match(line.strip())
+        if not m or m.group(1).lower() not in known:
+            return ({}, text) if not meta else (meta, "\n".join(lines[i:]))
+        meta[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+    return meta, ""
+
+
+def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
+    """`2026-11-12 14:05`, `2026-11-12T14:05-05:00`, `Nov 12 2026 2:05pm`: wall time in `zone` unless
+    an offset is given."""
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        value += "T12:00"  # a day without a time: noon
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value)
+                                        else value)
+    except ValueError:
+        from dateutil import parser as dateparser
+
+        try:
+            moment = dateparser.parse(value)
+        except (ValueError, OverflowError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment

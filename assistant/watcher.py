@@ -1,0 +1,407 @@
+"""The watcher: read every configured account incrementally, parse, strip quotes, extract commitments and
+store them - each batch with its cursor in ONE transaction, so a crash repeats nothing and loses nothing.
+
+- `sync_account` runs one account's pass. Messages already stored are skipped (by source id and by
+  content id), so re-offered messages after a crash are stored exactly once. A message that cannot be
+  parsed is recorded with its raw bytes in `failed_messages` and retried at the start of later passes.
+- TransientError (network faults, 5xx, 429) is retried with exponential backoff (tenacity), honouring a
+  server's Retry-After; the fetch restarts from the last committed cursor, so nothing is lost.
+- AuthError stops that account only (its message names `assistant login ...`); the others go on.
+- A stop request (Ctrl-C, SIGTERM) is honoured between messages: what was processed is committed
+  (without moving the cursor past unprocessed messages) and the pass ends.
+- `watch` runs passes forever (or once) and calls `assistant.pipeline.after_sync` after each."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from assistant.clock import Clock
+from assistant.config import AccountConfig, Config
+from assistant.errors import (
+    AssistantError,
+    AuthError,
+    ConfigError,
+    MailParseError,
+    SourceError,
+    TransientError,
+)
+from assistant.mailparse import parse
+from assistant.models import Commitment, Message, RawMessage, content_id
+from assistant.sources.base import Batch, MailSource
+from assistant.store import Store
+
+log = logging.getLogger("assistant.watcher")
+
+ADAPTERS = {
+    "imap": "assistant.sources.imap:ImapSource",
+    "gmail": "assistant.sources.gmail:GmailSource",
+    "outlook": "assistant.sources.outlook:OutlookSource",
+    "local": "assistant.sources.local:LocalSource",
+}
+
+
+def open_source(account: AccountConfig, config: Config) -> MailSource:
+    """The adapter for an account's kind, imported by name (network adapters load only when used)."""
+    target = ADAPTERS.get(account.kind)
+    if target is None:
+        raise ConfigError(f"account {account.name!r}: kind = {account.kind!r}; use one of {', '.join(ADAPTERS)}")
+    module_name, cls_name = target.split(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), cls_name)
+    except (ImportError, AttributeError) as e:
+        raise ConfigError(f"account {account.name!r}: the {account.kind} adapter is not available ({e})") from None
+    source: MailSource = cls(account, config)
+    return source
+
+
+# -- stopping ---------------------------------------------------------------------------------------
+
+
+class StopFlag:
+    """Set by a signal handler; checked between messages."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def set(self) -> None:
+        self.event.set()
+
+    def __bool__(self) -> bool:
+        return self.event.is_set()
+
+    def sleep(self, seconds: float) -> bool:
+        """Sleep unless stopped; True when stopped."""
+        return self.event.wait(seconds)
+
+
+# -- extraction (nlp.extract by its own helper; loaded lazily) --------------------------------------
+
+Extractor = Callable[[Sequence[Message]], list[list[Commitment]]]
+
+
+def _strip(text: str) -> str:
+    try:
+        from nlp.quotes import strip_quotes
+    except ImportError:  # pragma: no cover - nlp.quotes ships with the package
+        return text
+    try:
+        return strip_quotes(text)
+    except Exception:  # a stripping bug must not lose the message
+        log.warning("quote stripping failed; keeping the whole text", exc_info=True)
+        return text
+
+
+def nlp_extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
+    """Commitments of each message with nlp.extract.pipe (one batch call, so spaCy runs batched)."""
+    try:
+        from nlp.extract import MessageInput, pipe
+    except ImportError:
+        if not getattr(nlp_extractor, "_warned", False):
+            log.warning("nlp.extract is not available: messages are stored without commitments")
+            nlp_extractor._warned = True  # type: ignore[attr-defined]
+        return [[] for _ in messages]
+    inputs = [MessageInput(text=m.body, sent_at=m.sent_at, timezone=m.timezone, direction=m.direction)
+              for m in messages]
+    out: list[list[Commitment]] = []
+    for m, found in zip(messages, pipe(inputs), strict=True):
+        out.append([
+            Commitment(
+                id=content_id(m.id, c.who, c.action, c.text, c.start, prefix="c"), message_id=m.id, who=c.who,
+                action=c.action, due=c.due, due_has_time=c.due_has_time, conditional=c.conditional, vague=c.vague,
+                text=c.text,
+            )
+            for c in found
+        ])
+    return out
+
+
+# -- one account ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    account: str
+    fetched: int = 0  # offered by the source
+    stored: int = 0  # new messages stored
+    duplicates: int = 0  # already stored (re-offered after a crash, or the same mail in two places)
+    failed: int = 0  # could not be parsed (kept for retry)
+    retried: int = 0  # earlier failures that parsed this time
+    commitments: int = 0
+    stopped: bool = False
+    error: str = ""
+    new_message_ids: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int, int | None], None]  # (messages done in this step, total expected or None)
+
+
+def _process(store: Store, config: Config, raws: Iterable[RawMessage], now: datetime, extractor: Extractor,
+             result: SyncResult, stop: StopFlag | None) -> tuple[list[tuple[Message, list[Commitment]]],
+                                                                  list[tuple[RawMessage, str]], bool]:
+    """Parse, strip and extract (no writes). Returns (parsed, failures, stopped early)."""
+    parsed: list[Message] = []
+    failures: list[tuple[RawMessage, str]] = []
+    stopped = False
+    for raw in raws:
+        if stop:
+            stopped = True
+            break
+        try:
+            msg = parse(raw, config.rep, now=now)
+        except MailParseError as e:
+            failures.append((raw, str(e)))
+            continue
+        except Exception as e:  # a parser bug: keep the message for a later retry, go on
+            failures.append((raw, f"{raw.source_id}: unexpected {type(e).__name__}: {e}"))
+            log.debug("parse crashed on %s", raw.source_id, exc_info=True)
+            continue
+        parsed.append(replace(msg, body=_strip(msg.body)))
+    to_extract = [m for m in parsed if not m.is_auto_reply and m.body.strip()]
+    found: dict[str, list[Commitment]] = {}
+    if to_extract:
+        for m, cs in zip(to_extract, extractor(to_extract), strict=True):
+            found[m.id] = cs
+    return [(m, found.get(m.id, [])) for m in parsed], failures, stopped
+
+
+def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failures: list[tuple[RawMessage, str]],
+           now: datetime, result: SyncResult) -> None:
+    """Store messages with their commitments and record failures (inside the caller's transaction)."""
+    for msg, commitments in parsed:
+        if store.has_message_id(msg.id):
+            result.duplicates += 1
+            continue
+        if msg.message_id or msg.in_reply_to or msg.references or msg.provider_thread_id:
+            thread = store.thread_for(msg.message_id, msg.in_reply_to, msg.references, msg.provider_thread_id,
+                                      msg.account)
+        else:  # no threading headers at all (notes, broken mail): a thread of its own
+            thread = content_id(msg.id, prefix="t")
+        if store.add_message(replace(msg, thread_id=thread)):
+            result.stored += 1
+            result.new_message_ids.append(msg.id)
+            result.commitments += store.add_commitments(commitments)
+            store.clear_failure(msg.account, msg.source_id)
+        else:
+            result.duplicates += 1
+    for raw, error in failures:
+        log.warning("could not parse %s (kept for retry): %s", raw.source_id, error)
+        store.record_failure(raw.account, raw.source_id, error, raw.raw, now)
+        result.failed += 1
+
+
+def retry_failures(store: Store, config: Config, account: str, now: datetime, extractor: Extractor,
+                   result: SyncResult, max_attempts: int = 50) -> None:
+    """Parse earlier failures again (a fixed parser or a changed config may read them now)."""
+    rows = [r for r in store.failures(account) if r["raw"] is not None and r["attempts"] < max_attempts]
+    if not rows:
+        return
+    raws = [RawMessage(account, r["source_id"], bytes(r["raw"])) for r in rows]
+    parsed, failures, _ = _process(store, config, raws, now, extractor, result, None)
+    with store.transaction():
+        before = result.stored + result.duplicates
+        _write(store, parsed, [], now, result)
+        for msg, _ in parsed:
+            store.clear_failure(account, msg.source_id)
+        for raw, error in failures:
+            store.record_failure(raw.account, raw.source_id, error, None, now)  # attempts + 1, raw kept
+        result.retried += result.stored + result.duplicates - before
+
+
+def _wait_for_retry(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    base = float(wait_exponential(multiplier=0.5, min=0.5, max=30)(state))
+    if isinstance(exc, TransientError) and exc.retry_after:
+        return max(base, min(float(exc.retry_after), 300.0))
+    return base
+
+
+def sync_account(store: Store, source: MailSource, config: Config, clock: Clock, *,
+                 stop: StopFlag | None = None, progress: Progress | None = None,
+                 extractor: Extractor | None = None, retry_attempts: int = 6,
+                 retry_wait: Callable[[RetryCallState], float] | None = None) -> SyncResult:
+    """One pass over one account. Raises AuthError/SourceError/ConfigError for the caller to report;
+    TransientError only once the retries are spent."""
+    account = source.account
+    extractor = extractor or nlp_extractor
+    result = SyncResult(account)
+    retry_failures(store, config, account, clock(), extractor, result)
+
+    def one_fetch() -> None:
+        cursor = store.cursor(account)
+        for batch in source.fetch(cursor):
+            if _store_batch(store, config, batch, clock(), extractor, result, stop, progress):
+                result.stopped = True
+                return
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(retry_attempts),
+        wait=retry_wait or _wait_for_retry, reraise=True,
+        before_sleep=lambda s: log.warning("%s: %s; retrying (attempt %d)", account,
+                                           s.outcome.exception() if s.outcome else "?", s.attempt_number),
+        sleep=lambda seconds: stop.sleep(seconds) if stop is not None else threading.Event().wait(seconds),
+    )
+    retrying(one_fetch)
+    return result
+
+
+def _store_batch(store: Store, config: Config, batch: Batch, now: datetime, extractor: Extractor,
+                 result: SyncResult, stop: StopFlag | None, progress: Progress | None) -> bool:
+    """Store one batch and its cursor in one transaction; True when a stop request cut it short."""
+    account_ids = [r.source_id for r in batch.messages]
+    known = store.stored_source_ids(batch.messages[0].account, account_ids) if batch.messages else set()
+    fresh = [r for r in batch.messages if r.source_id not in known]
+    result.fetched += len(batch.messages)
+    result.duplicates += len(batch.messages) - len(fresh)
+    parsed, failures, stopped = _process(store, config, fresh, now, extractor, result, stop)
+    with store.transaction():
+        _write(store, parsed, failures, now, result)
+        if not stopped:
+            store.set_cursor(result.account, batch.cursor, now)
+    if progress is not None:
+        progress(len(batch.messages), batch.total)
+    return stopped
+
+
+# -- the loop ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class AccountRun:
+    config: AccountConfig
+    source: MailSource | None = None
+    stopped_reason: str = ""
+
+
+AfterSync = Callable[[Store, Config, datetime], list[str]]
+SourceFactory = Callable[[AccountConfig, Config], MailSource]
+
+
+def _default_after_sync(store: Store, config: Config, now: datetime) -> list[str]:
+    from assistant.pipeline import after_sync
+
+    return after_sync(store, config, now)
+
+
+def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock, *, stop: StopFlag,
+             source_factory: SourceFactory = open_source, progress_for: Callable[[str], Progress | None] | None = None,
+             extractor: Extractor | None = None) -> list[SyncResult]:
+    """Sync every active account once. An account that fails to sign in is stopped with its message;
+    an account that fails otherwise is retried on the next pass. Others go on either way."""
+    results: list[SyncResult] = []
+    for run in runs:
+        if stop:
+            break
+        if run.stopped_reason:
+            continue
+        name = run.config.name
+        try:
+            if run.source is None:
+                run.source = source_factory(run.config, config)
+            first = not store.cursor(name)
+            progress = progress_for(name) if (progress_for and first) else None
+            res = sync_account(store, run.source, config, clock, stop=stop, progress=progress, extractor=extractor)
+        except AuthError as e:
+            run.stopped_reason = str(e)
+            log.error("%s", e)
+            log.error("account %r stopped until you sign in again; the other accounts keep running", name)
+            results.append(SyncResult(name, error=str(e)))
+            continue
+        except ConfigError as e:
+            run.stopped_reason = str(e)
+            log.error("%s", e)
+            results.append(SyncResult(name, error=str(e)))
+            continue
+        except (SourceError, TransientError, AssistantError) as e:
+            log.error("account %r: %s (will try again on the next pass)", name, e)
+            _close(run)
+            results.append(SyncResult(name, error=str(e)))
+            continue
+        log.info("%s: %d new message(s), %d commitment(s), %d already stored, %d unreadable%s", name, res.stored,
+                 res.commitments, res.duplicates, res.failed, " (stopped)" if res.stopped else "")
+        results.append(res)
+    return results
+
+
+def _close(run: AccountRun) -> None:
+    if run.source is not None:
+        try:
+            run.source.close()
+        except Exception:
+            log.debug("closing %s failed", run.config.name, exc_info=True)
+        run.source = None
+
+
+def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | None = None,
+          source_factory: SourceFactory = open_source, after: AfterSync | None = None,
+          poll_seconds: float = 60.0, progress_for: Callable[[str], Progress | None] | None = None,
+          extractor: Extractor | None = None, store: Store | None = None) -> list[SyncResult]:
+    """Run passes until stopped (or one pass with `once`). Returns the last pass's results."""
+    stop = stop or StopFlag()
+    after = after or _default_after_sync
+    if not config.accounts:
+        where = config.source_path or "config.toml"
+        raise ConfigError(f"no [[accounts]] in {where}: run `assistant init` to write a config with a local account")
+    own_store = store is None
+    store = store or Store(config.store_path)
+    runs = [AccountRun(a) for a in config.accounts]
+    results: list[SyncResult] = []
+    try:
+        while not stop:
+            results = run_pass(store, runs, config, clock, stop=stop, source_factory=source_factory,
+                               progress_for=progress_for, extractor=extractor)
+            if not stop:
+                for line in after(store, config, clock()):
+                    log.info("%s", line)
+            if once or stop:
+                break
+            if all(r.stopped_reason for r in runs):
+                log.error("every account is stopped: fix the errors above and start `assistant watch` again")
+                break
+            _wait(runs, stop, poll_seconds)
+    finally:
+        for run in runs:
+            _close(run)
+        if own_store:
+            store.close()
+    return results
+
+
+def _wait(runs: list[AccountRun], stop: StopFlag, seconds: float) -> None:
+    """Wait for new mail on any account (IDLE or polling) until `seconds` pass or a stop request.
+    Each active source waits in its own thread; the first that sees something ends the wait."""
+    active = [r.source for r in runs if r.source is not None and not r.stopped_reason]
+    if not active:
+        stop.sleep(seconds)
+        return
+    woke = threading.Event()
+
+    def waiter(source: Any) -> None:
+        deadline = seconds
+        while deadline > 0 and not stop and not woke.is_set():
+            step = min(5.0, deadline)
+            try:
+                if source.wait(step):
+                    woke.set()
+                    return
+            except Exception as e:  # a broken connection: the next pass reconnects and reports it
+                log.debug("wait on %s failed: %s", getattr(source, "account", "?"), e)
+                woke.set()
+                return
+            deadline -= step
+
+    threads = [threading.Thread(target=waiter, args=(s,), daemon=True) for s in active]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads) and not stop and not woke.is_set():
+        stop.sleep(0.2)
+    woke.set()
+    for t in threads:
+        t.join(timeout=10)
