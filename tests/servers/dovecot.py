@@ -40,6 +40,7 @@ ssl_cert = <{tmp}/cert.pem
 ssl_key = <{tmp}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_internal_user = {user}
 default_internal_group = {group}
 default_login_user = {user}

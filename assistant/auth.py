@@ -1,0 +1,428 @@
+"""Sign-in and tokens for the remote accounts (Gmail, Microsoft 365, IMAP passwords and XOAUTH2).
+
+Tokens live in one JSON file, `tokens.json` in the user's config dir, written atomically with mode 0600
+(a temp file in the same folder, fsync, rename), or in the system keyring when an account opts in with
+`keyring = true` and a keyring backend exists (headless Linux has none: the file is the default).
+Secrets never reach the logs: `install_log_redaction()` puts a filter on the log handlers that masks
+every registered secret and anything that looks like a bearer token, OAuth token field or password.
+An expired or revoked sign-in raises AuthError naming `assistant login <provider> --account NAME`."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.config import AccountConfig, config_dir
+from assistant.errors import AuthError, ConfigError
+
+log = logging.getLogger(__name__)
+
+TOKEN_FILE = "tokens.json"
+KEYRING_SERVICE = "follow-through"
+GOOGLE_SCOPES = (
+    "https://www.googleapis.com/auth/gmail.readonly",
+    "https://www.googleapis.com/auth/calendar.events",
+)
+GOOGLE_IMAP_SCOPES = ("https://mail.google.com/",)
+MICROSOFT_SCOPES = ("Mail.Read", "Calendars.ReadWrite")
+MICROSOFT_IMAP_SCOPES = ("https://outlook.office.com/IMAP.AccessAsUser.All",)
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+# -- redaction -----------------------------------------------------------------------------------
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_MASK = "[redacted]"
+_PATTERNS = [
+    # Authorization headers and bearer tokens
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*"),
+    # JSON / dict fields holding secrets: "access_token": "..." or 'password': '...'
+    re.compile(r"""(?i)(["']?(?:access_token|refresh_token|id_token|client_secret|password|passwd|token|"""
+               r"""secret|code|device_code|assertion)["']?\s*[:=]\s*["'])[^"']+"""),
+    # query strings and form bodies: refresh_token=...&
+    re.compile(r"(?i)((?:access_token|refresh_token|id_token|client_secret|password|code|device_code)=)[^&\s\"']+"),
+    # IMAP: AUTHENTICATE XOAUTH2 <base64> and LOGIN user "password"
+    re.compile(r"(?i)(AUTHENTICATE\s+XOAUTH2\s+)\S+"),
+    re.compile(r"""(?i)(\bLOGIN\s+"?[^\s"]+"?\s+)("[^"]*"|\S+)"""),
+]
+
+
+def register_secret(value: str | None) -> None:
+    """Mask this exact value wherever it appears in a log line (tokens, passwords read at run time)."""
+    if value and len(value) >= 4:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """The text with every registered secret and every token-looking field masked."""
+    with _secrets_lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, _MASK)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + _MASK, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that rewrites a record's message with `redact` (and drops its args)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: leave it to the handler to report
+            return True
+        clean = redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_FILTER = RedactingFilter()
+_NOISY_LOGGERS = ("assistant", "imapclient", "imaplib", "googleapiclient", "google", "google_auth_httplib2",
+                  "msal", "urllib3", "requests", "oauthlib", "requests_oauthlib")
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> None:
+    """Add the redacting filter to the handlers of `logger` (default: the root logger) and to the
+    loggers of the HTTP/IMAP/OAuth libraries. Call it after logging is configured; idempotent."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
+    for name in _NOISY_LOGGERS:
+        lg = logging.getLogger(name)
+        if _FILTER not in lg.filters:
+            lg.addFilter(_FILTER)
+        for handler in lg.handlers:
+            if _FILTER not in handler.filters:
+                handler.addFilter(_FILTER)
+
+
+# -- the token store ---------------------------------------------------------------------------
+class TokenStore:
+    """Tokens by (provider, account): a 0600 JSON file written atomically, or the keyring (opt-in)."""
+
+    def __init__(self, path: Path | None = None, *, use_keyring: bool = False) -> None:
+        self.path = path or config_dir() / TOKEN_FILE
+        self.use_keyring = use_keyring and _keyring_available()
+
+    @staticmethod
+    def key(provider: str, account: str) -> str:
+        return f"{provider}:{account}"
+
+    # the file -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """A lock file next to the token file, so `assistant login` and the watcher never lose an update."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(str(self.path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _read_all(self) -> dict[str, Any]:
+        try:
+            mode = self.path.stat().st_mode & 0o777
+            if mode & 0o077:
+                log.warning("token file %s had mode %o; setting it to 600", self.path, mode)
+                os.chmod(self.path, 0o600)
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"token file {self.path} is unreadable ({e}): delete it and sign in again "
+                              "with `assistant login`") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"token file {self.path} is not a JSON object: delete it and sign in again")
+        return data
+
+    def _write_all(self, data: dict[str, Any]) -> None:
+        """Atomic: write a 0600 temp file in the same folder, fsync, rename over the old file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tokens-", suffix=".tmp", dir=str(self.path.parent))
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=1, sort_keys=True)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(str(self.path.parent), os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    # the interface --------------------------------------------------------------------------
+    def get(self, provider: str, account: str) -> dict[str, Any] | None:
+        key = self.key(provider, account)
+        if self.use_keyring:
+            import keyring
+
+            text = keyring.get_password(KEYRING_SERVICE, key)
+            value = json.loads(text) if text else None
+        else:
+            with self._locked():
+                value = self._read_all().get(key)
+        if isinstance(value, dict):
+            for field in ("password", "access_token", "refresh_token", "token"):
+                if isinstance(value.get(field), str):
+                    register_secret(value[field])
+            return value
+        return None
+
+    def put(self, provider: str, account: str, value: dict[str, Any]) -> None:
+        key = self.key(provider, account)
+        for field in ("password", "access_token", "refresh_token", "token"):
+            if isinstance(value.get(field), str):
+                register_secret(value[field])
+        if self.use_keyring:
+            import keyring
+
+            keyring.set_password(KEYRING_SERVICE, key, json.dumps(value))
+            return
+        with self._locked():
+            data = self._read_all()
+            data[key] = value
+            self._write_all(data)
+
+    def delete(self, provider: str, account: str) -> None:
+        key = self.key(provider, account)
+        if self.use_keyring:
+            import keyring
+            import keyring.errors
+
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                keyring.delete_password(KEYRING_SERVICE, key)
+            return
+        with self._locked():
+            data = self._read_all()
+            if data.pop(key, None) is not None:
+                self._write_all(data)
+
+    def where(self) -> str:
+        return "the system keyring" if self.use_keyring else str(self.path)
+
+
+def _keyring_available() -> bool:
+    """True when the `keyring` package is installed and has a real backend (not on headless Linux)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        log.warning("keyring = true but the `keyring` package is not installed: using the 0600 token file")
+        return False
+    if isinstance(keyring.get_keyring(), fail.Keyring):
+        log.warning("keyring = true but no keyring backend is available: using the 0600 token file")
+        return False
+    return True
+
+
+def token_store_for(account: AccountConfig) -> TokenStore:
+    """The token store an account uses (`keyring = true` in its table opts into the system keyring)."""
+    return TokenStore(use_keyring=bool(account.options.get("keyring", False)))
+
+
+# -- IMAP passwords ----------------------------------------------------------------------------
+def imap_password(account: AccountConfig, store: TokenStore) -> str:
+    """The IMAP password: `password_env` (an environment variable), else the token store (written by
+    `assistant login imap`), else a `password` in the config (discouraged; for tests)."""
+    env = account.options.get("password_env")
+    if env:
+        value = os.environ.get(str(env))
+        if not value:
+            raise AuthError(account.name, "imap", f"environment variable {env} is empty")
+        register_secret(value)
+        return value
+    saved = store.get("imap", account.name)
+    if saved and saved.get("password"):
+        return str(saved["password"])
+    if account.options.get("password"):
+        value = str(account.options["password"])
+        register_secret(value)
+        return value
+    raise AuthError(account.name, "imap", "no password stored")
+
+
+def save_imap_password(account: str, store: TokenStore, password: str) -> None:
+    store.put("imap", account, {"password": password})
+
+
+# -- Google ------------------------------------------------------------------------------------
+def google_credentials(account: str, store: TokenStore, provider: str = "gmail") -> Any:
+    """The stored Google credentials (google.oauth2.credentials.Credentials); refreshed by google-auth
+    when they expire. Raises AuthError when nobody signed in."""
+    from google.oauth2.credentials import Credentials
+
+    info = store.get(provider, account)
+    if not info or not info.get("refresh_token") and not info.get("token"):
+        raise AuthError(account, provider, "not signed in")
+    try:
+        return Credentials.from_authorized_user_info(info)
+    except ValueError as e:
+        raise AuthError(account, provider, f"stored token is incomplete: {e}") from None
+
+
+def save_google_credentials(account: str, store: TokenStore, creds: Any, provider: str = "gmail") -> None:
+    store.put(provider, account, json.loads(creds.to_json()))
+
+
+def google_login(account: AccountConfig, store: TokenStore, *, scopes: Sequence[str] = GOOGLE_SCOPES,
+                 open_browser: bool = True, provider: str = "gmail") -> None:
+    """The installed-app flow: a browser signs in, Google redirects to a local port, we keep the tokens."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    secrets = account.options.get("client_secrets")
+    if not secrets:
+        raise ConfigError(f"account {account.name!r}: add client_secrets = \"/path/to/client_secret.json\" "
+                          "(a Google Cloud OAuth client of type Desktop app; see credentials.example.json)")
+    path = Path(os.path.expanduser(str(secrets)))
+    if not path.exists():
+        raise ConfigError(f"account {account.name!r}: client_secrets file {path} does not exist")
+    flow = InstalledAppFlow.from_client_secrets_file(str(path), scopes=list(scopes))
+    creds = flow.run_local_server(host="127.0.0.1", port=0, open_browser=open_browser,
+                                  authorization_prompt_message="Open this address to sign in: {url}",
+                                  success_message="Signed in; you can close this window.")
+    save_google_credentials(account.name, store, creds, provider)
+
+
+# -- Microsoft ---------------------------------------------------------------------------------
+def microsoft_app(account: AccountConfig, store: TokenStore, provider: str = "outlook",
+                  http_client: Any = None) -> tuple[Any, Any]:
+    """A msal PublicClientApplication with the account's token cache loaded from the token store."""
+    import msal
+
+    client_id = account.options.get("client_id")
+    if not client_id:
+        raise ConfigError(f"account {account.name!r}: add client_id = \"...\" (an Azure app registration, "
+                          "public client; see credentials.example.json)")
+    tenant = str(account.options.get("tenant", "common"))
+    authority = str(account.options.get("authority") or DEFAULT_AUTHORITY.format(tenant=tenant))
+    cache = msal.SerializableTokenCache()
+    saved = store.get(provider, account.name)
+    if saved and saved.get("msal_cache"):
+        cache.deserialize(saved["msal_cache"])
+    custom = authority.rstrip("/") != DEFAULT_AUTHORITY.format(tenant=tenant)
+    kwargs: dict[str, Any] = {"authority": authority, "token_cache": cache}
+    if custom:  # a sovereign cloud or a test authority: no discovery against login.microsoftonline.com
+        kwargs.update(validate_authority=False, instance_discovery=False)
+    if http_client is not None:
+        kwargs["http_client"] = http_client
+    try:
+        app = msal.PublicClientApplication(str(client_id), **kwargs)
+    except ValueError as e:
+        raise ConfigError(f"account {account.name!r}: authority {authority!r} rejected: {e}") from None
+    except Exception as e:  # network failure during authority discovery
+        from assistant.errors import TransientError
+
+        raise TransientError(f"account {account.name!r}: cannot reach {authority}: {e}") from None
+    return app, cache
+
+
+def _save_cache(account: str, store: TokenStore, cache: Any, provider: str) -> None:
+    if cache.has_state_changed:
+        store.put(provider, account, {"msal_cache": cache.serialize()})
+        cache.has_state_changed = False
+
+
+def microsoft_token(account: AccountConfig, store: TokenStore, scopes: Sequence[str] = MICROSOFT_SCOPES[:1],
+                    *, app: Any = None, cache: Any = None, provider: str = "outlook",
+                    force_refresh: bool = False) -> str:
+    """An access token from the cache (refreshed by msal with the refresh token when it expired)."""
+    if app is None:
+        app, cache = microsoft_app(account, store, provider)
+    accounts = app.get_accounts()
+    if not accounts:
+        raise AuthError(account.name, provider, "not signed in")
+    try:
+        result = app.acquire_token_silent_with_error(list(scopes), account=accounts[0],
+                                                     force_refresh=force_refresh)
+    except OSError as e:
+        from assistant.errors import TransientError
+
+        raise TransientError(f"{provider} account {account.name!r}: cannot reach the sign-in server: {e}") from None
+    if cache is not None:
+        _save_cache(account.name, store, cache, provider)
+    if not result or "access_token" not in result:
+        detail = (result or {}).get("error_description") or (result or {}).get("error") or "no cached token"
+        raise AuthError(account.name, provider, str(detail).splitlines()[0])
+    register_secret(result["access_token"])
+    return str(result["access_token"])
+
+
+def microsoft_device_login(account: AccountConfig, store: TokenStore, echo: Callable[[str], None], *,
+                           scopes: Sequence[str] = MICROSOFT_SCOPES, app: Any = None, cache: Any = None,
+                           provider: str = "outlook") -> str:
+    """The device-code flow: print the code and address, wait for the rep to sign in, keep the cache.
+    Returns the signed-in user name."""
+    if app is None:
+        app, cache = microsoft_app(account, store, provider)
+    flow = app.initiate_device_flow(scopes=list(scopes))
+    if "user_code" not in flow:
+        raise AuthError(account.name, provider, f"device sign-in refused: {flow.get('error_description', flow)}")
+    echo(flow["message"])
+    result = app.acquire_token_by_device_flow(flow)
+    return _finish_ms_login(account, store, cache, result, provider)
+
+
+def microsoft_browser_login(account: AccountConfig, store: TokenStore, *, scopes: Sequence[str] = MICROSOFT_SCOPES,
+                            app: Any = None, cache: Any = None, provider: str = "outlook") -> str:
+    """The auth-code flow with a local redirect (msal opens the browser)."""
+    if app is None:
+        app, cache = microsoft_app(account, store, provider)
+    result = app.acquire_token_interactive(scopes=list(scopes), prompt="select_account")
+    return _finish_ms_login(account, store, cache, result, provider)
+
+
+def _finish_ms_login(account: AccountConfig, store: TokenStore, cache: Any, result: dict[str, Any],
+                     provider: str) -> str:
+    if "access_token" not in result:
+        raise AuthError(account.name, provider, str(result.get("error_description") or result.get("error")))
+    register_secret(result["access_token"])
+    cache.has_state_changed = True
+    _save_cache(account.name, store, cache, provider)
+    claims = result.get("id_token_claims") or {}
+    return str(claims.get("preferred_username") or claims.get("name") or "")
+
+
+# -- IMAP sign-in ---------------------------------------------------------------------------------
+def imap_login(account: AccountConfig, config: Any, store: TokenStore, password: str, *, check: bool = True) -> None:
+    """Keep the IMAP password in the token store, after checking it against the server (one login)."""
+    from assistant.sources.imap import ImapSource
+
+    register_secret(password)
+    if check:
+        probe_account = AccountConfig(account.name, account.kind, account.mode,
+                                      {k: v for k, v in account.options.items() if k not in ("password_env",)}
+                                      | {"password": password})
+        probe = ImapSource(probe_account, config, token_store=TokenStore(store.path.with_suffix(".probe")))
+        try:
+            probe._conn()
+        finally:
+            probe.close()
+    save_imap_password(account.name, store, password)
