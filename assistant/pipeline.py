@@ -5,11 +5,46 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from assistant.calendars.base import CalendarWriter
 from assistant.config import Config
+from assistant.errors import AssistantError
 from assistant.store import Store
 
 
-def after_sync(store: Store, config: Config, now: datetime) -> list[str]:
-    """Everything that follows a sync, in order; returns human-readable log lines."""
+def after_sync(store: Store, config: Config, now: datetime, writer: CalendarWriter | None = None) -> list[str]:
+    """Everything that follows a sync, in order; returns human-readable log lines.
+
+    1. the tracker pass (new steps, kept/settled/due/broken, suggestions); 2. booking (events for accepted
+    suggestions and book-mode accounts; events no longer needed removed or noted); 3. the weekly report."""
+    from assistant import booking, tracker
+    from assistant.calendars import open_calendar
+
     lines: list[str] = []
+    # -- 1. tracker ------------------------------------------------------------------------------
+    lines += tracker.track(store, config, now).lines()
+    # -- 2. booking: a calendar that cannot be opened stops booking only; suggestions stay queued --
+    try:
+        cal = writer if writer is not None else open_calendar(config)
+        outcomes = booking.book_due(store, cal, config, now)
+    except AssistantError as e:
+        lines.append(f"calendar: {e}")
+    else:
+        counts: dict[str, int] = {}
+        for o in outcomes:
+            counts[o.action] = counts.get(o.action, 0) + 1
+        if counts:
+            lines.append("calendar " + cal.target + ": " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+        lines += [f"  failed {o.suggestion.id}: {o.detail}" for o in outcomes if o.action == "failed"]
+    # -- 3. weekly report (owner: assistant/report.py) --------------------------------------------
+    lines += _weekly_report(store, config, now)
     return lines
+
+
+def _weekly_report(store: Store, config: Config, now: datetime) -> list[str]:
+    """CALL POINT for the weekly report: write last week's report when it is due (report owner fills)."""
+    try:
+        from assistant.report import maybe_write_weekly
+    except ImportError:
+        return []
+    path = maybe_write_weekly(store, config, now)
+    return [f"weekly report: {path}"] if path else []

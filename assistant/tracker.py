@@ -275,7 +275,7 @@ def _known_party(store: Store, name: str, company: str) -> tuple[str, str]:
         domain = email.rsplit("@", 1)[-1]
         label = re.sub(r"[^a-z0-9]", "", company_label(company_of(email)).lower())
         domain_fits = bool(slug) and (label == slug or domain.split(".")[0] == slug)
-        name_fits = bool(first) and (m_name.split()[:1] == [first] or email.split("@")[0] == first)
+        name_fits = bool(first) and (m_name.split()[:1] == [first] or re.split(r"[._\-+]", email)[0] == first)
         if domain_fits and name_fits:
             return email, company_of(email)
         if domain_fits and not best_email:
