@@ -1,9 +1,185 @@
-"""Commands of this feature; registered on the main group by `register`."""
+"""`assistant watch`, `assistant init`, `assistant service install`, `assistant status`.
+Parsing and printing only; the work is in assistant.watcher, assistant.config_template, assistant.service."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
 import click
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from assistant.cli.common import config_option, console, edge, err_console, load, make_clock, now_option
+from assistant.config import default_config_path
+
+
+def setup_logging(verbose: bool) -> None:
+    handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False,
+                          log_time_format="[%Y-%m-%d %H:%M:%S]")
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("assistant").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+@click.command("watch")
+@click.option("--once", is_flag=True, help="One pass over every account, then exit.")
+@click.option("--poll", "poll_seconds", type=float, default=60.0, show_default=True,
+              help="Seconds between passes when no account pushes new mail.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@config_option
+@now_option
+@edge
+def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path | None, now_text: str | None) -> None:
+    """Read every configured account, store new messages and their promises, then track them.
+
+    Runs in the foreground until Ctrl-C or SIGTERM (stopping cleanly between messages), or once
+    with --once. Progress bars show a first sync."""
+    from assistant.watcher import StopFlag, watch
+
+    setup_logging(verbose)
+    config = load(config_path)
+    clock = make_clock(now_text, config)
+    stop = StopFlag()
+    log = logging.getLogger("assistant.watch")
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        log.info("%s: stopping after the current message (again to stop now)", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err_console, transient=True)
+    tasks: dict[str, Any] = {}
+
+    def progress_for(account: str) -> Any:
+        def advance(done: int, total: int | None) -> None:
+            if account not in tasks:
+                tasks[account] = progress.add_task(f"first sync of {account}", total=total)
+            progress.update(tasks[account], advance=done, total=total)
+
+        return advance
+
+    log.info("watching %d account(s) from %s; store %s", len(config.accounts),
+             config.source_path or default_config_path(), config.store_path)
+    try:
+        with progress:
+            results = watch(config, clock, once=once, stop=stop, poll_seconds=poll_seconds,
+                            progress_for=progress_for)
+    except KeyboardInterrupt:
+        err_console.print("stopped")
+        sys.exit(130)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if once:
+        table = Table("account", "new messages", "commitments", "already stored", "unreadable", "status")
+        for r in results:
+            table.add_row(r.account, str(r.stored), str(r.commitments), str(r.duplicates), str(r.failed),
+                          r.error or ("stopped" if r.stopped else "ok"))
+        console.print(table)
+        if results and all(r.error for r in results):
+            sys.exit(1)
+
+
+@click.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing config file.")
+@click.option("--name", default="", help="Your name (default: asked).")
+@click.option("--email", default="", help="Your email address (default: asked).")
+@click.option("--timezone", "tz", default="", help="Your IANA time zone (default: this machine's).")
+@config_option
+@edge
+def init_cmd(force: bool, name: str, email: str, tz: str, config_path: Path | None) -> None:
+    """Write a commented config.toml with a local account (an empty Maildir and notes folder next to it)."""
+    from assistant import config_template
+    from assistant.config import check_timezone
+
+    path = config_path or default_config_path()
+    if not tz:
+        tz = _local_zone()
+    check_timezone("--timezone", tz)
+    if not name:
+        name = click.prompt("Your name", default="Rep") if sys.stdin.isatty() else "Rep"
+    if not email:
+        email = click.prompt("Your email address", default="") if sys.stdin.isatty() else ""
+    mail, notes = config_template.write(path, name=name, email=email.strip().lower(), timezone=tz, force=force)
+    console.print(f"wrote {path}")
+    console.print(f"local account reads {mail} (Maildir) and {notes} (voicemail notes)")
+    console.print(f"next: edit it to add your accounts, then run `assistant watch --once --config {path}`")
+
+
+def _local_zone() -> str:
+    import os
+
+    if os.environ.get("TZ", "").count("/"):
+        return os.environ["TZ"].lstrip(":")
+    try:
+        link = Path("/etc/localtime").resolve()
+        parts = link.parts
+        if "zoneinfo" in parts:
+            return "/".join(parts[parts.index("zoneinfo") + 1:])
+    except OSError:
+        pass
+    return "UTC"
+
+
+@click.group("service")
+def service_group() -> None:
+    """Run the watcher in the background (systemd user unit, launchd agent)."""
+
+
+@service_group.command("install")
+@click.option("--print", "print_only", is_flag=True, help="Print the systemd unit and the launchd plist; write nothing.")
+@config_option
+@edge
+def service_install(print_only: bool, config_path: Path | None) -> None:
+    """Write a systemd user unit (Linux) or a launchd agent (macOS) that runs `assistant watch`."""
+    from assistant import service
+
+    if config_path is not None:
+        load(config_path)  # a bad config is reported now, not by a service failing in the background
+    if print_only:
+        click.echo(f"# systemd user unit: {service.systemd_user_dir() / service.UNIT_NAME}")
+        click.echo(service.systemd_unit(config_path))
+        click.echo(f"# launchd agent: {service.launchd_dir() / (service.AGENT_LABEL + '.plist')}")
+        click.echo(service.launchd_plist(config_path))
+        return
+    path, start = service.install(config_path)
+    click.echo(f"wrote {path}")
+    click.echo(f"start it with: {start}")
+
+
+@click.command("status")
+@config_option
+@edge
+def status_cmd(config_path: Path | None) -> None:
+    """Accounts, last sync, messages and commitments stored, and messages waiting for a retry."""
+    from assistant.store import Store
+
+    config = load(config_path)
+    with Store(config.store_path) as store:
+        synced = dict(store.sync_states())
+        table = Table("account", "kind", "last sync (UTC)", "messages", "unreadable")
+        for a in config.accounts:
+            last = synced.get(a.name)
+            table.add_row(a.name, a.kind, last.strftime("%Y-%m-%d %H:%M") if last else "never",
+                          str(store.count_messages(a.name)), str(len(store.failures(a.name))))
+        console.print(table)
+        console.print(f"{store.count_messages()} messages, {store.count_commitments()} commitments in {config.store_path}",
+                      highlight=False)
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to `group`."""
+    group.add_command(watch_cmd)
+    group.add_command(init_cmd)
+    group.add_command(service_group)
+    group.add_command(status_cmd)

@@ -1,0 +1,89 @@
+"""Running `assistant watch` in the background: a systemd user unit (Linux) and a launchd agent (macOS).
+
+The unit runs the same interpreter that runs this command (`python -m assistant watch`), so a virtualenv
+install keeps working; systemd stops it with SIGTERM, which the watcher honours between messages."""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import sys
+from pathlib import Path
+
+UNIT_NAME = "follow-through.service"
+AGENT_LABEL = "com.follow-through.watch"
+
+
+def _command(config_path: Path | None) -> list[str]:
+    cmd = [sys.executable, "-m", "assistant", "watch"]
+    if config_path is not None:
+        cmd += ["--config", str(config_path.expanduser().resolve())]
+    return cmd
+
+
+def _quote(arg: str) -> str:
+    """systemd's ExecStart quoting: double quotes around arguments with spaces, escaping \\ and "."""
+    if arg and not any(c in arg for c in ' \t"\\\'$%;'):
+        return arg
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$").replace("%", "%%") + '"'
+
+
+def systemd_unit(config_path: Path | None = None) -> str:
+    exec_start = " ".join(_quote(a) for a in _command(config_path))
+    return f"""[Unit]
+Description=Follow-through: every promise in your mailbox gets a next step
+Documentation=https://example.invalid/follow-through
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart={exec_start}
+# SIGTERM stops the watcher cleanly between two messages; nothing is lost or stored twice.
+KillSignal=SIGTERM
+TimeoutStopSec=30
+Restart=on-failure
+RestartSec=30
+Environment=PYTHONUNBUFFERED=1
+
+[Install]
+WantedBy=default.target
+"""
+
+
+def launchd_plist(config_path: Path | None = None) -> str:
+    logs = Path("~/Library/Logs/follow-through.log").expanduser()
+    plist = {
+        "Label": AGENT_LABEL,
+        "ProgramArguments": _command(config_path),
+        "RunAtLoad": True,
+        "KeepAlive": {"SuccessfulExit": False},
+        "ThrottleInterval": 30,
+        "ProcessType": "Background",
+        "StandardOutPath": str(logs),
+        "StandardErrorPath": str(logs),
+        "EnvironmentVariables": {"PYTHONUNBUFFERED": "1"},
+    }
+    return plistlib.dumps(plist, sort_keys=False).decode("utf-8")
+
+
+def systemd_user_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "systemd" / "user"
+
+
+def launchd_dir() -> Path:
+    return Path.home() / "Library" / "LaunchAgents"
+
+
+def install(config_path: Path | None = None, platform: str = sys.platform) -> tuple[Path, str]:
+    """Write the unit (Linux) or agent (macOS); returns (path written, the command that starts it)."""
+    if platform == "darwin":
+        path = launchd_dir() / f"{AGENT_LABEL}.plist"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(launchd_plist(config_path), encoding="utf-8")
+        return path, f"launchctl load -w {path}"
+    path = systemd_user_dir() / UNIT_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(systemd_unit(config_path), encoding="utf-8")
+    return path, f"systemctl --user daemon-reload && systemctl --user enable --now {UNIT_NAME}"
