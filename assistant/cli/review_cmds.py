@@ -1,9 +1,230 @@
-"""Commands of this feature; registered on the main group by `register`."""
+"""`assistant review`, `suggestions`, `serve`, `report` and `check`: parse, call assistant.review /
+report / check / web, print. Text from mail is printed as plain text (no markup, no control codes)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import click
+from rich.control import strip_control_codes
+from rich.table import Table
+from rich.text import Text
+
+from assistant.cli.common import config_option, console, edge, load, make_clock, now_option
+from assistant.config import Config
+
+KEYS = {"a": "accept", "e": "edit", "s": "snooze", "r": "reject", "c": "cancel", "k": "skip", "q": "quit"}
+
+
+def plain(text: object, limit: int = 0) -> Text:
+    """Untrusted text for the terminal: control codes stripped, never read as rich markup."""
+    value = strip_control_codes(" ".join(str(text).split()))
+    if limit and len(value) > limit:
+        value = value[: limit - 1] + "\u2026"
+    return Text(value)
+
+
+def _local(moment: datetime | None, config: Config, fmt: str = "%a %d %b %H:%M") -> str:
+    return moment.astimezone(ZoneInfo(config.rep.timezone)).strftime(fmt) if moment else ""
+
+
+def _open_store(config: Config):  # type: ignore[no-untyped-def]
+    from assistant.store import Store
+
+    return Store(config.store_path)
+
+
+def suggestion_table(views: list, config: Config, title: str) -> Table:  # type: ignore[type-arg]
+    table = Table(title=title, show_lines=True, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(f"When ({config.rep.timezone})", no_wrap=True)
+    table.add_column("With")
+    table.add_column("The promise", ratio=3)
+    table.add_column("Why now", ratio=1)
+    table.add_column("State", no_wrap=True)
+    for i, v in enumerate(views, 1):
+        who = plain(v.person)
+        if v.company and v.company != v.person:
+            who.append("\n").append(plain(v.company).plain, style="dim")
+        promise = Text("\u201c").append(plain(v.promise, 300).plain).append("\u201d")
+        if v.subject:
+            promise.append("\n").append(plain(v.subject, 120).plain, style="dim")
+        table.add_row(str(i), _local(v.start, config), who, promise, plain(v.reason, 120), v.state)
+    return table
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to `group`."""
+
+    @group.command("review")
+    @config_option
+    @now_option
+    @edge
+    def review_cmd(config_path: Path | None, now_text: str | None) -> None:
+        """Go through pending follow-up suggestions: accept, edit, snooze or reject each by key."""
+        from assistant import review
+        from assistant.calendars import open_calendar
+
+        config = load(config_path)
+        clock = make_clock(now_text, config)
+        now = clock()
+        with _open_store(config) as store:
+            views = review.queue(store, config, now)
+            if not views:
+                console.print("Nothing to review: every promise is kept, settled or on your calendar.")
+                return
+            console.print(suggestion_table(views, config, f"{len(views)} follow-up(s) to review"))
+            writer = None
+            for i, v in enumerate(views, 1):
+                console.print(Text(f"\n#{i} ").append(plain(v.title, 160).plain, style="bold")
+                              .append(f"  {_local(v.start, config)}"))
+                key = click.prompt("[a]ccept [e]dit [s]nooze [r]eject [c]ancel s[k]ip [q]uit",
+                                   type=click.Choice(list(KEYS)), default="k", show_choices=False)
+                action = KEYS[key]
+                if action == "quit":
+                    break
+                if action == "skip":
+                    continue
+                writer = writer or open_calendar(config, clock)
+                try:
+                    if action == "accept":
+                        result = review.accept(store, config, v.id, now, writer)
+                    elif action == "reject":
+                        result = review.reject(store, config, v.id, now, writer)
+                    elif action == "cancel":
+                        result = review.cancel(store, config, v.id, now, writer)
+                    elif action == "snooze":
+                        text = click.prompt("Snooze until (tomorrow, 2days, nextweek, 3h or 2026-11-24 09:15)",
+                                            default="tomorrow")
+                        result = review.snooze(store, config, v.id, now, review.parse_snooze(text, now, config),
+                                               writer)
+                    else:
+                        when = click.prompt("New time (2026-11-24 09:15, blank keeps it)", default="",
+                                            show_default=False)
+                        title = click.prompt("New title (blank keeps it)", default="", show_default=False)
+                        start = review.parse_local(when, config, now) if when.strip() else None
+                        result = review.edit(store, config, v.id, now, start=start, title=title or None,
+                                             writer=writer)
+                    console.print(plain(result.message))
+                except ValueError as e:
+                    console.print(Text("not done: ", style="red").append(plain(e).plain))
+
+    @group.command("suggestions")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+    @click.option("--all", "show_all", is_flag=True, help="Every suggestion, not only the pending ones.")
+    @config_option
+    @now_option
+    @edge
+    def suggestions_cmd(as_json: bool, show_all: bool, config_path: Path | None, now_text: str | None) -> None:
+        """List follow-up suggestions (pending by default)."""
+        from assistant import review
+
+        config = load(config_path)
+        now = make_clock(now_text, config)()
+        with _open_store(config) as store:
+            views = review.all_views(store, config, now) if show_all else review.queue(store, config, now)
+        if as_json:
+            click.echo(json.dumps([v.as_json(config.rep.timezone) for v in views], indent=2, ensure_ascii=False))
+            return
+        if not views:
+            console.print("No pending suggestions.")
+            return
+        console.print(suggestion_table(views, config, "Suggestions" if show_all else "Pending suggestions"))
+
+    @group.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True,
+                  help="Address to listen on. Keep 127.0.0.1 unless you know why.")
+    @click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
+    @config_option
+    @now_option
+    @edge
+    def serve_cmd(host: str, port: int, config_path: Path | None, now_text: str | None) -> None:
+        """Serve the review page on this machine; open the printed URL (it carries a session token)."""
+        import socket
+
+        import uvicorn
+
+        from assistant.web.app import create_app, new_token, start_url
+
+        config = load(config_path)
+        clock = make_clock(now_text, config)
+        token = new_token()
+        app = create_app(config, token=token, clock=clock)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as e:
+            raise click.ClickException(f"cannot listen on {host}:{port} ({e.strerror}): pick another --port") from None
+        bound_port = sock.getsockname()[1]
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
+        click.echo(f"Follow-through review page: {start_url(host, bound_port, token)}")
+        click.echo("Press Ctrl+C to stop.")
+        sys.stdout.flush()
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        server.run(sockets=[sock])
+
+    @group.command("report")
+    @click.option("--week", default=None, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47 (default: this week).")
+    @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+                  help="Folder for report.html, report.md and the charts.")
+    @config_option
+    @now_option
+    @edge
+    def report_cmd(week: str | None, out_dir: Path | None, config_path: Path | None, now_text: str | None) -> None:
+        """Write the weekly commitment report and print where report.html is."""
+        from assistant import report
+
+        config = load(config_path)
+        now = make_clock(now_text, config)()
+        if week is not None:
+            try:
+                week = report.normalise_week(week)
+            except ValueError as e:
+                raise click.BadParameter(str(e), param_hint="--week") from None
+        with _open_store(config) as store:
+            path = report.write_weekly(store, config, now, week, out_dir)
+        click.echo(str(path))
+
+    @group.command("check")
+    @click.argument("draft", required=False, default="-", metavar="[FILE|-]")
+    @click.option("--json", "as_json", is_flag=True, help="Print the verdict and the suggestion as JSON.")
+    @click.option("--thread", "thread_id", default=None, help="A stored thread id: names and context from it.")
+    @config_option
+    @now_option
+    @edge
+    def check_cmd(draft: str, as_json: bool, thread_id: str | None, config_path: Path | None,
+                  now_text: str | None) -> None:
+        """Does the draft set a concrete next action? Exit 0 if it does, 3 if not (for send hooks)."""
+        from assistant.check import check_draft
+
+        config = load(config_path)
+        now = make_clock(now_text, config)()
+        if draft == "-":
+            text = sys.stdin.read()
+        else:
+            try:
+                text = Path(draft).read_text(encoding="utf-8", errors="replace")
+            except OSError as e:
+                raise click.BadParameter(f"cannot read {draft} ({e.strerror})", param_hint="FILE") from None
+        thread = []
+        if thread_id:
+            with _open_store(config) as store:
+                thread = store.messages(thread_id=thread_id)
+            if not thread:
+                raise click.BadParameter(f"no stored thread {thread_id!r}", param_hint="--thread")
+        result = check_draft(text, now=now, config=config, thread=thread)
+        if as_json:
+            click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        else:
+            mark = Text("\u2713 ", style="green") if result.sets_next_action else Text("\u2717 ", style="red")
+            console.print(mark.append(plain(result.reason).plain))
+            if result.suggestion:
+                console.print(Text("Suggested: ", style="bold").append(plain(result.suggestion).plain))
+        sys.exit(result.exit_code)

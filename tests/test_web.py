@@ -1,0 +1,175 @@
+"""The review page through Starlette's TestClient: the token and the session cookie, CSRF on every POST,
+every action, the security headers, and mail text full of HTML and script shown escaped on every page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from assistant.calendars.ics import IcsWriter
+from assistant.clock import fixed_clock
+from assistant.models import StepState, content_id
+from assistant.store import Store
+from assistant.web.app import create_app
+from tests.review_world import EVIL_NAME, EVIL_PROMISE, EVIL_SUBJECT, NOW, World, build
+
+TOKEN = "test-token-1234567890"
+RAW_HOSTILE = ['<script>alert("name")</script>', "<script>alert(3)</script>", "<img src=x", '"onmouseover="',
+               "<b>bold</b>"]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return build(tmp_path)
+
+
+@pytest.fixture
+def client(world: World) -> TestClient:
+    app = create_app(world.config, token=TOKEN, clock=fixed_clock(NOW), allowed_hosts=["testserver"])  # type: ignore[arg-type]
+    c = TestClient(app)
+    r = c.get(f"/?token={TOKEN}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    return c
+
+
+def sid(world: World, name: str) -> str:
+    return content_id(world.ids[name], prefix="ft")
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "no CSRF field on the page"
+    return m.group(1)
+
+
+def assert_escaped(html: str) -> None:
+    for raw in RAW_HOSTILE:
+        assert raw not in html, f"unescaped {raw!r} in the page"
+
+
+def test_no_token_no_page(world: World) -> None:
+    app = create_app(world.config, token=TOKEN, clock=fixed_clock(NOW), allowed_hosts=["testserver"])  # type: ignore[arg-type]
+    c = TestClient(app)
+    for path in ("/", "/deals", "/reports/2026-W47", "/check"):
+        r = c.get(path)
+        assert r.status_code == 403 and "assistant serve" in r.text
+    r = c.get("/?token=wrong-token")
+    assert r.status_code == 403 and "not valid" in r.text
+    assert c.post(f"/suggestions/{sid(world, 'ed')}/accept", data={"csrf": "x"}).status_code == 403
+    r = c.get(f"/?token={TOKEN}", follow_redirects=False)
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert c.get("/").status_code == 200  # the cookie now carries the session
+    assert c.get("/static/style.css").status_code == 200
+
+
+def test_foreign_host_refused(world: World) -> None:
+    app = create_app(world.config, token=TOKEN, clock=fixed_clock(NOW))  # type: ignore[arg-type]
+    c = TestClient(app, base_url="http://evil.example")
+    assert c.get(f"/?token={TOKEN}").status_code == 400
+    local = TestClient(app, base_url="http://127.0.0.1:8765")
+    assert local.get(f"/?token={TOKEN}").status_code == 200
+
+
+def test_security_headers(client: TestClient) -> None:
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert "no-store" in r.headers["cache-control"]
+    assert client.get("/nope").headers["content-security-policy"] == csp
+
+
+def test_csrf_is_required_on_every_post(client: TestClient, world: World) -> None:
+    page = client.get("/").text
+    token = csrf_of(page)
+    paths = [f"/suggestions/{sid(world, 'ed')}/{a}" for a in ("accept", "snooze", "reject", "cancel", "edit")]
+    paths.append("/check")
+    for path in paths:
+        assert client.post(path, data={}).status_code == 403, path
+        assert client.post(path, data={"csrf": "wrong"}).status_code == 403, path
+        assert client.post(path, data={"csrf": token}, headers={"origin": "http://evil.example"}).status_code == 403
+    with Store(world.store_path) as store:
+        assert store.suggestion(sid(world, "ed")).state == StepState.SUGGESTED  # type: ignore[union-attr]
+    other = TestClient(client.app)
+    other.get(f"/?token={TOKEN}")
+    r = other.post(f"/suggestions/{sid(world, 'ed')}/accept", data={"csrf": token})
+    assert r.status_code == 403  # another session's token does not work here
+
+
+def test_every_action(client: TestClient, world: World) -> None:
+    token = csrf_of(client.get("/").text)
+    r = client.post(f"/suggestions/{sid(world, 'ed')}/accept", data={"csrf": token})
+    assert r.status_code == 200 and "Accepted" in r.text
+    assert sid(world, "ed") in IcsWriter(world.ics_path).uids()
+    r = client.post(f"/suggestions/{sid(world, 'ed')}/edit",
+                    data={"csrf": token, "start": "2026-11-24T10:30", "title": "Call Ed (moved)"})
+    assert "Changed: Call Ed (moved) on Tue 24 Nov 10:30" in r.text
+    event = IcsWriter(world.ics_path).get(sid(world, "ed"))
+    assert event is not None and event.title == "Call Ed (moved)"
+    r = client.post(f"/suggestions/{sid(world, 'priya')}/snooze", data={"csrf": token, "until": "2days"})
+    assert "Snoozed until Tue 24 Nov 09:00" in r.text
+    r = client.post(f"/suggestions/{sid(world, 'evil')}/reject", data={"csrf": token})
+    assert "Rejected" in r.text
+    r = client.post(f"/suggestions/{sid(world, 'ed')}/cancel", data={"csrf": token})
+    assert "Cancelled" in r.text
+    assert sid(world, "ed") not in IcsWriter(world.ics_path).uids()
+    with Store(world.store_path) as store:
+        states = {n: store.suggestion(sid(world, n)).state for n in ("ed", "priya", "evil")}  # type: ignore[union-attr]
+    assert states == {"ed": StepState.CANCELLED, "priya": StepState.SNOOZED, "evil": StepState.REJECTED}
+    r = client.post(f"/suggestions/{sid(world, 'evil')}/accept", data={"csrf": token})
+    assert 'class="flash error"' in r.text and "rejected" in r.text
+    r = client.post(f"/suggestions/{sid(world, 'priya')}/edit", data={"csrf": token, "start": "soon"})
+    assert 'class="flash error"' in r.text
+    assert client.post(f"/suggestions/{sid(world, 'ed')}/explode", data={"csrf": token}).status_code == 404
+
+
+def test_hostile_mail_is_escaped_on_every_page(client: TestClient, world: World) -> None:
+    token = csrf_of(client.get("/").text)
+    queue = client.get("/").text
+    assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;" in queue  # shown, as text
+    assert_escaped(queue)
+    client.post(f"/suggestions/{sid(world, 'evil')}/accept", data={"csrf": token})
+    for path in ("/", "/deals", "/reports/2026-W47"):
+        html = client.get(path).text
+        assert_escaped(html)
+    report = client.get("/reports/2026-W47").text
+    assert "&lt;script&gt;" in report  # the evil promise is listed in the report, escaped
+    r = client.post("/check", data={"csrf": token, "draft": f"To: {EVIL_NAME} <e@x.com>\nSubject: {EVIL_SUBJECT}\n\n"
+                                                          f"{EVIL_PROMISE}\n<iframe src=x></iframe>"})
+    assert r.status_code == 200
+    assert_escaped(r.text)
+    assert "<iframe" not in r.text
+
+
+def test_deals_board(client: TestClient) -> None:
+    html = client.get("/deals").text
+    assert "Harboroutfitters" in html and "no activity in 46 days" in html
+    assert 'class="badge stalled"' in html and 'class="badge vague"' in html
+    assert "Acmelogistics" in html and "I&#39;ll call you Thursday at 8:15" in html
+
+
+def test_reports_pages(client: TestClient) -> None:
+    r = client.get("/reports", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/reports/2026-W47"
+    html = client.get("/reports/2026-W47").text
+    assert "Commitment report 2026-W47" in html
+    assert html.count("data:image/png;base64,") == 2
+    assert client.get("/reports?week=2026-W45", follow_redirects=False).headers["location"] == "/reports/2026-W45"
+    assert "not an ISO week" in client.get("/reports?week=nope").text
+    assert client.get("/reports/2026-W99").status_code == 404
+
+
+def test_check_page(client: TestClient) -> None:
+    page = client.get("/check")
+    assert page.status_code == 200 and "<textarea" in page.text
+    token = csrf_of(page.text)
+    r = client.post("/check", data={"csrf": token, "draft": "Hi Ed,\n\nJust checking in on the proposal.\n\nSam"})
+    assert r.status_code == 200
+    assert 'id="verdict"' in r.text and 'id="suggestion"' in r.text
+    assert "Ed, if I haven&#39;t heard back by Tuesday, I&#39;ll call you Wednesday at 9:15" in r.text
