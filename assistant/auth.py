@@ -282,10 +282,18 @@ def google_credentials(account: str, store: TokenStore, provider: str = "gmail")
     info = store.get(provider, account)
     if not info or not info.get("refresh_token") and not info.get("token"):
         raise AuthError(account, provider, "not signed in")
-    try:
-        return Credentials.from_authorized_user_info(info)
-    except ValueError as e:
-        raise AuthError(account, provider, f"stored token is incomplete: {e}") from None
+    missing = {"refresh_token", "client_id", "client_secret"} - set(info)
+    if missing:
+        raise AuthError(account, provider, f"stored token lacks {', '.join(sorted(missing))}")
+    expiry = None
+    if info.get("expiry"):
+        from datetime import datetime
+
+        expiry = datetime.strptime(str(info["expiry"]).rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")
+    # built by hand (not from_authorized_user_info) so that the token_uri the sign-in used is kept
+    return Credentials(token=info.get("token"), refresh_token=info["refresh_token"],
+                       token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI, client_id=info["client_id"],
+                       client_secret=info["client_secret"], scopes=info.get("scopes"), expiry=expiry)
 
 
 def save_google_credentials(account: str, store: TokenStore, creds: Any, provider: str = "gmail") -> None:

@@ -1,0 +1,248 @@
+"""Gmail mail source (google-api-python-client, offline discovery document).
+
+- First sync: users.messages.list bounded by `newer_than_days` (default 90) and `max_messages` (default
+  2000), then users.messages.get(format=raw) oldest first. The profile's historyId is read *before* the
+  listing, so mail that arrives meanwhile shows up again in the next history pass (and the store keeps
+  one copy).
+- Later: users.history.list from the stored historyId. All pages are read before any message is handed
+  out, and the new historyId goes only into the cursor of the last batch: a crash repeats, never skips.
+- An expired historyId (404) falls back to the bounded full sync; message ids are stable, so nothing is
+  stored twice.
+- label SENT -> direction "sent"; threadId -> provider_thread_id.
+- 401 / a refused refresh -> AuthError; 429, 403 rate limits, 5xx and network faults are retried here a
+  few times (Retry-After honoured) and then raised as TransientError(retry_after)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from assistant import auth
+from assistant.config import AccountConfig, Config
+from assistant.errors import AuthError, SourceError, TransientError
+from assistant.models import RawMessage
+from assistant.sources.base import Batch
+
+log = logging.getLogger(__name__)
+
+SKIP_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "backendError"})
+
+
+class _HistoryExpired(Exception):
+    pass
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class GmailSource:
+    """One Gmail account. Tests inject `credentials` (google-auth) or an `http` (HttpMockSequence)."""
+
+    kind = "gmail"
+
+    def __init__(self, account_config: AccountConfig, config: Config, *, credentials: Any = None,
+                 token_store: auth.TokenStore | None = None, http: Any = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        opts = account_config.options
+        self.account = account_config.name
+        self.api_endpoint = opts.get("api_endpoint")
+        self.newer_than_days = int(opts.get("newer_than_days", 90))
+        self.max_messages = int(opts.get("max_messages", 2000))
+        self.batch_size = max(1, int(opts.get("batch_size", 50)))
+        self.retries = int(opts.get("retries", 3))
+        self.poll_seconds = float(opts.get("poll_seconds", 60))
+        self.tokens = token_store or auth.token_store_for(account_config)
+        self._credentials = credentials
+        self._http = http
+        self._sleep = sleep
+        self._service: Any = None
+        self._saved_token: str | None = None
+        self._last_history_id: str | None = None
+
+    # -- the client ---------------------------------------------------------------------------------
+    def _build(self) -> Any:
+        if self._service is None:
+            from googleapiclient.discovery import build
+
+            kwargs: dict[str, Any] = {"static_discovery": True, "cache_discovery": False}
+            if self.api_endpoint:
+                kwargs["client_options"] = {"api_endpoint": str(self.api_endpoint)}
+            if self._http is not None:
+                kwargs["http"] = self._http
+            else:
+                if self._credentials is None:
+                    self._credentials = auth.google_credentials(self.account, self.tokens)
+                    self._saved_token = self._credentials.token
+                kwargs["credentials"] = self._credentials
+            self._service = build("gmail", "v1", **kwargs)
+        return self._service
+
+    def _persist_refreshed_token(self) -> None:
+        """google-auth refreshes an expired token on its own; keep the new one for the next start."""
+        creds = self._credentials
+        if creds is None or self._saved_token is None or creds.token == self._saved_token:
+            return
+        if getattr(creds, "refresh_token", None):
+            auth.save_google_credentials(self.account, self.tokens, creds)
+            self._saved_token = creds.token
+
+    def _execute(self, make_request: Callable[[Any], Any], what: str, *, allow_404: bool = False) -> Any:
+        """Run one API call with bounded retries for throttling, 5xx and network faults."""
+        import httplib2
+        from google.auth.exceptions import RefreshError, TransportError
+        from googleapiclient.errors import HttpError
+
+        service = self._build()
+        delay = 1.0
+        for attempt in range(self.retries + 1):
+            retry_after: float | None = None
+            try:
+                result = make_request(service).execute(num_retries=0)
+                self._persist_refreshed_token()
+                return result
+            except HttpError as e:
+                status = int(e.resp.status)
+                if status == 404 and allow_404:
+                    return None
+                if status == 401:
+                    raise AuthError(self.account, "gmail", "Google answered 401 (token expired or revoked)") from None
+                reason = ""
+                try:
+                    reason = str(e.error_details[0].get("reason", "")) if e.error_details else ""
+                except (AttributeError, IndexError, TypeError):
+                    pass
+                if not (status == 429 or status >= 500 or (status == 403 and reason in RATE_REASONS)):
+                    raise SourceError(f"gmail account {self.account!r}: {what} failed: HTTP {status} "
+                                      f"{auth.redact(str(getattr(e, 'reason', '')))}") from None
+                retry_after = _retry_after(e.resp)
+                problem = f"HTTP {status}"
+            except RefreshError as e:
+                raise AuthError(self.account, "gmail", f"Google refused to refresh the token: "
+                                f"{auth.redact(str(e.args[0] if e.args else e))}") from None
+            except (OSError, httplib2.HttpLib2Error, TransportError, TimeoutError) as e:
+                problem = f"network error {e.__class__.__name__}: {auth.redact(str(e))}"
+            if attempt == self.retries:
+                raise TransientError(f"gmail account {self.account!r}: {what} failed ({problem}); will retry",
+                                     retry_after=retry_after)
+            wait = retry_after if retry_after is not None else delay
+            log.info("gmail account %s: %s: %s; retrying in %.1f s", self.account, what, problem, wait)
+            self._sleep(wait)
+            delay = min(delay * 2, 60.0)
+        raise AssertionError("unreachable")
+
+    # -- fetching -----------------------------------------------------------------------------------
+    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        """New mail since `cursor` ({"history_id": "..."}); a first or expired cursor -> bounded full sync."""
+        history_id = cursor.get("history_id")
+        if history_id:
+            try:
+                ids, new_history_id = self._history(str(history_id))
+            except _HistoryExpired:
+                log.warning("gmail account %s: history %s expired; reading the last %d days again",
+                            self.account, history_id, self.newer_than_days)
+            else:
+                yield from self._batches(ids, dict(cursor), {"history_id": new_history_id})
+                return
+        start = self._execute(lambda s: s.users().getProfile(userId="me"), "reading the profile")
+        ids = self._list_recent()
+        yield from self._batches(ids, dict(cursor), {"history_id": str(start["historyId"])})
+
+    def _list_recent(self) -> list[str]:
+        """Ids of the last `newer_than_days` days, at most `max_messages`, oldest first."""
+        ids: list[str] = []
+        token: str | None = None
+        while len(ids) < self.max_messages:
+            page_size = min(500, self.max_messages - len(ids))
+            page = self._execute(lambda s, t=token, n=page_size: s.users().messages().list(  # type: ignore[misc]
+                userId="me", q=f"newer_than:{self.newer_than_days}d", maxResults=n, pageToken=t),
+                "listing messages")
+            ids.extend(m["id"] for m in page.get("messages", []))
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return list(reversed(ids[:self.max_messages]))
+
+    def _history(self, start: str) -> tuple[list[str], str]:
+        """Every message added since `start` (all pages), and the history id they lead to."""
+        ids: list[str] = []
+        seen: set[str] = set()
+        token: str | None = None
+        latest = start
+        while True:
+            page = self._execute(lambda s, t=token: s.users().history().list(  # type: ignore[misc]
+                userId="me", startHistoryId=start, historyTypes=["messageAdded"], maxResults=500, pageToken=t),
+                "reading the history", allow_404=True)
+            if page is None:
+                raise _HistoryExpired(start)
+            for record in page.get("history", []):
+                for added in record.get("messagesAdded", []):
+                    msg = added.get("message", {})
+                    if msg.get("id") and msg["id"] not in seen and not SKIP_LABELS & set(msg.get("labelIds", [])):
+                        seen.add(msg["id"])
+                        ids.append(msg["id"])
+            latest = str(page.get("historyId") or latest)
+            token = page.get("nextPageToken")
+            if not token:
+                return ids, latest
+
+    def _batches(self, ids: list[str], old: dict[str, Any], final: dict[str, Any]) -> Iterator[Batch]:
+        """Read `ids` in batches; every batch but the last keeps the old cursor."""
+        self._last_history_id = final["history_id"]
+        if not ids:
+            if final != old:
+                yield Batch((), final, total=0)
+            return
+        for start in range(0, len(ids), self.batch_size):
+            chunk = ids[start:start + self.batch_size]
+            messages = []
+            for mid in chunk:
+                raw = self._read(mid)
+                if raw is not None:
+                    messages.append(raw)
+            last = start + self.batch_size >= len(ids)
+            yield Batch(tuple(messages), final if last else old, total=len(ids))
+
+    def _read(self, mid: str) -> RawMessage | None:
+        data = self._execute(lambda s: s.users().messages().get(userId="me", id=mid, format="raw"),
+                             f"reading message {mid}", allow_404=True)
+        if data is None:
+            return None  # deleted since it was listed
+        labels = set(data.get("labelIds", []))
+        if labels & SKIP_LABELS:
+            return None
+        raw = base64.urlsafe_b64decode(data["raw"] + "=" * (-len(data["raw"]) % 4))
+        sent = "SENT" in labels
+        return RawMessage(account=self.account, source_id=str(data["id"]), raw=raw,
+                          folder="sent" if sent else "inbox", provider_thread_id=str(data.get("threadId", "")),
+                          direction_hint="sent" if sent else "received")
+
+    # -- waiting ------------------------------------------------------------------------------------
+    def wait(self, timeout: float) -> bool:
+        """No push without Pub/Sub: poll the profile's historyId every `poll_seconds`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._sleep(min(self.poll_seconds, remaining))
+            profile = self._execute(lambda s: s.users().getProfile(userId="me"), "reading the profile")
+            if self._last_history_id is None or str(profile["historyId"]) != self._last_history_id:
+                return True
+
+    def close(self) -> None:
+        """Drop the client (its HTTP connections); safe to call twice."""
+        service, self._service = self._service, None
+        if service is not None:
+            try:
+                service.close()
+            except Exception:
+                pass

@@ -1,0 +1,213 @@
+"""The Gmail source against the local Gmail fake (tests/fakes/gmail.py): the real google-api-python-client
+and google-auth code runs; the fake speaks Gmail's JSON and Google's token endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import pytest
+
+from assistant import auth
+from assistant.config import AccountConfig, Config, RepConfig
+from assistant.errors import AuthError, TransientError
+from assistant.sources.base import Batch, MailSource
+from assistant.sources.gmail import GmailSource
+from tests.fakes.gmail import FakeGmail
+
+REP = "rep@example.com"
+
+
+def mail(subject: str, sent: bool) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = (REP, "buyer@acme.test") if sent else ("buyer@acme.test", REP)
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg.set_content("Hello.")
+    return msg.as_bytes()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGmail]:
+    service = FakeGmail(email=REP)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def sign_in(fake: FakeGmail, account: str = "g") -> auth.TokenStore:
+    """What `assistant login gmail` leaves behind: authorized-user info in the token store."""
+    access, refresh = fake.issue_token()
+    store = auth.TokenStore()
+    store.put("gmail", account, {"token": access, "refresh_token": refresh, "token_uri": fake.url + "/token",
+                                 "client_id": "cid.apps.googleusercontent.com", "client_secret": "cs",
+                                 "scopes": list(auth.GOOGLE_SCOPES), "expiry": "2099-01-01T00:00:00Z"})
+    return store
+
+
+def make_source(fake: FakeGmail, store: auth.TokenStore | None = None, sleeps: list[float] | None = None,
+                **options: Any) -> GmailSource:
+    opts = {"api_endpoint": fake.url + "/", "batch_size": 2, **options}
+    account = AccountConfig(name="g", kind="gmail", options=opts)
+    return GmailSource(account, Config(rep=RepConfig(email=REP), accounts=(account,)),
+                       token_store=store or sign_in(fake), sleep=(sleeps.append if sleeps is not None else lambda s: None))
+
+
+def drain(src: GmailSource, cursor: dict[str, Any]) -> tuple[list[Batch], dict[str, Any]]:
+    batches = list(src.fetch(cursor))
+    return batches, (batches[-1].cursor if batches else cursor)
+
+
+def subjects(batches: list[Batch]) -> list[str]:
+    import email
+
+    return [str(email.message_from_bytes(m.raw)["Subject"]) for b in batches for m in b.messages]
+
+
+def test_first_sync_is_bounded_oldest_first_with_threads_and_directions(fake: FakeGmail) -> None:
+    fake.add(mail("too old", True), labels=["SENT"], when=fake.now - timedelta(days=100))
+    t = fake.add(mail("promise", True), labels=["SENT"], when=fake.now - timedelta(days=5))
+    fake.add(mail("reply", False), labels=["INBOX", "UNREAD"], when=fake.now - timedelta(days=4), thread_id=t)
+    fake.add(mail("draft", True), labels=["DRAFT"], when=fake.now - timedelta(days=3))
+    fake.add(mail("newest", False), labels=["INBOX"], when=fake.now - timedelta(days=1))
+    src = make_source(fake, newer_than_days=30)
+    assert isinstance(src, MailSource)
+    batches, cursor = drain(src, {})
+    assert subjects(batches) == ["promise", "reply", "newest"]  # drafts are listed but never handed out
+    got = [m for b in batches for m in b.messages]
+    assert [m.direction_hint for m in got] == ["sent", "received", "received"]
+    assert got[0].provider_thread_id == got[1].provider_thread_id == t
+    assert all(b.total == 4 for b in batches)
+    # the new historyId appears only in the last batch
+    assert [b.cursor for b in batches[:-1]] == [{}] * (len(batches) - 1)
+    assert cursor == {"history_id": str(fake.history_id)}
+    gets = [r for r in fake.requests if "/messages/" in r.path]
+    assert all(r.arg("format") == "raw" for r in gets)
+    src.close()
+    src.close()
+
+
+def test_max_messages_bounds_the_first_sync(fake: FakeGmail) -> None:
+    for i in range(7):
+        fake.add(mail(f"m{i}", True), labels=["SENT"], when=fake.now - timedelta(hours=10 - i))
+    batches, _ = drain(make_source(fake, max_messages=4), {})
+    assert subjects(batches) == ["m3", "m4", "m5", "m6"]
+
+
+def test_history_brings_only_new_mail_and_nothing_when_quiet(fake: FakeGmail) -> None:
+    fake.add(mail("first", True), labels=["SENT"])
+    src = make_source(fake)
+    _, cursor = drain(src, {})
+    again, cursor_again = drain(src, cursor)
+    assert subjects(again) == [] and cursor_again == cursor
+    for i in range(5):  # more than one history page (the fake pages by 3)
+        fake.add(mail(f"new {i}", i % 2 == 0), labels=["SENT"] if i % 2 == 0 else ["INBOX"])
+    fake.add(mail("spam", False), labels=["SPAM"])
+    batches, cursor2 = drain(src, cursor)
+    assert subjects(batches) == [f"new {i}" for i in range(5)]
+    assert [b.cursor for b in batches[:-1]] == [cursor] * (len(batches) - 1)
+    assert cursor2 == {"history_id": str(fake.history_id)}
+    assert any(r.path.endswith("/history") and r.arg("pageToken") for r in fake.requests)
+
+
+def test_expired_history_id_falls_back_to_a_bounded_full_sync_without_new_ids(fake: FakeGmail) -> None:
+    fake.add(mail("kept", True), labels=["SENT"])
+    src = make_source(fake)
+    first, cursor = drain(src, {})
+    first_ids = {m.source_id for b in first for m in b.messages}
+    fake.add(mail("while away", False), labels=["INBOX"])
+    fake.forget_history_before(fake.history_id + 1)
+    batches, cursor2 = drain(src, cursor)
+    got = [m.source_id for b in batches for m in b.messages]
+    assert subjects(batches) == ["kept", "while away"]
+    assert first_ids < set(got)  # the same Gmail ids: the store ignores the repeat
+    assert cursor2 == {"history_id": str(fake.history_id)}
+    assert any(r.path.endswith("/history") for r in fake.requests)
+
+
+def test_throttling_honours_retry_after_then_succeeds(fake: FakeGmail) -> None:
+    fake.add(mail("a", True), labels=["SENT"])
+    sleeps: list[float] = []
+    src = make_source(fake, sleeps=sleeps)
+    fake.fail_next(429, headers={"Retry-After": "7"}, path=r"/messages$")
+    fake.fail_next(500, path=r"/messages/")
+    batches, _ = drain(src, {})
+    assert subjects(batches) == ["a"]
+    assert sleeps[0] == 7.0 and len(sleeps) == 2
+
+
+def test_persistent_5xx_is_transient_and_the_cursor_loses_nothing(fake: FakeGmail) -> None:
+    fake.add(mail("one", True), labels=["SENT"])
+    src = make_source(fake)
+    _, cursor = drain(src, {})
+    for i in range(3):
+        fake.add(mail(f"n{i}", True), labels=["SENT"])
+    gen = src.fetch(cursor)
+    first = next(gen)  # batch of 2, still carrying the old cursor
+    fake.fail_next(503, times=10, headers={"Retry-After": "30"})
+    with pytest.raises(TransientError) as err:
+        next(gen)
+    assert err.value.retry_after == 30.0
+    assert first.cursor == cursor
+    fake.faults.clear()
+    rest, _ = drain(make_source(fake, store=src.tokens), first.cursor)
+    # replayed from the stored cursor: nothing is missing (the store drops the repeats of `first`)
+    assert subjects([first]) == ["n0", "n1"] and subjects(rest) == ["n0", "n1", "n2"]
+
+
+def test_an_expired_access_token_is_refreshed_and_kept(fake: FakeGmail) -> None:
+    fake.add(mail("a", True), labels=["SENT"])
+    store = sign_in(fake)
+    before = store.get("gmail", "g")
+    assert before is not None
+    fake.expire_access_tokens()
+    batches, _ = drain(make_source(fake, store=store), {})
+    assert subjects(batches) == ["a"]
+    after = store.get("gmail", "g")
+    assert after is not None and after["token"] != before["token"] and after["refresh_token"] == before["refresh_token"]
+    assert any(r.path == "/token" for r in fake.requests)
+
+
+def test_a_revoked_sign_in_is_an_auth_error_naming_the_login_command(fake: FakeGmail) -> None:
+    fake.add(mail("a", True), labels=["SENT"])
+    store = sign_in(fake)
+    fake.revoke()
+    with pytest.raises(AuthError, match=r"assistant login gmail --account g"):
+        list(make_source(fake, store=store).fetch({}))
+
+
+def test_a_401_without_refresh_token_is_an_auth_error(fake: FakeGmail) -> None:
+    from google.oauth2.credentials import Credentials
+
+    account = AccountConfig(name="g", kind="gmail", options={"api_endpoint": fake.url + "/"})
+    src = GmailSource(account, Config(), credentials=Credentials(token="stale"))
+    with pytest.raises(AuthError, match="assistant login gmail"):
+        list(src.fetch({}))
+
+
+def test_not_signed_in_names_the_login_command() -> None:
+    account = AccountConfig(name="g", kind="gmail", options={})
+    with pytest.raises(AuthError, match=r"not signed in.*assistant login gmail --account g"):
+        list(GmailSource(account, Config()).fetch({}))
+
+
+def test_wait_polls_the_history_id(fake: FakeGmail) -> None:
+    fake.add(mail("a", True), labels=["SENT"])
+    calls: list[float] = []
+    src = make_source(fake, poll_seconds=10, sleeps=calls)
+    _, cursor = drain(src, {})
+
+    def sleep(seconds: float) -> None:
+        calls.append(seconds)
+        if len(calls) == 3:
+            fake.add(mail("b", False), labels=["INBOX"])
+
+    src._sleep = sleep
+    assert src.wait(3600) is True and calls == [10, 10, 10]
+    batches, _ = drain(src, cursor)
+    assert subjects(batches) == ["b"]
