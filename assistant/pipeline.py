@@ -41,10 +41,12 @@ def after_sync(store: Store, config: Config, now: datetime, writer: CalendarWrit
 
 
 def _weekly_report(store: Store, config: Config, now: datetime) -> list[str]:
-    """CALL POINT for the weekly report: write last week's report when it is due (report owner fills)."""
+    """Write last week's report when it is due (config report.weekday/at, rep's zone), once per week.
+    A folder that cannot be written is reported and retried next pass; it never stops the watcher."""
+    from assistant.report import maybe_write_weekly
+
     try:
-        from assistant.report import maybe_write_weekly
-    except ImportError:
-        return []
-    path = maybe_write_weekly(store, config, now)
+        path = maybe_write_weekly(store, config, now)
+    except OSError as e:
+        return [f"weekly report: cannot write it ({e.strerror}: {e.filename}): check report.out_dir"]
     return [f"weekly report: {path}"] if path else []
