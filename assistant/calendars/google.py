@@ -41,6 +41,7 @@ MARKER_KEY = "followThrough"
 UID_KEY = "followThroughUid"
 STATUS_KEY = "followThroughStatus"
 EXTRA_KEY = "followThroughExtra"
+REMOTE_ID = "remote_id"  # get() adds it to `extra`; put() never stores it
 _GOOGLE_STATUS = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "tentative"}
 
 
@@ -137,7 +138,9 @@ class GoogleCalendarWriter:
         item = self._retry("read the event", once)
         if item is None or item.get("status") == "cancelled":
             return None
-        return self._event(item, uid)
+        event = self._event(item, uid)
+        event.extra[REMOTE_ID] = str(item.get("id", ""))  # for the booking record of a recovered event
+        return event
 
     def delete(self, uid: str) -> None:
         def once() -> None:
@@ -174,8 +177,9 @@ class GoogleCalendarWriter:
     def _body(self, event: CalendarEvent) -> dict[str, Any]:
         tz = self.zone.key
         private = {MARKER_KEY: "1", UID_KEY: event.uid, STATUS_KEY: event.status}
-        if event.extra:
-            private[EXTRA_KEY] = json.dumps(event.extra, sort_keys=True)
+        extra = {k: v for k, v in event.extra.items() if k != REMOTE_ID}
+        if extra:
+            private[EXTRA_KEY] = json.dumps(extra, sort_keys=True)
         body: dict[str, Any] = {
             "id": event_id_for(event.uid),
             "summary": event.title,

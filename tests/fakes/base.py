@@ -99,6 +99,7 @@ class FakeService:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms stalls
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
                 pass
@@ -136,7 +137,8 @@ class FakeService:
         if ssl_context is not None:
             self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
             self.scheme = "https"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)  # a short poll: stop() returns at once
         self.thread.start()
         return self.url
 

@@ -28,6 +28,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    disable_nagle_algorithm = True
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
 
@@ -65,7 +66,8 @@ class RadicaleServer:
         self._app = Application(configuration)
         self._server = make_server("127.0.0.1", 0, self._wsgi, server_class=_ThreadingWSGIServer,
                                    handler_class=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_port}/"
 

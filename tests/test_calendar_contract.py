@@ -1,0 +1,191 @@
+"""One contract every calendar writer keeps (like vdirsyncer's storage tests): the .ics file, CalDAV
+against a real Radicale, Google Calendar and Outlook against their local fakes.
+
+The rep's zone is America/New_York, where daylight saving time ends on 2026-11-01."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from assistant.calendars import open_calendar
+from assistant.calendars.base import CalendarWriter
+from assistant.config import parse_config
+from assistant.models import CalendarEvent
+from tests.calendar_backends import ZONE, Backend, backend_fixture
+
+backend = backend_fixture()
+
+NY = ZoneInfo(ZONE)
+
+
+def event(uid: str, start: datetime, *, title: str = "Call Ed Park (Acme)", minutes: int = 15,
+          url: str = "https://mail.example/thread/123", description: str = "No reply to your proposal. Call Ed.",
+          alarm: int = 10) -> CalendarEvent:
+    return CalendarEvent(uid=uid, title=title, description=description, start=start,
+                         end=start + timedelta(minutes=minutes), alarm_minutes=alarm, url=url)
+
+
+def same_moment_in_rep_zone(got: datetime, want: datetime) -> None:
+    """Same instant, expressed in the rep's zone with the same wall-clock time there."""
+    assert got.astimezone(UTC) == want.astimezone(UTC)
+    assert got.utcoffset() == want.astimezone(NY).utcoffset()
+    assert got.replace(tzinfo=None) == want.astimezone(NY).replace(tzinfo=None)
+
+
+def test_the_writer_implements_the_port(backend: Backend) -> None:
+    writer = backend.make()
+    assert isinstance(writer, CalendarWriter)
+    assert writer.kind == backend.kind
+    assert writer.target.startswith(f"{backend.kind}:")
+
+
+def test_put_then_get_returns_the_same_event_in_the_reps_zone(backend: Backend) -> None:
+    writer = backend.make()
+    ev = event("ft00000000000000000001", datetime(2026, 11, 19, 8, 15, tzinfo=NY), alarm=25)
+    writer.put(ev)
+    got = backend.make().get(ev.uid)  # a fresh writer: what a restarted process sees
+    assert got is not None
+    assert (got.uid, got.title, got.url, got.alarm_minutes) == (ev.uid, ev.title, ev.url, 25)
+    assert got.description.startswith(ev.description)
+    same_moment_in_rep_zone(got.start, ev.start)
+    same_moment_in_rep_zone(got.end, ev.end)
+    assert backend.count() == 1
+
+
+def test_times_given_in_another_zone_come_back_in_the_reps_zone(backend: Backend) -> None:
+    writer = backend.make()
+    start = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 10:00 in New York
+    writer.put(event("ft00000000000000000002", start))
+    got = writer.get("ft00000000000000000002")
+    assert got is not None
+    assert (got.start.hour, got.start.minute) == (10, 0)
+    same_moment_in_rep_zone(got.start, start)
+
+
+def test_get_of_an_unknown_uid_is_none(backend: Backend) -> None:
+    assert backend.make().get("ft-never-put-0000000000") is None
+
+
+def test_put_twice_leaves_one_event(backend: Backend) -> None:
+    ev = event("ft00000000000000000003", datetime(2026, 11, 20, 9, 0, tzinfo=NY))
+    first = backend.make().put(ev)
+    second = backend.make().put(ev)  # a rerun after a crash: a new process puts the same event again
+    assert first == second
+    assert backend.count() == 1
+    assert backend.make().uids() == {ev.uid}
+
+
+def test_update_changes_title_and_time_in_place(backend: Backend) -> None:
+    writer = backend.make()
+    ev = event("ft00000000000000000004", datetime(2026, 11, 20, 9, 0, tzinfo=NY))
+    writer.put(ev)
+    moved = replace(ev, title="Call Ed Park about the renewal", start=datetime(2026, 11, 24, 14, 30, tzinfo=NY),
+                    end=datetime(2026, 11, 24, 15, 0, tzinfo=NY))
+    writer.put(moved)
+    got = backend.make().get(ev.uid)
+    assert got is not None
+    assert got.title == "Call Ed Park about the renewal"
+    same_moment_in_rep_zone(got.start, moved.start)
+    same_moment_in_rep_zone(got.end, moved.end)
+    assert backend.count() == 1
+
+
+def test_delete_then_get_is_none(backend: Backend) -> None:
+    writer = backend.make()
+    ev = event("ft00000000000000000005", datetime(2026, 11, 20, 9, 0, tzinfo=NY))
+    writer.put(ev)
+    writer.delete(ev.uid)
+    assert writer.get(ev.uid) is None
+    assert backend.make().get(ev.uid) is None
+    assert writer.uids() == set()
+    assert backend.count() == 0
+
+
+def test_delete_of_a_missing_uid_is_fine(backend: Backend) -> None:
+    writer = backend.make()
+    writer.delete("ft-never-put-0000000000")
+    ev = event("ft00000000000000000006", datetime(2026, 11, 20, 9, 0, tzinfo=NY))
+    writer.put(ev)
+    writer.delete(ev.uid)
+    writer.delete(ev.uid)  # twice: a rerun of a cancel
+    assert backend.count() == 0
+
+
+def test_put_after_delete_books_it_again_once(backend: Backend) -> None:
+    """A snoozed follow-up leaves the calendar and later comes back with the same uid."""
+    writer = backend.make()
+    ev = event("ft00000000000000000007", datetime(2026, 11, 20, 9, 0, tzinfo=NY))
+    writer.put(ev)
+    writer.delete(ev.uid)
+    later = replace(ev, start=datetime(2026, 11, 27, 9, 0, tzinfo=NY), end=datetime(2026, 11, 27, 9, 15, tzinfo=NY))
+    writer.put(later)
+    writer.put(later)
+    got = backend.make().get(ev.uid)
+    assert got is not None
+    same_moment_in_rep_zone(got.start, later.start)
+    assert backend.count() == 1
+    assert writer.uids() == {ev.uid}
+
+
+def test_uids_lists_exactly_what_was_put(backend: Backend) -> None:
+    writer = backend.make()
+    uids = {f"ft{i:020d}" for i in range(12)}  # more than one page of Graph's default 10
+    base = datetime(2026, 11, 16, 9, 0, tzinfo=NY)
+    for i, uid in enumerate(sorted(uids)):
+        writer.put(event(uid, base + timedelta(hours=i)))
+    assert backend.make().uids() == uids
+    gone = sorted(uids)[3]
+    writer.delete(gone)
+    assert backend.make().uids() == uids - {gone}
+    assert backend.count() == len(uids) - 1
+
+
+def test_times_across_the_dst_change_are_kept(backend: Backend) -> None:
+    writer = backend.make()
+    before = event("ft00000000000000000008", datetime(2026, 10, 30, 9, 0, tzinfo=NY))  # EDT, UTC-4
+    after = event("ft00000000000000000009", datetime(2026, 11, 2, 9, 0, tzinfo=NY))  # EST, UTC-5
+    # Saturday 23:30 EDT to Sunday 03:00 EST: four and a half hours of real time across the change.
+    across = CalendarEvent(uid="ft00000000000000000010", title="Overnight", description="",
+                           start=datetime(2026, 10, 31, 23, 30, tzinfo=NY), end=datetime(2026, 11, 1, 3, 0, tzinfo=NY))
+    for ev in (before, after, across):
+        writer.put(ev)
+    fresh = backend.make()
+    got_before, got_after, got_across = (fresh.get(e.uid) for e in (before, after, across))
+    assert got_before is not None and got_after is not None and got_across is not None
+    assert (got_before.start.hour, got_before.start.utcoffset()) == (9, timedelta(hours=-4))
+    assert (got_after.start.hour, got_after.start.utcoffset()) == (9, timedelta(hours=-5))
+    same_moment_in_rep_zone(got_across.start, across.start)
+    same_moment_in_rep_zone(got_across.end, across.end)
+    assert got_across.end.astimezone(UTC) - got_across.start.astimezone(UTC) == timedelta(hours=4, minutes=30)
+
+
+def test_the_link_back_to_the_message_survives(backend: Backend) -> None:
+    writer = backend.make()
+    ev = event("ft00000000000000000011", datetime(2026, 11, 20, 9, 0, tzinfo=NY),
+               url="https://mail.example/open?id=%3Cabc%40acme.com%3E", description="Ed said he'd call by Wednesday.")
+    writer.put(ev)
+    got = writer.get(ev.uid)
+    assert got is not None
+    assert got.url == ev.url
+    assert "Ed said he'd call by Wednesday." in got.description
+
+
+@pytest.mark.parametrize("kind, module, cls", [
+    ("caldav", "assistant.calendars.caldav", "CalDavWriter"),
+    ("google", "assistant.calendars.google", "GoogleCalendarWriter"),
+    ("outlook", "assistant.calendars.outlook", "OutlookCalendarWriter"),
+])
+def test_open_calendar_builds_each_remote_writer_from_config(kind: str, module: str, cls: str) -> None:
+    options = {"caldav": {"url": "https://dav.example.com/", "username": "rep", "password_env": "NOPE"},
+               "google": {"account": "work"}, "outlook": {"account": "work"}}[kind]
+    account_kind = {"google": "gmail", "outlook": "outlook", "caldav": "imap"}[kind]
+    config = parse_config({"rep": {"timezone": ZONE},
+                           "accounts": [{"name": "work", "kind": account_kind, "host": "imap.example.com"}],
+                           "calendar": {"kind": kind, **options}})
+    writer = open_calendar(config)  # builds only: nothing is contacted until the first call
+    assert type(writer).__module__ == module and type(writer).__name__ == cls
+    assert writer.kind == kind
