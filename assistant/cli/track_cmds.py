@@ -1,9 +1,74 @@
-"""Commands of this feature; registered on the main group by `register`."""
+"""`assistant demo` and `assistant track`: the main job end to end, and one tracker pass."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from rich.table import Table
+
+from assistant.cli.common import config_option, console, edge, load, make_clock, now_option
+
+
+@click.command("demo")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("demo-out"), show_default=True,
+              help="Folder for the store, followups.ics and the report.")
+@click.option("--now", "now_text", default=None, metavar="ISO",
+              help="Replay time (default 2026-11-20T09:00 in the sample rep's zone).")
+@edge
+def demo(out: Path, now_text: str | None) -> None:
+    """Run the whole product on the bundled sample mailbox (no account, replayed clock)."""
+    from assistant.demo import DEMO_NOW, run_demo
+
+    r = run_demo(out, now_text or DEMO_NOW)
+    console.print(f"[bold]Follow-through demo[/bold] — replayed clock {r.now:%a %d %b %Y %H:%M %Z}")
+    for line in r.log:
+        console.print(f"  {line}", highlight=False, markup=False)
+    table = Table(title="Follow-ups", show_lines=False)
+    table.add_column("When (rep's zone)", no_wrap=True)
+    table.add_column("Follow-up")
+    table.add_column("Why")
+    table.add_column("State", no_wrap=True)
+    for row in r.rows:
+        table.add_row(f"{row.when:%a %d %b %H:%M}", row.title, row.reason,
+                      row.state + (" (on calendar)" if row.booked else ""))
+    console.print(table)
+    booked = sum(1 for row in r.rows if row.booked)
+    console.print(f"{r.messages} messages, {r.commitments} promises, {len(r.rows)} follow-ups ({booked} booked)")
+    console.print(f"store (suggestions):  {r.store_path}   (review: assistant review --config {r.out / 'sample' / 'config.toml'})",
+                  highlight=False, markup=False)
+    console.print(f"calendar (.ics):      {r.ics_path}", highlight=False, markup=False)
+    if r.report_path is not None:
+        console.print(f"weekly report:        {r.report_path}", highlight=False, markup=False)
+    else:
+        console.print(f"weekly report:        not written ({r.report_note})", highlight=False, markup=False)
+
+
+@click.command("track")
+@config_option
+@now_option
+@click.option("--book/--no-book", default=False, help="Also book what is due on the configured calendar.")
+@edge
+def track(config_path: Path | None, now_text: str | None, book: bool) -> None:
+    """Run one tracker pass over the stored commitments and print a summary."""
+    from assistant import booking, tracker
+    from assistant.calendars import open_calendar
+    from assistant.store import Store
+
+    config = load(config_path)
+    now = make_clock(now_text, config)()
+    with Store(config.store_path) as store:
+        result = tracker.track(store, config, now)
+        for line in result.lines():
+            console.print(line, highlight=False, markup=False)
+        if book:
+            for o in booking.book_due(store, open_calendar(config), config, now):
+                console.print(f"  {o.action}: {o.suggestion.title} {o.detail}", highlight=False, markup=False)
+        counts = store.count_steps()
+    console.print("steps: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"))
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to `group`."""
+    group.add_command(demo)
+    group.add_command(track)
