@@ -129,7 +129,10 @@ _SINGLE_BYTE = re.compile(r"^(us-ascii|ascii|iso-8859-\d+|latin-?1|l1|cp125\d|wi
 def clean(text: str) -> str:
     """Text safe to store: undecodable bytes (surrogate escapes) become U+FFFD, control characters go."""
     if any("\ud800" <= ch <= "\udfff" for ch in text):
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        try:  # raw 8-bit bytes in a header: decode them like an undeclared body
+            text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+        except UnicodeEncodeError:
+            pass
         text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
     return _CONTROL.sub("", text)
 
