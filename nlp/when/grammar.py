@@ -1,0 +1,1156 @@
+"""The surface grammar: one compiled alternation of atom patterns, and the handlers that turn each atom
+into a `Part` (a partial meaning: a day, a clock time, a day part, a zone...). Composition and resolution
+live in `resolver.py`. One big compiled regex scanned once per text is what keeps this fast."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from nlp.when.holidays import HOLIDAY_PATTERNS
+from nlp.when.lexicon import (
+    MONTHS,
+    RISKY_WEEKDAYS,
+    WEEKDAYS,
+    ZONES,
+    number_value,
+    ordinal_value,
+)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A clock time as written. `meridiem` is 'am'/'pm' when given; `exact24` when the writing fixes the hour
+    (15:30, 08:00, 16h); `special` names business words (eod, cob, noon, midnight, first_thing)."""
+
+    hour: int
+    minute: int = 0
+    second: int = 0
+    meridiem: str | None = None
+    exact24: bool = False
+    special: str | None = None
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A signed amount of a unit: minutes, hours, days, business_days, weeks, months, years, or a weekday
+    count (unit 'wd0'..'wd6')."""
+
+    amount: float
+    unit: str
+    window_amount: float | None = None  # "in a day or two": the far edge
+
+
+@dataclass(frozen=True)
+class Period:
+    """A named stretch: ('week', 1, 'early') = early next week; ('month', 0, 'end') = end of this month."""
+
+    unit: str  # day | week | weekend | month | quarter | year | days
+    shift: int
+    position: str | None = None  # early | mid | late | end | start | later | None
+    quarter: int | None = None
+    month: int | None = None
+    year: int | None = None
+
+
+@dataclass
+class Part:
+    """What one atom (or several composed atoms) says. Fields left None say nothing."""
+
+    start: int
+    end: int
+    abs_date: tuple[int | None, int, int] | None = None  # (year or None, month, day)
+    rel_days: int | None = None  # today 0, tomorrow 1, yesterday -1
+    holiday: tuple[str, int | None, int] | None = None  # (name, year, year shift)
+    dom: int | None = None  # "the 9th"
+    weekday: int | None = None
+    weekday_mod: str | None = None
+    week: int | None = None  # next week = 1
+    period: Period | None = None
+    offset: Offset | None = None  # from the reference ("in 3 days")
+    offset_from: Offset | None = None  # from an anchor that must follow ("3 days from Tuesday")
+    nth_weekday: tuple[int, int] | None = None  # ("3 fridays from now") -> (3, 4)
+    clock: Clock | None = None
+    numeric: tuple[int, int, int | None, str] | None = None  # (a, b, year, sep): "9.15", "1030", "3/4"
+    nth_in_month: tuple[int, int, int | None, int | None, int] | None = None  # (n, weekday, month, year, shift)
+    dom_month_shift: int | None = None  # "the 15th of next month" -> 1
+    daypart: str | None = None
+    zone: tzinfo | None = None
+    now: bool = False
+    past_word: bool = False
+    deadline: bool = False
+    after: bool = False
+    atoms: int = 1
+    kinds: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- vocabulary
+_MON = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+        r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])\.?")
+_WD = (r"(?:monday|tuesday|wednesday|thursday|thursady|friday|saturday|sunday|thurs|thur|tues|weds"
+       r"|mon|tue|wed|thu|fri|sat|sun)s?(?![a-z'])\.?")
+_DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
+_SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+          r"|sixteen|seventeen|eighteen|nineteen)")
+_UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_ORDWORD = (r"(?:(?:twenty|thirty)[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
+            r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth"
+            r"|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)")
+_DAYWORDS = rf"(?:(?:twenty|thirty)(?:[- ]{_UNITS_WORD})?|{_SMALL})"
+_DAY = rf"(?:{_DAYNUM}(?:\s?(?:st|nd|rd|th))?(?![\d:])|{_ORDWORD}|{_DAYWORDS})"
+_YEAR = r"(?:(?:19|20)\d\d(?![\d:])|'\d\d(?!\d))"
+_HOURWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_MINWORD = rf"(?:(?:twenty|thirty|forty|fifty)(?:[- ]{_UNITS_WORD})?|{_SMALL}|oh[- ]{_UNITS_WORD})"
+_MERID = r"(?:a\.\s?m\.?|p\.\s?m\.?|a\s?m(?![a-z])|p\s?m(?![a-z]))"
+_MERID_ATTACHED = r"(?:[ap](?![a-z])\.?)"
+_NUMQ = (r"(?:\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
+         r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
+         rf"|an?|{_MINWORD}|\d/\d)")
+_UNIT = (r"(?:minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
+         rf"|fortnights?|months?|years?|yrs?|{_WD})")
+
+_ZONE_WORDS = sorted(ZONES, key=len, reverse=True)
+_ZONE = (r"(?:\(\s*)?(?:(?:utc|gmt)\s*[+-−]\s*\d{1,2}(?::?\d\d)?|"
+         + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in _ZONE_WORDS)
+         + r")(?:\s+time)?(?![a-z])(?:\s*\))?")
+
+_HOLIDAY = "|".join(f"(?:{p})" for p, _ in HOLIDAY_PATTERNS)
+
+# ---------------------------------------------------------------------------------------------- branches
+# (name, pattern). Order matters: at one position the first branch that matches wins.
+_BRANCHES: list[tuple[str, str]] = [
+    ("iso", r"(?<![\d\w])(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d\d)(?::(\d\d))?)?(?![\d])"),
+    ("ymond", rf"(?<![\d\w])(\d{{4}})[-/ ]({_MON})[-/ ](\d{{1,2}})(?!\d)"),
+    ("clockrange", rf"(?<![\w$€£.:/])(?:(between|from)\s+)?(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID})?\s*"
+                   rf"(?:-|–|to|and|till|until)\s*(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID}|{_MERID_ATTACHED})"),
+    ("numdate", r"(?<![\w$€£#.,/:\-+])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.)?(?![\w/\-%]|[.,]\d)"),
+    ("offset", rf"\b(?:(in|within|after|over|inside\s+of|inside)\s+(?:the\s+next\s+|the\s+coming\s+|another\s+|about\s+"
+               rf"|around\s+|approximately\s+|roughly\s+|less\s+than\s+|under\s+|just\s+|only\s+|a\s+further\s+)*)?"
+               rf"({_NUMQ})\s*(?:more\s+|additional\s+|extra\s+|further\s+)?({_UNIT})(?:'s|s'|’s)?"
+               rf"(?:\s+or\s+(?:two|three|so|2|3))?(?:\s+time)?"
+               r"(?:\s+(from\s+now|from\s+right\s+now|from\s+today|hence|later|ago|earlier|back|from\s+tomorrow"
+               r"|from\s+yesterday|from\s+the\s+day\s+after\s+tomorrow|from|after|before|prior\s+to|since))?"),
+    ("dayoffset", r"\b(?:in|within)\s+(?:the\s+next\s+|the\s+coming\s+)?(?:day|week|month)\s+or\s+(?:two|so)\b"),
+    ("halfhour", r"\b(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|a\s+half\s+hour)"
+                 r"(?:'s\s+time)?"),
+    ("fortnight", r"\b(?:in|within)\s+a\s+fortnight(?:'s|’s)?(?:\s+time)?|\ba\s+fortnight\s+(?:from\s+(?:now|today)|hence)"),
+    ("weekfrom", rf"\b(?:a|one|two|three|four|\d)\s+(?:weeks?|months?|days?|years?)\s+from\s+(?=today|tomorrow|now|{_WD}|next|this)"),
+    ("holiday", rf"\b(?:(this|next|last|the\s+next|the\s+following|the\s+coming)\s+)?(?:{_HOLIDAY})(?![a-z])"
+                rf"(?:\s+(?:of\s+)?((?:19|20)\d\d|next\s+year|this\s+year|last\s+year))?"),
+    ("eod", rf"\b(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day|end\s+of\s+business|"
+            rf"close\s+of\s+(?:business|play)|end\s+of\s+play|eod|cob|eob|c\.o\.b\.?)"
+            rf"(?:\s+(today|tomorrow|{_WD}))?(?![a-z])"),
+    ("endof", rf"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(today|tomorrow|tonight|(?:this\s+|next\s+)?{_WD})"),
+    ("period", r"\b(?:(early|mid|late|later|the\s+end\s+of|end\s+of|by\s+the\s+end\s+of|the\s+beginning\s+of|beginning\s+of"
+               r"|the\s+start\s+of|start\s+of|the\s+middle\s+of|middle\s+of|the\s+rest\s+of|rest\s+of)[\s-]+"
+               r"(?:in\s+)?(?:the\s+)?(?:(this|next|last|following|coming|current|previous)\s+)?"
+               r"|(this|next|last|the\s+following|following|the\s+coming|coming|previous)\s+|(?:over\s+)?the\s+(?=weekend))"
+               r"(week|month|quarter|year|weekend)(?![a-z])"),
+    ("periodabbr", r"\b(eow|eom|eoq|eoy|midweek|mid-week|month[\s-]end|quarter[\s-]end|year[\s-]end|week's\s+end)(?![a-z])"),
+    ("quarter", r"\b(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|start\s+of)[\s-]+)?"
+                r"(?:the\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+((?:19|20)\d\d))?(?![a-z\d])"),
+    ("later", r"\blater\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b"),
+    ("nextdays", r"\b(?:in|over|within)\s+the\s+(?:next|coming)\s+(?:few|couple(?:\s+of)?)\s+days\b"),
+    ("relday", r"\b(?:(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?|tomorow)|(?:the\s+)?day\s+before\s+yesterday"
+               r"|today|tonight|tonite|tomorrows?|tomorow|tmrw|tmr|yesterday|(?:the\s+)?(?:next|following)\s+day"
+               r"|this\s+(?:morning|afternoon|evening|night))(?![a-z])"),
+    ("firstthing", rf"\bfirst\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|tomorrow|{_WD}))?"),
+    ("clockrel", rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
+                 rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?"),
+    ("halfhr", rf"\bhalf\s+({_HOURWORD}|\d{{1,2}})(?![\d:])(?!\s+(?:an?\s|hours?|of|days?|the|dozen|million|percent))"),
+    ("clockmerid", rf"(?<![\w$€£.:/])(\d{{1,2}})(?:([:.h])(\d\d)(?:[:.](\d\d))?)?\s*(?:o'?clock\s*)?(?:ish\s*)?"
+                   rf"(?:({_MERID})|({_MERID_ATTACHED}))"),
+    ("clock3merid", rf"(?<![\w$€£.:/])(\d{{3,4}})\s*({_MERID})"),
+    ("wordclock", rf"\b({_HOURWORD})(?:[\s-]+({_MINWORD}|o'?clock))?\s*({_MERID})"),
+    ("clock24", r"(?<![\w$€£.:/])(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s*(?:h|hrs|uhr)(?![a-z]))?(?![\d])"),
+    ("clockh", r"(?<![\w$€£.:/])(\d{1,2})h(\d\d)?(?![a-z\d])"),
+    ("noon", r"\b(?:12\s+)?(?:noon(?:ish|time)?|midday|mid[\s-]day|midnight|mid\s+night)(?![a-z])"),
+    ("cueclock", rf"(?:\b(?:at|around|about|by|before|after|until|till|til|from|circa|approx\.?|approximately|say|"
+                 rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{_HOURWORD}(?:[\s-]+{_MINWORD})?)"
+                 r"(?:\s*(o'?clock|ish|sharp|hrs|hours|h))?(?![\w$%'’/])"),
+    ("oclock", rf"\b(\d{{1,2}}|{_HOURWORD})\s*(?:o'?clock|ish)(?![a-z])"),
+    ("numtime", r"(?<![\w$€£.:/,])(\d{1,2})\.(\d\d)(?:\s*(h|hrs|uhr))?(?![\w.,/%]|\.\d)"),
+    ("num4", r"(?<![\w$€£.:/,#-])([01]\d|2[0-3])([0-5]\d)(?:\s*(h|hrs|hours))?(?![\w.,/%-]|\.\d)"),
+    ("monthday", rf"\b({_MON})(?:\s*[/\-.,]\s*|\s*)(?:the\s+)?({_DAY})(?!\s*(?:{_MERID}|{_MERID_ATTACHED}|[:h]\d))"
+                 rf"(?:(?:,\s*|\s+|[/\-])(?:of\s+|in\s+)?({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?"),
+    ("daymonth", rf"(?<![\w$€£])(?:the\s+)?({_DAY})\.?(?:\s*(?:of|in)\s+|\s*[/\-.]\s*|\s*)(?:the\s+)?({_MON})"
+                 rf"(?:(?:,\s*|\s+|[/\-.])({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?"),
+    ("monthonly", rf"\b(?:(in|by|during|until|till|before|after|since|from|early|mid|late|end\s+of|the\s+end\s+of|"
+                  rf"beginning\s+of|the\s+beginning\s+of|start\s+of|middle\s+of|the\s+middle\s+of|next|this|last)[\s-]+"
+                  rf"({_MON})(?:\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON})\s+(?:of\s+)?((?:19|20)\d\d))(?![a-z\d])"),
+    ("ordnofmonth", rf"\b(?:the\s+)?({_DAY})\s+(?:day\s+)?of\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month"),
+    ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z])\.?|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th))(?![a-z])"),
+    ("nthwd", rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+({_WD})\s+(?:of|in)\s+(?:the\s+)?({_MON}|this\s+month|next\s+month)"
+              rf"(?:\s+((?:19|20)\d\d))?"),
+    ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
+                rf"the\s+following|the\s+coming|this\s+past)\s+)?\b({_WD})(?:\s+(after\s+next|before\s+last|next|last))?"
+                rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?:st|nd|rd|th)?(?![\d:.]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)))?"),
+    ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
+    ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
+                r"(morning|afternoon|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
+    ("zone", r"\b" + _ZONE),
+    ("now", r"\b(?:right\s+now|just\s+now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|as\s+of\s+now|"
+            r"now|atm)(?![a-z])"),
+]
+
+_COMPILED = {name: re.compile(p, re.I) for name, p in _BRANCHES}
+MASTER = re.compile("|".join(f"(?P<{name}>{p})" for name, p in _BRANCHES), re.I)
+
+# Words that may follow a bare number read as a clock time ("at 3 tomorrow" yes, "at 3 locations" no).
+_AFTER_CLOCK_OK = frozenset("""
+on tomorrow today tonight this next in or and to then sharp ish your my our if for with so but is would works work
+ok okay that the we i you let please latest earliest at works? suits suit sounds should could will can pst pdt est
+edt cst cdt et pt ct mt cet gmt utc bst ist aest aedt eastern pacific central mountain london new sydney time local
+a.m p.m am pm o'clock oclock monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
+morning afternoon evening night instead - – work? latest. it tmrw tmr
+""".split())
+
+_CUE_WORDS = ("at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
+              "approx.", "approximately", "say", "@", "latest", "earliest")
+
+
+def _word_after(text: str, end: int) -> str:
+    m = re.match(r"\s*([^\s]+)", text[end:end + 30])
+    return m.group(1).lower().rstrip(",.;:!?)") if m else ""
+
+
+def _next_is_ok(text: str, end: int) -> bool:
+    tail = text[end:end + 20]
+    if not tail.strip() or re.match(r"\s*[.,;:!?)\]\n]", tail) and not re.match(r"\s*[.,]\d", tail):
+        return True
+    w = _word_after(text, end)
+    return w in _AFTER_CLOCK_OK
+
+
+def _clean(s: str) -> str:
+    return re.sub(r"\s+", " ", s.strip().lower())
+
+
+def _month(s: str) -> int:
+    return MONTHS[_clean(s).rstrip(".")]
+
+
+def _weekday(s: str) -> int:
+    t = _clean(s).rstrip(".")
+    if t not in WEEKDAYS and t.endswith("s"):
+        t = t[:-1]
+    return WEEKDAYS[t]
+
+
+def _year(s: str | None) -> int | None:
+    if not s:
+        return None
+    t = s.strip().lstrip("'")
+    y = int(t)
+    if len(t) == 2:
+        y += 2000 if y < 70 else 1900
+    return y
+
+
+def _valid(y: int | None, m: int, d: int) -> bool:
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return False
+    try:
+        date(y or 2000, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def _meridiem(s: str | None) -> str | None:
+    if not s:
+        return None
+    t = s.lower().replace(".", "").replace(" ", "")
+    if t.startswith("a"):
+        return "am"
+    if t.startswith("p"):
+        return "pm"
+    return None
+
+
+def _minute_words(s: str | None) -> int | None:
+    if not s:
+        return None
+    t = _clean(s).replace("-", " ")
+    if t.startswith("oh "):
+        return number_value(t[3:])
+    return number_value(t)
+
+
+def _zone_of(s: str) -> tzinfo | None:
+    t = _clean(s).strip("() ").replace("−", "-")
+    m = re.match(r"(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d\d))?", t)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        mins = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        if mins > 14 * 60:
+            return None
+        return timezone(sign * timedelta(minutes=mins))
+    t = re.sub(r"\s+time$", "", t) if t not in ZONES else t
+    name = ZONES.get(t) or ZONES.get(t + " time")
+    return ZoneInfo(name) if name else None
+
+
+Handler = Callable[[str, "re.Match[str]", int, int], "Part | None"]
+
+
+def _h_iso(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not _valid(y, mo, d):
+        return None
+    p = Part(s, e, abs_date=(y, mo, d))
+    if m.group(4):
+        h, mi = int(m.group(4)), int(m.group(5))
+        if h > 23 or mi > 59:
+            return None
+        p.clock = Clock(h, mi, int(m.group(6) or 0), exact24=True)
+    return p
+
+
+def _h_ymond(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    y, mo, d = int(m.group(1)), _month(m.group(2)), int(m.group(3))
+    return Part(s, e, abs_date=(y, mo, d)) if _valid(y, mo, d) else None
+
+
+def _h_clockrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h1, m1 = int(m.group(2)), int(m.group(3) or 0)
+    h2 = int(m.group(5))
+    mer1, mer2 = _meridiem(m.group(4)), _meridiem(m.group(7))
+    if h1 > 12 or h2 > 12 or m1 > 59 or h1 == 0:
+        return None
+    if mer1 is None:
+        # "11-1pm" starts in the morning; "2-4pm" in the afternoon.
+        mer1 = "am" if (mer2 == "pm" and h1 > h2 and h1 != 12) else mer2
+    # The span covers the first time only (plus the range), so a deadline cue can still attach.
+    return Part(s, e, clock=Clock(h1, m1, meridiem=mer1), kinds=["range"])
+
+
+def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    a, sep, b, yr, trail = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4), m.group(5)
+    if trail and sep != ".":
+        e -= 1
+    raw = m.group(0)
+    after = text[e:e + 12].lower()
+    if re.match(r"\s*(?:of|hours?|hrs?|h\b|cups?|miles?|inch|in\b|mile|x\b|million|billion|k\b|m\b|mm|cm|km|lb|kg|%)", after):
+        return None
+    if raw.startswith(("24/7", "24-7")) or (a == 50 and b == 50):
+        return None
+    if sep == "." and not yr:
+        # "2.5" is a number; "26.9." / "16.12" / "5.12" are dates; "10.30" may be a time (resolver decides).
+        if len(m.group(3)) == 1 and not trail:
+            before = text[max(0, s - 12):s].lower()
+            if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|\bam|[a-z]{3,}day,?)\s*$", before):
+                return None
+        if (b > 12 or (len(m.group(3)) == 2 and not trail)) and a <= 23 and b <= 59:
+            return Part(s, e, numeric=(a, b, None, "."))
+    if sep == "-" and not yr:
+        # "3-4" is more often a range of numbers than a date
+        before = text[max(0, s - 12):s].lower()
+        if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|[a-z]{3,}day,?)\s*$", before):
+            return None
+    year = _year(yr) if yr else None
+    if not (_valid(year, a, b) or _valid(year, b, a)):
+        return None
+    return Part(s, e, numeric=(a, b, year, "/"))
+
+
+def _unit_of(u: str) -> str:
+    t = _clean(u)
+    if t.startswith(("business", "working")):
+        return "business_days"
+    if t.startswith("min"):
+        return "minutes"
+    if t in ("h", "hr", "hrs") or t.startswith("hour"):
+        return "hours"
+    if t.startswith("day"):
+        return "days"
+    if t.startswith(("week", "wk")):
+        return "weeks"
+    if t.startswith("fortnight"):
+        return "fortnights"
+    if t.startswith("month"):
+        return "months"
+    if t.startswith(("year", "yr")):
+        return "years"
+    try:
+        return f"wd{_weekday(t)}"
+    except KeyError:
+        return "days"
+
+
+def _qty(q: str) -> float | None:
+    t = _clean(q)
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return float(t)
+    if re.fullmatch(r"\d/\d", t):
+        a, b = t.split("/")
+        return int(a) / int(b) if int(b) else None
+    m = re.fullmatch(r"(\d+) and an? half", t)
+    if m:
+        return int(m.group(1)) + 0.5
+    table = {"a couple": 2, "a couple of": 2, "couple": 2, "couple of": 2, "a few": 3, "few": 3, "several": 3,
+             "a pair of": 2, "half a": 0.5, "half an": 0.5, "a half": 0.5, "an half": 0.5,
+             "one and a half": 1.5, "a quarter of a": 0.25, "a quarter of an": 0.25}
+    if t in table:
+        return float(table[t])
+    n = number_value(t)
+    return float(n) if n is not None else None
+
+
+def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    prefix, q, unit_s, suffix = m.group(1), m.group(2), m.group(3), m.group(4)
+    amount = _qty(q)
+    if amount is None:
+        return None
+    unit = _unit_of(unit_s)
+    raw = _clean(m.group(0))
+    window = None
+    if " or two" in raw or " or 2" in raw:
+        window = amount + 1
+    elif " or three" in raw or " or 3" in raw:
+        window = amount + 2
+    elif " or so" in raw:
+        window = amount * 1.5
+    suf = _clean(suffix) if suffix else ""
+    pre = _clean(prefix) if prefix else ""
+    if unit.startswith("wd"):
+        if suf not in ("from now", "from today", "later", "from right now") and pre != "in":
+            return None
+        return Part(s, e, nth_weekday=(int(amount), int(unit[2:])))
+    if unit == "hours" and _clean(unit_s) == "h" and not pre and not suf:
+        return None
+    if suf in ("ago", "earlier", "back"):
+        return Part(s, e, offset=Offset(-amount, unit), past_word=True)
+    if suf in ("from", "after", "before", "prior to", "since"):
+        sign = -1 if suf in ("before", "prior to") else 1
+        part = Part(s, e, offset_from=Offset(sign * amount, unit))
+        if pre == "within":
+            part.deadline = True
+        return part
+    if suf == "from tomorrow":
+        return Part(s, e, offset_from=Offset(amount, unit), rel_days=1)
+    if suf == "from yesterday":
+        return Part(s, e, offset_from=Offset(amount, unit), rel_days=-1)
+    if suf == "from the day after tomorrow":
+        return Part(s, e, offset_from=Offset(amount, unit), rel_days=2)
+    if not pre and not suf:
+        return None
+    p = Part(s, e, offset=Offset(amount, unit, window))
+    if pre in ("within", "inside", "inside of", "over"):
+        p.deadline = True
+    if pre == "after":
+        p.after = True
+    return p
+
+
+def _h_dayoffset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0))
+    unit = "days" if " day " in f" {raw} " else "weeks" if "week" in raw else "months"
+    p = Part(s, e, offset=Offset(1, unit, 2 if "two" in raw else 1.5))
+    if raw.startswith("within"):
+        p.deadline = True
+    return p
+
+
+def _h_halfhour(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0))
+    amount = 90.0 if "and a half" in raw else 30.0
+    p = Part(s, e, offset=Offset(amount, "minutes"))
+    p.deadline = raw.startswith("within")
+    return p
+
+
+def _h_fortnight(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    p = Part(s, e, offset=Offset(14, "days"))
+    p.deadline = _clean(m.group(0)).startswith("within")
+    return p
+
+
+def _h_weekfrom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0)).split()
+    amount = _qty(raw[0])
+    if amount is None:
+        return None
+    return Part(s, e, offset_from=Offset(amount, _unit_of(raw[1])))
+
+
+def _h_holiday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0))
+    mod = _clean(m.group(1)) if m.group(1) else ""
+    body = raw[len(m.group(1) or ""):].strip() if m.group(1) else raw
+    yr_s = m.group(2)
+    if yr_s:
+        body = body[: body.rfind(_clean(yr_s))].strip()
+        body = re.sub(r"\s+of$", "", body)
+    name = None
+    for pat, canonical in HOLIDAY_PATTERNS:
+        if re.fullmatch(pat, body, re.I):
+            name = canonical
+            break
+    if name is None:
+        return None
+    year: int | None = None
+    shift = 0
+    if yr_s:
+        y = _clean(yr_s)
+        if y.isdigit():
+            year = int(y)
+        else:
+            shift = {"next year": 1, "this year": 0, "last year": -1}[y]
+    if mod == "last":
+        shift = -1 if shift == 0 else shift
+    p = Part(s, e, holiday=(name, year, shift))
+    if mod == "last":
+        p.past_word = True
+    return p
+
+
+def _h_eod(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0))
+    head = raw.split()[0] if raw else ""
+    if head in ("eod", "cob", "eob") and text[s:s + 3].islower() and len(raw) == 3:
+        # lower-case three letters are still fine ("by eod"), but not inside other tokens (handled by \b)
+        pass
+    special = "eod"
+    if any(w in raw for w in ("close of", "cob", "c.o.b", "end of business", "eob", "business day", "working day")):
+        special = "cob"
+    if "play" in raw:
+        special = "cob"
+    p = Part(s, e, clock=Clock(17, 0, special=special) if special == "cob" else Clock(23, 59, special="eod"))
+    if m.group(1):
+        d = _clean(m.group(1))
+        if d == "today":
+            p.rel_days = 0
+        elif d == "tomorrow":
+            p.rel_days = 1
+        else:
+            p.weekday = _weekday(d)
+    return p
+
+
+def _h_endof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    d = _clean(m.group(1))
+    p = Part(s, e, clock=Clock(23, 59, special="eod"))
+    if d in ("today", "tonight"):
+        p.rel_days = 0
+    elif d == "tomorrow":
+        p.rel_days = 1
+    else:
+        words = d.split()
+        if words[0] in ("this", "next"):
+            p.weekday_mod = words[0]
+        p.weekday = _weekday(words[-1])
+    return p
+
+
+_POSITIONS = {"early": "early", "mid": "mid", "late": "late", "later": "later", "the end of": "end", "end of": "end",
+              "by the end of": "end", "the beginning of": "start", "beginning of": "start", "the start of": "start",
+              "start of": "start", "the middle of": "mid", "middle of": "mid", "the rest of": "later",
+              "rest of": "later"}
+_SHIFTS = {"this": 0, "current": 0, "the current": 0, "next": 1, "following": 1, "the following": 1, "coming": 1,
+           "the coming": 1, "last": -1, "previous": -1}
+
+
+def _h_period(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    pos_s, which, unit = m.group(1), m.group(2) or m.group(3), _clean(m.group(4))
+    pos = _POSITIONS.get(_clean(pos_s)) if pos_s else None
+    shift = _SHIFTS.get(_clean(which), 0) if which else 0
+    if not which and pos is not None:
+        # "end of the month" / "later in the week" say which; "end of year-long contracts" does not
+        if not re.search(r"\b(?:the|in)\s+" + unit, _clean(m.group(0))):
+            return None
+    if not which and pos is None and unit != "weekend":
+        return None
+    if unit == "week" and pos is None:
+        return None  # plain "next week" is a weekref atom
+    p = Part(s, e, period=Period(unit, shift, pos))
+    if shift < 0:
+        p.past_word = True
+    if pos == "end" and re.match(r"(?:by\s+)", _clean(pos_s or "")):
+        p.deadline = True
+    return p
+
+
+def _h_periodabbr(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(1)).replace("-", " ")
+    unit = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year", "midweek": "week", "mid week": "week",
+            "month end": "month", "quarter end": "quarter", "year end": "year", "week's end": "week"}[t]
+    pos = "mid" if t.startswith("mid") else "end"
+    return Part(s, e, period=Period(unit, 0, pos))
+
+
+def _h_quarter(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    pos = _POSITIONS.get(_clean(m.group(1))) if m.group(1) else None
+    qn = m.group(2) or m.group(3)
+    q = int(qn) if qn.isdigit() else {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
+                                      "3rd": 3, "4th": 4}[_clean(qn)]
+    if m.group(2) and not m.group(0)[m.start(2) - m.start(0) - 1].isupper() and pos is None and not m.group(4):
+        return None  # lower-case "q3" alone is too weak
+    return Part(s, e, period=Period("quarter", 0, pos or "start", quarter=q, year=_year(m.group(4))))
+
+
+def _h_later(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(1))
+    p = Part(s, e, period=Period("day", 0, "later"))
+    for dp in ("morning", "afternoon", "evening"):
+        if dp in t:
+            p.daypart = dp
+    if "tonight" in t:
+        p.daypart = "night"
+    return p
+
+
+def _h_nextdays(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    return Part(s, e, period=Period("days", 0, "next"))
+
+
+def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(0))
+    p = Part(s, e)
+    if "day after" in t:
+        p.rel_days = 2
+    elif "day before" in t:
+        p.rel_days, p.past_word = -2, True
+    elif t in ("today",):
+        p.rel_days = 0
+    elif t in ("tonight", "tonite"):
+        p.rel_days, p.daypart = 0, "night"
+    elif t.startswith("tom") or t in ("tmrw", "tmr") or t.endswith(("next day", "following day")):
+        p.rel_days = 1
+    elif t == "yesterday":
+        p.rel_days, p.past_word = -1, True
+    elif t.startswith("this "):
+        p.rel_days, p.daypart = 0, t.split()[1]
+    else:
+        return None
+    return p
+
+
+def _h_firstthing(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    p = Part(s, e, clock=Clock(9, 0, special="first_thing"), daypart="first thing")
+    if m.group(1):
+        d = _clean(m.group(1))
+        if d == "today":
+            p.rel_days = 0
+        elif d == "tomorrow":
+            p.rel_days = 1
+        else:
+            p.weekday = _weekday(d)
+    return p
+
+
+def _hour_of(s: str) -> int | None:
+    t = _clean(s)
+    if t == "noon":
+        return 12
+    if t == "midnight":
+        return 0
+    return number_value(t)
+
+
+def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    qh, nmin, rel, hour_s, tail = m.group(1), m.group(2), _clean(m.group(3)), m.group(4), m.group(5)
+    hour = _hour_of(hour_s)
+    if hour is None or hour > 23:
+        return None
+    if qh:
+        minutes = 15 if _clean(qh) == "quarter" else 30
+    else:
+        mv = _minute_words(nmin)
+        if mv is None or not 1 <= mv <= 59:
+            return None
+        minutes = mv
+        if nmin and nmin.isdigit() and "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
+            if not tail and not _next_is_ok(text, e):
+                return None
+    if rel in ("to", "till", "til", "before", "of"):
+        if _clean(qh or "") == "half":
+            return None
+        total = hour * 60 - minutes
+        h, mi = divmod(total % (24 * 60), 60)
+    else:
+        h, mi = hour, minutes
+    mer = _meridiem(tail) if tail and "clock" not in tail.lower() else None
+    special = None
+    if _clean(hour_s) == "noon":
+        mer, special = "pm" if h >= 12 else "am", None
+        h = h if h <= 12 else h
+    if _clean(hour_s) == "midnight":
+        return Part(s, e, clock=Clock(h, mi, exact24=True))
+    if _clean(hour_s) == "noon":
+        return Part(s, e, clock=Clock(h, mi, exact24=True))
+    return Part(s, e, clock=Clock(h, mi, meridiem=mer, special=special))
+
+
+def _h_halfhr(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    hour = _hour_of(m.group(1))
+    if hour is None or not 1 <= hour <= 12:
+        return None
+    return Part(s, e, clock=Clock(hour, 30))
+
+
+def _h_clockmerid(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = int(m.group(1))
+    mi = int(m.group(3) or 0)
+    sec = int(m.group(4) or 0)
+    if m.group(2) == "h" and not m.group(3):
+        return None
+    mer_spaced, mer_att = m.group(5), m.group(6)
+    if mer_att:
+        # "3p" / "3:20a": only attached to the digits, never "3 a day"
+        gap = m.group(0)[m.end(1) - m.start(0):m.start(6) - m.start(0)]
+        if gap.strip() not in ("",) and not re.fullmatch(r"[:.h]\d\d(?:[:.]\d\d)?", gap.strip()):
+            if not re.fullmatch(r"(?:[:.h]\d\d(?:[:.]\d\d)?)?\s*(?:o'?clock)?\s*(?:ish)?", gap):
+                return None
+        if " " in gap:
+            return None
+        if text[e - 1:e] != "." and re.match(r"[\w']", text[e:e + 1] or " "):
+            return None
+        after = text[e:e + 10].lower()
+        if re.match(r"\s*(?:\d|/)", after):
+            return None
+    mer = _meridiem(mer_spaced or mer_att)
+    if h > 23 or mi > 59 or (mer and h > 12) or (mer and h == 0):
+        if mer and h > 12 and h <= 23:
+            return Part(s, e, clock=Clock(h, mi, sec, exact24=True))
+        return None
+    return Part(s, e, clock=Clock(h, mi, sec, meridiem=mer))
+
+
+def _h_clock3merid(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    digits = m.group(1)
+    h, mi = int(digits[:-2]), int(digits[-2:])
+    mer = _meridiem(m.group(2))
+    if mi > 59 or h > 23:
+        return None
+    if h > 12:
+        return Part(s, e, clock=Clock(h, mi, exact24=True))
+    return Part(s, e, clock=Clock(h, mi, meridiem=mer))
+
+
+def _h_wordclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = _hour_of(m.group(1))
+    if h is None:
+        return None
+    mi = 0
+    if m.group(2) and "clock" not in m.group(2).lower():
+        mv = _minute_words(m.group(2))
+        if mv is None or mv > 59:
+            return None
+        mi = mv
+    return Part(s, e, clock=Clock(h, mi, meridiem=_meridiem(m.group(3))))
+
+
+def _h_clock24(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h, mi = int(m.group(1)), int(m.group(2))
+    if h > 23 or mi > 59:
+        return None
+    before = text[max(0, s - 3):s]
+    if re.search(r"\d[/.]?\s?$", before) and not before.endswith(" "):
+        return None
+    return Part(s, e, clock=Clock(h, mi, int(m.group(3) or 0), exact24=h >= 13 or m.group(1).startswith("0") or h == 0))
+
+
+def _h_clockh(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = int(m.group(1))
+    mi = int(m.group(2) or 0)
+    if h > 23 or mi > 59:
+        return None
+    if not m.group(2):
+        before = _clean(text[max(0, s - 10):s]).split()
+        if h < 13 and not (before and before[-1] in _CUE_WORDS):
+            return None
+    return Part(s, e, clock=Clock(h, mi, exact24=True))
+
+
+def _h_noon(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(0))
+    if "night" in t:
+        return Part(s, e, clock=Clock(0, 0, exact24=True, special="midnight"))
+    return Part(s, e, clock=Clock(12, 0, exact24=True, special="noon"))
+
+
+def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    val, tail = m.group(1), m.group(2)
+    cue = _clean(m.group(0)).split()[0] if not m.group(0).startswith("@") else "@"
+    num_start = m.start(1)
+    t = _clean(val)
+    tail_c = _clean(tail) if tail else ""
+    if tail_c in ("hours",) and not re.fullmatch(r"\d{4}", t):
+        return None
+    if re.fullmatch(r"\d{3,4}", t):
+        h, mi = int(t[:-2]), int(t[-2:])
+        if h > 23 or mi > 59:
+            return None
+        if cue in ("by", "before", "after", "from", "until", "till", "til", "latest", "earliest", "say") and len(t) == 3:
+            return None
+        if len(t) == 4 and 1900 <= int(t) <= 2100 and cue not in ("at", "@", "around", "circa"):
+            return None
+        if not tail and not _next_is_ok(text, e):
+            return None
+        return Part(num_start, e, clock=Clock(h, mi, exact24=len(t) == 4 and t[0] in "012" and h >= 13))
+    if re.fullmatch(r"\d{1,2}[.:]\d\d", t):
+        h, mi = (int(x) for x in re.split(r"[.:]", t))
+        if h > 23 or mi > 59:
+            return None
+        if "." in t and cue not in ("at", "@", "around", "circa", "approx", "approx.", "approximately", "about",
+                                    "by", "before", "after", "until", "till", "from"):
+            return None
+        return Part(num_start, e, clock=Clock(h, mi, exact24=h >= 13 or t.startswith("0")))
+    if t.isdigit():
+        h = int(t)
+        if h > 23:
+            return None
+    else:
+        words = t.replace("-", " ").split()
+        hv = number_value(words[0])
+        if hv is None:
+            return None
+        h = hv
+        if len(words) > 1:
+            mv = _minute_words(" ".join(words[1:]))
+            if mv is None or mv > 59:
+                return None
+            if not _next_is_ok(text, e) and not tail:
+                return None
+            return Part(num_start, e, clock=Clock(h, mv))
+        if cue not in ("at", "@", "around", "about", "circa") and not tail:
+            return None
+    if not tail and not _next_is_ok(text, e):
+        return None
+    if cue in ("about", "around", "circa", "say") and not tail and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish)", text[e:e + 12].lower()):
+        return None
+    if cue in ("by", "before", "after", "from", "until", "till", "til", "latest", "earliest") and not tail:
+        # "by 3" is a clock time only when nothing else could be meant
+        if not re.match(r"\s*(?:[.;!?]|$|,\s|on|tomorrow|today|tonight|this|next|at|pm|am|p\.m|a\.m)", text[e:e + 12].lower()):
+            return None
+        if h == 0 or h > 12 and h < 13:
+            return None
+    p = Part(num_start, e, clock=Clock(h, 0, exact24=h >= 13 or (t.startswith("0") and len(t) == 2)))
+    return p
+
+
+def _h_oclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = _hour_of(m.group(1))
+    if h is None or h > 23:
+        return None
+    return Part(s, e, clock=Clock(h, 0, exact24=h >= 13))
+
+
+def _h_numtime(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    a, b = int(m.group(1)), int(m.group(2))
+    if m.group(3):
+        if a > 23 or b > 59:
+            return None
+        return Part(s, e, clock=Clock(a, b, exact24=True))
+    if a > 23 or b > 59:
+        return None
+    return Part(s, e, numeric=(a, b, None, "."))
+
+
+def _h_num4(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    a, b = int(m.group(1)), int(m.group(2))
+    if m.group(3):
+        return Part(s, e, clock=Clock(a, b, exact24=True))
+    return Part(s, e, numeric=(a, b, None, "4"))
+
+
+def _h_monthday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mon_s = m.group(1)
+    mo = _month(mon_s)
+    d = ordinal_value(m.group(2))
+    if d is None:
+        return None
+    if _clean(mon_s).startswith("may") and not mon_s[0].isupper() and not re.search(r"\d", m.group(2)):
+        return None
+    if _clean(mon_s) in ("mar", "march", "may", "sat") and not re.search(r"\d|st|nd|rd|th", m.group(2)):
+        if not mon_s[0].isupper():
+            return None
+    yr = m.group(3)
+    year = None
+    if yr:
+        t = yr.strip()
+        if len(t.lstrip("'")) == 2 and not t.startswith("'"):
+            # "Jan 12 15" is a two-digit year only after a comma
+            seg = m.group(0)[m.end(2) - m.start(0):m.start(3) - m.start(0)]
+            if "," not in seg:
+                e = m.start(3)
+                while e > s and text[e - 1] in " ,/-":
+                    e -= 1
+                t = ""
+        year = _year(t) if t else None
+    if not _valid(year, mo, d):
+        return None
+    return Part(s, e, abs_date=(year, mo, d))
+
+
+def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    d = ordinal_value(m.group(1))
+    mon_s = m.group(2)
+    if d is None:
+        return None
+    mo = _month(mon_s)
+    day_s = _clean(m.group(1))
+    if _clean(mon_s).rstrip(".") in ("may", "mar", "march", "jun", "jan", "dec", "sat") and not mon_s[0].isupper():
+        # "3 may" / "one march" need a clearer cue
+        gap = m.group(0)[m.end(1) - m.start(0):m.start(2) - m.start(0)]
+        if "of" not in gap and not re.search(r"st|nd|rd|th", day_s):
+            return None
+    if not re.search(r"\d", day_s) and not re.search(r"st|nd|rd|th$", day_s) and "of" not in _clean(m.group(0)):
+        return None
+    yr = m.group(3)
+    year = None
+    if yr:
+        t = yr.strip()
+        year = _year(t)
+    if not _valid(year, mo, d):
+        return None
+    return Part(s, e, abs_date=(year, mo, d))
+
+
+def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    pre = _clean(m.group(1)) if m.group(1) else ""
+    mon_s = m.group(2) or m.group(4)
+    mo = _month(mon_s)
+    yr = m.group(3) or m.group(5)
+    full = _clean(mon_s).rstrip(".")
+    if not yr and pre in ("from", "since", "after"):
+        return None
+    if full in ("may", "mar", "march") and not mon_s[0].isupper():
+        return None
+    if len(full) <= 4 and full not in ("june", "july") and not yr:
+        return None
+    pos = {"early": "early", "mid": "mid", "late": "late", "end of": "end", "the end of": "end",
+           "beginning of": "start", "the beginning of": "start", "start of": "start", "middle of": "mid",
+           "the middle of": "mid"}.get(pre)
+    shift = {"next": 1, "last": -1}.get(pre, 0)
+    p = Part(s, e, period=Period("month", shift, pos, month=mo, year=_year(yr) if yr else None))
+    if pre in ("by", "until", "till", "before"):
+        p.deadline = True
+    if pre == "last":
+        p.past_word = True
+    return p
+
+
+def _h_ordnofmonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    d = ordinal_value(m.group(1))
+    if d is None or not 1 <= d <= 31:
+        return None
+    which = _clean(m.group(2))
+    return Part(s, e, dom=d, dom_month_shift=1 if which in ("next", "following", "the next") else 0)
+
+
+def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = m.group(1) or m.group(2)
+    d = ordinal_value(raw)
+    if d is None or not 1 <= d <= 31:
+        return None
+    t = _clean(raw)
+    has_digit = bool(re.search(r"\d", t))
+    nxt = _word_after(text, e)
+    bad_next = {"floor", "quarter", "party", "time", "times", "place", "round", "year", "years", "grade", "edition",
+                "version", "century", "anniversary", "largest", "biggest", "best", "most", "item", "line", "page",
+                "point", "step", "option", "attempt", "call", "meeting", "week", "month", "day", "thing", "person",
+                "draft", "one", "two", "of", "half", "row", "column", "quarters", "level", "generation", "phase",
+                "stage", "priority", "choice", "hand", "annual", "and", "or", "to", "-", "highest",
+                "lowest", "position", "issue", "team", "deal", "contract", "name", "letter", "paragraph", "section"}
+    if nxt in bad_next or (nxt and nxt[0].isdigit()):
+        if nxt not in ("and", "or", "to") or not has_digit:
+            return None
+    if not has_digit:
+        before = _clean(text[max(0, s - 14):s]).split()
+        if not before or before[-1] not in ("on", "by", "until", "till", "before", "from", "after", "for", "since"):
+            return None
+        if nxt and nxt not in ("at", "in", "morning", "afternoon", "evening", "works", "is", "would", "then", "if"):
+            return None
+        if len(t.split()) == 1 and t in ("second",) and nxt not in ("at",):
+            return None
+    if not m.group(1) and has_digit:
+        before = _clean(text[max(0, s - 14):s]).split()
+        if not t.endswith(("st", "nd", "rd", "th")):
+            return None
+        if before and before[-1] in ("our", "my", "his", "her", "their", "your", "its", "a", "an"):
+            return None
+    return Part(s, e, dom=d)
+
+
+def _h_nthwd(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    n_s = _clean(m.group(1))
+    n = -1 if n_s == "last" else (ordinal_value(n_s) or 1)
+    wd = _weekday(m.group(2))
+    which = _clean(m.group(3))
+    if which in ("this month", "next month"):
+        return Part(s, e, nth_in_month=(n, wd, None, None, 1 if which == "next month" else 0))
+    return Part(s, e, nth_in_month=(n, wd, _month(which), _year(m.group(4)), 0))
+
+
+def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mod_s, wd_s, post, dom_s = m.group(1), m.group(2), m.group(3), m.group(4)
+    wd_word = _clean(wd_s).rstrip(".")
+    base = wd_word[:-1] if wd_word not in WEEKDAYS and wd_word.endswith("s") else wd_word
+    if base not in WEEKDAYS:
+        return None
+    if base in RISKY_WEEKDAYS:
+        capital = wd_s[0].isupper()
+        dotted = wd_s.endswith(".")
+        cue = bool(mod_s) or bool(dom_s) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
+                                                      text[max(0, s - 10):s].lower()) is not None
+        if base == "mon" and not (capital or dotted or cue):
+            return None
+        if not (cue or dotted or (capital and base != "sun")) and not (capital and re.match(r"\s*[,.]?\s*\d", text[e:e + 4])):
+            if not (capital and base in ("wed", "sat") and text[s:e] == text[s:e].capitalize()):
+                return None
+    mod = _clean(mod_s) if mod_s else None
+    if mod in ("the following", "following"):
+        mod = "next"
+    elif mod in ("this coming", "this upcoming", "coming", "upcoming", "the coming"):
+        mod = "coming"
+    elif mod in ("past", "previous", "this past"):
+        mod = "last"
+    if post:
+        pt = _clean(post)
+        if pt == "after next":
+            mod = "after_next"
+        elif pt == "before last":
+            mod = "before_last"
+        elif pt == "next" and mod is None:
+            mod = "next"
+        elif pt == "last" and mod is None:
+            mod = "last"
+        else:
+            e = m.start(3)
+            while text[e - 1] == " ":
+                e -= 1
+    p = Part(s, e, weekday=WEEKDAYS[base], weekday_mod=mod)
+    if dom_s:
+        p.dom = int(dom_s)
+        if not 1 <= p.dom <= 31:
+            return None
+    if mod in ("last", "before_last"):
+        p.past_word = True
+    return p
+
+
+def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    which = _clean(m.group(1))
+    p = Part(s, e, week=_SHIFTS.get(which, 0) if which != "previous" else -1)
+    if p.week is not None and p.week < 0:
+        p.past_word = True
+    return p
+
+
+def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mod = _clean(m.group(1)) if m.group(1) else ""
+    dp = _clean(m.group(2)).replace(" ", "")
+    if dp in ("a.m.", "p.m."):
+        dp = "morning" if dp == "a.m." else "afternoon"
+        return Part(s, e, daypart=dp)
+    if dp.startswith("lunch"):
+        dp = "lunch"
+    if dp == "night" and mod == "":
+        raw = _clean(m.group(0))
+        if raw == "night":
+            return None  # "night" alone ("a late night", "the other night") is too weak
+    mod = mod.replace("very ", "")
+    name = f"{mod} {dp}" if mod and f"{mod} {dp}" in _DAYPART_NAMES else dp
+    return Part(s, e, daypart=name)
+
+
+_DAYPART_NAMES = frozenset({"early morning", "late morning", "early afternoon", "late afternoon", "early evening",
+                            "late evening", "late night"})
+
+
+def _h_zone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = m.group(0)
+    core = raw.strip("() ")
+    core_words = _clean(core)
+    if len(core_words) <= 4 and " " not in core_words and not core_words.startswith(("utc", "gmt")):
+        if not core.isupper():
+            return None
+    z = _zone_of(core)
+    if z is None:
+        return None
+    return Part(s, e, zone=z)
+
+
+def _h_now(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(0))
+    if t == "atm" and m.group(0) != "ATM":
+        return None
+    if t == "now":
+        before = _clean(text[max(0, s - 12):s]).split()
+        if before and before[-1] in ("from", "until", "till", "by", "for", "as", "right", "just", "than", "of"):
+            return None
+        if re.match(r"\s+(?:on|that|and\s+then|is|are|or)\b", text[e:e + 12].lower()):
+            return None
+        if s == 0 or re.match(r"\s*,", text[e:e + 3]):
+            return None
+    return Part(s, e, now=True)
+
+
+HANDLERS: dict[str, Handler] = {
+    "iso": _h_iso, "ymond": _h_ymond, "clockrange": _h_clockrange, "numdate": _h_numdate, "offset": _h_offset,
+    "dayoffset": _h_dayoffset, "halfhour": _h_halfhour, "fortnight": _h_fortnight, "weekfrom": _h_weekfrom,
+    "holiday": _h_holiday, "eod": _h_eod, "endof": _h_endof, "period": _h_period, "periodabbr": _h_periodabbr,
+    "quarter": _h_quarter, "later": _h_later, "nextdays": _h_nextdays, "relday": _h_relday,
+    "firstthing": _h_firstthing, "clockrel": _h_clockrel, "halfhr": _h_halfhr, "clockmerid": _h_clockmerid,
+    "clock3merid": _h_clock3merid, "wordclock": _h_wordclock, "clock24": _h_clock24, "clockh": _h_clockh,
+    "noon": _h_noon, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
+    "monthday": _h_monthday, "daymonth": _h_daymonth, "monthonly": _h_monthonly, "ordnofmonth": _h_ordnofmonth,
+    "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "daypart": _h_daypart,
+    "zone": _h_zone, "now": _h_now,
+}
+assert set(HANDLERS) == {n for n, _ in _BRANCHES}
+
+
+def scan(text: str) -> list[Part]:
+    """All atoms of `text`, left to right, non-overlapping. A branch that matches but is rejected by its
+    handler lets the next branches (and later positions) try again."""
+    parts: list[Part] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = MASTER.search(text, pos)
+        if m is None:
+            break
+        name = m.lastgroup
+        assert name is not None
+        part = _try(name, text, m.start(), m.end())
+        if part is None:
+            # try the remaining branches at this position before moving on
+            part = _fallback(text, m.start(), name)
+        if part is None:
+            pos = m.start() + 1
+            continue
+        if part.kinds[:1] != [name] and not (part.kinds and part.kinds[0] in _ORDER):
+            part.kinds.insert(0, name)
+        parts.append(part)
+        pos = max(part.end, m.start() + 1)
+    return parts
+
+
+def _try(name: str, text: str, start: int, end: int) -> Part | None:
+    m = _COMPILED[name].match(text, start)
+    if m is None:
+        return None
+    return HANDLERS[name](text, m, m.start(), m.end())
+
+
+_ORDER = [n for n, _ in _BRANCHES]
+
+
+def _fallback(text: str, start: int, failed: str) -> Part | None:
+    """Try the branches after `failed` at `start`; the longest accepted match wins."""
+    best: Part | None = None
+    for name in _ORDER[_ORDER.index(failed) + 1:]:
+        m = _COMPILED[name].match(text, start)
+        if m is None:
+            continue
+        part = HANDLERS[name](text, m, m.start(), m.end())
+        if part is not None and (best is None or part.end > best.end):
+            part.kinds.insert(0, name)
+            best = part
+    return best

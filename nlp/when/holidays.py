@@ -1,0 +1,103 @@
+"""Common business holidays (US, UK, Canada, Australia) as rules over a year."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+
+def _easter(year: int) -> date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th `weekday` (0=Monday) of a month; n=-1 is the last one."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    last = nxt - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7 + 7 * (-n - 1))
+
+
+def _fixed(month: int, day: int) -> Callable[[int], date]:
+    return lambda y: date(y, month, day)
+
+
+def _nth(month: int, weekday: int, n: int) -> Callable[[int], date]:
+    return lambda y: nth_weekday(y, month, weekday, n)
+
+
+HOLIDAYS: dict[str, Callable[[int], date]] = {
+    "christmas eve": _fixed(12, 24),
+    "christmas": _fixed(12, 25),
+    "boxing day": _fixed(12, 26),
+    "new year's eve": _fixed(12, 31),
+    "new year's day": lambda y: date(y, 1, 1),
+    "valentine's day": _fixed(2, 14),
+    "st patrick's day": _fixed(3, 17),
+    "halloween": _fixed(10, 31),
+    "independence day": _fixed(7, 4),
+    "canada day": _fixed(7, 1),
+    "australia day": _fixed(1, 26),
+    "juneteenth": _fixed(6, 19),
+    "veterans day": _fixed(11, 11),
+    "remembrance day": _fixed(11, 11),
+    "tax day": _fixed(4, 15),
+    "mlk day": _nth(1, 0, 3),
+    "presidents' day": _nth(2, 0, 3),
+    "memorial day": _nth(5, 0, -1),
+    "labor day": _nth(9, 0, 1),
+    "columbus day": _nth(10, 0, 2),
+    "thanksgiving": _nth(11, 3, 4),
+    "black friday": lambda y: nth_weekday(y, 11, 3, 4) + timedelta(days=1),
+    "cyber monday": lambda y: nth_weekday(y, 11, 3, 4) + timedelta(days=4),
+    "mother's day": _nth(5, 6, 2),
+    "father's day": _nth(6, 6, 3),
+    "easter": _easter,
+    "good friday": lambda y: _easter(y) - timedelta(days=2),
+    "easter monday": lambda y: _easter(y) + timedelta(days=1),
+}
+
+# Surface forms -> canonical names (matched case-insensitively; apostrophes optional).
+HOLIDAY_PATTERNS: list[tuple[str, str]] = [
+    (r"christmas\s+eve|xmas\s+eve", "christmas eve"),
+    (r"(?:christmas|xmas)(?:\s+day)?", "christmas"),
+    (r"boxing\s+day", "boxing day"),
+    (r"new\s+year'?s?\s+eve", "new year's eve"),
+    (r"new\s+year'?s?(?:\s+day)?", "new year's day"),
+    (r"valentine'?s?(?:\s+day)?", "valentine's day"),
+    (r"(?:st\.?|saint)\s+(?:patrick|paddy)'?s?(?:\s+day)?", "st patrick's day"),
+    (r"halloween", "halloween"),
+    (r"independence\s+day|(?:the\s+)?fourth\s+of\s+july|july\s+fourth", "independence day"),
+    (r"canada\s+day", "canada day"),
+    (r"australia\s+day", "australia day"),
+    (r"juneteenth", "juneteenth"),
+    (r"veterans?'?\s+day", "veterans day"),
+    (r"remembrance\s+day", "remembrance day"),
+    (r"tax\s+day", "tax day"),
+    (r"(?:mlk|martin\s+luther\s+king'?s?(?:\s+jr\.?)?)(?:\s+jr\.?)?\s+day", "mlk day"),
+    (r"presidents?'?\s+day|washington'?s\s+birthday|george\s+washington\s+day", "presidents' day"),
+    (r"memorial\s+day", "memorial day"),
+    (r"labou?r\s+day", "labor day"),
+    (r"columbus\s+day", "columbus day"),
+    (r"thanksgiving(?:\s+day)?", "thanksgiving"),
+    (r"black\s+friday", "black friday"),
+    (r"cyber\s+monday", "cyber monday"),
+    (r"mothers?'?\s+day", "mother's day"),
+    (r"fathers?'?\s+day", "father's day"),
+    (r"good\s+friday", "good friday"),
+    (r"easter\s+mon(?:day)?\.?", "easter monday"),
+    (r"easter(?:\s+sunday)?", "easter"),
+]
