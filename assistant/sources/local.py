@@ -176,10 +176,11 @@ class LocalSource:
         """Messages of an mbox after the offset already read (all of them when the file was rewritten)."""
         size = path.stat().st_size
         with path.open("rb") as f:
-            head = hashlib.sha1(f.read(4096)).hexdigest()
             offset = int(state.get("offset", 0))
-            if state.get("head") != head or offset > size:
-                offset = 0
+            if offset:  # the start of the file as last read must be unchanged, else it was rewritten
+                same = hashlib.sha1(f.read(int(state.get("head_len", 0)))).hexdigest() == state.get("head")
+                if not same or offset > size:
+                    offset = 0
             f.seek(offset)
             starts: list[int] = []
             pos = offset
@@ -193,12 +194,15 @@ class LocalSource:
                 prev_blank = line in (b"\n", b"\r\n")
                 pos += len(line)
             end_of_file = pos
+            head_len = min(4096, end_of_file)
+            f.seek(0)
+            head = hashlib.sha1(f.read(head_len)).hexdigest()
         items = []
         bounds = [*starts, end_of_file]
         for i, start in enumerate(starts):
             end = bounds[i + 1]
             items.append(_Item("mbox", key, "", path, end, _folder_name(path), start, end))
-        return items, {"offset": end_of_file, "head": head}
+        return items, {"offset": end_of_file, "head": head, "head_len": head_len}
 
     def _note_items(self, root: Path, since: int) -> list[_Item]:
         items = []
@@ -330,7 +334,7 @@ class LocalSource:
             raws = [r for r in (self._raw(it) for it in chunk) if r is not None]
             for it in chunk:
                 if it.kind == "mbox":
-                    mboxes[it.key] = {"offset": it.end, "head": mbox_final[it.key]["head"]}
+                    mboxes[it.key] = {**mbox_final[it.key], "offset": it.end}
                 else:
                     stamps[it.key] = max(stamps.get(it.key, 0), it.stamp)
             yield Batch(tuple(raws), {"stamps": dict(stamps), "mbox": {k: dict(v) for k, v in mboxes.items()}},

@@ -1,0 +1,160 @@
+"""The local source: Maildir, mbox and voicemail notes, read incrementally; the bundled sample."""
+
+from __future__ import annotations
+
+import mailbox
+import os
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from assistant.config import AccountConfig, Config, RepConfig, load_config
+from assistant.errors import ConfigError
+from assistant.mailparse import parse
+from assistant.sources.base import MailSource
+from assistant.sources.local import LocalSource, split_front_matter
+
+REP = RepConfig(name="Sam Rivera", email="sam@northwind-analytics.com", timezone="America/New_York")
+NY = ZoneInfo("America/New_York")
+SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample"
+
+
+def mail(i: int, sender: str = "kim@buyer.example", to: str = "sam@northwind-analytics.com") -> EmailMessage:
+    e = EmailMessage()
+    e["From"] = sender
+    e["To"] = to
+    e["Subject"] = f"message {i}"
+    e["Date"] = "Mon, 16 Nov 2026 09:00:00 -0500"
+    e["Message-ID"] = f"<m{i}@buyer.example>"
+    e.set_content(f"Body {i}.\nFrom here on a line that starts with From the mbox must escape.\n")
+    return e
+
+
+def source(tmp_path: Path, **options: object) -> LocalSource:
+    cfg = Config(rep=REP, source_path=tmp_path / "config.toml")
+    return LocalSource(AccountConfig("local", "local", options=dict(options)), cfg)
+
+
+def drain(src: LocalSource, cursor: dict[str, object]) -> tuple[list[str], dict[str, object]]:
+    ids: list[str] = []
+    for batch in src.fetch(cursor):
+        ids += [r.source_id for r in batch.messages]
+        cursor = batch.cursor
+    return ids, cursor
+
+
+def test_maildir_first_and_incremental(tmp_path: Path) -> None:
+    (tmp_path / "mail").mkdir()
+    md = mailbox.Maildir(tmp_path / "mail" / "INBOX", create=True)
+    for i in range(5):
+        md.add(mail(i))
+    src = source(tmp_path, mail=["mail"], batch_size=2)
+    assert isinstance(src, MailSource)
+    batches = list(src.fetch({}))
+    assert [len(b.messages) for b in batches] == [2, 2, 1] and batches[0].total == 5
+    ids, cursor = drain(src, {})
+    assert len(set(ids)) == 5
+    again, _ = drain(src, cursor)
+    assert set(again) <= set(ids)  # only files within the same-instant window may be offered again
+    # a message read by a mail client moves new/ -> cur/ with flags: same source id
+    key = next(iter(md.keys()))
+    msg = md[key]
+    msg.set_subdir("cur")
+    msg.add_flag("S")
+    md[key] = msg
+    later, _ = drain(src, cursor)
+    assert set(later) <= set(ids)
+    os.utime(tmp_path, None)
+    md.add(mail(99))
+    newer, _ = drain(src, cursor)
+    assert any(s not in ids for s in newer)
+
+
+def test_folder_direction_and_rep_address(tmp_path: Path) -> None:
+    (tmp_path / "mail").mkdir()
+    mailbox.Maildir(tmp_path / "mail" / "Sent", create=True).add(mail(1, sender="other@northwind-analytics.com",
+                                                                      to="kim@buyer.example"))
+    mailbox.Maildir(tmp_path / "mail" / "INBOX", create=True).add(mail(2))
+    src = source(tmp_path, mail="mail")
+    raws = [r for b in src.fetch({}) for r in b.messages]
+    directions = {parse(r, REP).subject: parse(r, REP).direction for r in raws}
+    assert directions == {"message 1": "sent", "message 2": "received"}
+
+
+def test_mbox_append_is_incremental_and_unescapes_from(tmp_path: Path) -> None:
+    path = tmp_path / "archive.mbox"
+    box = mailbox.mbox(path)
+    for i in range(3):
+        box.add(mail(i))
+    box.flush()
+    src = source(tmp_path, mail=str(path))
+    raws = [r for b in src.fetch({}) for r in b.messages]
+    assert len(raws) == 3
+    assert b"\nFrom here on" in raws[0].raw  # ">From" unescaped
+    assert parse(raws[0], REP).subject == "message 0"
+    _, cursor = drain(src, {})
+    box.add(mail(3))
+    box.flush()
+    box.close()
+    new, cursor2 = drain(src, cursor)
+    assert len(new) == 1
+    assert drain(src, cursor2)[0] == []
+
+
+def test_notes_front_matter_file_name_and_mtime(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("---\ndate: 2026-11-18 16:40\nwith: Rosa Alvarez <rosa@juniper.example>\n"
+                                "subject: Voicemail from Rosa\n---\n\nI'll call her back Friday at 11.\n")
+    (notes / "b.txt").write_text("date: 2026-11-16 11:20 -08:00\n\nLeft a voicemail.\n")
+    (notes / "2026-11-12T1405 Ed Park call.md").write_text("# Call with Ed\n\nI'll send the plan by Monday.\n")
+    (notes / "2026-11-19 Granite.txt").write_text("Tried Michael.\n")
+    (notes / "undated.txt").write_text("No date anywhere.\n")
+    os.utime(notes / "undated.txt", (1795000000, 1795000000))
+    (notes / "ignored.pdf").write_bytes(b"%PDF")
+    src = source(tmp_path, notes="notes")
+    parsed = {r.source_id.rsplit("/", 1)[1]: parse(r, REP) for b in src.fetch({}) for r in b.messages}
+    assert set(parsed) == {"a.md", "b.txt", "2026-11-12T1405 Ed Park call.md", "2026-11-19 Granite.txt",
+                           "undated.txt"}
+    a = parsed["a.md"]
+    assert a.direction == "note" and a.sent_at == datetime(2026, 11, 18, 16, 40, tzinfo=NY)
+    assert a.recipients[0].email == "rosa@juniper.example" and a.subject == "Voicemail from Rosa"
+    assert a.body.strip() == "I'll call her back Friday at 11."
+    assert parsed["b.txt"].sent_at == datetime(2026, 11, 16, 19, 20, tzinfo=UTC)
+    ed = parsed["2026-11-12T1405 Ed Park call.md"]
+    assert ed.sent_at == datetime(2026, 11, 12, 14, 5, tzinfo=NY) and ed.subject == "Call with Ed"
+    assert parsed["2026-11-19 Granite.txt"].sent_at == datetime(2026, 11, 19, 12, 0, tzinfo=NY)
+    assert parsed["undated.txt"].sent_at == datetime.fromtimestamp(1795000000, UTC)
+    assert len({m.id for m in parsed.values()}) == 5
+
+
+def test_split_front_matter_leaves_plain_text_alone() -> None:
+    assert split_front_matter("Note: this is text\nmore") == ({}, "Note: this is text\nmore")
+    assert split_front_matter("---\nno closing") == ({}, "---\nno closing")
+
+
+def test_bad_config_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="reads nothing"):
+        source(tmp_path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        source(tmp_path, mail="nowhere")
+    with pytest.raises(ConfigError, match="list of paths"):
+        source(tmp_path, mail=5)
+
+
+def test_bundled_sample_reads_whole() -> None:
+    cfg = load_config(SAMPLE / "config.toml")
+    src = LocalSource(cfg.accounts[0], cfg)
+    msgs = [parse(r, cfg.rep) for b in src.fetch({}) for r in b.messages]
+    assert len(msgs) >= 30
+    kinds = {m.direction for m in msgs}
+    assert kinds == {"sent", "received", "note"}
+    assert sum(m.is_auto_reply for m in msgs) == 1
+    ooo = next(m for m in msgs if m.is_auto_reply)
+    assert ooo.auto_reply_until == datetime(2026, 11, 23, tzinfo=NY)
+    assert any(m.sender.domain == "gmail.com" for m in msgs)
+    assert min(m.sent_at for m in msgs) < datetime(2026, 10, 20, tzinfo=UTC)  # a thread stalled > 30 days
+    assert all(m.sent_at < datetime(2026, 11, 20, 14, 0, tzinfo=UTC) for m in msgs)  # before the demo clock
