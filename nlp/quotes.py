@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["strip_quotes", "quote_start", "own_text_end"]
+__all__ = ["strip_quotes", "quote_start", "own_text_end", "own_text_mask"]
 
 _LINE_LIMIT = 400  # longer lines are body text, never headers; keeps every regex below cheap
 
@@ -107,6 +107,20 @@ def own_text_end(text: str) -> int:
     body = lines[:end]
     kept = _signature_start([ln if not _QUOTED.match(ln) else "" for ln in body])
     return min(len(text), sum(len(ln) + 1 for ln in lines[:kept]))
+
+
+def own_text_mask(text: str) -> str:
+    """`text` with everything that is not the author's own words blanked to spaces (newlines kept), so that
+    offsets found in the result are offsets in the original text."""
+    lines = text.split("\n")
+    end = _history_start(lines)
+    body = [ln if not _QUOTED.match(ln[:_LINE_LIMIT]) else "" for ln in lines[:end]]
+    kept = _signature_start(body)
+    out = []
+    for i, ln in enumerate(lines):
+        keep = i < kept and not _QUOTED.match(ln[:_LINE_LIMIT])
+        out.append(ln if keep else " " * len(ln))
+    return "\n".join(out)
 
 
 def _history_start(lines: list[str]) -> int:
