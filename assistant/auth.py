@@ -320,6 +320,22 @@ def google_login(account: AccountConfig, store: TokenStore, *, scopes: Sequence[
 
 
 # -- Microsoft ---------------------------------------------------------------------------------
+def http_session(account: AccountConfig) -> Any:
+    """A requests session for msal and Graph. With `ca_file` (a TLS-inspecting proxy's CA, or a test CA)
+    it trusts that file; the environment's CA bundle variables would otherwise override it, so the
+    session then ignores the environment except for its proxies."""
+    import urllib.request
+
+    import requests
+
+    session = requests.Session()
+    if account.options.get("ca_file"):
+        session.trust_env = False
+        session.verify = str(Path(os.path.expanduser(str(account.options["ca_file"]))))
+        session.proxies.update(urllib.request.getproxies())
+    return session
+
+
 def microsoft_app(account: AccountConfig, store: TokenStore, provider: str = "outlook",
                   http_client: Any = None) -> tuple[Any, Any]:
     """A msal PublicClientApplication with the account's token cache loaded from the token store."""
@@ -339,8 +355,7 @@ def microsoft_app(account: AccountConfig, store: TokenStore, provider: str = "ou
     kwargs: dict[str, Any] = {"authority": authority, "token_cache": cache}
     if custom:  # a sovereign cloud or a test authority: no discovery against login.microsoftonline.com
         kwargs.update(validate_authority=False, instance_discovery=False)
-    if http_client is not None:
-        kwargs["http_client"] = http_client
+    kwargs["http_client"] = http_client if http_client is not None else http_session(account)
     try:
         app = msal.PublicClientApplication(str(client_id), **kwargs)
     except ValueError as e:

@@ -1,0 +1,195 @@
+"""The Outlook (Microsoft 365) source against the local Graph + identity fake (tests/fakes/graph.py),
+over https with a test CA: the real msal device-code flow signs in, the real requests code reads the
+delta pages."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant import auth
+from assistant.config import AccountConfig, Config, RepConfig
+from assistant.errors import AuthError, TransientError
+from assistant.sources.base import Batch, MailSource
+from assistant.sources.outlook import OutlookSource
+from tests.fakes.graph import FakeGraph
+
+REP = "rep@contoso.test"
+NOW = datetime.now(UTC)
+
+
+def mail(subject: str, sent: bool) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = (REP, "buyer@acme.test") if sent else ("buyer@acme.test", REP)
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="contoso.test")
+    msg.set_content("Hello.")
+    return msg.as_bytes()
+
+
+@pytest.fixture
+def fake(tmp_path: Path) -> Iterator[FakeGraph]:
+    service = FakeGraph(email=REP)
+    service.start_tls(str(tmp_path))
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def account(fake: FakeGraph, **options: Any) -> AccountConfig:
+    return AccountConfig(name="o", kind="outlook", options={
+        "client_id": "11111111-2222-3333-4444-555555555555", "authority": fake.authority,
+        "graph_url": fake.graph_url, "ca_file": fake.ca_path, "newer_than_days": 30, **options})
+
+
+def sign_in(fake: FakeGraph) -> auth.TokenStore:
+    """The real device-code flow (msal) against the fake identity platform."""
+    store = auth.TokenStore()
+    shown: list[str] = []
+    who = auth.microsoft_device_login(account(fake), store, shown.append)
+    assert who == REP and "FT-CODE" in shown[0]
+    return store
+
+
+def make_source(fake: FakeGraph, store: auth.TokenStore, sleeps: list[float] | None = None,
+                **options: Any) -> OutlookSource:
+    acct = account(fake, **options)
+    return OutlookSource(acct, Config(rep=RepConfig(email=REP), accounts=(acct,)), token_store=store,
+                         sleep=sleeps.append if sleeps is not None else (lambda s: None))
+
+
+def drain(src: OutlookSource, cursor: dict[str, Any]) -> tuple[list[Batch], dict[str, Any]]:
+    batches = list(src.fetch(cursor))
+    return batches, (batches[-1].cursor if batches else cursor)
+
+
+def subjects(batches: list[Batch]) -> list[str]:
+    import email
+
+    return [str(email.message_from_bytes(m.raw)["Subject"]) for b in batches for m in b.messages]
+
+
+def test_device_login_keeps_the_msal_cache_in_a_0600_file(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    saved = store.get("outlook", "o")
+    assert saved is not None and "msal_cache" in saved
+    assert auth.microsoft_token(account(fake), store, ("Mail.Read",)) in fake.access_tokens
+
+
+def test_first_sync_reads_both_folders_by_delta_with_mime_threads_and_directions(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    fake.add(mail("ancient", True), folder="sentitems", received=NOW - timedelta(days=60))
+    p = fake.add(mail("promise", True), folder="sentitems", received=NOW - timedelta(days=3), conversation_id="C1")
+    fake.add(mail("second", True), folder="sentitems", received=NOW - timedelta(days=2))
+    fake.add(mail("deck", True), folder="sentitems", received=NOW - timedelta(days=2))
+    fake.add(mail("reply", False), folder="inbox", received=NOW - timedelta(days=1), conversation_id="C1")
+    src = make_source(fake, store)
+    assert isinstance(src, MailSource)
+    batches, cursor = drain(src, {})
+    assert subjects(batches) == ["promise", "second", "deck", "reply"]  # "ancient" is outside newer_than_days
+    got = {m.source_id: m for b in batches for m in b.messages}
+    assert got[p].direction_hint == "sent" and got[p].provider_thread_id == "C1"
+    assert [m.direction_hint for m in got.values()][-1] == "received"
+    assert cursor["sent"]["complete"] and cursor["inbox"]["complete"]
+    assert "$deltatoken=" in cursor["sent"]["link"] and "$deltatoken=" in cursor["inbox"]["link"]
+    assert not batches[0].cursor["sent"]["complete"]  # mid-round: the nextLink is the cursor
+    assert any(r.path.endswith("/$value") for r in fake.requests)
+    assert any(r.arg("$skiptoken") for r in fake.requests)
+
+    again, cursor2 = drain(src, cursor)
+    assert subjects(again) == []
+    fake.remove(p)
+    fake.add(mail("new reply", False), folder="inbox", received=NOW, conversation_id="C1")
+    more, _ = drain(src, cursor2)
+    assert subjects(more) == ["new reply"]  # the @removed entry is skipped
+    src.close()
+    src.close()
+
+
+def test_a_sync_stopped_mid_round_resumes_from_the_next_link(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    for i in range(5):
+        fake.add(mail(f"s{i}", True), folder="sentitems", received=NOW - timedelta(hours=5 - i))
+    gen = make_source(fake, store).fetch({})
+    first = next(gen)
+    gen.close()  # the watcher was stopped after storing `first`
+    rest, cursor = drain(make_source(fake, store), first.cursor)
+    assert sorted(subjects([first]) + subjects(rest)) == [f"s{i}" for i in range(5)]
+    assert cursor["sent"]["complete"]
+
+
+def test_410_starts_a_new_bounded_round_with_the_same_ids(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    a = fake.add(mail("a", True), folder="sentitems", received=NOW - timedelta(days=1))
+    src = make_source(fake, store)
+    _, cursor = drain(src, {})
+    fake.invalidate_delta_tokens()
+    b = fake.add(mail("b", False), folder="inbox", received=NOW)
+    batches, cursor2 = drain(src, cursor)
+    assert [m.source_id for bt in batches for m in bt.messages] == [a, b]
+    assert cursor2["sent"]["complete"] and cursor2["inbox"]["complete"]
+    assert drain(src, cursor2)[0] == []
+
+
+def test_429_honours_retry_after_and_5xx_is_retried(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    fake.add(mail("a", True), folder="sentitems", received=NOW)
+    sleeps: list[float] = []
+    fake.fail_next(429, headers={"Retry-After": "4"}, path=r"/delta$")
+    fake.fail_next(500, path=r"/\$value$")
+    batches, _ = drain(make_source(fake, store, sleeps=sleeps), {})
+    assert subjects(batches) == ["a"]
+    assert sleeps[0] == 4.0 and len(sleeps) == 2
+
+
+def test_throttling_that_persists_is_transient_with_retry_after(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    fake.fail_next(429, times=20, headers={"Retry-After": "120"}, path=r"/delta$")
+    with pytest.raises(TransientError) as err:
+        list(make_source(fake, store).fetch({}))
+    assert err.value.retry_after == 120.0
+
+
+def test_an_expired_access_token_is_refreshed_with_the_refresh_token(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    fake.add(mail("a", True), folder="sentitems", received=NOW)
+    before = store.get("outlook", "o")
+    fake.expire_access_tokens()
+    batches, _ = drain(make_source(fake, store), {})
+    assert subjects(batches) == ["a"]
+    assert store.get("outlook", "o") != before  # the refreshed cache was kept
+
+
+def test_a_revoked_sign_in_stops_with_the_login_command(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    fake.revoke()
+    with pytest.raises(AuthError, match=r"assistant login outlook --account o"):
+        list(make_source(fake, store).fetch({}))
+
+
+def test_not_signed_in_names_the_login_command(fake: FakeGraph) -> None:
+    with pytest.raises(AuthError, match=r"not signed in.*assistant login outlook --account o"):
+        list(make_source(fake, auth.TokenStore()).fetch({}))
+
+
+def test_login_command_runs_the_device_flow(fake: FakeGraph, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from assistant.cli.login_cmd import login
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[rep]\nemail = "{REP}"\n[[accounts]]\nname = "o"\nkind = "outlook"\n'
+                   f'client_id = "cid"\nauthority = "{fake.authority}"\nca_file = "{fake.ca_path}"\n')
+    result = CliRunner().invoke(login, ["outlook", "--account", "o", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert "FT-CODE" in result.output and REP in result.output
+    assert auth.TokenStore().get("outlook", "o") is not None
