@@ -338,14 +338,15 @@ def message_link(rfc_message_id: str, source_id: str = "") -> str:
 
 def make_suggestion(commitment_id: str, owner: str, action: str, text: str, counterpart: Counterpart,
                     start: datetime, config: Config, *, link: str, subject: str = "",
-                    sent_at: datetime | None = None, reason: str = "") -> Suggestion:
+                    sent_at: datetime | None = None, reason: str = "", conditional: bool = False) -> Suggestion:
     zone = rep_zone(config)
     who = counterpart.name or counterpart.email or "them"
     label = company_label(counterpart.company, counterpart.name)
     where = f" ({label})" if label and label != who else ""
     if owner == "me":
         title = f"{_VERBS.get(action, 'Follow up with')} {who}{where} — you promised: {text}"
-        reason = reason or "your promise fell due with no reply"
+        reason = reason or ("no reply before your fallback time" if conditional else "your promise is due, not yet delivered"
+                            if action in ("send", "email") else "your promise is due")
     else:
         title = f"Chase {who}{where} — they promised: {text}"
         reason = reason or f"{who} did not do what they promised"
@@ -446,7 +447,7 @@ def track(store: Store, config: Config, now: datetime) -> TrackResult:
                     sugg = make_suggestion(
                         cid, r["owner"], r["action"], r["text"], cp, start, config,
                         link=message_link(r["rfc_message_id"], r["source_id"]), subject=promise.subject,
-                        sent_at=promise.sent_at,
+                        sent_at=promise.sent_at, conditional=bool(r["conditional"]),
                         reason="" if until is None else f"out of office until {until.astimezone(rep_zone(config)):%a %d %b}")
                     new_suggestions.append(sugg)
                     made.append(sugg.id)

@@ -24,14 +24,17 @@ def demo(out: Path, now_text: str | None) -> None:
     console.print(f"[bold]Follow-through demo[/bold] — replayed clock {r.now:%a %d %b %Y %H:%M %Z}")
     for line in r.log:
         console.print(f"  {line}", highlight=False, markup=False)
-    table = Table(title="Follow-ups", show_lines=False)
+    table = Table(title="Follow-ups", show_lines=False, expand=True)
     table.add_column("When (rep's zone)", no_wrap=True)
-    table.add_column("Follow-up")
-    table.add_column("Why")
+    table.add_column("Follow-up", ratio=2)
+    table.add_column("The promise", ratio=3)
+    table.add_column("Why", ratio=2)
     table.add_column("State", no_wrap=True)
     for row in r.rows:
-        table.add_row(f"{row.when:%a %d %b %H:%M}", row.title, row.reason,
-                      row.state + (" (on calendar)" if row.booked else ""))
+        what, _, promise = row.title.partition(" — ")
+        promise = promise if len(promise) <= 90 else promise[:89] + "…"
+        table.add_row(f"{row.when:%a %d %b %H:%M}", what, promise, row.reason,
+                      "booked" if row.booked else row.state)
     console.print(table)
     booked = sum(1 for row in r.rows if row.booked)
     console.print(f"{r.messages} messages, {r.commitments} promises, {len(r.rows)} follow-ups ({booked} booked)")

@@ -1,0 +1,93 @@
+"""The main job end to end: what `make demo` runs, and the same pass over a hand-built mailbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from assistant.calendars.ics import IcsWriter
+from assistant.models import StepState
+from assistant.pipeline import after_sync
+from assistant.store import Store
+from tests.track_fixtures import NY, REP, at, config, message, promise
+
+
+def ics_uids(path: Path) -> list[str]:
+    return [str(v["UID"]) for v in Calendar.from_ical(path.read_bytes()).walk("VEVENT")]
+
+
+def test_after_sync_books_in_the_reps_zone_once_and_never_for_replied_threads(tmp_path: Path) -> None:
+    cfg = config(tmp_path, mode="book")
+    store = Store(tmp_path / "db.sqlite3")
+    silent = message(store, "s1", thread="silent", sent_at=at("2026-11-16T10:00"),
+                     body="I'll call you Wednesday at 10:45 if I haven't heard from you by then.")
+    promise(store, silent, due=at("2026-11-18T10:45"), has_time=True, conditional=True)
+    answered = message(store, "a1", thread="answered", to=("kim@contoso.com",), sent_at=at("2026-11-16T11:00"),
+                       body="If I don't hear back by Tuesday I'll call you Wednesday.")
+    promise(store, answered, due=at("2026-11-18T00:00"), conditional=True)
+    message(store, "a2", thread="answered", direction="received", sender="kim@contoso.com", to=(REP,),
+            sent_at=at("2026-11-17T09:00"), body="Thanks - we'll sign this week.")
+    ooo_only = message(store, "o1", thread="ooo", to=("li@initech.com",), sent_at=at("2026-11-16T12:00"),
+                       body="I'll send the pricing by Tuesday.")
+    promise(store, ooo_only, action="send", due=at("2026-11-17T00:00"))
+    message(store, "o2", thread="ooo", direction="received", sender="li@initech.com", to=(REP,),
+            sent_at=at("2026-11-16T12:01"), body="I am out of the office.", auto=True)
+    writer = IcsWriter(tmp_path / "followups.ics", timezone=cfg.rep.timezone)
+    now = at("2026-11-20T09:00")
+    lines = after_sync(store, cfg, now, writer=writer)
+    assert any("2 booked" in line for line in lines)
+    uids = ics_uids(tmp_path / "followups.ics")
+    assert len(uids) == 2 == len(set(uids))
+    threads = {store.step(store.suggestion(u).commitment_id).counterpart.thread_id for u in uids}  # type: ignore[union-attr]
+    assert threads == {"silent", "ooo"}
+    for e in writer.events():
+        assert str(e.start.tzinfo) == "America/New_York" and 9 <= e.start.hour < 17
+    after_sync(store, cfg, now, writer=writer)
+    assert sorted(ics_uids(tmp_path / "followups.ics")) == sorted(uids)
+    assert store.suggestions([StepState.SETTLED]) == []  # settled before a suggestion was ever made
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, object]:
+    pytest.importorskip("nlp.extract", reason="the demo needs nlp.extract")
+    from assistant.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo-out")
+    first = run_demo(out)
+    second = run_demo(out)
+    return out, first, second
+
+
+def test_demo_books_follow_ups_into_the_ics_file(demo_runs: tuple[Path, object, object]) -> None:
+    out, first, second = demo_runs
+    ics = out / "followups.ics"
+    assert ics.exists() and first.ics_path == ics  # type: ignore[attr-defined]
+    uids = ics_uids(ics)
+    assert uids, "the sample mailbox has silent threads: the demo must book follow-ups"
+    assert len(uids) == len(set(uids))
+    cal = Calendar.from_ical(ics.read_bytes())
+    for v in cal.walk("VEVENT"):
+        assert v["DTSTART"].params["TZID"] == "America/New_York"
+        assert v.walk("VALARM")
+    assert sorted(ics_uids(ics)) == sorted(uids)  # the second run added nothing
+    assert first.messages == second.messages  # type: ignore[attr-defined]
+    assert [r.title for r in first.rows] == [r.title for r in second.rows]  # type: ignore[attr-defined]
+    report = first.report_path  # type: ignore[attr-defined]
+    assert report is None or Path(report).exists()
+
+
+def test_demo_books_nothing_for_threads_that_got_a_real_reply(demo_runs: tuple[Path, object, object]) -> None:
+    out, first, _ = demo_runs
+    now = first.now  # type: ignore[attr-defined]
+    with Store(out / "follow-through.sqlite3") as store:
+        for b in store.bookings(["booked"]):
+            detail = store.suggestion_detail(b.suggestion_id)
+            assert detail is not None and detail.message is not None
+            c, promise_msg = detail.commitment, detail.message
+            replies = [m for m in store.messages(thread_id=promise_msg.thread_id)
+                       if m.direction == "received" and not m.is_auto_reply and promise_msg.sent_at < m.sent_at <= now]
+            if c.who == "me" and c.conditional:
+                assert not replies, f"booked {detail.suggestion.title!r} although the thread got a reply"
+            assert detail.suggestion.start.astimezone(NY).hour >= 9
