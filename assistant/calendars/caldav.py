@@ -184,21 +184,22 @@ class CalDavWriter:
 
     # -- one attempt each ----------------------------------------------------------------------
     def _put_once(self, uid: str, ical: str) -> str:
+        """PUT the bytes as they are to `<calendar>/<uid>.ics` (no library-side rewriting or retry):
+        a repeat replaces the same resource."""
         from caldav.lib import error
 
-        cal = self._cal()
+        data = ical.encode("utf-8")
+        obj = self._object(self._href(uid))
         try:
-            saved = cal.add_event(ical, increase_seqno=False)
+            obj.save(raw_data=data, increase_seqno=False)
         except error.UidConflictError:
-            # The server holds this UID at another href (written by another client): update that one.
+            # The server holds this UID at another href (copied there by another client): update that one.
             found = self._find(uid)
             if found is None:
                 raise
             obj = self._object(found[0])
-            obj.data = ical
-            obj.save(increase_seqno=False)
-            return str(obj.url)
-        return str(saved.url)
+            obj.save(raw_data=data, increase_seqno=False)
+        return str(obj.url)
 
     def _find(self, uid: str) -> tuple[str, Any] | None:
         """(href, VEVENT) of the event with this UID: the deterministic href first, then a search."""

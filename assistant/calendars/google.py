@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -46,8 +47,13 @@ _GOOGLE_STATUS = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED
 
 
 def event_id_for(uid: str) -> str:
-    """The Google event id of a uid: base32hex (a-v, 0-9), lower case, no padding; reversible."""
-    return base64.b32hexencode(uid.encode("utf-8")).decode("ascii").rstrip("=").lower()
+    """The Google event id of a uid: base32hex (a-v, 0-9), lower case, no padding; reversible. A uid too
+    short or too long for Google's 5 to 1024 characters gets the base32hex of its SHA-256 instead (the
+    uid itself is kept in the event's private properties either way)."""
+    eid = base64.b32hexencode(uid.encode("utf-8")).decode("ascii").rstrip("=").lower()
+    if 5 <= len(eid) <= 1024:
+        return eid
+    return base64.b32hexencode(hashlib.sha256(uid.encode("utf-8")).digest()).decode("ascii").rstrip("=").lower()
 
 
 def uid_for(event_id: str) -> str | None:

@@ -38,6 +38,8 @@ class _Fault:
     status: int
     times: int
     method: str | None
+    headers: dict[str, str]
+    after: bool  # let Radicale carry the request out, then answer the fault (a lost response)
 
 
 class RadicaleServer:
@@ -70,11 +72,14 @@ class RadicaleServer:
                                         daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_port}/"
+        self._stopped = False
 
-    def fail_next(self, status: int, times: int = 1, method: str | None = None) -> None:
-        """The next `times` requests (of `method`, if given) answer `status` instead of reaching Radicale."""
+    def fail_next(self, status: int, times: int = 1, method: str | None = None,
+                  headers: dict[str, str] | None = None, after: bool = False) -> None:
+        """The next `times` requests (of `method`, if given) answer `status` instead of reaching Radicale;
+        with `after=True` Radicale does the work first and only the answer is replaced (a lost response)."""
         with self._lock:
-            self.faults.append(_Fault(status, times, method))
+            self.faults.append(_Fault(status, times, method, dict(headers or {}), after))
 
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -83,14 +88,21 @@ class RadicaleServer:
             for fault in self.faults:
                 if fault.times > 0 and fault.method in (None, method):
                     fault.times -= 1
+                    if fault.after:
+                        for _chunk in self._app(environ, lambda *args, **kwargs: None):
+                            pass
                     body = f"injected {fault.status}".encode()
                     start_response(f"{fault.status} Injected", [("Content-Type", "text/plain"),
-                                                                 ("Content-Length", str(len(body)))])
+                                                                 ("Content-Length", str(len(body))),
+                                                                 *fault.headers.items()])
                     return [body]
         result: Iterable[bytes] = self._app(environ, start_response)
         return result
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

@@ -1,0 +1,357 @@
+"""How each remote calendar writer behaves when the server misbehaves: 5xx and 429 are retried (429
+after the server's Retry-After) and end in exactly one event; a lost answer to a write that the server
+did carry out does not duplicate it; 409 on a create means "already there", so it is updated; 401 stops
+at once with an AuthError naming the command that fixes it. Waits are recorded, never slept."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from assistant.calendars.caldav import CalDavWriter
+from assistant.calendars.google import GoogleCalendarWriter, event_id_for, uid_for
+from assistant.calendars.outlook import OutlookCalendarWriter
+from assistant.errors import AuthError, CalendarError, TransientError
+from assistant.models import CalendarEvent
+from tests.calendar_backends import Backend, backend_fixture, make_config
+from tests.fakes.base import Response
+
+NY = ZoneInfo("America/New_York")
+
+backend = backend_fixture(("caldav", "google", "outlook"))
+
+
+def event(uid: str = "ft0a1b2c3d4e5f60718293", title: str = "Call Ed Park (Acme)") -> CalendarEvent:
+    start = datetime(2026, 11, 19, 8, 15, tzinfo=NY)
+    return CalendarEvent(uid=uid, title=title, description="You promised a call.", start=start,
+                         end=start + timedelta(minutes=15), url="https://mail.example/thread/1")
+
+
+def inject(backend: Backend, status: int, *, times: int = 1, method: str | None = None,
+           headers: dict[str, str] | None = None) -> None:
+    """The next `times` matching requests to whichever server the backend uses answer `status`."""
+    backend.server.fail_next(status, times=times, method=method, headers=headers)
+
+
+def write_method(kind: str) -> str:
+    return {"caldav": "PUT", "google": "POST", "outlook": "POST"}[kind]
+
+
+# -- shared behaviour, every remote writer -------------------------------------------------------
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_on_the_write_are_retried_and_leave_one_event(backend: Backend, status: int) -> None:
+    writer = backend.make()
+    writer.uids()  # connect first, so the faults hit the write itself
+    inject(backend, status, times=2, method=write_method(backend.kind))
+    writer.put(event())
+    assert backend.count() == 1
+    assert writer.get(event().uid) is not None
+    assert len(backend.sleeps) >= 2  # two failed answers, two waits
+
+
+def test_429_waits_for_retry_after_then_succeeds(backend: Backend) -> None:
+    writer = backend.make()
+    writer.uids()
+    inject(backend, 429, times=2, method=write_method(backend.kind), headers={"Retry-After": "7"})
+    writer.put(event())
+    assert backend.sleeps[-2:] == [7.0, 7.0]
+    assert backend.count() == 1
+
+
+def test_reads_are_retried_too(backend: Backend) -> None:
+    writer = backend.make()
+    writer.put(event())
+    inject(backend, 503, times=2, method="GET" if backend.kind != "caldav" else None)
+    got = writer.get(event().uid)
+    assert got is not None and got.title == event().title
+    assert len(backend.sleeps) == 2
+
+
+def test_a_server_that_keeps_failing_gives_a_transient_error_and_no_event(backend: Backend) -> None:
+    writer = backend.make()
+    writer.uids()
+    inject(backend, 503, times=100, method=write_method(backend.kind))
+    with pytest.raises(TransientError) as info:
+        writer.put(event())
+    assert "will retry" in str(info.value)
+    assert backend.count() == 0
+
+
+def test_401_is_an_auth_error_naming_the_login_command_and_is_not_retried(backend: Backend) -> None:
+    writer = backend.make()
+    inject(backend, 401, times=100)
+    with pytest.raises(AuthError) as info:
+        writer.put(event())
+    message = str(info.value)
+    assert "`assistant login " in message
+    assert backend.sleeps == []
+    backend.server.faults.clear()
+    assert backend.count() == 0
+
+
+def test_unreachable_server_is_transient(backend: Backend) -> None:
+    writer = backend.make()
+    backend.server.stop()
+    with pytest.raises(TransientError) as info:
+        writer.put(event())
+    assert "cannot reach" in str(info.value)
+    assert len(backend.sleeps) == 4  # five attempts
+
+
+# -- CalDAV (Radicale) ---------------------------------------------------------------------------
+@pytest.mark.server
+def test_caldav_lost_answer_to_a_put_does_not_duplicate(radicale_server: Any) -> None:
+    from tests.calendar_backends import caldav_backend
+
+    b = caldav_backend(radicale_server)
+    writer = b.make()
+    writer.uids()
+    radicale_server.fail_next(502, method="PUT", after=True)  # Radicale stores it; the client sees 502
+    writer.put(event())
+    assert b.count() == 1
+    assert writer.uids() == {event().uid}
+
+
+@pytest.mark.server
+def test_caldav_wrong_password_names_the_fix_and_hides_the_password(radicale_server: Any) -> None:
+    config = make_config({"kind": "caldav", "url": radicale_server.url, "username": "rep", "password": "wr0ng-pass"})
+    writer = CalDavWriter(config.calendar, config, sleep=lambda s: None)
+    with pytest.raises(AuthError) as info:
+        writer.get("ft-anything")
+    message = str(info.value)
+    assert "assistant login caldav" in message and "password_command" in message
+    assert "wr0ng-pass" not in message
+
+
+@pytest.mark.server
+def test_caldav_event_carries_tzid_alarm_and_link(radicale_server: Any) -> None:
+    from tests.calendar_backends import caldav_backend, radicale_event_files
+
+    b = caldav_backend(radicale_server)
+    b.make().put(event())
+    (path,) = radicale_event_files(radicale_server)
+    text = path.read_text(encoding="utf-8")
+    assert path.name == f"{event().uid}.ics"  # the deterministic href
+    assert "DTSTART;TZID=America/New_York:20261119T081500" in text
+    assert "BEGIN:VTIMEZONE" in text and "TZID:America/New_York" in text
+    assert "BEGIN:VALARM" in text and "TRIGGER:-PT10M" in text
+    assert "URL:https://mail.example/thread/1" in text
+    assert "https://mail.example/thread/1" in text.split("DESCRIPTION:", 1)[1].split("\n", 1)[0]
+
+
+@pytest.mark.server
+def test_caldav_uids_ignore_the_reps_own_events(radicale_server: Any) -> None:
+    from tests.calendar_backends import caldav_backend
+
+    b = caldav_backend(radicale_server)
+    writer = b.make()
+    writer.put(event())
+    own = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rep//EN\r\nBEGIN:VEVENT\r\nUID:dentist-1\r\n"
+           "DTSTAMP:20261101T000000Z\r\nDTSTART:20261120T150000Z\r\nDTEND:20261120T160000Z\r\nSUMMARY:Dentist\r\n"
+           "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    writer._cal().add_event(own)  # the rep's own event in the same calendar
+    assert writer.uids() == {event().uid}
+    writer.delete("dentist-1")  # delete goes by uid: it may remove any event it is told to
+    assert b.count() == 1
+
+
+@pytest.mark.server
+def test_caldav_finds_an_event_stored_under_another_href(radicale_server: Any) -> None:
+    """Another client may have copied the event to its own href: get/put/delete still find it by UID."""
+    from tests.calendar_backends import caldav_backend, radicale_event_files
+
+    b = caldav_backend(radicale_server)
+    writer = b.make()
+    writer.put(event())
+    cal = writer._cal()
+    data = cal.client.request(writer._href(event().uid), "GET", "").raw
+    cal.client.request(writer._href(event().uid), "DELETE", "")
+    cal.client.put(str(cal.url.join("other-client-name.ics")), data, {"Content-Type": "text/calendar"})
+    assert [p.name for p in radicale_event_files(radicale_server)] == ["other-client-name.ics"]
+    assert writer.get(event().uid) is not None
+    writer.put(event(title="Moved by the rep"))
+    assert b.count() == 1
+    got = writer.get(event().uid)
+    assert got is not None and got.title == "Moved by the rep"
+    writer.delete(event().uid)
+    assert b.count() == 0
+
+
+def test_caldav_needs_a_url() -> None:
+    from assistant.errors import ConfigError
+
+    config = make_config({"kind": "caldav"})
+    with pytest.raises(ConfigError, match="calendar.url"):
+        CalDavWriter(config.calendar, config)
+
+
+# -- Google Calendar ---------------------------------------------------------------------------
+def test_google_event_ids_are_base32hex_and_reversible() -> None:
+    for uid in ("ft0a1b2c3d4e5f60718293", "abc", "uid with spaces/and:colons"):
+        eid = event_id_for(uid)
+        assert set(eid) <= set("0123456789abcdefghijklmnopqrstuv")
+        assert 5 <= len(eid) <= 1024
+        assert uid_for(eid) == uid
+    for uid in ("x", "ab", "u" * 700):  # outside Google's 5..1024 characters when encoded
+        eid = event_id_for(uid)
+        assert set(eid) <= set("0123456789abcdefghijklmnopqrstuv") and 5 <= len(eid) <= 1024
+        assert eid == event_id_for(uid)
+
+
+@pytest.fixture
+def google() -> Any:
+    from tests.fakes.google_calendar import FakeGoogleCalendar
+
+    fake = FakeGoogleCalendar()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def google_writer(fake: Any, sleeps: list[float]) -> GoogleCalendarWriter:
+    from tests.calendar_backends import google_backend
+
+    b = google_backend(fake)
+    b.sleeps = sleeps
+    return b.make()  # type: ignore[return-value]
+
+
+def test_google_duplicate_id_409_becomes_an_update(google: Any) -> None:
+    google_writer(google, []).put(event())
+    n = len(google.requests)
+    google_writer(google, []).put(event(title="Second run"))  # a new process after a crash
+    calls = [(r.method, r.path.rsplit("/", 1)[-1]) for r in google.requests[n:]]
+    assert calls == [("POST", "events"), ("PUT", event_id_for(event().uid))]
+    (live,) = google.live()
+    assert live["summary"] == "Second run"
+
+
+def test_google_lost_answer_to_an_insert_does_not_duplicate(google: Any) -> None:
+    original = google._insert
+    lost = {"n": 1}
+
+    def insert_then_fail(req: Any, cal: str) -> Response:
+        answer = original(req, cal)
+        if lost["n"]:
+            lost["n"] -= 1
+            return Response(503, {"error": {"code": 503, "message": "backend error"}})
+        return answer
+
+    google.routes = [(m, p, insert_then_fail if h == original else h) for m, p, h in google.routes]
+    sleeps: list[float] = []
+    google_writer(google, sleeps).put(event())
+    assert len(google.live()) == 1
+    assert len(sleeps) == 1
+
+
+def test_google_rate_limit_403_is_retried(google: Any) -> None:
+    sleeps: list[float] = []
+    google.fail_next(403, body={"error": {"code": 403, "message": "Rate Limit Exceeded", "errors": [
+        {"domain": "usageLimits", "reason": "rateLimitExceeded", "message": "Rate Limit Exceeded"}]}})
+    google_writer(google, sleeps).put(event())
+    assert len(google.live()) == 1 and len(sleeps) == 1
+
+
+def test_google_401_names_gmail_login_for_the_account(google: Any) -> None:
+    google.fail_next(401, times=10)
+    with pytest.raises(AuthError) as info:
+        google_writer(google, []).get(event().uid)
+    assert "assistant login gmail --account work" in str(info.value)
+
+
+def test_google_unknown_calendar_is_a_calendar_error(google: Any) -> None:
+    google.fail_next(404, method="POST")
+    with pytest.raises(CalendarError, match="calendar_id"):
+        google_writer(google, []).put(event())
+
+
+def test_google_reminder_and_link_are_in_the_event(google: Any) -> None:
+    google_writer(google, []).put(event())
+    (live,) = google.live()
+    assert live["reminders"] == {"useDefault": False, "overrides": [{"method": "popup", "minutes": 10}]}
+    assert live["start"] == {"dateTime": "2026-11-19T08:15:00-05:00", "timeZone": "America/New_York"}
+    assert "https://mail.example/thread/1" in live["description"]
+    assert live["id"] == event_id_for(event().uid)
+
+
+# -- Outlook (Microsoft Graph) -----------------------------------------------------------------
+@pytest.fixture
+def graph() -> Any:
+    from tests.fakes.graph_calendar import FakeGraphCalendar
+
+    fake = FakeGraphCalendar()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def outlook_writer(fake: Any, sleeps: list[float]) -> OutlookCalendarWriter:
+    from tests.calendar_backends import outlook_backend
+
+    b = outlook_backend(fake)
+    b.sleeps = sleeps
+    return b.make()  # type: ignore[return-value]
+
+
+def test_outlook_sends_a_transaction_id_derived_from_the_uid(graph: Any) -> None:
+    outlook_writer(graph, []).put(event())
+    (post,) = [r for r in graph.requests if r.method == "POST"]
+    assert post.json()["transactionId"] == f"ft-{event().uid}"
+    assert 'outlook.timezone="America/New_York"' in post.headers["prefer"]
+
+
+def test_outlook_409_on_a_duplicate_transaction_id_finds_and_updates(graph: Any) -> None:
+    outlook_writer(graph, []).put(event())
+    # Graph's search by extended property lags behind a create: the rerun's first lookup sees nothing.
+    graph.fail_next(200, body={"value": []}, method="GET")
+    n = len(graph.requests)
+    outlook_writer(graph, []).put(event(title="Second run"))
+    calls = [(r.method, r.path) for r in graph.requests[n:]]
+    assert calls[:3] == [("GET", "/v1.0/me/events"), ("POST", "/v1.0/me/events"), ("GET", "/v1.0/me/events")]
+    assert calls[3][0] == "PATCH"
+    (live,) = graph.live()
+    assert live["subject"] == "Second run"
+
+
+def test_outlook_lost_answer_to_a_create_does_not_duplicate(graph: Any) -> None:
+    original = graph._create
+    lost = {"n": 1}
+
+    def create_then_fail(req: Any, cal: str = "default") -> Response:
+        answer = original(req, cal)
+        if lost["n"]:
+            lost["n"] -= 1
+            return Response(504, {"error": {"code": "GatewayTimeout", "message": "lost"}})
+        return answer
+
+    graph.routes = [(m, p, create_then_fail if h == original else h) for m, p, h in graph.routes]
+    sleeps: list[float] = []
+    outlook_writer(graph, sleeps).put(event())
+    assert len(graph.live()) == 1
+    assert len(sleeps) == 1
+
+
+def test_outlook_401_names_outlook_login_for_the_account(graph: Any) -> None:
+    graph.fail_next(401, times=10, body={"error": {"code": "InvalidAuthenticationToken", "message": "expired"}})
+    with pytest.raises(AuthError) as info:
+        outlook_writer(graph, []).put(event())
+    assert "assistant login outlook --account work" in str(info.value)
+
+
+def test_outlook_403_says_which_permission_is_missing(graph: Any) -> None:
+    graph.fail_next(403, method="POST", body={"error": {"code": "ErrorAccessDenied", "message": "denied"}})
+    with pytest.raises(CalendarError, match="Calendars.ReadWrite"):
+        outlook_writer(graph, []).put(event())
+
+
+def test_outlook_writes_to_a_named_calendar(graph: Any) -> None:
+    config = make_config({"kind": "outlook", "account": "work", "graph_url": graph.graph_url, "calendar_id": "AQMkCal1"},
+                         accounts=[{"name": "work", "kind": "outlook"}])
+    writer = OutlookCalendarWriter(config.calendar, config, token_provider=lambda: graph.token)
+    writer.put(event())
+    assert [r.path for r in graph.requests if r.method == "POST"] == ["/v1.0/me/calendars/AQMkCal1/events"]
+    assert writer.uids() == {event().uid}
+    assert writer.get(event().uid) is not None
