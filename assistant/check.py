@@ -22,15 +22,17 @@ from assistant.config import Config, WorkingHours
 from assistant.models import Message
 
 Verdict = Literal["concrete", "vague", "none"]
-# The extractor's action names, folded into the three kinds of step the suggestion knows how to word.
+# The extractor's action names, folded into the three kinds of step the suggestion knows how to word;
+# without one, the rep's own words pick the kind (a topic like "the proposal" does not: sending is a verb).
 _ACTION_KIND = {"call": "call", "meet": "meet", "send": "send"}
 _ACTION_WORDS = (
     ("meet", re.compile(r"\b(meet(ing)?|demo|walk ?through|get together|sit down|coffee|lunch)\b", re.I)),
-    ("send", re.compile(r"\b(send|sending|attach|proposal|quote|contract|pricing|deck|draft|numbers)\b", re.I)),
+    ("send", re.compile(r"\b(?:I'll|I will|I'm going to|I can|let me)\s+(?:\w+\s+)?(send|share|forward|get you)\b",
+                        re.I)),
     ("call", re.compile(r"\b(call|phone|ring|talk|chat|speak)\b", re.I)),
 )
 _GREETING = re.compile(
-    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))?[ ,]*"
+    r"^\s*(?i:hi|hello|hey|dear|good (?:morning|afternoon|evening))?[ ,]*"
     r"(?P<name>[A-Z][a-z'\-]+)\s*[,!:\-\u2013\u2014]", re.M,
 )
 _NOT_NAMES = frozenset({"hi", "hello", "hey", "dear", "thanks", "thank", "team", "all", "everyone", "folks",
@@ -146,23 +148,10 @@ def read_draft(text: str) -> Draft:
 
 
 def _own_text(body: str) -> str:
-    """The author's own words: drop the quoted thread below a reply (nlp.quotes when it is there)."""
-    try:
-        from nlp import quotes
+    """The author's own words: the quoted thread below a reply is not the draft's promise."""
+    from nlp.quotes import strip_quotes
 
-        strip = getattr(quotes, "strip_quotes", None) or getattr(quotes, "own_text", None)
-        if callable(strip):
-            result = strip(body)
-            if isinstance(result, str):
-                return result
-    except ImportError:
-        pass
-    kept: list[str] = []
-    for line in body.splitlines():
-        if line.lstrip().startswith(">") or re.match(r"^On .{4,200} wrote:\s*$", line):
-            break
-        kept.append(line)
-    return "\n".join(kept).strip()
+    return strip_quotes(body).strip()
 
 
 def first_name(display_name: str, address: str = "") -> str:
@@ -294,7 +283,7 @@ def check_draft(text: str, *, now: datetime, config: Config, thread: Sequence[Me
         return CheckResult("concrete", f"sets a next action: {owner} will {best.action.replace('_', ' ')} "
                            f"by {stamp}", concrete, vague, None, name, local_now, others)
     kind = _kind_from([f.action for f in (*vague, *others)],
-                      [draft.body, *(m.body for m in reversed(thread))])
+                      [draft.body, *(m.body for m in reversed(thread) if m.direction == "sent")])
     suggestion = propose(local_now, config, name=name, kind=kind)
     if vague:
         reason = f"only a vague step ({vague[0].text.strip()!r}): no date, or nothing concrete to do"

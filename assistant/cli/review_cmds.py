@@ -109,7 +109,7 @@ def register(group: click.Group) -> None:
                         start = review.parse_local(when, config, now) if when.strip() else None
                         result = review.edit(store, config, v.id, now, start=start, title=title or None,
                                              writer=writer)
-                    console.print(plain(result.message))
+                    console.print(plain(result.message), soft_wrap=True)
                 except ValueError as e:
                     console.print(Text("not done: ", style="red").append(plain(e).plain))
 
@@ -224,7 +224,7 @@ def register(group: click.Group) -> None:
             click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
         else:
             mark = Text("\u2713 ", style="green") if result.sets_next_action else Text("\u2717 ", style="red")
-            console.print(mark.append(plain(result.reason).plain))
+            console.print(mark.append(plain(result.reason).plain), soft_wrap=True)
             if result.suggestion:
-                console.print(Text("Suggested: ", style="bold").append(plain(result.suggestion).plain))
+                console.print(Text("Suggested: ", style="bold").append(plain(result.suggestion).plain), soft_wrap=True)
         sys.exit(result.exit_code)
