@@ -18,6 +18,7 @@ import base64
 import logging
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from assistant import auth
@@ -221,9 +222,12 @@ class GmailSource:
             return None
         raw = base64.urlsafe_b64decode(data["raw"] + "=" * (-len(data["raw"]) % 4))
         sent = "SENT" in labels
+        received_at = None
+        if str(data.get("internalDate", "")).isdigit():
+            received_at = datetime.fromtimestamp(int(data["internalDate"]) / 1000, UTC)
         return RawMessage(account=self.account, source_id=str(data["id"]), raw=raw,
                           folder="sent" if sent else "inbox", provider_thread_id=str(data.get("threadId", "")),
-                          direction_hint="sent" if sent else "received")
+                          direction_hint="sent" if sent else "received", received_at=received_at)
 
     # -- waiting ------------------------------------------------------------------------------------
     def wait(self, timeout: float) -> bool:

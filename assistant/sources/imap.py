@@ -334,14 +334,15 @@ class ImapSource:
                     bodies[(role, uid)] = raw
                 state[role]["uid"] = max(int(state[role]["uid"]), *uids)
             messages = []
-            for _, role, uid, _ in chunk:
+            for when, role, uid, _ in chunk:
                 raw = bodies.get((role, uid))
                 if raw is None:
                     continue  # expunged between listing and reading
                 st = state[role]
                 messages.append(RawMessage(
                     account=self.account, source_id=f"{st['name']}/{st['uidvalidity']}/{uid}", raw=raw,
-                    folder=role, direction_hint="sent" if role == "sent" else "received"))
+                    folder=role, direction_hint="sent" if role == "sent" else "received",
+                    received_at=when if when.year > 1 else None))
             self._remember(state)
             yield Batch(tuple(messages), {"folders": copy.deepcopy(state)}, total=total)
 

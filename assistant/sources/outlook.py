@@ -154,7 +154,8 @@ class OutlookSource:
                     messages.append(RawMessage(
                         account=self.account, source_id=str(item["id"]), raw=raw, folder=role,
                         provider_thread_id=str(item.get("conversationId", "")),
-                        direction_hint="sent" if role == "sent" else "received"))
+                        direction_hint="sent" if role == "sent" else "received",
+                        received_at=_graph_time(item.get("receivedDateTime"))))
                 next_link = page.get("@odata.nextLink")
                 delta_link = page.get("@odata.deltaLink")
                 link = next_link or delta_link
@@ -204,3 +205,10 @@ def _graph_error(resp: requests.Response) -> str:
         return f"{err.get('code', '')}: {err.get('message', '')}"
     except ValueError:
         return resp.text[:200]
+
+
+def _graph_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
