@@ -48,7 +48,7 @@ _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*"),
     # JSON / dict fields holding secrets: "access_token": "..." or 'password': '...'
     re.compile(r"""(?i)(["']?(?:access_token|refresh_token|id_token|client_secret|password|passwd|token|"""
-               r"""secret|code|device_code|assertion)["']?\s*[:=]\s*["'])[^"']+"""),
+               r"""secret|device_code|assertion)["']?\s*[:=]\s*["'])[^"']+"""),
     # query strings and form bodies: refresh_token=...&
     re.compile(r"(?i)((?:access_token|refresh_token|id_token|client_secret|password|code|device_code)=)[^&\s\"']+"),
     # IMAP: AUTHENTICATE XOAUTH2 <base64> and LOGIN user "password"
