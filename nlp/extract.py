@@ -80,7 +80,7 @@ _NEG = re.compile(r"\b(?:not|never|no\s+longer|n[o']t)\b|n" + _AP + r"t\b", re.I
 # Subject + future modal. Group "subj" names the subject; "neg" catches won't/will not.
 _HEAD = re.compile(
     r"(?<![\w'’])(?P<subj>i|we|you|u|he|she|they|(?<=,\s)who|[A-Z][a-z]{1,15})"
-    r"(?:\s*" + _AP + r"(?:ll|d)\b|\s+will\b|\s+wil\b|\s+shall\b|\s+would\b|ll\b(?=\s+(?:send|call|email|get|be))"
+    r"(?:\s*" + _AP + r"(?:ll|d)\b|\s+will\b|\s+wil\b|\s+shall\b|\s+would\b"
     r"|\s+(?:am|are|is|'m|’m|'re|’re|m|r)\s+(?:going\s+to|gonna|planning\s+(?:to|on)|aiming\s+to|due\s+to|"
     r"set\s+to|about\s+to)|\s*" + _AP + r"(?:m|re|s)\s+(?:going\s+to|gonna|planning\s+(?:to|on)|aiming\s+to|"
     r"due\s+to|set\s+to)|\s+(?:plan|intend|promise|aim|undertake|expect|hope)\s+to|\s+promise\s+(?=(?:i|we)\b))"
@@ -284,7 +284,7 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
         r"get\s+on\s+(?:a|the)\s+(?:call|phone)|have\s+(?:someone|\w+)\s+call|(?:be\s+)?(?:give|giving)\s+"
         r"(?:you|u)\s+a\s+call|touch\s+base\s+by\s+phone|hop\s+on\s+a\s+call)", re.I)),
     ("meet", re.compile(
-        r"^(?:(?:be\s+)?(?:meet|meeting)\b|(?:set|setting)\s+up\s+(?:a|an|the|some|our)\s+(?:\w+\s+){0,2}(?:call|"
+        r"^(?:(?:be\s+)?(?:meet|meeting)\b|(?:set|setting)\s+up\s+(?:(?:a|an|the|some|our)\s+)?(?:\w+\s+){0,2}(?:call|"
         r"meeting|demo|session|time|workshop|review|walkthrough|zoom|teams|chat|visit|catch[\s-]?up)|"
         r"(?:schedule|book|arrange|organi[sz]e|host|run|hold|set)\s+(?:a|an|the|some|our|up)\s+(?:\w+\s+){0,2}"
         r"(?:call|meeting|demo|session|time|workshop|review|walkthrough|visit|catch[\s-]?up|lunch|coffee)|"
@@ -398,17 +398,18 @@ def _run_batch(batch: list[MessageInput]) -> Iterator[list[ExtractedCommitment]]
         if ctx is None:
             continue
         own = own_text_mask(m.text[:MAX_CHARS])
-        units.extend(u for u in _units(i, own) if _CUE.search(u.text))
+        units.extend(u for u in _split_inline_lists(_units(i, own)) if _CUE.search(u.text))
     results: list[list[ExtractedCommitment]] = [[] for _ in batch]
     nlp = _nlp()
     for unit, doc in zip(units, nlp.pipe(u.text for u in units), strict=True):
         ctx = ctxs[unit.msg]
         assert ctx is not None
+        unit_times = _LazyTimes(unit.text, ctx)
         for sent in doc.sents:
             s_text = sent.text
             if not s_text.strip():
                 continue
-            results[unit.msg].extend(_sentence(s_text, unit.start + sent.start_char, unit, ctx))
+            results[unit.msg].extend(_sentence(s_text, sent.start_char, unit, ctx, unit_times))
     for r in results:
         yield _dedupe(r)
 
@@ -477,6 +478,25 @@ def _units(msg: int, own: str) -> Iterator[_Unit]:
     yield from flush()
 
 
+_INLINE_LIST = re.compile(r"\b(?:next\s+steps?|action\s+items?|to[\s-]?dos?|actions)\s*:\s*", re.I)
+
+
+def _split_inline_lists(units: Iterable[_Unit]) -> Iterator[_Unit]:
+    """'Next steps: send pricing (me) Fri; Nina to confirm budget owner by 11/20.' -> one bullet per item."""
+    for u in units:
+        m = _INLINE_LIST.search(u.text)
+        if m is None or m.end() >= len(u.text):
+            yield u
+            continue
+        if m.start() > 0:
+            yield _Unit(u.msg, u.start, u.text[:m.start()], u.header, u.bullet)
+        pos = m.end()
+        for part in re.split(r"(;\s*|\s*[•·]\s*)", u.text[m.end():]):
+            if part.strip() and not re.fullmatch(r";\s*|\s*[•·]\s*", part):
+                yield _Unit(u.msg, u.start + pos, part, "next steps:", True)
+            pos += len(part)
+
+
 @dataclass(frozen=True)
 class _Head:
     start: int  # where the promise clause starts (subject or cue)
@@ -487,7 +507,43 @@ class _Head:
     coord: bool = False  # a coordinated verb sharing the previous head's subject ("... and call you Tuesday")
 
 
-def _sentence(s: str, base: int, unit: _Unit, ctx: _Ctx) -> list[ExtractedCommitment]:
+class _LazyTimes:
+    """Time mentions of a unit, resolved only when a sentence of it holds a promise head."""
+
+    def __init__(self, text: str, ctx: _Ctx) -> None:
+        self.text = text
+        self.ctx = ctx
+        self._times: list[TimeMention] | None = None
+
+    def get(self) -> list[TimeMention]:
+        if self._times is None:
+            self._times = _times(self.text, self.ctx)
+        return self._times
+
+
+_DAY_WORDS = re.compile(
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun|today|tomorrow|tmrw|tmr|2morrow|tonight|yesterday|jan|feb|mar|apr|may|jun|"
+    r"jul|aug|sep|oct|nov|dec|next|this|week|weekend|month|morning|afternoon|evening|eod|cob|eow|day)|\d+\s*/\s*\d+"
+    r"|\d+(?:st|nd|rd|th)\b",
+    re.I,
+)
+
+
+def _combine_day(chosen: TimeMention, times: list[TimeMention], s_off: int) -> TimeMention:
+    """'Let's talk Friday - I'll call you at 11': a bare clock time takes the day named just before it."""
+    if chosen.grain not in ("minute", "hour") or _DAY_WORDS.search(chosen.text):
+        return chosen
+    days = [t for t in times if t.end <= chosen.start and chosen.start - t.end < 200 and t.grain == "day"
+            and not t.is_past and not t.is_conditional_ref and not t.has_time]
+    if not days:
+        return chosen
+    day = days[-1].value
+    value = chosen.value.replace(year=day.year, month=day.month, day=day.day)
+    return replace(chosen, value=value)
+
+
+def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes) -> list[ExtractedCommitment]:
+    base = unit.start + s_off
     heads = _find_heads(s, unit, ctx)
     if not heads:
         return []
@@ -507,9 +563,15 @@ def _sentence(s: str, base: int, unit: _Unit, ctx: _Ctx) -> list[ExtractedCommit
         if action is None:
             continue
         if times is None:
-            times = _times(s, ctx)
-        prev_end = heads[idx - 1].verb if idx > 0 else 0
-        mention = _pick_time(s, times, head, clause_end, prev_end)
+            all_times = unit_times.get()
+            times = [replace(t, start=t.start - s_off, end=t.end - s_off) for t in all_times
+                     if s_off <= t.start < s_off + len(s)]
+            earlier = [replace(t, start=t.start - s_off, end=t.end - s_off) for t in all_times if t.start < s_off]
+        prev_end = heads[idx - 1].start if idx > 0 else 0
+        mention = _pick_time(s, times, head, clause_end, prev_end, first=idx == 0)
+        if mention is not None:
+            usable_before = [t for t in earlier + times if t.start < mention.start]
+            mention = _combine_day(mention, usable_before, s_off)
         if head.kind == "progressive" and (mention is None or mention.value <= ctx.sent_at + timedelta(minutes=30)):
             continue  # "I'm sending the proposal" is news, not a promise, unless a later time is named
         due, has_time = _due(mention, ctx)
@@ -556,7 +618,7 @@ def _trim(s: str, a: int, b: int) -> tuple[int, int]:
 _COORD = re.compile(
     r"(?:,\s*|\s+)(?:and|&|then|plus|,)\s+(?:then\s+|also\s+|will\s+|" + _AP + r"ll\s+)?(?=(?:call|ring|phone|"
     r"send|email|e-mail|share|forward|follow\s+up|touch\s+base|check\s+in|circle\s+back|set\s+up|schedule|book|"
-    r"get\s+back|loop\s+in|confirm|meet|give\s+(?:you|u)\s+a)\b)",
+    r"get\s+back|get\s+(?:it|them|this|that)\s+(?:back|over|to)|loop\s+in|confirm|meet|give\s+(?:you|u)\s+a)\b)",
     re.I,
 )
 
@@ -635,7 +697,8 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
             side = "writer"
         if s[m.end():].strip()[:1] == "?":
             continue
-        add(_Head(m.start(), m.end(), side, "implicit"), m.end())
+        coord = bool(re.search(r"(?:\band|\bthen|,)\s*$", s[:m.start()], re.I)) and bool(heads)
+        add(_Head(m.start(), m.end(), side, "implicit", coord=coord), m.end())
     for m in _FILLER_WILL.finditer(s):
         side = "other_side_writer" if ctx.direction == "note" and _note_speaker_other(s[:m.end()], unit) \
             else "writer"
@@ -738,7 +801,11 @@ def _bullet_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
     first = body.strip().split(" ", 1)[0].lower() if body.strip() else ""
     if first and _verb_ok(body.strip()) and first not in _STATE_VERBS:
         h = unit.header.lower()
-        if re.search(r"\b(?:your|you|their|they)\b", h):
+        owner = re.search(r"\((me|i|us|we|you|u|them|they|[A-Z][a-z]+)\)", body)
+        if owner:
+            o = owner.group(1).lower()
+            side = "writer" if o in ("me", "i", "us", "we") else "reader" if o in ("you", "u") else "third_theirs"
+        elif re.search(r"\b(?:your|you|their|they)\b", h):
             side = "reader"
         else:
             side = "writer"
@@ -893,7 +960,8 @@ def _condition_spans(s: str, head: _Head, clause_end: int) -> list[tuple[int, in
     return spans
 
 
-def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, prev_end: int) -> TimeMention | None:
+def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, prev_end: int,
+               *, first: bool) -> TimeMention | None:
     if not times:
         return None
     conds = _condition_spans(s, head, clause_end)
@@ -906,6 +974,8 @@ def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, p
     after = [t for t in times if head.start <= t.start < clause_end and usable(t)]
     if after:
         return after[0]
+    if not first:
+        return None  # the text before this head belongs to the previous promise
     before = [t for t in times if prev_end <= t.start < head.start and usable(t)]
     if before:
         return before[-1]
