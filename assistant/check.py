@@ -39,6 +39,13 @@ _NOT_NAMES = frozenset({"hi", "hello", "hey", "dear", "thanks", "thank", "team",
                         "good", "morning", "afternoon", "evening", "sorry", "yes", "no", "ok", "okay",
                         "great", "sure", "hope", "just", "so", "also", "sir", "madam", "there"})
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
+# Phrases that look like a step and are not one: "just checking in", "touching base", "any update?".
+CHECK_IN = re.compile(
+    r"\b(check(?:ing)?[ -]in|touch(?:ing)?[ -]base|circl(?:e|ing) back|follow(?:ing)?[ -]up|"
+    r"see (?:where|how) things (?:stand|are)|any (?:update|news)|(?:wanted|want) to (?:see|check|ask) (?:if|whether|how)|"
+    r"ping(?:ing)? you|bump(?:ing)? this|(?:quick|gentle|friendly) (?:reminder|nudge)|keep(?:ing)? in touch)\b",
+    re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
 class Extracted(Protocol):
@@ -176,6 +183,11 @@ def greeted_name(body: str) -> str:
     return ""
 
 
+def check_in_sentences(text: str) -> list[str]:
+    """The sentences of `text` that only check in ("Just checking in on the legal review.")."""
+    return [m.group(0).strip() for m in _SENTENCE.finditer(text) if CHECK_IN.search(m.group(0))]
+
+
 # -- dates in the rep's working time ----------------------------------------------------------
 def business_day(start: date, n: int, hours: WorkingHours) -> date:
     """The n-th working day after `start` (n >= 1), skipping the days the rep does not work."""
@@ -231,7 +243,8 @@ def propose(now: datetime, config: Config, *, name: str = "", kind: str = "call"
     return f"{name}, {text}" if name else text[0].upper() + text[1:]
 
 
-def _kind_from(actions: Iterable[str], texts: Iterable[str]) -> str:
+def kind_of(actions: Iterable[str], texts: Iterable[str]) -> str:
+    """call, meet or send: from the promises' actions first, else from the rep's own verbs."""
     for action in actions:
         if action in _ACTION_KIND:
             return _ACTION_KIND[action]
@@ -282,7 +295,7 @@ def check_draft(text: str, *, now: datetime, config: Config, thread: Sequence[Me
         owner = "you" if best.who == "me" else "they"
         return CheckResult("concrete", f"sets a next action: {owner} will {best.action.replace('_', ' ')} "
                            f"by {stamp}", concrete, vague, None, name, local_now, others)
-    kind = _kind_from([f.action for f in (*vague, *others)],
+    kind = kind_of([f.action for f in (*vague, *others)],
                       [draft.body, *(m.body for m in reversed(thread) if m.direction == "sent")])
     suggestion = propose(local_now, config, name=name, kind=kind)
     if vague:
@@ -290,6 +303,10 @@ def check_draft(text: str, *, now: datetime, config: Config, thread: Sequence[Me
         return CheckResult("vague", reason, (), vague, suggestion, name, local_now, others)
     if others:
         reason = f"a promise with no date ({others[0].text.strip()!r}): say when"
+        return CheckResult("vague", reason, (), (), suggestion, name, local_now, others)
+    checking_in = check_in_sentences(draft.body)
+    if checking_in:
+        reason = f"only checks in ({checking_in[0]!r}): no step, no owner, no date"
         return CheckResult("vague", reason, (), (), suggestion, name, local_now, others)
     return CheckResult("none", "no next action: nobody promises to do anything by a date", (), (),
                        suggestion, name, local_now, others)

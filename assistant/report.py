@@ -159,9 +159,14 @@ class WeeklyReport:
         return f"Commitment report {self.week} ({self.start:%d %b} - {last:%d %b %Y})"
 
 
-def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner: str = "me") -> Outcome:
-    """A step's outcome at `as_of` (see the module docstring). A buyer's promise whose target passed
-    unkept stays broken even once the rep books a follow-up to chase it."""
+LATE = timedelta(hours=1)
+
+
+def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner: str = "me",
+               booked_start: datetime | None = None) -> Outcome:
+    """A step's outcome at `as_of` (see the module docstring). A follow-up on the calendar at the
+    promised moment keeps the promise in flight; one booked to catch up after the target passed does
+    not unbreak it, and neither does chasing a buyer who missed theirs."""
     if state == StepState.KEPT:
         return "kept"
     if state == StepState.SETTLED:
@@ -174,7 +179,8 @@ def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner
     if state == StepState.REJECTED:
         return "dropped"
     if state in (StepState.BOOKED, StepState.ACCEPTED):
-        return "booked"
+        late = passed and target is not None and booked_start is not None and booked_start > target + LATE
+        return "broken" if late else "booked"
     return "broken" if passed else "pending"
 
 
@@ -186,6 +192,7 @@ class _Index:
         self.store = store
         self.steps: dict[str, NextStep] = {s.commitment_id: s for s in store.steps()}
         self.commitments: dict[str, Commitment] = {c.id: c for c in store.commitments()}
+        self.starts: dict[str, datetime] = {s.commitment_id: s.start for s in store.suggestions()}
         self._messages: dict[str, Message | None] = {}
 
     def message(self, message_id: str) -> Message | None:
@@ -211,7 +218,7 @@ class _Index:
             made_at=msg.sent_at if msg else None, target=target,
             target_is_default=step.target_is_default if step is not None else commitment.due is None,
             due_has_time=commitment.due_has_time, vague=commitment.vague, conditional=commitment.conditional,
-            state=state.value, outcome=outcome_of(state, target, as_of, commitment.who),
+            state=state.value, outcome=outcome_of(state, target, as_of, commitment.who, self.starts.get(commitment.id)),
         )
 
 
@@ -221,7 +228,7 @@ def _figures(index: _Index, store: Store, week: str, tz: str, as_of: datetime) -
     for step in index.steps.values():
         if not (start <= step.target < end):
             continue
-        out = outcome_of(step.state, step.target, as_of, step.owner)
+        out = outcome_of(step.state, step.target, as_of, step.owner, index.starts.get(step.commitment_id))
         if out in ("pending", "booked"):
             counts["pending"] += 1
         elif out in counts:
@@ -233,18 +240,26 @@ def _figures(index: _Index, store: Store, week: str, tz: str, as_of: datetime) -
 
 
 def _vague_rows(index: _Index, store: Store, config: Config, start: datetime, end: datetime) -> list[VagueRow]:
+    """The rep's vague promises ("I'll follow up soon") and the sent mails that only check in ("Just
+    checking in on the legal review") without setting any next action, each with a concrete rewrite."""
     rows: list[VagueRow] = []
     for msg in store.messages(since=start, until=end, direction="sent"):
-        vague = [c for c in store.commitments(msg.id) if c.who == "me" and c.vague]
-        if not vague:
+        if msg.is_auto_reply:
+            continue
+        found = store.commitments(msg.id)
+        quoted = [c.text for c in found if c.who == "me" and c.vague]
+        if not quoted and not check.sets_next_action(found):
+            quoted = check.check_in_sentences(msg.body)[:1]
+        if not quoted:
             continue
         to = msg.recipients[0] if msg.recipients else None
         name = check.first_name(to.name, to.email) if to else ""
-        for c in vague:
-            kind = c.action if c.action in ("call", "meet", "send") else check._kind_from([], [msg.body])
-            rows.append(VagueRow(text=c.text, sent_at=msg.sent_at, to=(to.name or to.email) if to else "",
-                                 subject=msg.subject, rewrite=check.propose(msg.sent_at, config, name=name,
-                                                                            kind=kind)))
+        actions = [c.action for c in found if c.who == "me"]
+        kind = check.kind_of(actions, [msg.body])
+        rewrite = check.propose(msg.sent_at, config, name=name, kind=kind)
+        for text in quoted:
+            rows.append(VagueRow(text=text, sent_at=msg.sent_at, to=(to.name or to.email) if to else "",
+                                 subject=msg.subject, rewrite=rewrite))
     return rows
 
 

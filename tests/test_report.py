@@ -45,7 +45,8 @@ def test_outcomes() -> None:
     assert report.outcome_of(StepState.SETTLED, past, NOW) == "settled"
     assert report.outcome_of(StepState.SUGGESTED, past, NOW) == "broken"
     assert report.outcome_of(StepState.PENDING, future, NOW) == "pending"
-    assert report.outcome_of(StepState.BOOKED, past, NOW, "me") == "booked"
+    assert report.outcome_of(StepState.BOOKED, past, NOW, "me", past) == "booked"
+    assert report.outcome_of(StepState.BOOKED, past, NOW, "me", NOW) == "broken"  # booked to catch up, late
     assert report.outcome_of(StepState.BOOKED, past, NOW, "them") == "broken"  # chasing it does not unbreak it
     assert report.outcome_of(StepState.REJECTED, past, NOW) == "dropped"
 
@@ -77,10 +78,15 @@ def test_every_section_has_the_weeks_figures(world: World) -> None:
 
 
 def test_followups_booked_and_accepted(world: World) -> None:
+    ed = content_id(world.ids["ed"], prefix="ft")
     with Store(world.store_path) as store:
-        review.accept(store, world.config, content_id(world.ids["ed"], prefix="ft"), NOW)  # type: ignore[arg-type]
+        review.accept(store, world.config, ed, NOW)  # type: ignore[arg-type]
         r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
-    assert [(f.person, f.state) for f in r.followups] == [("Ed Park", "accepted")]
+        assert [(f.person, f.state) for f in r.followups] == [("Ed Park", "accepted")]
+        # booked a day after the promised Thursday 8:15: a catch-up, the promise is still broken
+        assert {p.commitment_id: p.outcome for p in r.due}[world.ids["ed"]] == "broken"
+        review.edit(store, world.config, ed, NOW, start=at(19, 8, 15))  # type: ignore[arg-type]
+        r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
     assert {p.commitment_id: p.outcome for p in r.due}[world.ids["ed"]] == "booked"
     assert r.history[-1].pending == 2 and r.history[-1].broken == 2
 
