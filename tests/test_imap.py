@@ -346,3 +346,56 @@ def test_imapclient_is_what_runs(dovecot: Dovecot, imap_user: str) -> None:
     finally:
         src.close()
     assert src._client is None
+
+
+def _no_commitments(messages: Any) -> list[list[Any]]:
+    return [[] for _ in messages]
+
+
+def test_through_the_watcher_a_renumbered_folder_and_a_dropped_connection_store_each_message_once(
+        dovecot: Dovecot, imap_user: str, tmp_path: Any) -> None:
+    from assistant.store import Store
+    from assistant.watcher import sync_account
+
+    seed(dovecot, imap_user, 3, 3)
+    account = AccountConfig(name="work", kind="imap", options=dovecot.account_options(imap_user, batch_size=2))
+    config = Config(rep=RepConfig(email=REP), accounts=(account,))
+    clock = lambda: BASE + timedelta(days=30)  # noqa: E731
+    with Store(tmp_path / "ft.sqlite3") as store:
+        src = ImapSource(account, config)
+        try:
+            first = sync_account(store, src, config, clock, extractor=_no_commitments)
+            assert first.stored == 6 and store.count_messages("work") == 6
+            # the server renumbers the Sent folder (same messages back, new UIDVALIDITY) and one new reply lands
+            c = dovecot.client(imap_user)
+            c.select_folder(SENT_FOLDER, readonly=True)
+            raws = [d[b"BODY[]"] for d in c.fetch(c.search("ALL"), ["BODY.PEEK[]"]).values()]
+            c.close_folder()
+            c.delete_folder(SENT_FOLDER)
+            c.create_folder(SENT_FOLDER)
+            for raw in raws:
+                c.append(SENT_FOLDER, raw, flags=(), msg_time=BASE)
+            c.append("INBOX", make_mail("late reply", sent=False, when=BASE + timedelta(days=3)), flags=(),
+                     msg_time=BASE + timedelta(days=3))
+            c.logout()
+            # ... and the connection drops in the middle of the next pass
+            real_fetch = src._fetch_bodies
+            dropped: list[bool] = []
+
+            def drop_once(*args: Any, **kwargs: Any) -> Any:
+                if not dropped:
+                    dropped.append(True)
+                    assert _kill_sessions(dovecot, imap_user) >= 1
+                return real_fetch(*args, **kwargs)
+
+            src._fetch_bodies = drop_once  # type: ignore[method-assign]
+            second = sync_account(store, src, config, clock, extractor=_no_commitments)
+        finally:
+            src.close()
+        assert dropped
+        assert second.stored == 1 and second.duplicates == 3  # the renumbered copies are recognised
+        assert store.count_messages("work") == 7
+        subjects_stored = sorted(m.subject for m in store.messages())
+        assert subjects_stored == sorted(["sent 0", "sent 1", "sent 2", "inbox 0", "inbox 1", "inbox 2",
+                                          "late reply"])
+        assert {m.direction for m in store.messages() if m.subject.startswith("sent")} == {"sent"}
