@@ -127,6 +127,19 @@ _NOTE_IMPERATIVE = re.compile(
     r"chase|ping|book|set\s+up|check\s+in|circle\s+back|touch\s+base|reach\s+out|share|forward|resend)\b)",
     re.I,
 )
+# "our support team will", "Kim from finance will", "your IT lead is going to".
+_TEAM_HEAD = re.compile(
+    r"\b(?P<subj>(?P<poss>our|my|the|your|their|his|her)\s+(?:[\w&-]+\s+){0,2}(?:team|engineers?|colleagues?|"
+    r"manager|rep|specialist|consultant|technician|crew|csm|se|lead|counsel|department|dept|folks|people|guys|"
+    r"cfo|ceo|cto|coo|cio|ciso|vp|director|boss|assistant|office|partner)|[A-Z][a-z]+\s+(?:from|in|on|at)\s+"
+    r"(?P<poss2>our|my|the|your|their)?\s*[\w&-]+(?:\s+team)?)\s*(?:will|" + _AP + r"ll|is\s+going\s+to|"
+    r"are\s+going\s+to|shall)\b(?!\s+(?:not|never)\b)",
+)
+_ILL = re.compile(r"(?:^|(?<=[\s,;:(-]))(?:ill|Ill|ILL|il)\s+(?=(?:call|send|email|ring|get|try|follow|check|have|"
+                  r"give|shoot|share|let|reach|ping|touch|circle|set|book|confirm|revert|drop|phone|forward)\b)")
+_HEDGE_BEFORE = re.compile(r"\b(?:not\s+sure|unsure|doubt|don" + _AP + r"?t\s+think|do\s+not\s+think|unlikely|"
+                           r"no\s+idea\s+(?:if|whether)|wonder(?:ing)?\s+(?:if|whether)|not\s+certain)\b[^.;!?]*$",
+                           re.I)
 _LET_ME = re.compile(r"\blet\s+(?:me|us)\b(?!\s+know)", re.I)
 # Reader-side phrasing of the writer's own promise.
 _READER = re.compile(
@@ -151,9 +164,13 @@ _HEADER_LINE = re.compile(
     r"^\W*(?:(?:agreed\s+|proposed\s+|our\s+|the\s+|recap\s+of\s+|summary\s+of\s+)?next\s+steps?|action\s+items?|"
     r"to[\s-]?dos?|actions|follow[\s-]?ups?|(?:on|from)\s+(?:my|our|your|their)\s+(?:side|end)|"
     r"(?:i|we|you)\s*(?:" + _AP + r"ll|\s+will)(?:\s+\w+){0,2}|owners?|what\s+(?:i|we|you)\s*(?:" + _AP
-    + r"ll|\s+will)\s+do)\s*(?:\([^)]*\))?\s*[:\-–]?\s*$",
+    + r"ll|\s+will)\s+do)\s*(?:\([^)]*\))?\s*[:\-–]?\s*$"
+    r"|^.{0,60}\b(?:follow[\s-]?ups?|next\s+steps?|action\s+items?|from\s+me|from\s+us|(?:my|our)\s+(?:side|end)|"
+    r"to[\s-]?dos?|owe\s+you)\b.{0,30}:\s*$",
     re.I,
 )
+_WRITER_HEADER = re.compile(r"\b(?:from\s+me|from\s+us|(?:my|our)\s+(?:side|end)|i\s*" + _AP + r"?ll|i\s+will|"
+                            r"we\s*" + _AP + r"?ll|we\s+will|from\s+my|i\s+owe|we\s+owe|my\s+action)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·‣◦▪>]|\d{1,2}[.)]|[a-z][.)]|\(\w\))\s+")
 
 # Silence conditions: the promise only stands if the other side stays quiet.
@@ -238,7 +255,8 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                      r"back\s+(?:to|in\s+touch)|touching\s+base|checking\s+in|circling\s+back|ringing|phoning|"
                      r"getting\s+back|delivering|shipping|forwarding|dropping|popping|swinging|coming\s+by|"
                      r"meeting|visiting|contacting|setting\s+up|scheduling|confirming|updating|replying|"
-                     r"responding|there|over|with\s+you|in\s+contact|able\s+to|sure\s+to|(?!(?:being|going|"
+                     r"responding|there|over|with\s+you|in\s+contact|able\s+to|sure\s+to|on[\s-]?site|onsite|"
+                     r"in\s+(?:touch|contact)|(?!(?:being|going|"
                      r"travell?ing|staying|working|attending|flying|leaving|taking|doing|looking|hoping|waiting|"
                      r"launching|closing|moving|running|using|expecting|planning|thinking|offering|charging|"
                      r"raising|increasing|starting|continuing|keeping|holding|heading|visiting\s+(?:family|"
@@ -257,8 +275,8 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                       r"(?:post|mail|diary|calendar))", re.I),
     "do": re.compile(r"^do\s+(?:a\s+(?:call|demo|walkthrough|review|session)|the\s+(?:demo|call|review|intro))",
                      re.I),
-    "make": re.compile(r"^make\s+(?:the\s+(?:intro|introduction|call|changes|edits)|an?\s+(?:intro|introduction|"
-                       r"call)|contact|sure)", re.I),
+    "make": re.compile(r"^make\s+(?:the\s+(?:intro|introduction|call|changes|edits|decision|payment)|an?\s+"
+                       r"(?:intro|introduction|call|decision|payment)|contact|sure|a\s+final\s+decision)", re.I),
     "look": re.compile(r"^look\s+(?:into|at|over|through)\b", re.I),
     "work": re.compile(r"^work\s+(?:on|up|through)\b", re.I),
     "go": re.compile(r"^go\s+(?:over|through)\b", re.I),
@@ -290,17 +308,18 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
         r"(?:call|meeting|demo|session|time|workshop|review|walkthrough|visit|catch[\s-]?up|lunch|coffee)|"
         r"(?:swing|stop|drop|pop|come|call)\s+(?:by|in|round|around|over)\b|visit|see\s+(?:you|u|y'all|everyone)|"
         r"demo\b|walk\s+(?:you|u|them|him|her)\s+through|get\s+together|sit\s+down|do\s+(?:a|the)\s+(?:demo|"
-        r"walkthrough|session)|come\s+(?:and\s+)?see)", re.I)),
+        r"walkthrough|session)|come\s+(?:and\s+)?see|be\s+on[\s-]?site|be\s+onsite|be\s+there)", re.I)),
     ("email", re.compile(
         r"^(?:(?:be\s+)?(?:e-?mail|e-?mailing|mail|reply|replying|respond|responding|revert|reverting|write|"
-        r"message|text|whatsapp|confirm|confirming|update|updating|answer|advise|inform|notify|feed\s+back)\b|"
+        r"message|text|whatsapp|confirm|confirming|update\s+(?:you|u|him|her|them|everyone|the\s+team)|updating\s+"
+        r"(?:you|u)|answer|advise|inform|notify|feed\s+back)\b|"
         r"(?:be\s+)?(?:get|getting|come|coming)\s+back\s+to|(?:be\s+)?back\s+to\s+(?:you|u)|let\s+(?:you|u|him|"
         r"her|them|\w+|the\s+\w+)\s+know|drop\s+(?:you|u|him|her|them)\s+(?:a|an)\s+(?:line|note|mail|e-?mail|"
         r"message|text)|(?:follow\s+up|reach\s+out)\s+by\s+e-?mail|tell\s+(?:you|u|him|her|them)|"
         r"give\s+(?:you|u)\s+(?:an?\s+)?(?:update|answer|heads[\s-]up|feedback|decision|response)|get\s+an?\s+"
         r"(?:answer|response|update)\s+to)", re.I)),
     ("send", re.compile(
-        r"^(?:(?:be\s+)?(?:send|sending|share|sharing|forward|forwarding|deliver|delivering|ship|shipping|submit|"
+        r"^(?:(?:be\s+)?(?:send|sned|snd|sending|share|sharing|forward|forwarding|deliver|delivering|ship|shipping|submit|"
         r"submitting|circulate|provide|upload|courier|post|dispatch|fax|attach|table|issue|release|resend|"
         r"re-send|return)\b|shoot|fire|pass\s+(?:along|on|it|this|that|them)|get\s+(?:[\w'’]+[\s-]){0,6}?(?:to|over|"
         r"across|back\s+to)\s+(?:you|u|him|her|them|us|me)|get\s+(?:you|u|him|her|them)\b|get\s+(?:\w+\s+){0,5}"
@@ -680,6 +699,17 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         if subj in {"you", "i", "we", "he", "she"}:
             continue
         add(_Head(m.start(), m.start(), "writer", "arrive", "send"), m.end())
+    for m in _TEAM_HEAD.finditer(s):
+        poss = (m.group("poss") or m.group("poss2") or "our").lower()
+        if poss in ("your",):
+            side = "reader"
+        elif poss in ("their", "his", "her"):
+            side = "third_theirs"
+        else:
+            side = "third_ours" if ctx.direction != "note" else "third_theirs"
+        add(_Head(m.start(), m.end(), side, "modal"), m.end())
+    for m in _ILL.finditer(s):
+        add(_Head(m.start(), m.end(), "writer", "modal"), m.end())
     for m in _PROMISED_NP.finditer(s):
         add(_Head(m.start(), m.end(), "writer", "promised_np", "send"), m.end())
     if ctx.direction == "note":
@@ -799,6 +829,10 @@ def _bullet_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
     body = _BULLET.sub("", s, count=1)
     off = len(s) - len(body)
     first = body.strip().split(" ", 1)[0].lower() if body.strip() else ""
+    if first and not _verb_ok(body.strip()) and _WRITER_HEADER.search(unit.header) and not _DELIVERED.search(s) \
+            and not s.rstrip().endswith("?"):
+        lead = len(body) - len(body.lstrip())
+        return [_Head(off + lead, off + lead, "writer", "np_bullet", _noun_action(body[:60]))]
     if first and _verb_ok(body.strip()) and first not in _STATE_VERBS:
         h = unit.header.lower()
         owner = re.search(r"\((me|i|us|we|you|u|them|they|[A-Z][a-z]+)\)", body)
@@ -858,6 +892,8 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
         return False
     if re.match(r"^(?:have|'ve|’ve)\s+(?:sent|called|emailed|shared|been)\b", vp, re.I):
         return False
+    if _HEDGE_BEFORE.search(prefix):
+        return False  # "I'm not sure we'll be able to hit that date"
     # Offers and hypotheticals: "If you'd like, I'll ...", "I'll be happy to", "happy to".
     if _HYPOTHETICAL.search(prefix[-80:] if head.kind != "bullet" else "") and not _SILENCE.search(prefix[-80:]):
         return False
@@ -922,7 +958,7 @@ def _classify(vp: str) -> tuple[str | None, bool]:
 
 
 def _action(vp: str, head: _Head) -> tuple[str | None, bool]:
-    if head.kind in ("reader", "arrive", "promised_np"):
+    if head.kind in ("reader", "arrive", "promised_np", "np_bullet"):
         return (head.noun_action or "send"), False
     action, vague = _classify(vp)
     if action is None and head.kind == "reported":
