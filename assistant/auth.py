@@ -99,9 +99,28 @@ _NOISY_LOGGERS = ("assistant", "imapclient", "imaplib", "googleapiclient", "goog
                   "msal", "urllib3", "requests", "oauthlib", "requests_oauthlib")
 
 
+_base_factory = logging.getLogRecordFactory()
+
+
+def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    _FILTER.filter(record)
+    return record
+
+
+def install_record_redaction() -> None:
+    """Redact every log record when it is created, whatever handlers are set up later (done when this
+    module is imported, so any process that can read a token also masks it in its logs)."""
+    if logging.getLogRecordFactory() is not _redacting_factory:
+        global _base_factory
+        _base_factory = logging.getLogRecordFactory()
+        logging.setLogRecordFactory(_redacting_factory)
+
+
 def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Add the redacting filter to the handlers of `logger` (default: the root logger) and to the
-    loggers of the HTTP/IMAP/OAuth libraries. Call it after logging is configured; idempotent."""
+    """Belt and braces on top of the record factory: add the redacting filter to the handlers of
+    `logger` (default: the root logger) and to the loggers of the HTTP/IMAP/OAuth libraries; idempotent."""
+    install_record_redaction()
     target = logger or logging.getLogger()
     for handler in target.handlers:
         if _FILTER not in handler.filters:
@@ -113,6 +132,9 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
         for handler in lg.handlers:
             if _FILTER not in handler.filters:
                 handler.addFilter(_FILTER)
+
+
+install_record_redaction()
 
 
 # -- the token store ---------------------------------------------------------------------------

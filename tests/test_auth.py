@@ -178,3 +178,19 @@ def test_gmail_login_needs_client_secrets(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         auth.google_login(AccountConfig("g", "gmail", options={"client_secrets": str(tmp_path / "nope.json")}),
                           auth.TokenStore())
+
+
+def test_records_are_redacted_even_on_handlers_set_up_after_import() -> None:
+    """`assistant watch` replaces the root handlers; the record factory still masks secrets."""
+    buffer = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers[:] = [logging.StreamHandler(buffer)]  # a fresh handler without the filter
+    try:
+        auth.register_secret("pw-registered-later")
+        logging.getLogger("assistant.sources.imap").warning("login with %s failed", "pw-registered-later")
+        logging.getLogger("requests").warning('{"refresh_token": "1//abc"}')
+    finally:
+        root.handlers[:] = saved
+    out = buffer.getvalue()
+    assert "pw-registered-later" not in out and "1//abc" not in out and out.count("[redacted]") == 2
