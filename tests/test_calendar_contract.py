@@ -189,3 +189,20 @@ def test_open_calendar_builds_each_remote_writer_from_config(kind: str, module: 
     writer = open_calendar(config)  # builds only: nothing is contacted until the first call
     assert type(writer).__module__ == module and type(writer).__name__ == cls
     assert writer.kind == kind
+
+
+def test_a_note_keeps_the_event_tentative_with_its_extras(backend: Backend) -> None:
+    """A reply after booking may leave the event with a note (tracker.on_reply_after_booking = "note")."""
+    writer = backend.make()
+    ev = replace(event("ft00000000000000000012", datetime(2026, 11, 20, 9, 0, tzinfo=NY)),
+                 extra={"commitment": "c0ffee"})
+    writer.put(ev)
+    noted = replace(ev, title=f"No longer needed: {ev.title}", status="TENTATIVE",
+                    description=f"No longer needed: they replied\n\n{ev.description}")
+    writer.put(noted)
+    got = backend.make().get(ev.uid)
+    assert got is not None
+    assert (got.title, got.status) == (noted.title, "TENTATIVE")
+    assert got.description.startswith("No longer needed: they replied")
+    assert got.extra.get("commitment") == "c0ffee"
+    assert backend.count() == 1

@@ -132,6 +132,15 @@ def _first_vevent(data: str | bytes) -> Any | None:
     return None
 
 
+class CalDavAuthError(AuthError):
+    """The server refused the credentials. CalDAV has no sign-in flow: the fix is in the config file."""
+
+    def __init__(self, account: str, message: str) -> None:
+        Exception.__init__(self, message)
+        self.account = account
+        self.provider = "caldav"
+
+
 class CalDavWriter:
     """Writes follow-ups to one calendar of a CalDAV server (Radicale, Nextcloud, Fastmail, iCloud...)."""
 
@@ -241,9 +250,9 @@ class CalDavWriter:
         return str(self._cal().url.join(quote(uid, safe="") + ".ics"))
 
     def _object(self, href: str) -> Any:
-        import caldav
+        from caldav.calendarobjectresource import Event
 
-        return caldav.Event(client=self._cal().client, url=href, parent=self._cal())
+        return Event(client=self._cal().client, url=href, parent=self._cal())
 
     def _client_request(self, url: str, method: str) -> Any:
         return self._cal().client.request(url, method, "")
@@ -252,11 +261,11 @@ class CalDavWriter:
         """The configured calendar, found by name (or URL) and created when missing."""
         if self._calendar is not None:
             return self._calendar
-        import caldav
+        from caldav.davclient import DAVClient
 
         if self._client is None:
-            self._client = caldav.DAVClient(self.url, username=self.username or None,
-                                            password=self._secret(), timeout=self._timeout)
+            self._client = DAVClient(self.url, username=self.username or None, password=self._secret(),
+                                     timeout=self._timeout)
         principal = self._client.principal()
         if self.calendar_url:
             self._calendar = principal.calendar(cal_url=self.calendar_url)
@@ -305,9 +314,11 @@ class CalDavWriter:
         return with_retries(attempt, attempts=self._attempts, sleep=self._sleep)
 
     def _auth_error(self, detail: str) -> AuthError:
-        return AuthError(self.account, "caldav",
-                         f"{detail} for user {self.username!r} at {self.url}; check calendar.username and "
-                         "calendar.password_command in config.toml, or")
+        return CalDavAuthError(
+            self.account,
+            f"CalDAV server {self.url} refused user {self.username!r} ({detail}): fix calendar.username and the "
+            "password in config.toml: calendar.password_command = \"pass show caldav\" (a command printing it) "
+            "or calendar.password_env = \"CALDAV_PASSWORD\"; then run the assistant again")
 
     def _status_error(self, status: int, what: str, response: Any = None) -> Exception:
         if status == 401:
@@ -331,8 +342,11 @@ class CalDavWriter:
         if isinstance(exc, (TransientError, AuthError, CalendarError, ConfigError)):
             return exc
         if isinstance(exc, error.RateLimitError):
+            seconds = exc.retry_after_seconds
+            if seconds is None:
+                seconds = parse_retry_after(exc.retry_after)
             return TransientError(f"CalDAV server {self.url} is rate limiting ({what}): will retry",
-                                  retry_after=exc.retry_after)
+                                  retry_after=seconds)
         if isinstance(exc, error.DAVError):
             status = exc.status
             if status is None and isinstance(exc, error.AuthorizationError):

@@ -115,7 +115,7 @@ class GoogleCalendarWriter:
 
     def put(self, event: CalendarEvent) -> str:
         body = self._body(event)
-        event_id = body["id"]
+        event_id = str(body["id"])
 
         def once() -> str:
             events = self._events()
