@@ -358,3 +358,36 @@ def test_outlook_writes_to_a_named_calendar(graph: Any) -> None:
     assert [r.path for r in graph.requests if r.method == "POST"] == ["/v1.0/me/calendars/AQMkCal1/events"]
     assert writer.uids() == {event().uid}
     assert writer.get(event().uid) is not None
+
+
+def test_outlook_with_a_real_msal_sign_in_refreshes_an_expired_token_then_asks_for_login(
+        graph: Any, tmp_path: Any) -> None:
+    """The token comes from the account's msal cache (H4's auth module) against the identity fake:
+    a token the server stopped taking is refreshed once; a revoked sign-in names the login command."""
+    from assistant import auth
+    from tests.fakes.graph import FakeGraph
+
+    identity = FakeGraph(email="sam@seller.com")
+    identity.start_tls(str(tmp_path))
+    try:
+        account = {"name": "work", "kind": "outlook", "client_id": "11111111-2222-3333-4444-555555555555",
+                   "authority": identity.authority, "ca_file": identity.ca_path}
+        config = make_config({"kind": "outlook", "account": "work", "graph_url": graph.graph_url},
+                             accounts=[account])
+        store = auth.TokenStore()
+        auth.microsoft_device_login(config.accounts[0], store, lambda text: None)
+        graph.accepts = lambda token: token in identity.access_tokens
+
+        sleeps: list[float] = []
+        writer = OutlookCalendarWriter(config.calendar, config, sleep=sleeps.append)
+        writer.put(event())
+        identity.expire_access_tokens()
+        writer.put(event(title="After a refresh"))
+        (live,) = graph.live()
+        assert live["subject"] == "After a refresh" and sleeps == []
+
+        identity.revoke()
+        with pytest.raises(AuthError, match=r"assistant login outlook --account work"):
+            OutlookCalendarWriter(config.calendar, config, sleep=sleeps.append).get(event().uid)
+    finally:
+        identity.stop()

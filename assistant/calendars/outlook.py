@@ -97,6 +97,7 @@ class OutlookCalendarWriter:
         self.zone = rep_zone(config)
         self.account = self._account(config, opts, need=token_provider is None)
         self._token_provider = token_provider
+        self._refresh: Callable[[], str] | None = None  # set with the msal token provider
         self._session = session
         self._sleep = sleep
         self._attempts = attempts
@@ -233,6 +234,11 @@ class OutlookCalendarWriter:
         }
         response = session.request(method, url, params=params, json=json_body, headers=headers,
                                    timeout=self._timeout)
+        if response.status_code == 401 and self._refresh is not None:
+            # A cached token the server no longer takes: get a fresh one once before asking for a sign-in.
+            headers["Authorization"] = f"Bearer {self._refresh()}"
+            response = session.request(method, url, params=params, json=json_body, headers=headers,
+                                       timeout=self._timeout)
         if response.status_code >= 400:
             code, message = "", ""
             try:
@@ -249,18 +255,21 @@ class OutlookCalendarWriter:
 
     def _http(self) -> Any:
         if self._session is None:
-            import requests
+            from assistant.auth import http_session
 
-            self._session = requests.Session()
+            self._session = http_session(self.account)  # honours the account's ca_file, like the mail source
         return self._session
 
     def _token(self) -> str:
         if self._token_provider is None:
-            from assistant.auth import microsoft_token, token_store_for
+            from assistant.auth import microsoft_app, microsoft_token, token_store_for
 
             account = self.account
             store = token_store_for(account)
-            self._token_provider = lambda: microsoft_token(account, store, SCOPES)
+            app, cache = microsoft_app(account, store, PROVIDER, http_client=self._http())  # once per writer
+            self._token_provider = lambda: microsoft_token(account, store, SCOPES, app=app, cache=cache)
+            self._refresh = lambda: microsoft_token(account, store, SCOPES, app=app, cache=cache,
+                                                    force_refresh=True)
         return self._token_provider()
 
     # -- JSON ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ used (also by an event since deleted) answers 409; `$filter=singleValueExtendedP
 eq '...' and ep/value eq '...')` finds events by an extended property, which are only returned when
 `$expand=singleValueExtendedProperties($filter=id eq '...')` asks for them; pages are 10 events by default
 with `@odata.nextLink`; times come back in UTC unless `Prefer: outlook.timezone="Zone"` asks for another
-zone, with seven fractional digits like Graph; every request needs the bearer token (401 otherwise).
+zone, with seven fractional digits like Graph; every request needs the bearer token, or one `accepts` takes (401 otherwise).
 Faults (429 with Retry-After, 500, 401, 409) come from FakeService.fail_next."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -41,6 +42,7 @@ class FakeGraphCalendar(FakeService):
     def __init__(self, token: str = "graph-token") -> None:
         super().__init__()
         self.token = token
+        self.accepts: Callable[[str], bool] | None = None  # e.g. the identity fake's live access tokens
         self.events: dict[str, dict[str, Any]] = {}  # id -> event (with "_calendar" and "_props")
         self.used_transaction_ids: set[str] = set()
         self.page_size = 10
@@ -62,7 +64,8 @@ class FakeGraphCalendar(FakeService):
 
     # -- helpers ---------------------------------------------------------------------------------
     def _denied(self, req: Request) -> Response | None:
-        if req.headers.get("authorization", "") != f"Bearer {self.token}":
+        given = req.headers.get("authorization", "").removeprefix("Bearer ")
+        if not (self.accepts(given) if self.accepts is not None else given == self.token):
             return _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
         return None
 
