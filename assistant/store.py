@@ -503,34 +503,71 @@ class Store:
     def count_steps(self) -> dict[str, int]:
         return {r[0]: int(r[1]) for r in self.db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state")}
 
-    def tracker_rows(self, states: Iterable[StepState], now: datetime) -> list[sqlite3.Row]:
+    def tracker_rows(self, states: Iterable[StepState], now: datetime,
+                     threads: Iterable[str] | None = None) -> list[sqlite3.Row]:
         """One row per step in `states` with its commitment, message and suggestion fields (one query:
-        the tracker works over sets, not per row)."""
+        the tracker works over sets, not per row). With `threads`, only the steps that may move: those
+        on these threads, pending ones whose target passed, due/broken ones, and snoozes that ended."""
         wanted = [StepState(s).value for s in states]
-        return list(self.db.execute(
+        sql = (
             "SELECT s.commitment_id, s.owner, s.action, s.counterpart_email, s.counterpart_name, s.company,"
             " s.thread_id, s.target, s.target_is_default, s.state, c.due, c.due_has_time, c.conditional, c.vague,"
             " c.text, m.id AS message_id, m.message_id AS rfc_message_id, m.account, m.sent_at, m.source_id,"
             " m.direction, g.id AS suggestion_id, g.start AS suggestion_start, g.snoozed_until"
             " FROM steps s JOIN commitments c ON c.id = s.commitment_id JOIN messages m ON m.id = c.message_id"
             " LEFT JOIN suggestions g ON g.commitment_id = s.commitment_id"
-            f" WHERE s.state IN ({','.join('?' * len(wanted))}) AND m.sent_at <= ?",
-            (*wanted, utc_iso(now))))
+            f" WHERE s.state IN ({','.join('?' * len(wanted))}) AND m.sent_at <= ?")
+        stamp = utc_iso(now)
+        if threads is None:
+            return list(self.db.execute(sql, (*wanted, stamp)))
+        with self.transaction():
+            self._fill_wanted_threads(threads)
+            return self.db.execute(
+                sql + " AND (s.thread_id IN (SELECT thread_id FROM temp.wanted_threads)"
+                " OR (s.state = 'pending' AND s.target <= ?) OR s.state IN ('due', 'broken')"
+                " OR (s.state = 'snoozed' AND (g.snoozed_until IS NULL OR g.snoozed_until <= ?)))",
+                (*wanted, stamp, stamp, stamp)).fetchall()
 
-    def untracked_commitments(self, now: datetime) -> list[tuple[Commitment, Message]]:
-        """Commitments from messages sent by `now` that have no step yet."""
+    def _fill_wanted_threads(self, thread_ids: Iterable[str]) -> None:
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_threads(thread_id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM temp.wanted_threads")
+        self.db.executemany("INSERT OR IGNORE INTO temp.wanted_threads VALUES (?)", ((t,) for t in thread_ids))
+
+    TRACKER_MARK = "follow-through:tracker-pass"
+
+    def tracker_mark(self) -> tuple[int, datetime] | None:
+        """(last message rowid seen, `now`) of the previous tracker pass, or None before the first."""
+        c = self.cursor(self.TRACKER_MARK)
+        return (int(c["rowid"]), datetime.fromisoformat(c["now"])) if c else None
+
+    def set_tracker_mark(self, now: datetime) -> None:
+        row = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM messages").fetchone()
+        self.set_cursor(self.TRACKER_MARK, {"rowid": int(row[0]), "now": utc_iso(now)}, now)
+
+    def changed_threads(self, after_rowid: int, after: datetime, now: datetime) -> set[str]:
+        """Threads with a message stored after `after_rowid`, or sent in (after, now] (a replayed clock)."""
+        return {r[0] for r in self.db.execute(
+            "SELECT DISTINCT thread_id FROM messages WHERE rowid > ? OR (sent_at > ? AND sent_at <= ?)",
+            (after_rowid, utc_iso(after), utc_iso(now)))}
+
+    def taken_starts(self, since: datetime) -> list[datetime]:
+        """Starts of live follow-ups from `since` on (new untimed follow-ups avoid them)."""
+        return [datetime.fromisoformat(r[0]) for r in self.db.execute(
+            "SELECT start FROM suggestions WHERE state IN ('suggested', 'booked', 'accepted', 'snoozed')"
+            " AND start >= ?", (utc_iso(since),))]
+
+    def untracked_commitments(self, now: datetime) -> list[tuple[Commitment, str, str]]:
+        """(commitment, message id, thread id) for commitments from messages sent by `now` with no step yet."""
         rows = self.db.execute(
-            "SELECT c.id AS c_id, c.message_id AS c_message_id, c.who, c.action, c.due, c.due_has_time,"
-            " c.conditional, c.vague, c.text, m.* FROM commitments c JOIN messages m ON m.id = c.message_id"
+            "SELECT c.*, m.thread_id FROM commitments c JOIN messages m ON m.id = c.message_id"
             " LEFT JOIN steps s ON s.commitment_id = c.id WHERE s.commitment_id IS NULL AND m.sent_at <= ?"
             " ORDER BY m.sent_at, c.rowid", (utc_iso(now),))
-        out = []
-        for r in rows:
-            c = Commitment(id=r["c_id"], message_id=r["c_message_id"], who=r["who"], action=r["action"],
-                           due=from_iso(r["due"]), due_has_time=bool(r["due_has_time"]),
-                           conditional=bool(r["conditional"]), vague=bool(r["vague"]), text=r["text"])
-            out.append((c, self._message(r)))
-        return out
+        return [(self._commitment(r), r["message_id"], r["thread_id"]) for r in rows]
+
+    def open_threads(self, states: Iterable[StepState]) -> set[str]:
+        wanted = [StepState(s).value for s in states]
+        return {r[0] for r in self.db.execute(
+            f"SELECT DISTINCT thread_id FROM steps WHERE state IN ({','.join('?' * len(wanted))})", wanted)}
 
     def thread_messages(self, thread_ids: Iterable[str], until: datetime) -> dict[str, list[Message]]:
         """Every message of these threads sent by `until`, oldest first, grouped by thread (one query)."""
@@ -539,9 +576,7 @@ class Store:
         if not ids:
             return out
         with self.transaction():
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_threads(thread_id TEXT PRIMARY KEY)")
-            self.db.execute("DELETE FROM temp.wanted_threads")
-            self.db.executemany("INSERT OR IGNORE INTO temp.wanted_threads VALUES (?)", ((t,) for t in ids))
+            self._fill_wanted_threads(ids)
             rows = self.db.execute(
                 "SELECT m.* FROM messages m JOIN temp.wanted_threads w ON w.thread_id = m.thread_id"
                 " WHERE m.sent_at <= ? ORDER BY m.thread_id, m.sent_at, m.id", (utc_iso(until),)).fetchall()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
@@ -367,21 +367,48 @@ def make_suggestion(commitment_id: str, owner: str, action: str, text: str, coun
 
 
 class _Slots:
-    """Hands out non-overlapping business slots for untimed follow-ups made in one pass."""
+    """Hands out non-overlapping business slots for untimed follow-ups made in one pass.
 
-    def __init__(self, taken: Iterable[datetime], config: Config) -> None:
+    `parent` maps a taken slot to the next candidate (union-find with path compression), so handing out
+    n slots costs about n steps even when many follow-ups want the same or nearby moments."""
+
+    def __init__(self, taken: Callable[[], Iterable[datetime]], config: Config) -> None:
         self.config = config
         self.step = timedelta(minutes=max(15, config.tracker.event_minutes))
-        self.taken = {t.timestamp() for t in taken}
-        self.resume: dict[float, datetime] = {}
+        self.slot_of: dict[float, datetime] = {}
+        self.parent: dict[float, float] = {}
+        self.load_taken: Callable[[], Iterable[datetime]] | None = taken  # loaded on the first claim
+
+    def _next(self, ts: float) -> float:
+        nxt = next_business_slot(self.slot_of[ts] + self.step, self.config)
+        self.slot_of.setdefault(nxt.timestamp(), nxt)
+        return nxt.timestamp()
+
+    def _take(self, slot: datetime) -> None:
+        ts = slot.timestamp()
+        self.slot_of.setdefault(ts, slot)
+        if ts not in self.parent:
+            self.parent[ts] = self._next(ts)
+
+    def _find(self, ts: float) -> float:
+        path = []
+        while ts in self.parent:
+            path.append(ts)
+            ts = self.parent[ts]
+        for p in path:
+            self.parent[p] = ts
+        return ts
 
     def claim(self, wanted: datetime) -> datetime:
-        slot = self.resume.get(wanted.timestamp(), next_business_slot(wanted, self.config))
-        first = wanted.timestamp()
-        while slot.timestamp() in self.taken:
-            slot = next_business_slot(slot + self.step, self.config)
-        self.taken.add(slot.timestamp())
-        self.resume[first] = slot
+        if self.load_taken is not None:
+            for t in self.load_taken():
+                self._take(t)
+            self.load_taken = None
+        first = next_business_slot(wanted, self.config)
+        self.slot_of.setdefault(first.timestamp(), first)
+        free = self._find(first.timestamp())
+        slot = self.slot_of[free]
+        self._take(slot)
         return slot
 
 
@@ -395,28 +422,39 @@ def track(store: Store, config: Config, now: datetime) -> TrackResult:
     moved: list[str] = []
     with store.transaction():
         # 1. every commitment gets a step
+        mark = store.tracker_mark()
         fresh = store.untracked_commitments(now)
-        threads = store.thread_messages({m.thread_id for _, m in fresh}, now) if fresh else {}
+        fresh_threads = {t for _, _, t in fresh}
+        threads = store.thread_messages(fresh_threads, now) if fresh else {}
+        by_id = {m.id: m for thread in threads.values() for m in thread}
         new_steps = []
-        for c, m in fresh:
+        for c, message_id, thread_id in fresh:
+            m = by_id[message_id]
             target, is_default = target_for(c, m.sent_at, config)
-            cp = counterpart_for(m, threads.get(m.thread_id, ()), config, store)
+            cp = counterpart_for(m, threads.get(thread_id, ()), config, store)
             new_steps.append(NextStep(commitment_id=c.id, owner=c.who, action=c.action, counterpart=cp,
                                       target=target, target_is_default=is_default, state=S.PENDING, updated_at=now))
         store.add_steps(new_steps)
         if new_steps:
             hops["new->pending"] += len(new_steps)
 
-        # 2. every open step moves on
-        rows = store.tracker_rows(OPEN_STATES, now)
-        threads = store.thread_messages({r["thread_id"] for r in rows}, now)
+        # 2. every open step that may move moves on: after the first pass (and unless the clock was
+        # replayed backwards) only steps on threads with new mail, targets that passed and snoozes that ended
+        if mark is None or mark[1] > now:
+            rows = store.tracker_rows(OPEN_STATES, now)
+        else:
+            changed = store.changed_threads(mark[0], mark[1], now) | fresh_threads
+            rows = store.tracker_rows(OPEN_STATES, now, threads=changed)
+        missing = {r["thread_id"] for r in rows} - set(threads)
+        if missing:
+            more = store.thread_messages(missing, now)
+            threads.update(more)
+            by_id.update((m.id, m) for thread in more.values() for m in thread)
         modes = {a.name: a.mode for a in config.accounts}
-        taken = [s.start for s in store.suggestions([S.SUGGESTED, S.BOOKED, S.ACCEPTED, S.SNOOZED])]
-        slots = _Slots(taken, config)
+        slots = _Slots(lambda: store.taken_starts(now - grace), config)
         finals: list[tuple[str, StepState]] = []
         path: list[tuple[str, StepState | None, StepState, str]] = []
         new_suggestions: list[Suggestion] = []
-        by_id = {m.id: m for thread in threads.values() for m in thread}
         for r in rows:
             thread = threads.get(r["thread_id"], [])
             promise = by_id.get(r["message_id"])
@@ -475,6 +513,7 @@ def track(store: Store, config: Config, now: datetime) -> TrackResult:
                 finals.append((cid, hops_here[-1][1]))
         store.add_suggestions(new_suggestions, now)
         store.apply_step_changes(finals, path, now)
+        store.set_tracker_mark(now)
     return TrackResult(new_steps=len(new_steps), transitions=dict(hops), suggestions=tuple(made), moved=tuple(moved))
 
 

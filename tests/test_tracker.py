@@ -346,3 +346,18 @@ def test_deals_roll_up_by_company_and_flag_stalled(store: Store) -> None:
     assert by["initech.com"].stalled and by["initech.com"].vague_only
     assert by["jo@gmail.com"].stalled and by["jo@gmail.com"].stalled_reason == "no next step"
     assert by["jo@gmail.com"].next_step is None
+
+
+def test_incremental_pass_sees_mail_synced_late_and_a_clock_replayed_backwards(store: Store) -> None:
+    cid = fallback(store)
+    cfg = config()
+    tracker.track(store, cfg, at("2026-11-17T12:00"))
+    reply(store, "late-sync", "2026-11-17T09:00")  # sent before the last pass, stored after it
+    tracker.track(store, cfg, at("2026-11-17T13:00"))
+    assert store.step(cid).state == S.SETTLED  # type: ignore[union-attr]
+    other = message(store, "p9", thread="t9", sent_at=at("2026-11-16T10:00"), body="I'll call you Tuesday at 10.")
+    cid9 = promise(store, other, due=at("2026-11-17T10:00"), has_time=True).id
+    tracker.track(store, cfg, at("2026-11-16T11:00"))  # replayed backwards: a full pass
+    assert store.step(cid9).state == S.PENDING  # type: ignore[union-attr]
+    tracker.track(store, cfg, at("2026-11-17T10:30"))
+    assert store.step(cid9).state == S.SUGGESTED  # type: ignore[union-attr]

@@ -1,0 +1,123 @@
+"""Tracking pass over 100,000 stored commitments across 20,000 threads: seconds and peak RSS.
+
+The store is built in a child process (so its memory does not count), then this process runs the first
+pass (every commitment becomes a step; about half fall due and get a suggestion) and a steady-state
+pass (nothing new). Aim: under 5 s.
+
+    .venv/bin/python bench/track_speed.py [--threads 20000] [--per-thread 5] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.config import parse_config  # noqa: E402
+from assistant.models import Address, Commitment, Message, content_id  # noqa: E402
+from assistant.store import Store  # noqa: E402
+
+NY = ZoneInfo("America/New_York")
+REP = "sam@seller.com"
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=NY)
+BODIES = [
+    "I'll call you Thursday at 10 if I haven't heard back.",
+    "Attached is the proposal, as promised.",
+    "Thanks, we'll review and get back to you.",
+    "Quick question about seats.",
+]
+
+
+def build(db: Path, threads: int, per_thread: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    store = Store(db)
+    start = NOW - timedelta(days=40)
+    with store.transaction():
+        for t in range(threads):
+            thread = f"t{t}"
+            buyer = f"buyer{t}@company{t % 5000}.com"
+            sent_at = start + timedelta(minutes=rng.randrange(0, 40 * 24 * 60))
+            sent = Message(id=f"m{t}s", account="work", source_id=f"s/{t}", message_id=f"{t}.s@x", thread_id=thread,
+                           direction="sent", sender=Address(REP, "Sam"), recipients=(Address(buyer, "Buyer"),),
+                           subject=f"Deal {t}", sent_at=sent_at, body=BODIES[0])
+            store.add_message(sent)
+            kind = rng.random()
+            if kind < 0.35:  # a real reply
+                store.add_message(Message(
+                    id=f"m{t}r", account="work", source_id=f"r/{t}", message_id=f"{t}.r@x", thread_id=thread,
+                    direction="received", sender=Address(buyer, "Buyer"), recipients=(Address(REP, "Sam"),),
+                    subject=f"Re: Deal {t}", sent_at=sent_at + timedelta(hours=rng.randrange(1, 200)), body=BODIES[2]))
+            elif kind < 0.45:  # an out-of-office
+                store.add_message(Message(
+                    id=f"m{t}o", account="work", source_id=f"o/{t}", message_id=f"{t}.o@x", thread_id=thread,
+                    direction="received", sender=Address(buyer, "Buyer"), recipients=(Address(REP, "Sam"),),
+                    subject="Out of office", sent_at=sent_at + timedelta(minutes=1), body="Out of office.",
+                    is_auto_reply=True, auto_reply_until=sent_at + timedelta(days=5)))
+            elif kind < 0.6:  # the rep delivers
+                store.add_message(Message(
+                    id=f"m{t}d", account="work", source_id=f"d/{t}", message_id=f"{t}.d@x", thread_id=thread,
+                    direction="sent", sender=Address(REP, "Sam"), recipients=(Address(buyer, "Buyer"),),
+                    subject=f"Re: Deal {t}", sent_at=sent_at + timedelta(hours=rng.randrange(1, 100)), body=BODIES[1]))
+            commitments = []
+            for i in range(per_thread):
+                who = "me" if i % 4 else "them"
+                action = ("call", "send", "email", "follow_up")[i % 4]
+                roll = rng.random()
+                due = None if roll < 0.2 else sent_at + timedelta(days=rng.randrange(1, 30), hours=rng.randrange(0, 8))
+                commitments.append(Commitment(
+                    id=content_id(thread, i, prefix="c"), message_id=sent.id, who=who, action=action,  # type: ignore[arg-type]
+                    due=due, due_has_time=roll > 0.6, conditional=i % 2 == 1, vague=roll < 0.1,
+                    text=f"promise {i} of deal {t}"))
+            store.add_commitments(commitments)
+    store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=20_000)
+    parser.add_argument("--per-thread", type=int, default=5)
+    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--build-only", action="store_true")
+    args = parser.parse_args()
+    if args.build_only:
+        build(args.db, args.threads, args.per_thread)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or Path(tmp) / "bench.sqlite3"
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--build-only", "--db", str(db), "--threads", str(args.threads),
+                        "--per-thread", str(args.per_thread)], check=True)
+        print(f"built {args.threads} threads x {args.per_thread} commitments in {time.perf_counter() - t0:.1f} s")
+        from assistant import tracker
+
+        config = parse_config({"rep": {"email": REP, "timezone": "America/New_York"},
+                               "accounts": [{"name": "work", "kind": "local", "mode": "suggest"}]})
+        store = Store(db)
+        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        first = tracker.track(store, config, NOW)
+        t1 = time.perf_counter()
+        second = tracker.track(store, config, NOW)
+        t2 = time.perf_counter()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        counts = store.count_steps()
+        store.close()
+    total = sum(counts.values())
+    print(f"first pass:  {t1 - t0:.2f} s  ({first.new_steps} new steps, {len(first.suggestions)} suggestions)")
+    print(f"steady pass: {t2 - t1:.2f} s  ({sum(second.transitions.values())} transitions)")
+    print(f"steps by state: {dict(sorted(counts.items()))} (total {total})")
+    print(f"peak RSS: {rss / 1024:.0f} MB (before the passes: {rss0 / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
