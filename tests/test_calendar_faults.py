@@ -391,3 +391,19 @@ def test_outlook_with_a_real_msal_sign_in_refreshes_an_expired_token_then_asks_f
             OutlookCalendarWriter(config.calendar, config, sleep=sleeps.append).get(event().uid)
     finally:
         identity.stop()
+
+
+def test_google_uses_the_gmail_sign_in_from_the_token_store(google: Any) -> None:
+    from assistant import auth
+
+    config = make_config({"kind": "google", "account": "work", "api_endpoint": google.endpoint},
+                         accounts=[{"name": "work", "kind": "gmail"}])
+    with pytest.raises(AuthError, match=r"not signed in.*assistant login gmail --account work"):
+        GoogleCalendarWriter(config.calendar, config, sleep=lambda s: None).put(event())
+    auth.TokenStore().put("gmail", "work", {"token": google.token, "refresh_token": "r-1", "client_id": "cid",
+                                            "client_secret": "cs", "token_uri": f"{google.url}/token"})
+    GoogleCalendarWriter(config.calendar, config, sleep=lambda s: None).put(event())
+    assert len(google.live()) == 1
+    google.token = "rotated"  # the server no longer takes the stored token, and the refresh is refused
+    with pytest.raises(AuthError, match=r"assistant login gmail --account work"):
+        GoogleCalendarWriter(config.calendar, config, sleep=lambda s: None).get(event().uid)
