@@ -334,10 +334,28 @@ def google_login(account: AccountConfig, store: TokenStore, *, scopes: Sequence[
     path = Path(os.path.expanduser(str(secrets)))
     if not path.exists():
         raise ConfigError(f"account {account.name!r}: client_secrets file {path} does not exist")
-    flow = InstalledAppFlow.from_client_secrets_file(str(path), scopes=list(scopes))
-    creds = flow.run_local_server(host="127.0.0.1", port=0, open_browser=open_browser,
-                                  authorization_prompt_message="Open this address to sign in: {url}",
-                                  success_message="Signed in; you can close this window.")
+    if open_browser:
+        import webbrowser
+
+        try:
+            webbrowser.get()
+        except webbrowser.Error:  # a headless machine: print the address instead
+            open_browser = False
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(str(path), scopes=list(scopes))
+    except ValueError as e:
+        raise ConfigError(f"account {account.name!r}: {path} is not an OAuth client file of type Desktop app "
+                          f"({e}): download it again from the Google Cloud console") from None
+    from google_auth_oauthlib.flow import WSGITimeoutError
+
+    try:
+        creds = flow.run_local_server(host="127.0.0.1", port=0, open_browser=open_browser, timeout_seconds=600,
+                                      authorization_prompt_message="Open this address to sign in: {url}",
+                                      success_message="Signed in; you can close this window.")
+    except WSGITimeoutError:
+        raise AuthError(account.name, provider, "nobody finished the sign-in within 10 minutes") from None
+    except Exception as e:  # oauthlib errors: access denied, bad code, ...
+        raise AuthError(account.name, provider, f"sign-in failed: {redact(str(e))}") from None
     save_google_credentials(account.name, store, creds, provider)
 
 

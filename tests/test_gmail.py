@@ -211,3 +211,54 @@ def test_wait_polls_the_history_id(fake: FakeGmail) -> None:
     assert src.wait(3600) is True and calls == [10, 10, 10]
     batches, _ = drain(src, cursor)
     assert subjects(batches) == ["b"]
+
+
+def test_login_gmail_runs_the_installed_app_flow_end_to_end(fake: FakeGmail, tmp_path: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`assistant login gmail`: the real google-auth-oauthlib flow opens the consent page (here: a
+    stand-in browser that approves and follows the redirect to the local port), exchanges the code at
+    the token endpoint (the fake) and keeps the tokens; the Gmail source then reads with them."""
+    import json
+    import threading
+    import urllib.request
+    import webbrowser
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    from click.testing import CliRunner
+
+    from assistant.cli.login_cmd import login
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake's token endpoint is plain http
+    secrets_file = tmp_path / "client_secret.json"
+    secrets_file.write_text(json.dumps({"installed": {
+        "client_id": "123-abc.apps.googleusercontent.com", "project_id": "ft-test",
+        "auth_uri": fake.url + "/o/oauth2/auth", "token_uri": fake.url + "/token",
+        "client_secret": "desktop-secret", "redirect_uris": ["http://localhost"]}}))
+    opened: list[str] = []
+
+    class ConsentingBrowser:
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            opened.append(url)
+            q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+            target = q["redirect_uri"] + "?" + urlencode({"code": fake.auth_code, "state": q["state"],
+                                                           "scope": q["scope"]})
+            threading.Thread(target=lambda: urllib.request.urlopen(target, timeout=10).read(), daemon=True).start()
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: ConsentingBrowser())
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[rep]\nemail = "{REP}"\n[[accounts]]\nname = "g"\nkind = "gmail"\n'
+                   f'client_secrets = "{secrets_file}"\napi_endpoint = "{fake.url}/"\n')
+    result = CliRunner().invoke(login, ["gmail", "--account", "g", "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert opened and "gmail.readonly" in opened[0] and "calendar.events" in opened[0]
+    saved = auth.TokenStore().get("gmail", "g")
+    assert saved is not None and saved["refresh_token"] in fake.refresh_tokens
+    assert saved["token_uri"] == fake.url + "/token"
+    assert "desktop-secret" not in result.output and saved["token"] not in result.output
+    fake.add(mail("after login", True), labels=["SENT"])
+    from assistant.config import load_config
+
+    config = load_config(cfg)
+    batches = list(GmailSource(config.account("g"), config).fetch({}))
+    assert subjects(batches) == ["after login"]

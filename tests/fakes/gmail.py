@@ -53,6 +53,7 @@ class FakeGmail(FakeService):
         self.access_tokens: set[str] = set()
         self.refresh_tokens: set[str] = set()
         self.page_size = 3  # small pages so paging is always exercised
+        self.auth_code = "4/0Afake-consent-code"  # what the consent page hands to the local redirect
         self._ids = itertools.count(0x18c0000000000)
         self.route("GET", API + "/profile", self._profile)
         self.route("GET", API + "/messages", self._list)
@@ -172,6 +173,12 @@ class FakeGmail(FakeService):
 
     def _token(self, req: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        if form.get("grant_type") == "authorization_code":  # the installed-app flow's exchange
+            if form.get("code") != self.auth_code or not form.get("redirect_uri", "").startswith("http://127.0.0.1:"):
+                return Response(400, {"error": "invalid_grant", "error_description": "Bad Request"})
+            access, refresh = self.issue_token()
+            return Response(200, {"access_token": access, "refresh_token": refresh, "expires_in": 3599,
+                                  "token_type": "Bearer"})
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") not in self.refresh_tokens:
             return Response(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
         access = "ya29." + secrets.token_urlsafe(16)
