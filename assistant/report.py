@@ -292,7 +292,7 @@ def _followups(index: _Index, store: Store, start: datetime, end: datetime) -> l
             continue
         step = index.steps.get(s.commitment_id)
         person = (step.counterpart.name or step.counterpart.email) if step else ""
-        rows.append(FollowUpRow(title=s.title, person=person, start=s.start, state=s.state.value,
+        rows.append(FollowUpRow(title=s.title.partition(" \u2014 ")[0], person=person, start=s.start, state=s.state.value,
                                 reason=s.reason, booked_at=booked_at))
     return rows
 

@@ -50,6 +50,18 @@ class SuggestionView:
     snoozed_until: datetime | None
     calendar: str
 
+    @property
+    def calendar_label(self) -> str:
+        """"ics: followups.ics", "caldav: work" - where the event is, short enough for a table cell."""
+        kind, _, target = self.calendar.partition(":")
+        name = target.rstrip("/").rsplit("/", 1)[-1] if target else ""
+        return f"{kind}: {name}" if name else kind
+
+    @property
+    def headline(self) -> str:
+        """The title without the promise it quotes ("Call Ed Park (Acme)"): the page shows the quote."""
+        return self.title.partition(" \u2014 ")[0]
+
     def as_json(self, tz: str) -> dict[str, object]:
         zone = ZoneInfo(tz)
         return {
@@ -185,8 +197,9 @@ def snooze_choices(now: datetime, config: Config) -> list[tuple[str, str]]:
     out = []
     for value, label in (("tomorrow", "Next working day"), ("2days", "In two working days"),
                          ("nextweek", "Next week")):
-        moment = parse_snooze(value, now, config)
-        out.append((value, f"{label} ({moment.astimezone(ZoneInfo(config.rep.timezone)):%a %d %b %H:%M})"))
+        moment = parse_snooze(value, now, config).astimezone(ZoneInfo(config.rep.timezone))
+        soon = (moment.date() - now.astimezone(moment.tzinfo).date()).days < 7
+        out.append((value, f"{label} ({moment:%a %H:%M})" if soon else f"{label} ({moment:%a %d %b %H:%M})"))
     return out
 
 
@@ -256,6 +269,7 @@ class DealRow:
     stalled: bool
     reason: str
     vague: bool
+    overdue: bool = False
 
 
 def deal_rows(store: Store, config: Config, now: datetime) -> list[DealRow]:
@@ -273,6 +287,7 @@ def deal_rows(store: Store, config: Config, now: datetime) -> list[DealRow]:
             owner=("you" if step.owner == "me" else (step.counterpart.name or "them")) if step else "",
             target=step.target if step else None, target_is_default=step.target_is_default if step else False,
             last_activity=d.last_activity, stalled=d.stalled, reason=d.stalled_reason, vague=d.vague_only,
+            overdue=step is not None and step.target < now,
         ))
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     return sorted(rows, key=lambda r: (not r.stalled, r.target or far, r.company))

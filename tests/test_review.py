@@ -126,7 +126,9 @@ def test_parse_local_and_snooze_words() -> None:
     assert review.parse_snooze("2days", friday, config) == at(24, 9)
     assert review.parse_snooze("3h", friday, config) == friday + timedelta(hours=3)
     labels = [label for _, label in review.snooze_choices(friday, config)]
-    assert labels[0] == "Next working day (Mon 23 Nov 09:00)"
+    assert labels == ["Next working day (Mon 09:00)", "In two working days (Tue 09:00)", "Next week (Mon 09:00)"]
+    labels = [label for _, label in review.snooze_choices(at(16, 10), config)]  # a Monday
+    assert labels[2] == "Next week (Mon 23 Nov 09:00)"
 
 
 def test_deal_rows_flag_stalled_and_vague(world: World) -> None:

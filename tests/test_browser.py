@@ -1,0 +1,188 @@
+"""End to end in a real browser: Debian's Chromium (headless, driven by Playwright) against `assistant serve`
+over a store prepared by running the pipeline on the bundled sample (suggest mode, demo clock).
+Accepts a suggestion, snoozes one, edits a booked one, and checks each side effect on the .ics calendar
+and in the store; screenshots of every page go to tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+NOW_TEXT = "2026-11-20T09:00"
+
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does it)"),
+]
+
+
+def _sample_config(out: Path) -> Path:
+    """The bundled sample's config, copied under `out`, in suggest mode, with its store and calendar in `out`."""
+    from assistant.demo import SAMPLE_DIR
+
+    import shutil
+
+    sample = out / "sample"
+    shutil.copytree(SAMPLE_DIR, sample, ignore=shutil.ignore_patterns("__pycache__"))
+    text = (sample / "config.toml").read_text(encoding="utf-8")
+    text, n = re.subn(r'(?m)^mode\s*=\s*"book".*$', 'mode = "suggest"', text)
+    assert n == 1, "the sample config changed: it should have one account in book mode"
+    text, n = re.subn(r'(?m)^path\s*=\s*".*followups\.ics"', f'path = "{out / "followups.ics"}"', text)
+    assert n == 1
+    text, n = re.subn(r'(?m)^out_dir\s*=\s*".*"', f'out_dir = "{out / "reports"}"', text)
+    assert n == 1
+    text += f'\n[store]\npath = "{out / "store.sqlite3"}"\n'
+    path = sample / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from assistant.calendars import open_calendar
+    from assistant.clock import fixed_clock, parse_now
+    from assistant.config import load_config
+    from assistant.pipeline import after_sync
+    from assistant.store import Store
+    from assistant.watcher import open_source, sync_account
+
+    out = tmp_path_factory.mktemp("browser")
+    config_path = _sample_config(out)
+    config = load_config(config_path)
+    now = parse_now(NOW_TEXT, config.rep.timezone)
+    with Store(config.store_path) as store:
+        for account in config.accounts:
+            source = open_source(account, config)
+            try:
+                sync_account(store, source, config, fixed_clock(now))
+            finally:
+                source.close()
+        after_sync(store, config, now, writer=open_calendar(config, fixed_clock(now)))
+        assert len(store.suggestions(["suggested"])) >= 2, "the sample should leave follow-ups to review"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", "0", "--config", str(config_path), "--now", NOW_TEXT],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+/\?token=[\w-]+)", line)
+        assert m, f"no URL printed: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
+        yield {"url": m.group(1), "config": config, "now": now, "out": out}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
+    from assistant.calendars.ics import IcsWriter
+    from assistant.models import StepState
+    from assistant.store import Store
+
+    config = served["config"]
+    tz = ZoneInfo(config.rep.timezone)
+    ics = IcsWriter(served["out"] / "followups.ics", timezone=config.rep.timezone)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("dialog", lambda dialog: (problems.append("dialog: " + dialog.message), dialog.dismiss()))
+    page.set_default_timeout(15_000)
+
+    page.goto(served["url"])
+    assert page.url.endswith("/") and "token=" not in page.url  # the token became a cookie
+    rows = page.locator("#queue tbody tr")
+    assert rows.count() >= 2
+    page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
+
+    # accept the first suggestion: it goes on the calendar
+    first = rows.nth(0)
+    accepted = first.get_attribute("data-suggestion")
+    first.get_by_role("button", name="Accept").click()
+    page.wait_for_load_state()
+    assert "Accepted" in page.locator(".flash.ok").inner_text()
+    assert accepted in ics.uids()
+    assert page.locator(f'#booked tr[data-suggestion="{accepted}"]').count() == 1
+
+    # snooze the next one until the next working day: it leaves the queue
+    second = page.locator("#queue tbody tr").nth(0)
+    snoozed = second.get_attribute("data-suggestion")
+    assert snoozed != accepted
+    second.locator('select[name="until"]').select_option("tomorrow")
+    second.get_by_role("button", name="Snooze").click()
+    page.wait_for_load_state()
+    assert "Snoozed until Mon 23 Nov 09:00" in page.locator(".flash.ok").inner_text()
+    assert page.locator(f'#queue tr[data-suggestion="{snoozed}"]').count() == 0
+    assert snoozed not in ics.uids()
+
+    # move the accepted follow-up: the event on the calendar moves with it
+    row = page.locator(f'#booked tr[data-suggestion="{accepted}"]')
+    row.locator("summary").click()
+    row.locator('input[name="start"]').fill("2026-11-24T10:30")
+    row.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "Tue 24 Nov 10:30" in page.locator(".flash.ok").inner_text()
+    event = ics.get(accepted)
+    assert event is not None and event.start.astimezone(tz).replace(tzinfo=None) == datetime(2026, 11, 24, 10, 30)
+    page.screenshot(path=str(ARTIFACTS / "queue-after-actions.png"), full_page=True)
+
+    with Store(config.store_path) as store:
+        assert store.suggestion(accepted).state == StepState.ACCEPTED  # type: ignore[union-attr]
+        assert store.suggestion(snoozed).state == StepState.SNOOZED  # type: ignore[union-attr]
+
+    page.get_by_role("link", name="Deals").click()
+    assert page.locator("#deals tbody tr").count() >= 5
+    assert page.locator("#deals .badge.stalled").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "deals.png"), full_page=True)
+
+    page.get_by_role("link", name="Reports").click()
+    page.wait_for_url(re.compile(r"/reports/2026-W47$"))
+    assert "Commitment report 2026-W47" in page.locator("h1").inner_text()
+    charts = page.locator(".charts img")
+    assert charts.count() == 2
+    assert all(charts.nth(i).evaluate("img => img.naturalWidth") > 100 for i in range(2))  # the PNGs decoded
+    assert page.locator("#vague tbody tr").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+
+    page.get_by_role("link", name="Check a draft").click()
+    page.locator("textarea[name=draft]").fill(
+        "Hi Ed,\n\nJust checking in on the rollout plan.<script>alert('x')</script>\n\nSam")
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_load_state()
+    assert page.locator("#verdict").inner_text().startswith("No:")
+    assert page.locator("#suggestion").inner_text().startswith("Ed, if I haven't heard back by Tuesday")
+    page.screenshot(path=str(ARTIFACTS / "check.png"), full_page=True)
+
+    assert problems == [], problems  # no CSP violation, no script ran
+    page.close()
