@@ -31,9 +31,9 @@ pytestmark = [
 
 def _sample_config(out: Path) -> Path:
     """The bundled sample's config, copied under `out`, in suggest mode, with its store and calendar in `out`."""
-    from assistant.demo import SAMPLE_DIR
-
     import shutil
+
+    from assistant.demo import SAMPLE_DIR
 
     sample = out / "sample"
     shutil.copytree(SAMPLE_DIR, sample, ignore=shutil.ignore_patterns("__pycache__"))
