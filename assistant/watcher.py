@@ -344,7 +344,7 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
           poll_seconds: float = 60.0, progress_for: Callable[[str], Progress | None] | None = None,
           extractor: Extractor | None = None, store: Store | None = None) -> list[SyncResult]:
     """Run passes until stopped (or one pass with `once`). Returns the last pass's results."""
-    stop = stop or StopFlag()
+    stop = stop if stop is not None else StopFlag()  # (an unset StopFlag is falsy)
     after = after or _default_after_sync
     if not config.accounts:
         where = config.source_path or "config.toml"

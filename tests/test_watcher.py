@@ -1,0 +1,326 @@
+"""The watcher: exactly-once storage across SIGKILLs, retries, failures kept for later, AuthError isolation."""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.clock import fixed_clock
+from assistant.config import AccountConfig, Config, RepConfig, load_config
+from assistant.errors import AuthError, ConfigError, TransientError
+from assistant.models import Commitment, Message, RawMessage, content_id
+from assistant.sources.base import Batch
+from assistant.store import Store
+from assistant.watcher import StopFlag, sync_account, watch
+
+REP = RepConfig(name="Sam Rivera", email="sam@northwind-analytics.com", timezone="America/New_York")
+NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def email_bytes(i: int, *, reply_to: int | None = None) -> bytes:
+    e = EmailMessage()
+    if reply_to is None:
+        e["From"], e["To"] = "Sam Rivera <sam@northwind-analytics.com>", f"buyer{i % 7}@buyer.example"
+        e.set_content(f"Hi,\n\nI'll call you Thursday at 9:{i % 60:02d} about item {i}.\n\nSam\n")
+    else:
+        e["From"], e["To"] = f"buyer{i % 7}@buyer.example", "Sam Rivera <sam@northwind-analytics.com>"
+        e["In-Reply-To"] = f"<m{reply_to}@northwind-analytics.com>"
+        e["References"] = f"<m{reply_to}@northwind-analytics.com>"
+        e.set_content(f"Thanks, sounds good ({i}).\n")
+    e["Subject"] = f"item {reply_to if reply_to is not None else i}"
+    e["Date"] = f"Mon, {1 + i % 28:02d} Nov 2026 09:00:00 -0500"
+    e["Message-ID"] = f"<m{i}@{'northwind-analytics.com' if reply_to is None else 'buyer.example'}>"
+    return e.as_bytes()
+
+
+def fake_extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
+    """One commitment per message saying "I'll": deterministic and fast (no spaCy in these tests)."""
+    out = []
+    for m in messages:
+        found = []
+        if "I'll" in m.body:
+            text = m.body[m.body.index("I'll"):].split("\n")[0]
+            found.append(Commitment(content_id(m.id, "me", "call", text, prefix="c"), m.id, "me", "call", None,
+                                    False, False, False, text))
+        out.append(found)
+    return out
+
+
+def build_maildir(root: Path, n: int) -> None:
+    (root / "mail").mkdir(parents=True)
+    sent = mailbox.Maildir(root / "mail" / "Sent", create=True)
+    inbox = mailbox.Maildir(root / "mail" / "INBOX", create=True)
+    for i in range(n):
+        if i % 3 == 2:
+            inbox.add(email_bytes(i, reply_to=i - 1))
+        else:
+            sent.add(email_bytes(i))
+
+
+def write_config(root: Path, batch_size: int = 20) -> Path:
+    path = root / "config.toml"
+    path.write_text(textwrap.dedent(f"""
+        [rep]
+        name = "Sam Rivera"
+        email = "sam@northwind-analytics.com"
+        timezone = "America/New_York"
+        [[accounts]]
+        name = "local"
+        kind = "local"
+        mail = ["mail"]
+        batch_size = {batch_size}
+        [store]
+        path = "store.sqlite3"
+        """))
+    return path
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from datetime import datetime, UTC
+    from pathlib import Path
+    sys.path.insert(0, sys.argv[2])
+    from tests.test_watcher import fake_extractor, NOW
+    from assistant.clock import fixed_clock
+    from assistant.config import load_config
+    from assistant.watcher import watch
+
+    def slow(messages):
+        time.sleep(0.003 * len(messages))  # widen the window in which a kill lands mid-sync
+        return fake_extractor(messages)
+
+    watch(load_config(Path(sys.argv[1])), fixed_clock(NOW), once=True, extractor=slow, after=lambda *a: [])
+    print("DONE")
+""")
+
+
+def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Path) -> None:
+    n = 300
+    build_maildir(tmp_path, n)
+    config_path = write_config(tmp_path)
+    rng = random.Random(20261120)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    kills = 0
+    for _ in range(12):
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(config_path), str(ROOT)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.3, 1.2))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.communicate(timeout=60)
+    final = subprocess.run([sys.executable, "-c", CHILD, str(config_path), str(ROOT)], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert kills >= 3  # the test really killed syncs in flight
+    config = load_config(config_path)
+    with Store(config.store_path) as store:
+        assert store.count_messages() == n
+        rows = store.db.execute("SELECT COUNT(DISTINCT source_id), COUNT(DISTINCT message_id) FROM messages").fetchone()
+        assert tuple(rows) == (n, n)
+        promised = [i for i in range(n) if i % 3 != 2]
+        assert store.count_commitments() == len(promised)  # each message's commitments stored with it, once
+        assert store.failures() == []
+        replies = store.messages(direction="received")
+        assert len(replies) == n // 3
+        for reply in replies:  # threads resolved whatever order the restarts read them in
+            original = store.db.execute("SELECT thread_id FROM messages WHERE message_id = ?",
+                                        (reply.in_reply_to,)).fetchone()
+            assert original[0] == reply.thread_id
+
+
+# -- fakes for the loop -----------------------------------------------------------------------------
+
+
+class ListSource:
+    kind = "fake"
+
+    def __init__(self, account: str, raws: list[bytes], fail_first: int = 0, batch: int = 5) -> None:
+        self.account = account
+        self.raws = raws
+        self.fail_first = fail_first
+        self.calls = 0
+        self.batch = batch
+
+    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        self.calls += 1
+        start = int(cursor.get("next", 0))
+        for i in range(start, len(self.raws), self.batch):
+            if self.calls <= self.fail_first and i > start:
+                raise TransientError("connection reset by peer")
+            chunk = self.raws[i:i + self.batch]
+            yield Batch(tuple(RawMessage(self.account, f"{self.account}/{i + k}", r) for k, r in enumerate(chunk)),
+                        {"next": i + len(chunk)}, total=len(self.raws))
+
+    def wait(self, timeout: float) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+class ExpiredSource(ListSource):
+    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        self.calls += 1
+        raise AuthError(self.account, "gmail", "invalid_grant")
+
+
+def cfg(tmp_path: Path, *names: str) -> Config:
+    return Config(rep=REP, accounts=tuple(AccountConfig(n, "local") for n in names),
+                  store_path=tmp_path / "s.sqlite3")
+
+
+def test_transient_errors_are_retried_without_loss(tmp_path: Path) -> None:
+    src = ListSource("a", [email_bytes(i) for i in range(20)], fail_first=2)
+    with Store(tmp_path / "s.sqlite3") as store:
+        res = sync_account(store, src, cfg(tmp_path, "a"), fixed_clock(NOW), extractor=fake_extractor,
+                           retry_wait=lambda _s: 0)
+        assert src.calls == 3
+        assert store.count_messages("a") == 20 and res.stored == 20
+        assert store.cursor("a") == {"next": 20}
+
+
+def test_transient_errors_give_up_after_the_retries(tmp_path: Path) -> None:
+    src = ListSource("a", [email_bytes(i) for i in range(20)], fail_first=99)
+    with Store(tmp_path / "s.sqlite3") as store, pytest.raises(TransientError):
+        sync_account(store, src, cfg(tmp_path, "a"), fixed_clock(NOW), extractor=fake_extractor,
+                     retry_wait=lambda _s: 0, retry_attempts=3)
+    with Store(tmp_path / "s.sqlite3") as store:
+        # each attempt resumed from the stored cursor and kept the batch it got before failing
+        assert store.count_messages("a") == 15
+        assert store.cursor("a") == {"next": 15}
+
+
+def test_unparseable_message_is_kept_and_retried_while_the_rest_goes_on(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    raws = [email_bytes(0), b"\x00\x01 not mail at all", email_bytes(1)]
+    src = ListSource("a", raws)
+    import assistant.watcher as w
+
+    real_parse = w.parse
+    broken = {"m1@northwind-analytics.com"}
+
+    def flaky(raw: RawMessage, rep: RepConfig, *, now: datetime | None = None) -> Message:
+        if any(m.encode() in raw.raw for m in broken):
+            raise RuntimeError("parser bug")
+        return real_parse(raw, rep, now=now)
+
+    monkeypatch.setattr(w, "parse", flaky)
+    config = cfg(tmp_path, "a")
+    with Store(config.store_path) as store:
+        res = sync_account(store, src, config, fixed_clock(NOW), extractor=fake_extractor)
+        assert (res.stored, res.failed) == (1, 2)
+        failures = {r["source_id"]: r for r in store.failures("a")}
+        assert set(failures) == {"a/1", "a/2"} and bytes(failures["a/2"]["raw"]) == raws[2]
+        broken.clear()  # the parser got fixed
+        res2 = sync_account(store, src, config, fixed_clock(NOW), extractor=fake_extractor)
+        assert res2.retried == 1 and store.count_messages("a") == 2
+        left = store.failures("a")
+        assert [r["source_id"] for r in left] == ["a/1"] and left[0]["attempts"] == 2
+
+
+def test_stop_between_messages_commits_what_was_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = ListSource("a", [email_bytes(i) for i in range(10)], batch=10)
+    stop = StopFlag()
+    import assistant.watcher as w
+
+    real_parse = w.parse
+    seen = []
+
+    def counting(raw: RawMessage, rep: RepConfig, *, now: datetime | None = None) -> Message:
+        seen.append(raw.source_id)
+        if len(seen) == 3:
+            stop.set()  # SIGTERM arrives while the third message is read
+        return real_parse(raw, rep, now=now)
+
+    monkeypatch.setattr(w, "parse", counting)
+    config = cfg(tmp_path, "a")
+    with Store(config.store_path) as store:
+        res = sync_account(store, src, config, fixed_clock(NOW), stop=stop, extractor=fake_extractor)
+        assert res.stopped and store.count_messages("a") == 3
+        assert store.cursor("a") == {}  # the cursor never passes messages not stored
+        res2 = sync_account(store, src, config, fixed_clock(NOW), extractor=fake_extractor)
+        assert store.count_messages("a") == 10 and res2.stored == 7 and res2.duplicates == 3
+
+
+def test_auth_error_stops_that_account_only(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    good = ListSource("good", [email_bytes(i) for i in range(6)])
+    bad = ExpiredSource("bad", [])
+    sources = {"good": good, "bad": bad}
+    config = cfg(tmp_path, "bad", "good")
+    passes = []
+    stop = StopFlag()
+
+    def after(store: Store, config: Config, now: datetime) -> list[str]:
+        passes.append(store.count_messages())
+        if len(passes) == 3:
+            stop.set()
+        return [f"pass {len(passes)}"]
+
+    results = watch(config, fixed_clock(NOW), stop=stop, source_factory=lambda a, c: sources[a.name],
+                    after=after, poll_seconds=0.01, extractor=fake_extractor)
+    assert passes == [6, 6, 6]
+    assert bad.calls == 1  # never asked again after the sign-in failed
+    assert good.calls == 3
+    assert "assistant login gmail --account bad" in caplog.text
+    assert [r.account for r in results] == ["good"]
+
+
+def test_watch_once_reports_the_auth_error(tmp_path: Path) -> None:
+    config = cfg(tmp_path, "bad", "good")
+    sources = {"good": ListSource("good", [email_bytes(1)]), "bad": ExpiredSource("bad", [])}
+    results = watch(config, fixed_clock(NOW), once=True, source_factory=lambda a, c: sources[a.name],
+                    after=lambda *a: [], extractor=fake_extractor)
+    by_name = {r.account: r for r in results}
+    assert "assistant login gmail --account bad" in by_name["bad"].error
+    assert by_name["good"].stored == 1 and not by_name["good"].error
+
+
+def test_no_accounts_is_a_clear_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="assistant init"):
+        watch(cfg(tmp_path), fixed_clock(NOW), once=True)
+
+
+def test_cli_watch_once_init_service_and_bad_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    runner = CliRunner()
+    missing = runner.invoke(main, ["watch", "--once", "--config", str(tmp_path / "nope.toml")])
+    assert missing.exit_code == 2 and "assistant init --config" in missing.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rep]\ntimezone = \"Mars/Olympus\"\n")
+    out = runner.invoke(main, ["watch", "--once", "--config", str(bad)])
+    assert out.exit_code == 2 and "rep.timezone" in out.output
+    conf = tmp_path / "new" / "config.toml"
+    out = runner.invoke(main, ["init", "--config", str(conf), "--name", "Sam", "--email", "sam@x.example",
+                               "--timezone", "America/New_York"])
+    assert out.exit_code == 0, out.output
+    again = runner.invoke(main, ["init", "--config", str(conf)])
+    assert again.exit_code == 2 and "--force" in again.output
+    (tmp_path / "new" / "mail" / "new" / "1.x").write_bytes(email_bytes(1))
+    out = runner.invoke(main, ["watch", "--once", "--config", str(conf), "--now", "2026-11-20T09:00"])
+    assert out.exit_code == 0, out.output
+    with Store(load_config(conf).store_path) as store:
+        assert store.count_messages() == 1
+    out = runner.invoke(main, ["service", "install", "--print", "--config", str(conf)])
+    assert "ExecStart=" in out.output and "<key>ProgramArguments</key>" in out.output
+    assert str(conf.resolve()) in out.output
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    out = runner.invoke(main, ["service", "install", "--config", str(conf)])
+    assert out.exit_code == 0 and (tmp_path / "xdg" / "systemd" / "user" / "follow-through.service").exists()
