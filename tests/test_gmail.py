@@ -196,19 +196,41 @@ def test_not_signed_in_names_the_login_command() -> None:
         list(GmailSource(account, Config()).fetch({}))
 
 
-def test_wait_polls_the_history_id(fake: FakeGmail) -> None:
+class FakeTime:
+    """A monotonic clock that moves only when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.naps: list[float] = []
+        self.on_nap = lambda: None
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.naps.append(seconds)
+        self.now += seconds
+        self.on_nap()
+
+
+def test_wait_asks_for_the_history_id_only_every_poll_seconds(fake: FakeGmail) -> None:
     fake.add(mail("a", True), labels=["SENT"])
-    calls: list[float] = []
-    src = make_source(fake, poll_seconds=10, sleeps=calls)
+    clock = FakeTime()
+    src = make_source(fake, poll_seconds=60)
+    src._monotonic, src._sleep = clock, clock.sleep
     _, cursor = drain(src, {})
 
-    def sleep(seconds: float) -> None:
-        calls.append(seconds)
-        if len(calls) == 3:
-            fake.add(mail("b", False), labels=["INBOX"])
+    def profile_calls() -> int:
+        return sum(1 for r in fake.requests if r.path.endswith("/profile"))
 
-    src._sleep = sleep
-    assert src.wait(3600) is True and calls == [10, 10, 10]
+    before = profile_calls()
+    # the watcher waits in 5-second steps: eleven quiet steps cost no API call
+    assert [src.wait(5) for _ in range(11)] == [False] * 11
+    assert profile_calls() == before and sum(clock.naps) == 55
+    assert src.wait(5) is False and profile_calls() == before + 1  # 60 s after the fetch: one check
+    clock.on_nap = lambda: fake.add(mail("b", False), labels=["INBOX"]) if len(clock.naps) == 13 else None
+    assert src.wait(3600) is True
+    assert profile_calls() == before + 2
     batches, _ = drain(src, cursor)
     assert subjects(batches) == ["b"]
 

@@ -193,3 +193,23 @@ def test_login_command_runs_the_device_flow(fake: FakeGraph, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert "FT-CODE" in result.output and REP in result.output
     assert auth.TokenStore().get("outlook", "o") is not None
+
+
+def test_wait_polls_the_delta_links_every_poll_seconds(fake: FakeGraph) -> None:
+    from tests.test_gmail import FakeTime
+
+    store = sign_in(fake)
+    fake.add(mail("a", True), folder="sentitems", received=NOW)
+    clock = FakeTime()
+    src = make_source(fake, store, poll_seconds=30)
+    src._monotonic, src._sleep = clock, clock.sleep
+    _, cursor = drain(src, {})
+    deltas = sum(1 for r in fake.requests if r.path.endswith("/delta"))
+    assert src.wait(20) is False
+    assert sum(1 for r in fake.requests if r.path.endswith("/delta")) == deltas  # not due yet
+    assert src.wait(20) is False  # due at 30 s: both folders asked, nothing new
+    assert sum(1 for r in fake.requests if r.path.endswith("/delta")) == deltas + 2
+    fake.add(mail("b", False), folder="inbox", received=NOW)
+    assert src.wait(3600) is True
+    batches, _ = drain(src, cursor)
+    assert subjects(batches) == ["b"]

@@ -68,6 +68,8 @@ class GmailSource:
         self._service: Any = None
         self._saved_token: str | None = None
         self._last_history_id: str | None = None
+        self._monotonic: Callable[[], float] = time.monotonic
+        self._last_check = float("-inf")
 
     # -- the client ---------------------------------------------------------------------------------
     def _build(self) -> Any:
@@ -198,6 +200,7 @@ class GmailSource:
     def _batches(self, ids: list[str], old: dict[str, Any], final: dict[str, Any]) -> Iterator[Batch]:
         """Read `ids` in batches; every batch but the last keeps the old cursor."""
         self._last_history_id = final["history_id"]
+        self._last_check = self._monotonic()  # a fetch is a check
         if not ids:
             if final != old:
                 yield Batch((), final, total=0)
@@ -231,16 +234,21 @@ class GmailSource:
 
     # -- waiting ------------------------------------------------------------------------------------
     def wait(self, timeout: float) -> bool:
-        """No push without Pub/Sub: poll the profile's historyId every `poll_seconds`."""
-        deadline = time.monotonic() + timeout
+        """No push without Pub/Sub: ask for the profile's historyId at most every `poll_seconds` (the
+        watcher calls this in short steps, so the last check time is kept between calls)."""
+        deadline = self._monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = self._monotonic()
+            if now - self._last_check >= self.poll_seconds:
+                self._last_check = now
+                profile = self._execute(lambda s: s.users().getProfile(userId="me"), "reading the profile")
+                if self._last_history_id is None or str(profile["historyId"]) != self._last_history_id:
+                    return True
+                continue
+            nap = min(self._last_check + self.poll_seconds, deadline) - now
+            if nap <= 0:
                 return False
-            self._sleep(min(self.poll_seconds, remaining))
-            profile = self._execute(lambda s: s.users().getProfile(userId="me"), "reading the profile")
-            if self._last_history_id is None or str(profile["historyId"]) != self._last_history_id:
-                return True
+            self._sleep(nap)
 
     def close(self) -> None:
         """Drop the client (its HTTP connections); safe to call twice."""

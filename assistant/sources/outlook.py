@@ -65,6 +65,8 @@ class OutlookSource:
         self._cache: Any = None
         self._token: str | None = None
         self._delta_links: dict[str, str] = {}
+        self._monotonic: Callable[[], float] = time.monotonic
+        self._last_check = float("-inf")
 
     # -- tokens -------------------------------------------------------------------------------------
     def _access_token(self, force_refresh: bool = False) -> str:
@@ -168,6 +170,7 @@ class OutlookSource:
                     yield Batch(tuple(messages), copy.deepcopy(state))
                 if delta_link:
                     self._delta_links[role] = delta_link
+                    self._last_check = self._monotonic()  # a fetch is a check
                     break
 
     def _mime(self, mid: str) -> bytes | None:
@@ -177,22 +180,32 @@ class OutlookSource:
 
     # -- waiting ------------------------------------------------------------------------------------
     def wait(self, timeout: float) -> bool:
-        """No push here: every `poll_seconds` ask the last deltaLinks whether anything was added."""
-        deadline = time.monotonic() + timeout
+        """No push here: at most every `poll_seconds`, ask the last deltaLinks whether anything was added
+        (the watcher calls this in short steps, so the last check time is kept between calls)."""
+        deadline = self._monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = self._monotonic()
+            if now - self._last_check >= self.poll_seconds:
+                self._last_check = now
+                if self._has_new():
+                    return True
+                continue
+            nap = min(self._last_check + self.poll_seconds, deadline) - now
+            if nap <= 0:
                 return False
-            self._sleep(min(self.poll_seconds, remaining))
-            if len(self._delta_links) < len(FOLDERS):
+            self._sleep(nap)
+
+    def _has_new(self) -> bool:
+        if len(self._delta_links) < len(FOLDERS):
+            return True
+        for link in self._delta_links.values():
+            try:
+                page = self._get(link, "checking for new mail").json()
+            except _SyncStateLost:
                 return True
-            for link in self._delta_links.values():
-                try:
-                    page = self._get(link, "checking for new mail").json()
-                except _SyncStateLost:
-                    return True
-                if any("@removed" not in item for item in page.get("value", [])) or page.get("@odata.nextLink"):
-                    return True
+            if any("@removed" not in item for item in page.get("value", [])) or page.get("@odata.nextLink"):
+                return True
+        return False
 
     def close(self) -> None:
         """Close the HTTP session; safe to call twice."""
