@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone, tzinfo
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from nlp.when.holidays import HOLIDAY_PATTERNS
@@ -197,7 +198,6 @@ _BRANCHES: list[tuple[str, str]] = [
 ]
 
 _COMPILED = {name: re.compile(p, re.I) for name, p in _BRANCHES}
-MASTER = re.compile("|".join(f"(?P<{name}>{p})" for name, p in _BRANCHES), re.I)
 
 # Words that may follow a bare number read as a clock time ("at 3 tomorrow" yes, "at 3 locations" no).
 _AFTER_CLOCK_OK = frozenset("""
@@ -1106,51 +1106,193 @@ HANDLERS: dict[str, Handler] = {
 assert set(HANDLERS) == {n for n, _ in _BRANCHES}
 
 
+_D = "#d"  # any run of digits
+_MONTH_WORDS = set(MONTHS)
+_WEEKDAY_WORDS = set(WEEKDAYS) | {w + "s" for w in WEEKDAYS} | {"tues", "weds", "thur", "thurs"}
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+                 "thirty", "forty", "fifty"}
+_ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                  "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+                  "eighteenth", "nineteenth", "twentieth", "thirtieth"}
+_WHICH = {"this", "next", "last", "past", "previous", "coming", "upcoming", "following", "current"}
+_POSITION_WORDS = {"early", "mid", "late", "later", "end", "beginning", "start", "middle", "rest"}
+_HOLIDAY_WORDS = {"christmas", "xmas", "boxing", "new", "valentine", "valentines", "valentine's", "st", "saint",
+                  "halloween", "independence", "fourth", "july", "canada", "australia", "juneteenth", "veterans",
+                  "veteran", "veterans'", "remembrance", "tax", "mlk", "martin", "presidents", "president",
+                  "presidents'", "washington", "washington's", "george", "memorial", "labor", "labour", "columbus",
+                  "thanksgiving", "black", "cyber", "mothers", "mother's", "mother", "fathers", "father's", "father",
+                  "good", "easter"}
+_ZONE_FIRST = {z.split()[0] for z in ZONES} | {"utc", "gmt"}
+
+# The words each branch can start with. Words marked as prefixes (in, the, at...) only open a candidate when
+# a time word follows within three tokens, which keeps the scan cheap on ordinary prose.
+_STARTS: dict[str, set[str]] = {
+    "iso": {_D}, "ymond": {_D}, "numdate": {_D}, "clock3merid": {_D}, "clock24": {_D}, "clockh": {_D},
+    "numtime": {_D}, "num4": {_D},
+    "clockrange": {_D, "between", "from"},
+    "offset": {_D, "in", "within", "after", "over", "inside", "a", "an", "couple", "few", "several", "half",
+               "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+               "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+               "thirty", "forty", "fifty"},
+    "dayoffset": {"in", "within"}, "halfhour": {"in", "within"}, "fortnight": {"in", "within", "a"},
+    "weekfrom": {_D, "a", "one", "two", "three", "four"},
+    "holiday": _HOLIDAY_WORDS | _WHICH | {"the"},
+    "eod": {"the", "end", "close", "eod", "cob", "eob", "c"},
+    "endof": {"the", "end"},
+    "period": _POSITION_WORDS | _WHICH | {"the", "by", "over"},
+    "periodabbr": {"eow", "eom", "eoq", "eoy", "midweek", "mid", "month", "quarter", "year", "week's"},
+    "quarter": _POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D},
+    "later": {"later"}, "nextdays": {"in", "over", "within"},
+    "relday": {"the", "day", "today", "tonight", "tonite", "tomorrow", "tomorrows", "tomorow", "tmrw", "tmr",
+               "yesterday", "next", "following", "this"},
+    "firstthing": {"first"},
+    "clockrel": _NUMBER_WORDS | {_D, "a", "quarter", "half"},
+    "halfhr": {"half"}, "clockmerid": {_D}, "wordclock": _NUMBER_WORDS - {"thirteen", "fourteen", "fifteen",
+                                                                          "sixteen", "seventeen", "eighteen",
+                                                                          "nineteen", "twenty", "thirty", "forty",
+                                                                          "fifty"},
+    "noon": {_D, "noon", "noonish", "noontime", "midday", "mid", "midnight"},
+    "cueclock": {"at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
+                 "approximately", "say", "latest", "earliest", "@"},
+    "oclock": _NUMBER_WORDS | {_D},
+    "monthday": _MONTH_WORDS,
+    "daymonth": _NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the"},
+    "monthonly": _MONTH_WORDS | _POSITION_WORDS | {"in", "by", "during", "until", "till", "before", "after", "since",
+                                                   "from", "the", "next", "this", "last"},
+    "ordnofmonth": _NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the"},
+    "dom": {_D, "the"},
+    "nthwd": {"first", "second", "third", "fourth", "fifth", "last", _D},
+    "weekday": _WEEKDAY_WORDS | _WHICH | {"the", "this"},
+    "weekref": _WHICH | {"of", "the"},
+    "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "evening", "night",
+                "forenoon", "lunch", "lunchtime", "a", "p"},
+    "zone": _ZONE_FIRST,
+    "now": {"right", "just", "at", "as", "now", "atm"},
+}
+assert set(_STARTS) == set(HANDLERS)
+_PREFIXES = {"in", "within", "after", "over", "inside", "a", "an", "the", "by", "between", "from", "at", "around",
+             "about", "before", "until", "till", "til", "circa", "approx", "approximately", "say", "latest",
+             "earliest", "@", "of", "during", "since", "very", "this", "next", "last", "past", "previous", "coming",
+             "upcoming", "following", "current", "early", "mid", "late", "end", "beginning", "start", "middle",
+             "rest", "as", "right", "just", "p", "c", "st", "saint", "new", "good", "black", "george", "martin",
+             "tax", "first", "second", "third", "fourth", "day", "close", "q"}
+_CORE: set[str] = set()
+for _name, _words in _STARTS.items():
+    _CORE |= _words
+_CORE -= _PREFIXES
+_CORE.add(_D)
+_CORE |= {"week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
+          "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
+          "hours", "days", "weeks", "months", "years", "moment", "present", "now", "noon", "midnight", "time",
+          "hour", "minute", "after", "tomorrow", "sunday", "birthday", "weekdays", "m", "o", "b"}
+_UNIT_WORDS = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
+               "wk", "wks", "fortnight", "fortnights", "month", "months", "year", "years", "yr", "yrs", "business",
+               "working"} | {w for w in _WEEKDAY_WORDS if w.endswith("s")}
+_MERID_WORDS = {"am", "pm", "a", "p"}
+_ORDINAL_SUFFIX = {"st", "nd", "rd", "th"}
+# What must appear among the next few tokens (word set, window) or right after the digits (characters)
+# for a branch to be worth trying at all. A cheap gate in front of each regex.
+_NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
+    "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
+    "num4": "", "clock3merid": "m",
+    "clockrange": (frozenset(_MERID_WORDS), 9),
+    "clockmerid": (frozenset(_MERID_WORDS), 5),
+    "wordclock": (frozenset(_MERID_WORDS), 5),
+    "offset": (frozenset(_UNIT_WORDS), 7),
+    "dayoffset": (frozenset({"or"}), 6), "halfhour": (frozenset({"half", "hour"}), 5),
+    "fortnight": (frozenset({"fortnight"}), 3), "weekfrom": (frozenset({"from"}), 4),
+    "holiday": (frozenset(_HOLIDAY_WORDS), 3),
+    "eod": (frozenset({"day", "business", "play", "eod", "cob", "eob", "c"}), 6),
+    "endof": (frozenset({"today", "tomorrow", "tonight"} | _WEEKDAY_WORDS), 6),
+    "period": (frozenset({"week", "month", "quarter", "year", "weekend"}), 7),
+    "periodabbr": (frozenset({"eow", "eom", "eoq", "eoy", "midweek", "week", "end"}), 3),
+    "quarter": (frozenset({"q", "quarter"}), 6), "later": (frozenset({"later"}), 1),
+    "nextdays": (frozenset({"days"}), 7),
+    "relday": (frozenset({"today", "tonight", "tonite", "tomorrow", "tomorrows", "tomorow", "tmrw", "tmr",
+                          "yesterday", "day", "morning", "afternoon", "evening", "night"}), 5),
+    "firstthing": (frozenset({"thing"}), 2),
+    "clockrel": (frozenset({"past", "after", "to", "till", "til", "before", "of"}), 5),
+    "halfhr": (frozenset({"half"}), 1),
+    "noon": (frozenset({"noon", "noonish", "noontime", "midday", "mid", "midnight", "night", "day"}), 3),
+    "cueclock": (frozenset(_NUMBER_WORDS | {_D}), 3),
+    "oclock": (frozenset({"o'clock", "oclock", "ish", "o", "clock"}), 3),
+    "monthday": (frozenset(_MONTH_WORDS), 1),
+    "daymonth": (frozenset(_MONTH_WORDS), 6),
+    "monthonly": (frozenset(_MONTH_WORDS), 5),
+    "ordnofmonth": (frozenset({"month"}), 8),
+    "dom": (frozenset(_ORDINAL_SUFFIX | _ORDINAL_WORDS | {_D}), 3),
+    "nthwd": (frozenset(_WEEKDAY_WORDS), 3),
+    "weekday": (frozenset(_WEEKDAY_WORDS), 4),
+    "weekref": (frozenset({"week"}), 4),
+    "daypart": (frozenset({"morning", "afternoon", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"}), 5),
+    "zone": (frozenset(_ZONE_FIRST), 1),
+    "now": (frozenset({"now", "moment", "present", "atm"}), 5),
+}
+assert set(_NEEDS) == set(HANDLERS)
+_BRANCH_INDEX = {n: i for i, (n, _) in enumerate(_BRANCHES)}
+_BY_WORD: dict[str, list[str]] = {}
+for _name, _words in _STARTS.items():
+    for _w in _words:
+        _BY_WORD.setdefault(_w, []).append(_name)
+for _w in _BY_WORD:
+    _BY_WORD[_w].sort(key=_BRANCH_INDEX.__getitem__)
+_TOKEN = re.compile(r"([^A-Za-z\d@]*)([A-Za-z][A-Za-z']*|\d+|@)")
+_MERID_AHEAD = re.compile(r"\s*[ap]", re.I)
+
+
+def _is_core(w: str) -> bool:
+    return w in _CORE
+
+
 def scan(text: str) -> list[Part]:
-    """All atoms of `text`, left to right, non-overlapping. A branch that matches but is rejected by its
-    handler lets the next branches (and later positions) try again."""
+    """All atoms of `text`, left to right, non-overlapping. Candidate starts are tokens a branch can begin
+    with (and only where a time word is near); at each start the longest atom a handler accepts wins."""
+    toks = _TOKEN.findall(text)
+    words = [_D if w[0] <= "9" else w.lower() for _, w in toks]
+    cands = [i for i, w in enumerate(words) if w in _BY_WORD]
+    if not cands:
+        return []
+    ends = list(accumulate(len(g) + len(w) for g, w in toks))
     parts: list[Part] = []
     pos = 0
-    n = len(text)
-    while pos < n:
-        m = MASTER.search(text, pos)
-        if m is None:
-            break
-        name = m.lastgroup
-        assert name is not None
-        part = _try(name, text, m.start(), m.end())
-        if part is None:
-            # try the remaining branches at this position before moving on
-            part = _fallback(text, m.start(), name)
-        if part is None:
-            pos = m.start() + 1
+    for i in cands:
+        w = words[i]
+        digit = w == _D
+        start = ends[i] - len(toks[i][1])
+        if start < pos:
             continue
-        if part.kinds[:1] != [name] and not (part.kinds and part.kinds[0] in _ORDER):
-            part.kinds.insert(0, name)
-        parts.append(part)
-        pos = max(part.end, m.start() + 1)
+        if not digit and w not in _CORE and not any(_is_core(x) for x in words[i + 1:i + 4]):
+            continue
+        names = _BY_WORD[w]
+        best: Part | None = None
+        for name in names:
+            need = _NEEDS[name]
+            if isinstance(need, str):
+                if not digit:
+                    continue
+                after = ends[i]
+                if need == "":
+                    if len(toks[i][1]) != 4:
+                        continue
+                elif need == "m":
+                    if not 3 <= len(toks[i][1]) <= 4 or not _MERID_AHEAD.match(text, after):
+                        continue
+                elif after >= len(text) or text[after].lower() not in need:
+                    continue
+            else:
+                words_needed, window = need
+                if words_needed.isdisjoint(words[i:i + window]):
+                    continue
+            m = _COMPILED[name].match(text, start)
+            if m is None or (best is not None and m.end() <= best.end):
+                continue
+            part = HANDLERS[name](text, m, m.start(), m.end())
+            if part is not None and (best is None or part.end > best.end):
+                if part.kinds[:1] != [name]:
+                    part.kinds.insert(0, name)
+                best = part
+        if best is not None:
+            parts.append(best)
+            pos = best.end
     return parts
-
-
-def _try(name: str, text: str, start: int, end: int) -> Part | None:
-    m = _COMPILED[name].match(text, start)
-    if m is None:
-        return None
-    return HANDLERS[name](text, m, m.start(), m.end())
-
-
-_ORDER = [n for n, _ in _BRANCHES]
-
-
-def _fallback(text: str, start: int, failed: str) -> Part | None:
-    """Try the branches after `failed` at `start`; the longest accepted match wins."""
-    best: Part | None = None
-    for name in _ORDER[_ORDER.index(failed) + 1:]:
-        m = _COMPILED[name].match(text, start)
-        if m is None:
-            continue
-        part = HANDLERS[name](text, m, m.start(), m.end())
-        if part is not None and (best is None or part.end > best.end):
-            part.kinds.insert(0, name)
-            best = part
-    return best
