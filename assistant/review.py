@@ -49,6 +49,7 @@ class SuggestionView:
     message_at: datetime | None
     snoozed_until: datetime | None
     calendar: str
+    thread_id: str = ""
 
     @property
     def calendar_label(self) -> str:
@@ -71,7 +72,7 @@ class SuggestionView:
             "counterpart": {"name": self.person, "email": self.email, "company": self.company},
             "subject": self.subject, "message_at": self.message_at.astimezone(zone).isoformat() if self.message_at
             else None, "snoozed_until": self.snoozed_until.astimezone(zone).isoformat() if self.snoozed_until
-            else None, "link": self.link, "calendar": self.calendar, "body": self.body,
+            else None, "link": self.link, "calendar": self.calendar, "body": self.body, "thread_id": self.thread_id,
         }
 
 
@@ -94,6 +95,7 @@ def view(store: Store, suggestion_id: str) -> SuggestionView:
         email=step.counterpart.email, company=label, subject=msg.subject if msg else "",
         message_at=msg.sent_at if msg else None, snoozed_until=detail.snoozed_until,
         calendar=detail.booking.calendar if detail.booking and detail.booking.state == "booked" else "",
+        thread_id=step.counterpart.thread_id,
     )
 
 

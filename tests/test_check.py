@@ -218,6 +218,15 @@ def test_command_json(cfg: Path) -> None:
     assert data["next_actions"][0]["who"] == "me"
 
 
-def test_command_thread_option(cfg: Path) -> None:
+def test_command_thread_option(cfg: Path, tmp_path: Path) -> None:
     r = cli(["check", "--thread", "t-none", "--config", str(cfg)], stdin="hi")
     assert r.exit_code == 2 and "no stored thread" in r.output
+    world = build(tmp_path / "w")
+    wcfg = tmp_path / "w.toml"
+    wcfg.write_text(f'[rep]\ntimezone = "America/New_York"\n[store]\npath = "{world.store_path}"\n', encoding="utf-8")
+    listed = json.loads(cli(["suggestions", "--json", "--config", str(wcfg), "--now", "2026-11-20T09:00"]).output)
+    thread = next(s["thread_id"] for s in listed if s["counterpart"]["name"] == "Priya Nair")
+    r = cli(["check", "--json", "--thread", thread, "--config", str(wcfg), "--now", "2026-11-20T09:00"],
+            stdin="Any news on the order form?")
+    assert r.exit_code == 3
+    assert json.loads(r.output)["suggestion"].startswith("Priya, if I haven't heard back by Tuesday, I'll call you")
