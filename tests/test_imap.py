@@ -399,3 +399,47 @@ def test_through_the_watcher_a_renumbered_folder_and_a_dropped_connection_store_
         assert subjects_stored == sorted(["sent 0", "sent 1", "sent 2", "inbox 0", "inbox 1", "inbox 2",
                                           "late reply"])
         assert {m.direction for m in store.messages() if m.subject.startswith("sent")} == {"sent"}
+
+
+def test_xoauth2_refreshes_an_expired_google_token_and_signs_in(dovecot: Dovecot, imap_user: str) -> None:
+    """XOAUTH2 against Dovecot's oauth2 passdb (it asks the test's introspection endpoint); the expired
+    access token is refreshed by google-auth at the Gmail fake's token endpoint first."""
+    from assistant import auth
+    from tests.fakes.gmail import FakeGmail
+
+    seed(dovecot, imap_user, 1, 0)
+    google = FakeGmail(email=imap_user)
+    google.start()
+    try:
+        access, refresh = google.issue_token()
+        dovecot.oauth_validator = lambda token: imap_user if token in google.access_tokens else None
+        store = auth.TokenStore()
+        store.put("imap", "oauth", {"token": access, "refresh_token": refresh, "token_uri": google.url + "/token",
+                                    "client_id": "cid", "client_secret": "cs", "expiry": "2000-01-01T00:00:00Z"})
+        google.expire_access_tokens()  # the stored access token no longer works
+        options = {"host": dovecot.host, "port": dovecot.port, "ssl": False, "user": imap_user,
+                   "auth": "xoauth2", "oauth_provider": "google"}
+        account = AccountConfig(name="oauth", kind="imap", options=options)
+        src = ImapSource(account, Config(rep=RepConfig(email=REP)), token_store=store)
+        try:
+            batches, _ = drain(src.fetch({}))
+            assert subjects(batches) == ["sent 0"]
+        finally:
+            src.close()
+        saved = store.get("imap", "oauth")
+        assert saved is not None and saved["token"] != access and saved["token"] in google.access_tokens
+        from imapclient.exceptions import LoginError
+
+        bogus = IMAPClient(dovecot.host, port=dovecot.port, ssl=False, timeout=10)
+        with pytest.raises(LoginError):  # Dovecot really checks the token
+            bogus.oauth2_login(imap_user, access)
+        bogus.shutdown()
+        google.revoke()
+        store.put("imap", "oauth", {**saved, "expiry": "2000-01-01T00:00:00Z"})
+        src = ImapSource(account, Config(rep=RepConfig(email=REP)), token_store=store)
+        with pytest.raises(AuthError, match=r"assistant login imap --account oauth"):
+            list(src.fetch({}))
+        src.close()
+    finally:
+        dovecot.oauth_validator = None
+        google.stop()

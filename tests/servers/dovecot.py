@@ -18,9 +18,10 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ ssl = yes
 ssl_cert = <{tmp}/cert.pem
 ssl_key = <{tmp}/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
 default_internal_user = {user}
 default_internal_group = {group}
@@ -82,7 +83,13 @@ service stats {{
   }}
 }}
 passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {tmp}/oauth2.conf.ext
+}}
+passdb {{
   driver = static
+  mechanisms = plain login
   args = password={password}
 }}
 userdb {{
@@ -109,6 +116,10 @@ class Dovecot:
     tmp: Path
     process: subprocess.Popen[bytes]
     _users: itertools.count  # type: ignore[type-arg]
+    introspection: Any = None  # the OAuth token introspection fake Dovecot asks about XOAUTH2 tokens
+    # XOAUTH2: token -> user name it signs in; tests may also set `oauth_validator(token) -> user | None`
+    oauth_tokens: dict[str, str] = field(default_factory=dict)
+    oauth_validator: Callable[[str], str | None] | None = None
 
     def new_user(self, prefix: str = "rep") -> str:
         """A fresh mailbox for one test."""
@@ -193,6 +204,11 @@ def start_dovecot() -> Dovecot:
     cert.cert_chain_pems[0].write_to_path(str(tmp / "cert.pem"))
     ca.cert_pem.write_to_path(str(tmp / "ca.pem"))
     port, tls_port = _free_port(), _free_port()
+    introspection = _introspection_fake()
+    (tmp / "oauth2.conf.ext").write_text(
+        f"introspection_mode = post\nintrospection_url = {introspection.url}/introspect\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+        "force_introspection = yes\n")
     conf = tmp / "dovecot.conf"
     conf.write_text(_CONF.format(tmp=tmp, user=user, group=group, uid=uid, gid=gid, port=port, tls_port=tls_port,
                                  password=PASSWORD, sent=SENT_FOLDER))
@@ -208,8 +224,32 @@ def start_dovecot() -> Dovecot:
         _wait_for_port(port, process, tmp, time.monotonic() + 10)
     except BaseException:
         _stop(process, tmp)
+        introspection.stop()
         raise
-    return Dovecot("127.0.0.1", port, tls_port, tmp / "ca.pem", tmp, process, itertools.count(1))
+    server = Dovecot("127.0.0.1", port, tls_port, tmp / "ca.pem", tmp, process, itertools.count(1), introspection)
+    introspection.server_for = server
+    return server
+
+
+def _introspection_fake() -> Any:
+    """RFC 7662 token introspection, the way Dovecot's oauth2 passdb asks (POST token=...)."""
+    from urllib.parse import parse_qs
+
+    from tests.fakes.base import FakeService, Request, Response
+
+    fake = FakeService()
+
+    def introspect(req: Request) -> Response:
+        token = parse_qs(req.body.decode()).get("token", [""])[0]
+        server: Dovecot | None = getattr(fake, "server_for", None)
+        user = server.oauth_tokens.get(token) if server else None
+        if user is None and server is not None and server.oauth_validator is not None:
+            user = server.oauth_validator(token)
+        return Response(200, {"active": True, "username": user} if user else {"active": False})
+
+    fake.route("POST", "/introspect", introspect)
+    fake.start()
+    return fake
 
 
 def _stop(process: subprocess.Popen[bytes], tmp: Path) -> None:
@@ -227,6 +267,8 @@ def _stop(process: subprocess.Popen[bytes], tmp: Path) -> None:
 
 def stop_dovecot(server: Dovecot) -> None:
     _stop(server.process, server.tmp)
+    if server.introspection is not None:
+        server.introspection.stop()
 
 
 @pytest.fixture(scope="session")
