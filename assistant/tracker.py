@@ -375,41 +375,35 @@ class _Slots:
     def __init__(self, taken: Callable[[], Iterable[datetime]], config: Config) -> None:
         self.config = config
         self.step = timedelta(minutes=max(15, config.tracker.event_minutes))
-        self.slot_of: dict[float, datetime] = {}
-        self.parent: dict[float, float] = {}
+        self.at: dict[float, datetime] = {}  # every slot seen, by timestamp
+        self.taken: set[float] = set()
+        self.parent: dict[float, float] = {}  # taken slot -> a later candidate (path-compressed)
         self.load_taken: Callable[[], Iterable[datetime]] | None = taken  # loaded on the first claim
 
-    def _next(self, ts: float) -> float:
-        nxt = next_business_slot(self.slot_of[ts] + self.step, self.config)
-        self.slot_of.setdefault(nxt.timestamp(), nxt)
-        return nxt.timestamp()
-
-    def _take(self, slot: datetime) -> None:
-        ts = slot.timestamp()
-        self.slot_of.setdefault(ts, slot)
-        if ts not in self.parent:
-            self.parent[ts] = self._next(ts)
+    def _slot(self, moment: datetime) -> float:
+        ts = moment.timestamp()
+        self.at.setdefault(ts, moment)
+        return ts
 
     def _find(self, ts: float) -> float:
         path = []
-        while ts in self.parent:
+        while ts in self.taken:
             path.append(ts)
-            ts = self.parent[ts]
+            nxt = self.parent.get(ts)
+            if nxt is None:
+                nxt = self._slot(next_business_slot(self.at[ts] + self.step, self.config))
+            ts = nxt
         for p in path:
             self.parent[p] = ts
         return ts
 
     def claim(self, wanted: datetime) -> datetime:
         if self.load_taken is not None:
-            for t in self.load_taken():
-                self._take(t)
+            self.taken.update(self._slot(t) for t in self.load_taken())
             self.load_taken = None
-        first = next_business_slot(wanted, self.config)
-        self.slot_of.setdefault(first.timestamp(), first)
-        free = self._find(first.timestamp())
-        slot = self.slot_of[free]
-        self._take(slot)
-        return slot
+        ts = self._find(self._slot(next_business_slot(wanted, self.config)))
+        self.taken.add(ts)
+        return self.at[ts]
 
 
 # -- the pass -------------------------------------------------------------------------------------
