@@ -33,6 +33,7 @@ class Clock:
     meridiem: str | None = None
     exact24: bool = False
     special: str | None = None
+    rule_hour: int | None = None  # the hour that decides am/pm by business hours ("quarter to seven" -> 7)
 
 
 @dataclass(frozen=True)
@@ -171,24 +172,27 @@ _BRANCHES: list[tuple[str, str]] = [
     ("noon", r"\b(?:12\s+)?(?:noon(?:ish|time)?|midday|mid[\s-]day|midnight|mid\s+night)(?![a-z])"),
     ("cueclock", rf"(?:\b(?:at|around|about|by|before|after|until|till|til|from|circa|approx\.?|approximately|say|"
                  rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{_HOURWORD}(?:[\s-]+{_MINWORD})?)"
-                 r"(?:\s*(o'?clock|ish|sharp|hrs|hours|h))?(?![\w$%'’/])"),
+                 r"(?:\s*(o'?clock|ish|sharp|hrs|hours|h))?(?![\w$%'’/]|[:.]\d)"),
     ("oclock", rf"\b(\d{{1,2}}|{_HOURWORD})\s*(?:o'?clock|ish)(?![a-z])"),
     ("numtime", r"(?<![\w$€£.:/,])(\d{1,2})\.(\d\d)(?:\s*(h|hrs|uhr))?(?![\w.,/%]|\.\d)"),
     ("num4", r"(?<![\w$€£.:/,#-])([01]\d|2[0-3])([0-5]\d)(?:\s*(h|hrs|hours))?(?![\w.,/%-]|\.\d)"),
     ("monthday", rf"\b({_MON})(?:\s*[/\-.,]\s*|\s*)(?:the\s+)?({_DAY})(?!\s*(?:{_MERID}|{_MERID_ATTACHED}|[:h]\d))"
                  rf"(?:(?:,\s*|\s+|[/\-])(?:of\s+|in\s+)?({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?"),
     ("daymonth", rf"(?<![\w$€£])(?:the\s+)?({_DAY})\.?(?:\s*(?:of|in)\s+|\s*[/\-.]\s*|\s*)(?:the\s+)?({_MON})"
-                 rf"(?:(?:,\s*|\s+|[/\-.])({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?"),
+                 rf"(?:(?:,\s*|\s+(?:in\s+|of\s+)?|[/\-.])({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?"),
     ("monthonly", rf"\b(?:(in|by|during|until|till|before|after|since|from|early|mid|late|end\s+of|the\s+end\s+of|"
                   rf"beginning\s+of|the\s+beginning\s+of|start\s+of|middle\s+of|the\s+middle\s+of|next|this|last)[\s-]+"
                   rf"({_MON})(?:\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON})\s+(?:of\s+)?((?:19|20)\d\d))(?![a-z\d])"),
-    ("ordnofmonth", rf"\b(?:the\s+)?({_DAY})\s+(?:day\s+)?of\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month"),
+    ("ordnofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+(?:day\s+)?(?:of|in)\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month"),
+    ("dayofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+day\s+(?:of|in)\s+({_MON})(?:\s+((?:19|20)\d\d))?"),
     ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z])\.?|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th))(?![a-z])"),
     ("nthwd", rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+({_WD})\s+(?:of|in)\s+(?:the\s+)?({_MON}|this\s+month|next\s+month)"
               rf"(?:\s+((?:19|20)\d\d))?"),
     ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
                 rf"the\s+following|the\s+coming|this\s+past)\s+)?\b({_WD})(?:\s+(after\s+next|before\s+last|next|last))?"
-                rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?:st|nd|rd|th)?(?![\d:.]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)))?"),
+                rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?:st|nd|rd|th)?(?![\d:./\-]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)"
+                rf"|\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business|working|more)\b"
+                rf"|\.?\s*(?:of\s+)?(?:the\s+)?{_MON}))?"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
                 r"(morning|afternoon|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
@@ -666,11 +670,13 @@ def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         if nmin and nmin.isdigit() and "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
             if not tail and not _next_is_ok(text, e):
                 return None
+    rule_hour = None
     if rel in ("to", "till", "til", "before", "of"):
         if _clean(qh or "") == "half":
             return None
         total = hour * 60 - minutes
         h, mi = divmod(total % (24 * 60), 60)
+        rule_hour = hour
     else:
         h, mi = hour, minutes
     mer = _meridiem(tail) if tail and "clock" not in tail.lower() else None
@@ -682,7 +688,9 @@ def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         return Part(s, e, clock=Clock(h, mi, exact24=True))
     if _clean(hour_s) == "noon":
         return Part(s, e, clock=Clock(h, mi, exact24=True))
-    return Part(s, e, clock=Clock(h, mi, meridiem=mer, special=special))
+    if mer == "pm" and rule_hour is not None and rule_hour == 12 and h == 11:
+        mer = "am"  # "quarter to noon"
+    return Part(s, e, clock=Clock(h, mi, meridiem=mer, special=special, rule_hour=rule_hour))
 
 
 def _h_halfhr(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -778,6 +786,8 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     cue = _clean(m.group(0)).split()[0] if not m.group(0).startswith("@") else "@"
     num_start = m.start(1)
     t = _clean(val)
+    if _MERID_AFTER.match(text, e):
+        return None
     tail_c = _clean(tail) if tail else ""
     if tail_c in ("hours",) and not re.fullmatch(r"\d{4}", t):
         return None
@@ -821,7 +831,7 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None
     if not tail and not _next_is_ok(text, e):
         return None
-    if cue in ("about", "around", "circa", "say") and not tail and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish)", text[e:e + 12].lower()):
+    if cue in ("about", "around", "circa", "say") and not tail and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish|in\s+the)", text[e:e + 12].lower()):
         return None
     if cue in ("by", "before", "after", "from", "until", "till", "til", "latest", "earliest") and not tail:
         # "by 3" is a clock time only when nothing else could be meant
@@ -935,7 +945,20 @@ def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return p
 
 
+def _h_dayofmonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mo = _month(m.group(2))
+    year = _year(m.group(3))
+    if _clean(m.group(1)) == "last":
+        return Part(s, e, nth_in_month=(-1, -1, mo, year, 0))
+    d = ordinal_value(m.group(1))
+    if d is None or not _valid(year, mo, d):
+        return None
+    return Part(s, e, abs_date=(year, mo, d))
+
+
 def _h_ordnofmonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    if _clean(m.group(1)) == "last":
+        return Part(s, e, dom=-1, dom_month_shift=1 if _clean(m.group(2)) in ("next", "following", "the next") else 0)
     d = ordinal_value(m.group(1))
     if d is None or not 1 <= d <= 31:
         return None
@@ -1086,7 +1109,7 @@ def _h_now(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None
         if re.match(r"\s+(?:on|that|and\s+then|is|are|or)\b", text[e:e + 12].lower()):
             return None
-        if s == 0 or re.match(r"\s*,", text[e:e + 3]):
+        if re.match(r"\s*,", text[e:e + 3]) or (s == 0 and text[e:].strip()):
             return None
     return Part(s, e, now=True)
 
@@ -1100,6 +1123,7 @@ HANDLERS: dict[str, Handler] = {
     "clock3merid": _h_clock3merid, "wordclock": _h_wordclock, "clock24": _h_clock24, "clockh": _h_clockh,
     "noon": _h_noon, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
     "monthday": _h_monthday, "daymonth": _h_daymonth, "monthonly": _h_monthonly, "ordnofmonth": _h_ordnofmonth,
+    "dayofmonth": _h_dayofmonth,
     "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "daypart": _h_daypart,
     "zone": _h_zone, "now": _h_now,
 }
@@ -1160,7 +1184,8 @@ _STARTS: dict[str, set[str]] = {
     "daymonth": _NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the"},
     "monthonly": _MONTH_WORDS | _POSITION_WORDS | {"in", "by", "during", "until", "till", "before", "after", "since",
                                                    "from", "the", "next", "this", "last"},
-    "ordnofmonth": _NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the"},
+    "ordnofmonth": _NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the", "last"},
+    "dayofmonth": _NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the", "last"},
     "dom": {_D, "the"},
     "nthwd": {"first", "second", "third", "fourth", "fifth", "last", _D},
     "weekday": _WEEKDAY_WORDS | _WHICH | {"the", "this"},
@@ -1182,13 +1207,14 @@ for _name, _words in _STARTS.items():
     _CORE |= _words
 _CORE -= _PREFIXES
 _CORE.add(_D)
+_CORE |= _ORDINAL_WORDS
 _CORE |= {"week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
           "hours", "days", "weeks", "months", "years", "moment", "present", "now", "noon", "midnight", "time",
           "hour", "minute", "after", "tomorrow", "sunday", "birthday", "weekdays", "m", "o", "b"}
 _UNIT_WORDS = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
                "wk", "wks", "fortnight", "fortnights", "month", "months", "year", "years", "yr", "yrs", "business",
-               "working"} | {w for w in _WEEKDAY_WORDS if w.endswith("s")}
+               "working"} | _WEEKDAY_WORDS
 _MERID_WORDS = {"am", "pm", "a", "p"}
 _ORDINAL_SUFFIX = {"st", "nd", "rd", "th"}
 # What must appear among the next few tokens (word set, window) or right after the digits (characters)
@@ -1221,6 +1247,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "daymonth": (frozenset(_MONTH_WORDS), 6),
     "monthonly": (frozenset(_MONTH_WORDS), 5),
     "ordnofmonth": (frozenset({"month"}), 8),
+    "dayofmonth": (frozenset(_MONTH_WORDS), 8),
     "dom": (frozenset(_ORDINAL_SUFFIX | _ORDINAL_WORDS | {_D}), 3),
     "nthwd": (frozenset(_WEEKDAY_WORDS), 3),
     "weekday": (frozenset(_WEEKDAY_WORDS), 4),
@@ -1239,6 +1266,7 @@ for _w in _BY_WORD:
     _BY_WORD[_w].sort(key=_BRANCH_INDEX.__getitem__)
 _TOKEN = re.compile(r"([^A-Za-z\d@]*)([A-Za-z][A-Za-z']*|\d+|@)")
 _MERID_AHEAD = re.compile(r"\s*[ap]", re.I)
+_MERID_AFTER = re.compile(r"\s*(?:[ap]\.?\s?m(?![a-z])|[ap](?![a-z]))", re.I)
 
 
 def _is_core(w: str) -> bool:
@@ -1262,7 +1290,7 @@ def scan(text: str) -> list[Part]:
         start = ends[i] - len(toks[i][1])
         if start < pos:
             continue
-        if not digit and w not in _CORE and not any(_is_core(x) for x in words[i + 1:i + 4]):
+        if not digit and w not in _CORE and not any(_is_core(x) for x in words[i + 1:i + 5]):
             continue
         names = _BY_WORD[w]
         best: Part | None = None

@@ -58,8 +58,12 @@ _DATE_FIELDS = ("abs_date", "rel_days", "holiday", "dom", "weekday", "week", "pe
                 "nth_in_month", "now")
 
 
+def _set(v: object) -> bool:
+    return v is not None and v is not False
+
+
 def _has_date(p: Part) -> bool:
-    return any(getattr(p, f) not in (None, False) for f in _DATE_FIELDS) or (
+    return any(_set(getattr(p, f)) for f in _DATE_FIELDS) or (
         p.numeric is not None and p.numeric[3] == "/")
 
 
@@ -86,12 +90,12 @@ def _merge(a: Part, b: Part) -> Part | None:
         if name in ("start", "end", "atoms", "kinds"):
             continue
         va, vb = getattr(out, name), getattr(b, name)
-        if vb in (None, False):
+        if not _set(vb):
             continue
         if name in ("past_word", "deadline", "after"):
             setattr(out, name, True)
             continue
-        if va in (None, False):
+        if not _set(va):
             setattr(out, name, vb)
             continue
         if name == "daypart" and ("first thing" in (va, vb)):
@@ -237,6 +241,8 @@ def _roll_year(m: int, d: int, today: date) -> date:
 def _dom_date(dom: int, wd: int | None, today: date, month_shift: int | None) -> date | None:
     if month_shift is not None:
         first = _add_months(today.replace(day=1), month_shift)
+        if dom == -1:
+            return _month_end(first.year, first.month)
         try:
             return first.replace(day=dom)
         except ValueError:
@@ -298,16 +304,15 @@ def _hour24(clock: Clock, daypart: str | None) -> int:
     if clock.meridiem == "pm":
         return h if h == 12 else h + 12
     if daypart in PM_DAYPARTS:
-        if daypart in ("night", "late night") and h <= 3:
-            return h
         return h + 12 if h < 12 else h
     if daypart in ("morning", "early morning", "late morning", "forenoon", "first thing", "early"):
         return h
     if daypart in ("lunch", "midday"):
         return h + 12 if h < 6 else h
-    # business hours: "at 9" is 9 am, "at 3" is 3 pm
-    if 1 <= h <= 6:
-        return h + 12
+    # business hours: "at 9" is 9 am, "at 3" is 3 pm ("quarter to seven" is decided by the seven)
+    rule = clock.rule_hour if clock.rule_hour is not None else h
+    if 1 <= rule <= 6 or (rule == 12 and h < 12):
+        return h + 12 if h < 12 else h
     return h
 
 
@@ -450,6 +455,11 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
     tz = ctx.tz
     if g.now:
         return today, "minute", False, _Res(ctx.ref, "minute", True)
+    if g.period is not None and g.dom is not None and g.period.unit == "month" and g.period.month is None:
+        first = _add_months(today.replace(day=1), g.period.shift)
+        d1 = _dom_date(g.dom, None, today, g.period.shift) if g.dom > 0 else _month_end(first.year, first.month)
+        if d1 is not None:
+            return d1, "day", False, None
     if g.period is not None:
         r = _period(g.period, ctx)
         return r.value.date(), r.grain, g.past_word, r
@@ -483,6 +493,10 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
         return _holiday_date(name, year, shift, today, g.past_word), "day", g.past_word, None
     if g.nth_in_month is not None:
         n, wd, month, year, mshift = g.nth_in_month
+        if wd == -1 and month is not None:  # the last day of a month
+            y = year if year is not None else today.year
+            d = _month_end(y, month)
+            return (d if year is not None or d >= today else _month_end(y + 1, month)), "day", False, None
         if month is None:
             first = _add_months(today.replace(day=1), mshift)
             return nth_weekday(first.year, first.month, wd, n), "day", False, None
@@ -538,6 +552,10 @@ def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
             else:
                 return None
     day, grain, past_word, res = _base_day(g, ctx)
+    if g.offset_from is not None and g.clock is not None and day is None:
+        # "15 minutes from 1pm"
+        v, _ = _apply_offset(_next_clock(g.clock, g.daypart, ctx), g.offset_from, tz)
+        return _Res(v, "minute", True)
     if g.offset_from is not None:
         anchor = day if day is not None else ctx.ref.date()
         if res is not None and res.grain == "minute" and day is not None:
