@@ -136,6 +136,17 @@ MIGRATIONS: list[str] = [
         written_at TEXT NOT NULL
     );
     """,
+    # 2: indexed thread lookups (thread_for scanned every message's refs with LIKE: quadratic on a first sync)
+    """
+    CREATE TABLE message_refs (
+        ref TEXT NOT NULL,                 -- a Message-ID this message names in In-Reply-To or References
+        id TEXT NOT NULL,                  -- messages.id
+        PRIMARY KEY (ref, id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO message_refs(ref, id) SELECT in_reply_to, id FROM messages WHERE in_reply_to != '';
+    INSERT OR IGNORE INTO message_refs(ref, id) SELECT j.value, m.id FROM messages m, json_each(m.refs) j;
+    CREATE INDEX messages_provider_thread ON messages(provider_thread_id, account);
+    """,
 ]
 
 
@@ -252,8 +263,8 @@ class Store:
                 return str(row[0])
         if message_id:
             row = self.db.execute(
-                "SELECT thread_id FROM messages WHERE in_reply_to = ? OR refs LIKE ? LIMIT 1",
-                (message_id, f'%"{message_id}"%'),
+                "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.id WHERE r.ref = ? LIMIT 1",
+                (message_id,),
             ).fetchone()
             if row:
                 return str(row[0])
@@ -283,6 +294,10 @@ class Store:
                 utc_iso(message.auto_reply_until) if message.auto_reply_until else None, message.timezone,
             ),
         )
+        if cur.rowcount > 0:
+            refs = {r for r in (message.in_reply_to, *message.references) if r}
+            self.db.executemany("INSERT OR IGNORE INTO message_refs(ref, id) VALUES (?, ?)",
+                                [(r, message.id) for r in refs])
         return cur.rowcount > 0
 
     @staticmethod
