@@ -78,6 +78,7 @@ class Part:
     clock: Clock | None = None
     numeric: tuple[int, int, int | None, str] | None = None  # (a, b, year, sep): "9.15", "1030", "3/4"
     nth_in_month: tuple[int, int, int | None, int | None, int] | None = None  # (n, weekday, month, year, shift)
+    year_or_clock: tuple[int, int] | None = None  # "2 Nov 1940": a year, or 19:40 when no year fits
     dom_month_shift: int | None = None  # "the 15th of next month" -> 1
     daypart: str | None = None
     zone: tzinfo | None = None
@@ -190,9 +191,9 @@ _BRANCHES: list[tuple[str, str]] = [
               rf"(?:\s+((?:19|20)\d\d))?"),
     ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
                 rf"the\s+following|the\s+coming|this\s+past)\s+)?\b({_WD})(?:\s+(after\s+next|before\s+last|next|last))?"
-                rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?:st|nd|rd|th)?(?![\d:./\-]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)"
+                rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?![\d:./\-]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)"
                 rf"|\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business|working|more)\b"
-                rf"|\.?\s*(?:of\s+)?(?:the\s+)?{_MON}))?"),
+                rf"|(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?:the\s+)?{_MON})(?:st|nd|rd|th)?)?"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
                 r"(morning|afternoon|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
@@ -338,7 +339,7 @@ def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         e -= 1
     raw = m.group(0)
     after = text[e:e + 12].lower()
-    if re.match(r"\s*(?:of|hours?|hrs?|h\b|cups?|miles?|inch|in\b|mile|x\b|million|billion|k\b|m\b|mm|cm|km|lb|kg|%)", after):
+    if re.match(r"\s*(?:of\b|hours?\b|hrs?\b|h\b|cups?\b|miles?\b|inch|x\b|million|billion|k\b|m\b|mm\b|cm\b|km\b|lbs?\b|kg\b|%)", after):
         return None
     if raw.startswith(("24/7", "24-7")) or (a == 50 and b == 50):
         return None
@@ -349,7 +350,7 @@ def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|\bam|[a-z]{3,}day,?)\s*$", before):
                 return None
         if (b > 12 or (len(m.group(3)) == 2 and not trail)) and a <= 23 and b <= 59:
-            return Part(s, e, numeric=(a, b, None, "."))
+            return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
     if sep == "-" and not yr:
         # "3-4" is more often a range of numbers than a date
         before = text[max(0, s - 12):s].lower()
@@ -858,7 +859,7 @@ def _h_numtime(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         return Part(s, e, clock=Clock(a, b, exact24=True))
     if a > 23 or b > 59:
         return None
-    return Part(s, e, numeric=(a, b, None, "."))
+    return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
 
 
 def _h_num4(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -904,7 +905,7 @@ def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         return None
     mo = _month(mon_s)
     day_s = _clean(m.group(1))
-    if _clean(mon_s).rstrip(".") in ("may", "mar", "march", "jun", "jan", "dec", "sat") and not mon_s[0].isupper():
+    if _clean(mon_s).rstrip(".") in ("may", "march") and not mon_s[0].isupper():
         # "3 may" / "one march" need a clearer cue
         gap = m.group(0)[m.end(1) - m.start(0):m.start(2) - m.start(0)]
         if "of" not in gap and not re.search(r"st|nd|rd|th", day_s):
@@ -918,7 +919,10 @@ def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         year = _year(t)
     if not _valid(year, mo, d):
         return None
-    return Part(s, e, abs_date=(year, mo, d))
+    p = Part(s, e, abs_date=(year, mo, d))
+    if yr and re.fullmatch(r"\d{4}", yr.strip()) and int(yr[-2:]) < 60 and int(yr.strip()[:2]) < 24:
+        p.year_or_clock = (int(yr.strip()[:2]), int(yr.strip()[2:]))
+    return p
 
 
 def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:

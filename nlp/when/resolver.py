@@ -71,11 +71,13 @@ def _merge(a: Part, b: Part) -> Part | None:
     """`a` and `b` as one mention, or None when they say conflicting things (two clock times, two dates)."""
     out = replace(a, kinds=a.kinds + b.kinds, end=b.end, atoms=a.atoms + b.atoms)
     b = replace(b)
-    # a dotted or four-digit number after a date is a clock time ("Mon Dec 4 08.40", "12 Nov 1115")
-    if b.numeric is not None and b.numeric[3] in (".", "4") and _has_date(a) and a.clock is None:
+    # a dotted or four-digit number after a date is a clock time ("Mon Dec 4 08.40", "12 Nov 1115"), except
+    # after a bare weekday, where a date that falls on that weekday wins ("Monday 19.06")
+    if b.numeric is not None and b.numeric[3] in (".", ".0", "4") and _has_date(a) and a.clock is None:
         x, y = b.numeric[0], b.numeric[1]
-        if x <= 23 and y <= 59:
-            b.clock, b.numeric = Clock(x, y, exact24=b.numeric[3] == "4" or x >= 13 or x == 0), None
+        weekday_only = a.weekday is not None and not (a.abs_date or a.rel_days is not None or a.dom or a.numeric)
+        if x <= 23 and y <= 59 and not (weekday_only and b.numeric[3] != "4"):
+            b.clock, b.numeric = Clock(x, y, exact24=b.numeric[3] != "." or x >= 13 or x == 0), None
     if a.numeric is not None and a.numeric[3] in (".", "4") and _has_date(b) and a.clock is None and b.clock is None:
         x, y = a.numeric[0], a.numeric[1]
         if x <= 23 and y <= 59 and a.numeric[3] == "4":
@@ -212,7 +214,7 @@ def _weekday_date(wd: int, mod: str | None, week: int | None, today: date) -> da
     if mod in (None, "on"):
         return today + timedelta(days=delta or 7)
     if mod == "this":
-        return today + timedelta(days=delta)
+        return today + timedelta(days=delta or 7)
     if mod == "coming":
         return today + timedelta(days=delta or 7)
     if mod == "next":
@@ -483,9 +485,17 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
         else:
             d = date(y, m, d_)
         return d, "day", False, None
-    if g.numeric is not None and g.numeric[3] in ("/", "."):
+    if g.numeric is not None and g.numeric[3] in ("/", ".", ".0"):
         a, b, year, _ = g.numeric
-        d0 = _numeric_date(a, b, year, ctx.order, today)
+        order = ctx.order
+        if g.weekday is not None and a <= 12 and b <= 12:
+            # "Tuesday, 8.5.": the reading that falls on the named weekday decides the order
+            for o in (order, "DMY" if order == "MDY" else "MDY"):
+                cand = _numeric_date(a, b, year, o, today)
+                if cand is not None and cand.weekday() == g.weekday:
+                    order = o
+                    break
+        d0 = _numeric_date(a, b, year, order, today)
         if d0 is not None:
             return d0, "day", False, None
     if g.holiday is not None:
@@ -541,7 +551,19 @@ def _resolve_group(g: Part, ctx: _Ctx) -> _Res | None:
 
 def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
     tz = ctx.tz
-    if g.numeric is not None and g.numeric[3] in (".", "4") and g.clock is None and not _has_date(g):
+    if g.year_or_clock is not None and g.abs_date is not None and g.abs_date[0] is not None and g.clock is None:
+        if not ctx.ref.year - 1 <= g.abs_date[0] <= ctx.ref.year + 5:
+            hh, mm = g.year_or_clock
+            g = replace(g, abs_date=(None, g.abs_date[1], g.abs_date[2]), clock=Clock(hh, mm, exact24=True))
+    if g.numeric is not None and g.numeric[3] in (".", ".0") and g.weekday is not None and g.clock is None:
+        # "Monday 19.06" is a date on that Monday; "Monday 9.45" (no such date on a Monday) is a time
+        a, b, _, sep = g.numeric
+        today = ctx.ref.date()
+        on_weekday = any(d is not None and d.weekday() == g.weekday
+                         for d in (_numeric_date(a, b, None, o, today) for o in ("MDY", "DMY")))
+        if not on_weekday and a <= 23 and b <= 59:
+            g = replace(g, numeric=None, clock=Clock(a, b, exact24=sep == ".0" or a >= 13 or a == 0))
+    if g.numeric is not None and g.numeric[3] in (".", ".0", "4") and g.clock is None and not _has_date(g):
         a, b, _, sep = g.numeric
         if sep == "4":
             return None
