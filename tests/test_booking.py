@@ -173,7 +173,9 @@ def run_worker(cfg_path: Path, db: Path, *extra: str, kill_after: float | None =
         time.sleep(kill_after)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=120)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode not in (0, -signal.SIGKILL):
+        raise AssertionError(f"booking worker exited {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
     return proc.returncode
 
 
