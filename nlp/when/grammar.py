@@ -44,6 +44,7 @@ class Offset:
     amount: float
     unit: str
     window_amount: float | None = None  # "in a day or two": the far edge
+    plus_days: float | None = None  # "2 years 21 days later": days on top of whole months
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("offset", rf"\b(?:(in|within|after|over|inside\s+of|inside)\s+(?:the\s+next\s+|the\s+coming\s+|another\s+|about\s+"
                rf"|around\s+|approximately\s+|roughly\s+|less\s+than\s+|under\s+|just\s+|only\s+|a\s+further\s+)*)?"
                rf"({_NUMQ})\s*(?:more\s+|additional\s+|extra\s+|further\s+)?({_UNIT})(?:'s|s'|’s)?"
+               rf"((?:,?\s+(?:and\s+)?\d+\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)(?![a-z]))*)"
                rf"(?:\s+or\s+(?:two|three|so|2|3))?(?:\s+time)?"
                r"(?:\s+(from\s+now|from\s+right\s+now|from\s+today|hence|later|ago|earlier|back|from\s+tomorrow"
                r"|from\s+yesterday|from\s+the\s+day\s+after\s+tomorrow|from|after|before|prior\s+to|since))?"),
@@ -170,6 +172,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("wordclock", rf"\b({_HOURWORD})(?:[\s-]+({_MINWORD}|o'?clock))?\s*({_MERID})"),
     ("clock24", r"(?<![\w$€£.:/])(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s*(?:h|hrs|uhr)(?![a-z]))?(?![\d])"),
     ("clockh", r"(?<![\w$€£.:/])(\d{1,2})h(\d\d)?(?![a-z\d])"),
+    ("numday", r"(?<![\w$€£.,:/])(\d{1,2})(?:[:.](\d\d))?(?=\s+(?:tomorrow|today|tonight|this\s+(?:morning|afternoon|evening))\b)"),
     ("noon", r"\b(?:12\s+)?(?:noon(?:ish|time)?|midday|mid[\s-]day|midnight|mid\s+night)(?![a-z])"),
     ("cueclock", rf"(?:\b(?:at|around|about|by|before|after|until|till|til|from|circa|approx\.?|approximately|say|"
                  rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{_HOURWORD}(?:[\s-]+{_MINWORD})?)"
@@ -186,7 +189,7 @@ _BRANCHES: list[tuple[str, str]] = [
                   rf"({_MON})(?:\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON})\s+(?:of\s+)?((?:19|20)\d\d))(?![a-z\d])"),
     ("ordnofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+(?:day\s+)?(?:of|in)\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month"),
     ("dayofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+day\s+(?:of|in)\s+({_MON})(?:\s+((?:19|20)\d\d))?"),
-    ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z])\.?|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th))(?![a-z])"),
+    ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z])\.?|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th)?)(?![a-z\d:.,/%-])"),
     ("nthwd", rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+({_WD})\s+(?:of|in)\s+(?:the\s+)?({_MON}|this\s+month|next\s+month)"
               rf"(?:\s+((?:19|20)\d\d))?"),
     ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
@@ -406,11 +409,30 @@ def _qty(q: str) -> float | None:
 
 
 def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    prefix, q, unit_s, suffix = m.group(1), m.group(2), m.group(3), m.group(4)
+    prefix, q, unit_s, extra, suffix = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
     amount = _qty(q)
     if amount is None:
         return None
     unit = _unit_of(unit_s)
+    extra_days = 0.0
+    if extra:
+        # a compound duration becomes minutes, days or months, whichever unit is the smallest named
+        pairs = [(amount, unit)] + [(float(a), _unit_of(u)) for a, u in re.findall(r"(\d+)\s*([a-z]+)", extra.lower())]
+        if any(u in ("minutes", "hours") for _, u in pairs):
+            scale = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
+            if any(u not in scale for _, u in pairs):
+                return None
+            amount, unit = sum(a * scale[u] for a, u in pairs), "minutes"
+        else:
+            months = sum(a * {"months": 1, "years": 12}.get(u, 0) for a, u in pairs)
+            days = sum(a * {"days": 1, "weeks": 7, "fortnights": 14}.get(u, 0) for a, u in pairs)
+            if days and months:
+                amount, unit = months, "months+days"
+                extra_days = days
+            elif months:
+                amount, unit = months, "months"
+            else:
+                amount, unit = days, "days"
     raw = _clean(m.group(0))
     window = None
     if " or two" in raw or " or 2" in raw:
@@ -443,6 +465,9 @@ def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         return Part(s, e, offset_from=Offset(amount, unit), rel_days=2)
     if not pre and not suf:
         return None
+    if unit == "months+days":
+        p = Part(s, e, offset=Offset(amount, "months", None, extra_days))
+        return p
     p = Part(s, e, offset=Offset(amount, unit, window))
     if pre in ("within", "inside", "inside of", "over"):
         p.deadline = True
@@ -775,6 +800,16 @@ def _h_clockh(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, clock=Clock(h, mi, exact24=True))
 
 
+def _h_numday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h, mi = int(m.group(1)), int(m.group(2) or 0)
+    if not 1 <= h <= 23 or mi > 59:
+        return None
+    before = _clean(text[max(0, s - 12):s]).split()
+    if before and before[-1] in ("the", "of", "for", "than", "to", "and", "by", "with", "x", "#"):
+        return None
+    return Part(s, e, clock=Clock(h, mi, exact24=h >= 13))
+
+
 def _h_noon(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     t = _clean(m.group(0))
     if "night" in t:
@@ -988,8 +1023,9 @@ def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         if nxt not in ("and", "or", "to") or not has_digit:
             return None
     if not has_digit:
-        before = _clean(text[max(0, s - 14):s]).split()
-        if not before or before[-1] not in ("on", "by", "until", "till", "before", "from", "after", "for", "since"):
+        before = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
+        if not before or (before[-1] not in ("on", "by", "until", "till", "before", "from", "after", "for", "since")
+                          and before[-1].rstrip(".") not in WEEKDAYS):
             return None
         if nxt and nxt not in ("at", "in", "morning", "afternoon", "evening", "works", "is", "would", "then", "if"):
             return None
@@ -998,7 +1034,9 @@ def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if not m.group(1) and has_digit:
         before = _clean(text[max(0, s - 14):s]).split()
         if not t.endswith(("st", "nd", "rd", "th")):
-            return None
+            # "on 15" / "on 15 at 8:00": a day of the month, when nothing follows that makes it a count
+            if not (before and before[-1] == "on" and re.match(r"\s*(?:$|[.,;!?]|at\b|,)", text[e:e + 5])):
+                return None
         if before and before[-1] in ("our", "my", "his", "her", "their", "your", "its", "a", "an"):
             return None
     return Part(s, e, dom=d)
@@ -1076,6 +1114,11 @@ def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         dp = "morning" if dp == "a.m." else "afternoon"
         return Part(s, e, daypart=dp)
     if dp.startswith("lunch"):
+        before = _clean(text[max(0, s - 12):s]).replace(",", " ").split()
+        if _clean(m.group(2)) == "lunch" and not mod and not (before and (
+                before[-1] in ("at", "by", "before", "after", "over", "around", "until", "till", "tomorrow", "today")
+                or before[-1].rstrip(".") in WEEKDAYS)):
+            return None
         dp = "lunch"
     if dp == "night" and mod == "":
         raw = _clean(m.group(0))
@@ -1125,7 +1168,7 @@ HANDLERS: dict[str, Handler] = {
     "quarter": _h_quarter, "later": _h_later, "nextdays": _h_nextdays, "relday": _h_relday,
     "firstthing": _h_firstthing, "clockrel": _h_clockrel, "halfhr": _h_halfhr, "clockmerid": _h_clockmerid,
     "clock3merid": _h_clock3merid, "wordclock": _h_wordclock, "clock24": _h_clock24, "clockh": _h_clockh,
-    "noon": _h_noon, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
+    "noon": _h_noon, "numday": _h_numday, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
     "monthday": _h_monthday, "daymonth": _h_daymonth, "monthonly": _h_monthonly, "ordnofmonth": _h_ordnofmonth,
     "dayofmonth": _h_dayofmonth,
     "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "daypart": _h_daypart,
@@ -1181,6 +1224,7 @@ _STARTS: dict[str, set[str]] = {
                                                                           "nineteen", "twenty", "thirty", "forty",
                                                                           "fifty"},
     "noon": {_D, "noon", "noonish", "noontime", "midday", "mid", "midnight"},
+    "numday": {_D},
     "cueclock": {"at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
                  "approximately", "say", "latest", "earliest", "@"},
     "oclock": _NUMBER_WORDS | {_D},
@@ -1245,6 +1289,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "clockrel": (frozenset({"past", "after", "to", "till", "til", "before", "of"}), 5),
     "halfhr": (frozenset({"half"}), 1),
     "noon": (frozenset({"noon", "noonish", "noontime", "midday", "mid", "midnight", "night", "day"}), 3),
+    "numday": (frozenset({"tomorrow", "today", "tonight", "this"}), 4),
     "cueclock": (frozenset(_NUMBER_WORDS | {_D}), 3),
     "oclock": (frozenset({"o'clock", "oclock", "ish", "o", "clock"}), 3),
     "monthday": (frozenset(_MONTH_WORDS), 1),

@@ -43,6 +43,7 @@ class _Ctx:
     ref: datetime  # aware, in `tz`
     tz: tzinfo
     order: str
+    tz_known: bool = True  # False for "UTC": the writer's zone is unknown, named zones keep their wall clock
 
 
 # ---------------------------------------------------------------------------------------------- composition
@@ -111,6 +112,11 @@ def _merge(a: Part, b: Part) -> Part | None:
              if getattr(out, x) is not None]
     if len(datey) > 1:
         return None
+    if out.offset is not None and out.holiday is not None and out.offset.unit == "years":
+        name, year, shift = out.holiday  # "thanksgiving in 3 years"
+        out.holiday, out.offset = (name, year, shift + int(out.offset.amount)), None
+    if out.offset is not None and out.rel_days == 0 and out.offset.unit in ("minutes", "hours"):
+        out.rel_days = None  # "today in one hour"
     if out.offset is not None and (out.abs_date or out.holiday or out.period or out.rel_days is not None):
         return None
     if out.numeric is not None and out.numeric[3] == "/" and (out.abs_date or out.rel_days is not None and False):
@@ -203,6 +209,8 @@ def _apply_offset(base: datetime, off: Offset, tz: tzinfo) -> tuple[datetime, st
         naive = datetime.combine(_add_months(naive.date(), 12 * whole), naive.time())
         if amt - whole:
             naive += timedelta(days=round(365 * (amt - whole)))
+    if off.plus_days:
+        naive += timedelta(days=off.plus_days)
     return _wall(naive.date(), naive.hour, naive.minute, tz, naive.second), "day"
 
 
@@ -474,6 +482,8 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
         if g.deadline:
             r.window_start, r.window_end = ctx.ref, v
         d = v.date()
+        if g.clock is not None and g.offset.unit in ("minutes", "hours"):
+            g.clock = None
         if g.weekday is not None:
             d = d + timedelta(days=(g.weekday - d.weekday()) % 7)
             r = _Res(_midnight(d, tz), "day", False)
@@ -537,7 +547,7 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
 
 
 def _resolve_group(g: Part, ctx: _Ctx) -> _Res | None:
-    if g.zone is not None and (g.clock is not None or g.numeric is not None):
+    if g.zone is not None and (g.clock is not None or g.numeric is not None) and ctx.tz_known:
         local = _Ctx(ctx.ref.astimezone(g.zone), g.zone, ctx.order)
         r = _resolve_in(g, local)
         if r is None:
@@ -665,6 +675,11 @@ def _is_conditional(text: str, start: int) -> bool:
     return "," not in clause[hits[-1].end():]
 
 
+# A writer "in UTC" is, in practice, a writer whose zone nobody recorded (server defaults, corpora): a time
+# given in a named zone then keeps its wall clock instead of being converted to UTC.
+_UNKNOWN_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"})
+
+
 def find_times(text: str, reference: datetime, timezone: str, date_order: str | None = None) -> list[TimeMention]:
     """Every time expression in `text`, left to right, with its character span, resolved against `reference`
     (aware; a naive one is wall time in `timezone`). `date_order` "MDY"/"DMY" reads numeric dates; by default
@@ -672,7 +687,7 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
     tz = ZoneInfo(timezone)
     ref = reference.replace(tzinfo=tz) if reference.tzinfo is None else reference.astimezone(tz)
     order = (date_order or default_date_order(timezone)).upper()
-    ctx = _Ctx(ref, tz, order)
+    ctx = _Ctx(ref, tz, order, timezone not in _UNKNOWN_ZONES)
     out: list[TimeMention] = []
     for g in _compose(text, scan(text)):
         try:
