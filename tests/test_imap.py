@@ -443,3 +443,78 @@ def test_xoauth2_refreshes_an_expired_google_token_and_signs_in(dovecot: Dovecot
     finally:
         dovecot.oauth_validator = None
         google.stop()
+
+
+_KILL_CHILD = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from datetime import UTC, datetime
+from assistant.config import load_config
+from assistant.sources.imap import ImapSource
+from assistant.store import Store
+from assistant.watcher import sync_account
+config = load_config(__import__("pathlib").Path(sys.argv[1]))
+with Store(config.store_path) as store:
+    src = ImapSource(config.accounts[0], config)
+    try:
+        # an extractor that costs about what the real one does, so kills land mid-sync
+        sync_account(store, src, config, lambda: datetime(2026, 12, 1, tzinfo=UTC),
+                     extractor=lambda ms: (__import__("time").sleep(0.1 * len(ms)), [[] for _ in ms])[1])
+    finally:
+        src.close()
+"""
+
+
+def test_sigkill_at_random_points_of_an_imap_sync_stores_every_message_once(
+        dovecot: Dovecot, imap_user: str, tmp_path: Any) -> None:
+    import random
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from assistant.store import Store
+
+    expected = seed(dovecot, imap_user, 15, 15)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[rep]\nemail = "{REP}"\n[store]\npath = "{tmp_path / "ft.sqlite3"}"\n[[accounts]]\nname = "work"\n'
+                   f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nssl = false\nuser = "{imap_user}"\n'
+                   f'password = "secret"\nbatch_size = 3\n')
+    root = str(Path(__file__).resolve().parents[1])
+    rng = random.Random(5)
+    mid_sync_kills = 0
+    db = tmp_path / "ft.sqlite3"
+
+    def stored() -> int:
+        if not db.exists():
+            return 0
+        import sqlite3
+
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+                return int(conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return 0
+
+    for _ in range(10):
+        before = stored()
+        if before == len(expected):
+            break
+        proc = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, str(cfg), root], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while stored() == before and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait until this run has committed at least one batch
+        time.sleep(rng.uniform(0.0, 0.4))  # then kill it somewhere in the next batches
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        if proc.returncode == -signal.SIGKILL and before < stored() < len(expected):
+            mid_sync_kills += 1
+    final = subprocess.run([sys.executable, "-c", _KILL_CHILD, str(cfg), root], capture_output=True, text=True,
+                           timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert mid_sync_kills >= 2  # the test really killed syncs in flight
+    with Store(tmp_path / "ft.sqlite3") as store:
+        assert sorted(m.subject for m in store.messages()) == sorted(expected)
+        assert store.count_messages("work") == len(expected) == 30
