@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone, tzinfo
-from itertools import accumulate
+from itertools import accumulate, chain
 from zoneinfo import ZoneInfo
 
 from nlp.when.holidays import HOLIDAY_PATTERNS
@@ -1313,52 +1313,91 @@ for _name, _words in _STARTS.items():
         _BY_WORD.setdefault(_w, []).append(_name)
 for _w in _BY_WORD:
     _BY_WORD[_w].sort(key=_BRANCH_INDEX.__getitem__)
-_TOKEN = re.compile(r"([^A-Za-z\d@]*)([A-Za-z][A-Za-z']*|\d+|@)")
+_TOKEN = re.compile(r"([^a-z\d@]*)([a-z][a-z']*|\d+|@)")
 _MERID_AHEAD = re.compile(r"\s*[ap]", re.I)
 _MERID_AFTER = re.compile(r"\s*(?:[ap]\.?\s?m(?![a-z])|[ap](?![a-z]))", re.I)
 
 
-def _is_core(w: str) -> bool:
-    return w in _CORE
+# Digit tokens: the branches worth trying depend on the character right after the digits.
+_DIGIT_NEXT: dict[str, str | None] = {  # None = any next character
+    "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
+    "num4": None, "clock3merid": " a", "clockrange": " -:.", "offset": " ah.", "weekfrom": " ", "clockmerid": " :.ha",
+    "oclock": " a", "daymonth": " ./-as", "dom": "sx ", "nthwd": "snrt", "quarter": "snrt ", "ordnofmonth": " s",
+    "noon": " ", "numday": " :.", "clockrel": " ",
+}
+
+
+def _digit_class(c: str) -> str:
+    if c in ":/-.h":
+        return c
+    if c == " ":
+        return " "
+    if c in "snrt":
+        return "s"
+    if c.isalpha():
+        return "a"
+    return "x"
+
+
+_DIGIT_BRANCHES: dict[str, list[str]] = {}
+for _cls, _sample in ((":", ":"), ("/", "/"), ("-", "-"), (".", "."), ("h", "h"), (" ", " "), ("s", "s"),
+                      ("a", "a"), ("x", "x")):
+    _DIGIT_BRANCHES[_cls] = [n for n in _BY_WORD[_D]
+                             if _DIGIT_NEXT.get(n) is None or _sample in (_DIGIT_NEXT[n] or "")
+                             or (_cls == "s" and any(ch in (_DIGIT_NEXT[n] or "") for ch in "snrt"))
+                             or (_cls == "a" and "a" in (_DIGIT_NEXT[n] or ""))]
+_WORD_NEEDS = {n: v for n, v in _NEEDS.items() if not isinstance(v, str)}
+_CHAR_NEEDS = {n: v for n, v in _NEEDS.items() if isinstance(v, str)}
 
 
 def scan(text: str) -> list[Part]:
     """All atoms of `text`, left to right, non-overlapping. Candidate starts are tokens a branch can begin
     with (and only where a time word is near); at each start the longest atom a handler accepts wins."""
-    toks = _TOKEN.findall(text)
-    words = [_D if w[0] <= "9" else w.lower() for _, w in toks]
-    cands = [i for i, w in enumerate(words) if w in _BY_WORD]
-    if not cands:
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length when lowered; keep offsets exact
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    toks = _TOKEN.findall(low)
+    words = [_D if w[0] <= "9" else w for _, w in toks]
+    core_at = [i for i, w in enumerate(words) if w in _CORE]
+    if not core_at:
         return []
-    ends = list(accumulate(len(g) + len(w) for g, w in toks))
+    # a candidate start is a core word itself or a word that can open a branch up to four tokens before one
+    seen: set[int] = set()
+    for c in core_at:
+        for i in range(c - 4 if c >= 4 else 0, c + 1):
+            if words[i] in _BY_WORD:
+                seen.add(i)
+    cands = sorted(seen)
+    bounds = list(accumulate(map(len, chain.from_iterable(toks))))  # gap0, word0, gap1, word1, ...
+    n_text = len(text)
     parts: list[Part] = []
     pos = 0
     for i in cands:
         w = words[i]
-        digit = w == _D
-        start = ends[i] - len(toks[i][1])
+        start = bounds[2 * i]
         if start < pos:
             continue
-        if not digit and w not in _CORE and not any(_is_core(x) for x in words[i + 1:i + 5]):
-            continue
-        names = _BY_WORD[w]
+        if w == _D:
+            after = bounds[2 * i + 1]
+            names = _DIGIT_BRANCHES[_digit_class(low[after]) if after < n_text else "x"]
+        else:
+            after = -1
+            names = _BY_WORD[w]
         best: Part | None = None
         for name in names:
-            need = _NEEDS[name]
-            if isinstance(need, str):
-                if not digit:
+            need = _CHAR_NEEDS.get(name)
+            if need is not None:
+                if after < 0:
                     continue
-                after = ends[i]
+                ndig = len(toks[i][1])
                 if need == "":
-                    if len(toks[i][1]) != 4:
+                    if ndig != 4:
                         continue
                 elif need == "m":
-                    if not 3 <= len(toks[i][1]) <= 4 or not _MERID_AHEAD.match(text, after):
+                    if not 3 <= ndig <= 4 or not _MERID_AHEAD.match(text, after):
                         continue
-                elif after >= len(text) or text[after].lower() not in need:
-                    continue
             else:
-                words_needed, window = need
+                words_needed, window = _WORD_NEEDS[name]
                 if words_needed.isdisjoint(words[i:i + window]):
                     continue
             m = _COMPILED[name].match(text, start)

@@ -5,6 +5,7 @@ the text names (else the writer's) and normalised through UTC so DST gaps move f
 from __future__ import annotations
 
 import calendar
+import copy
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -68,10 +69,14 @@ def _has_date(p: Part) -> bool:
         p.numeric is not None and p.numeric[3] == "/")
 
 
+_MERGE_FIELDS = tuple(f.name for f in fields(Part) if f.name not in ("start", "end", "atoms", "kinds"))
+
+
 def _merge(a: Part, b: Part) -> Part | None:
     """`a` and `b` as one mention, or None when they say conflicting things (two clock times, two dates)."""
-    out = replace(a, kinds=a.kinds + b.kinds, end=b.end, atoms=a.atoms + b.atoms)
-    b = replace(b)
+    out = copy.copy(a)
+    out.kinds, out.end, out.atoms = a.kinds + b.kinds, b.end, a.atoms + b.atoms
+    b = copy.copy(b)
     # a dotted or four-digit number after a date is a clock time ("Mon Dec 4 08.40", "12 Nov 1115"), except
     # after a bare weekday, where a date that falls on that weekday wins ("Monday 19.06")
     if b.numeric is not None and b.numeric[3] in (".", ".0", "4") and _has_date(a) and a.clock is None:
@@ -88,10 +93,7 @@ def _merge(a: Part, b: Part) -> Part | None:
     if a.now or b.now:
         if not (a.offset_from and b.now):
             return None
-    for f in fields(Part):
-        name = f.name
-        if name in ("start", "end", "atoms", "kinds"):
-            continue
+    for name in _MERGE_FIELDS:
         va, vb = getattr(out, name), getattr(b, name)
         if not _set(vb):
             continue
