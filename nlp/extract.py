@@ -5,7 +5,7 @@ Design (a cascade, because most sentences hold no promise and speed matters):
 1. `nlp.quotes.own_text_mask` blanks quoted history, forwarded blocks, signatures and disclaimers while
    keeping offsets, so every span points into the raw body.
 2. Soft line wraps are joined; hard breaks (blank lines, bullets, short lines, end punctuation) split
-   the body into units. A cheap regex (`_CUE`) keeps only units that can hold a promise.
+   the body into units. A cheap word-set test (`_has_cue`) keeps only units that can hold a promise.
 3. Only those units go through spaCy: a blank `English()` tokenizer with the rule-based `sentencizer`
    (no model, nothing downloaded), batched with `nlp.pipe`.
 4. In each sentence, promise heads are found by rules (subject + future modal, implicit subject, reported
@@ -87,12 +87,36 @@ _HEAD = re.compile(
     r"(?P<neg>\s+not\b|\s+never\b)?",
     re.I,
 )
+# The same heads, found fast: locate the modal (its first character is an apostrophe or a space, which
+# the regex engine can skip to), then check the word before it.
+_MODAL = re.compile(
+    r"(?:['’](?:ll|d)\b|\s+(?:will|wil|shall|would)\b|(?:\s+(?:am|are|is|m|r)|\s*['’](?:m|re|s))\s+(?:going\s+to|"
+    r"gonna|planning\s+(?:to|on)|aiming\s+to|due\s+to|set\s+to|about\s+to)\b|\s+(?:plan|intend|promise|aim|"
+    r"undertake|expect|hope)\s+to\b|\s+promise\s+(?=(?:i|we)\b))(?P<neg>\s+not\b|\s+never\b)?",
+    re.I,
+)
+_SUBJ_BEFORE = re.compile(r"(?:^|(?<=[^\w'’]))(?P<subj>i|we|you|u|he|she|they|who|[A-Z][a-z]{1,15})$", re.I)
+
+
+def _modal_heads(s: str) -> Iterator[tuple[int, int, str, str, bool]]:
+    """(subject start, modal end, subject, modal text, negated) for each subject + future modal."""
+    for m in _MODAL.finditer(s):
+        a = m.start()
+        sm = _SUBJ_BEFORE.search(s, max(0, a - 16), a)
+        if sm is None:
+            continue
+        subj = sm.group("subj")
+        if subj.lower() == "who" and not s[:sm.start()].endswith(", "):
+            continue
+        yield sm.start(), m.end(), subj, s[a:m.end()].strip().lower(), bool(m.group("neg"))
+
+
 _WONT = re.compile(r"\b(?:i|we|you|he|she|they)\s*(?:won" + _AP + r"?t|will\s+not|shall\s+not|" + _AP
                    + r"ll\s+not|ll\s+not|can" + _AP + r"?t|cannot)\b", re.I)
 # Implicit subject at the start of a clause: "Will send the figures Tuesday", "going to call him Friday".
+_IMPLICIT_BEFORE = re.compile(r"(?:^\W{0,2}|[:;,(\-–—•*]\s|\band\s|\bthen\s|\bso\s|\bbut\s)$", re.I)
 _IMPLICIT = re.compile(
-    r"(?:^|(?<=[:;,(\-–—•*]\s)|(?<=\band\s)|(?<=\bthen\s)|(?<=\bso\s)|(?<=\bbut\s)|(?<=^\W)|(?<=^\W\s))"
-    r"(?P<mod>will|wil|ll|shall|gonna|going\s+to|planning\s+to|plan\s+to|promised\s+to|agreed\s+to|"
+    r"\b(?P<mod>will|wil|ll|shall|gonna|going\s+to|planning\s+to|plan\s+to|promised\s+to|agreed\s+to|"
     r"intends?\s+to|aim\s+to|hope\s+to)\b(?!\s+(?:you|u|it|that|this|there|we|they|he|she|do\b))",
     re.I,
 )
@@ -337,15 +361,18 @@ _NOUN_ACTION = [  # for reader-side phrasing: "expect a call from me"
                          re.I)),
 ]
 
-_CUE = re.compile(
-    r"(?:" + _AP + r"ll\b|\bll\b|\bwill\b|\bwil\b|\bshall\b|\bgoing\s+to\b|\bgonna\b|\bplan(?:ning)?\s+(?:to|on)\b|"
-    r"\bintend|\bexpect\b|\bcount\s+on\b|\b(?:said|told|promised|agreed|committed)\b|\blet\s+(?:me|us)\b|"
-    r"\blook\s+out\s+for|\bwatch\s+(?:out\s+)?for|\beye\s+out|\bnext\s+steps?\b|\baction\s+items?\b|"
-    r"\bto[\s-]?dos?\b|\b\w+\s+to\s+(?:send|call|confirm|share|review|email|sign|loop|book|set|schedule|get|"
-    r"provide|check|follow|ring|revert|arrange)\b|:\s*\w|\baim(?:ing)?\s+to\b|\bdue\s+to\b|\bset\s+to\b|"
-    r"\bundertake\b|\bpromise\b|" + _AP + r"d\b|\bwould\b|^\W*\w)",
-    re.I,
+# The cascade's cheap first stage: a unit/sentence can only hold a promise if it has one of these words.
+# A set lookup over `[a-z]+` words is far cheaper than any alternation regex over every character.
+_CUE_WORDS = frozenset(
+    """ll will wil shall going gonna plan planning intend intends intending expect count said told promised promise
+    agreed committed let look watch eye next action todo todos aim aiming due undertake sending calling emailing
+    meeting ringing shipping sharing ill owe inbox desk says tells""".split()
 )
+_WORD = re.compile(r"[a-z]+")
+
+
+def _has_cue(text: str) -> bool:
+    return not _CUE_WORDS.isdisjoint(_WORD.findall(text.lower()))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -404,8 +431,15 @@ class _Ctx:
     sent_at: datetime
     zone: ZoneInfo
     direction: str
-    ooo: bool
-    speaker_other: bool = False  # a note that reports someone else speaking ("VM from Pat: ...")
+    head: str  # the first 2,000 characters, for the out-of-office test
+    _ooo: bool | None = None
+
+    @property
+    def ooo(self) -> bool:
+        """An out-of-office auto-reply ("I will respond when I return" is no promise); tested only on need."""
+        if self._ooo is None:
+            self._ooo = bool(_OOO.search(self.head))
+        return self._ooo
 
 
 def _run_batch(batch: list[MessageInput]) -> Iterator[list[ExtractedCommitment]]:
@@ -417,18 +451,40 @@ def _run_batch(batch: list[MessageInput]) -> Iterator[list[ExtractedCommitment]]
         if ctx is None:
             continue
         own = own_text_mask(m.text[:MAX_CHARS])
-        units.extend(u for u in _split_inline_lists(_units(i, own)) if _CUE.search(u.text))
+        units.extend(u for u in _split_inline_lists(_units(i, own))
+                     if u.header or u.bullet or ctx.direction == "note" or _has_cue(u.text))
     results: list[list[ExtractedCommitment]] = [[] for _ in batch]
+    # Second stage: rough sentence pieces without a cue word never reach spaCy.
+    segments: list[tuple[_Unit, int, str]] = []
+    known_heads: dict[tuple[int, int], tuple[str, list[_Head]]] = {}
+    for unit in units:
+        ctx = ctxs[unit.msg]
+        if unit.header or unit.bullet or (ctx is not None and ctx.direction == "note"):
+            segments.append((unit, 0, unit.text))
+            continue
+        pos = 0
+        pieces = _ROUGH_SPLIT.split(unit.text)
+        for piece in pieces:
+            if ctx is not None and (len(pieces) == 1 or _has_cue(piece)):
+                heads = _find_heads(piece, unit, ctx)
+                if heads:
+                    segments.append((unit, pos, piece))
+                    known_heads[(id(unit), pos)] = (piece, heads)
+            pos += len(piece)
     nlp = _nlp()
-    for unit, doc in zip(units, nlp.pipe(u.text for u in units), strict=True):
+    times_of: dict[int, _LazyTimes] = {}
+    for (unit, seg_off, _), doc in zip(segments, nlp.pipe(t for _, _, t in segments), strict=True):
         ctx = ctxs[unit.msg]
         assert ctx is not None
-        unit_times = _LazyTimes(unit.text, ctx)
+        unit_times = times_of.setdefault(id(unit), _LazyTimes(unit.text, ctx))
         for sent in doc.sents:
             s_text = sent.text
             if not s_text.strip():
                 continue
-            results[unit.msg].extend(_sentence(s_text, sent.start_char, unit, ctx, unit_times))
+            off = seg_off + sent.start_char
+            known = known_heads.get((id(unit), off))
+            reuse = known[1] if known is not None and known[0] == s_text else None
+            results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, reuse))
     for r in results:
         yield _dedupe(r)
 
@@ -446,9 +502,10 @@ def _context(m: MessageInput) -> _Ctx | None:
         sent_at = sent_at.replace(tzinfo=zone)
     direction = m.direction if m.direction in DIRECTIONS else "sent"
     head = m.text[:MAX_CHARS]
-    return _Ctx(sent_at.astimezone(zone), zone, direction, ooo=bool(_OOO.search(head[:2000])))
+    return _Ctx(sent_at.astimezone(zone), zone, direction, head[:2000])
 
 
+_ROUGH_SPLIT = re.compile(r"(?<=[.!?])(?=\s+\S)")
 _SOFT_END = re.compile(r"[.!?:;)]\s*$")
 
 
@@ -487,7 +544,7 @@ def _units(msg: int, own: str) -> Iterator[_Unit]:
             cur_parts.append(ln)
             continue
         yield from flush()
-        if _HEADER_LINE.match(stripped) and len(stripped) < 80:
+        if len(stripped) < 80 and (len(stripped) < 45 or stripped[-1] in ":-–") and _HEADER_LINE.match(stripped):
             header = stripped
             cur_start, cur_parts, cur_bullet = -1, [], False
             continue
@@ -561,15 +618,21 @@ def _combine_day(chosen: TimeMention, times: list[TimeMention], s_off: int) -> T
     return replace(chosen, value=value)
 
 
-def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes) -> list[ExtractedCommitment]:
+def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes,
+              known_heads: list[_Head] | None = None) -> list[ExtractedCommitment]:
     base = unit.start + s_off
-    heads = _find_heads(s, unit, ctx)
+    if known_heads is not None:
+        heads = known_heads
+    else:
+        if not (unit.header or unit.bullet or ctx.direction == "note" or _has_cue(s)):
+            return []
+        heads = _find_heads(s, unit, ctx)
     if not heads:
         return []
     times: list[TimeMention] | None = None
     out: list[ExtractedCommitment] = []
     coords: list[bool] = []
-    if ctx.ooo and _OOO.search(s):
+    if _OOO.search(s) and ctx.ooo:
         return []
     for idx, head in enumerate(heads):
         clause_end = heads[idx + 1].start if idx + 1 < len(heads) else len(s)
@@ -642,9 +705,28 @@ _COORD = re.compile(
 )
 
 
+_G_REPORTED = frozenset("said told promised mentioned confirmed agreed explained let advised indicated replied "
+                        "responded says tells".split())
+_G_PROMISED = frozenset("promised agreed committed offered owe".split())
+_G_READER = frozenset("expect count look watch eye lookout".split())
+_G_YOU = frozenset("you u".split())
+_G_YOU_MODAL = frozenset("ll will should can".split())
+_G_HEAD = frozenset("ll d will wil shall would going gonna planning aiming due set about plan intend promise aim "
+                    "undertake expect hope".split())
+_G_ARRIVE = frozenset("land arrive reach hit inbox desk hands post mail over mailbox with".split())
+_G_FUTURE = frozenset("will ll shall going gonna".split())
+_G_IMPLICIT = frozenset("will wil ll shall gonna going planning plan promised agreed intend intends aim hope".split())
+_G_PROGRESSIVE = frozenset("sending calling emailing shipping sharing ringing phoning meeting dropping circulating "
+                           "forwarding delivering getting popping swinging coming visiting following touching "
+                           "checking reaching hosting presenting putting".split())
+_G_COORD = frozenset("and then plus".split())
+
+
 def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
     heads: list[_Head] = []
     taken: list[tuple[int, int]] = []
+    words = frozenset(_WORD.findall(s.lower()))
+    bulletish = bool(unit.header or unit.bullet)
 
     def add(h: _Head, end: int) -> None:
         for a, b in taken:
@@ -653,14 +735,14 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         taken.append((h.start, end))
         heads.append(h)
 
-    for m in _REPORTED.finditer(s):
+    for m in _REPORTED.finditer(s) if words & _G_REPORTED else ():
         subj = m.group("subj").lower()
         side = _subject_side(subj, s, m.end(), ctx, reported=True)
         add(_Head(m.start("subj"), m.end(), side, "reported"), m.end())
-    for m in _PROMISED_TO.finditer(s):
+    for m in _PROMISED_TO.finditer(s) if words & _G_PROMISED else ():
         subj = m.group("subj").lower()
         add(_Head(m.start(), m.end(), _subject_side(subj, s, m.end(), ctx, reported=True), "reported"), m.end())
-    for m in _READER.finditer(s):
+    for m in _READER.finditer(s) if (words & _G_READER) or ((words & _G_YOU) and (words & _G_YOU_MODAL)) else ():
         lead = m.group("lead").lower()
         rest = s[m.end():m.end() + 120]
         if lead.startswith(("you", "u ")) or lead.startswith("u"):
@@ -681,25 +763,23 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
                 continue  # "I expect ...", "we don't expect" - not the imperative
             noun = _noun_action(rest[:60])
         add(_Head(m.start(), m.end(), "writer", "reader", noun), m.end())
-    for m in _HEAD.finditer(s):
-        subj = m.group("subj")
+    for h_start, h_end, subj, modal, negated in _modal_heads(s) if words & _G_HEAD else ():
         low = subj.lower()
-        modal = m.group(0)[len(subj):].strip().lower()
-        if m.group("neg"):
+        if negated:
             continue
         if re.match(r"^(?:" + _AP + r"d|would)", modal):
             continue  # "I'd be happy to", "we would" - hypothetical unless reported (handled above)
         if low not in {"i", "we", "you", "u", "he", "she", "they", "who"}:
             if subj in _NOT_NAMES or not subj[0].isupper():
                 continue
-        side = _subject_side(low, s, m.end(), ctx, reported=False)
-        add(_Head(m.start(), m.end(), side, "modal"), m.end())
-    for m in _ARRIVE.finditer(s):
+        side = _subject_side(low, s, h_end, ctx, reported=False)
+        add(_Head(h_start, h_end, side, "modal"), h_end)
+    for m in _ARRIVE.finditer(s) if (words & _G_ARRIVE) and (words & _G_YOU_MODAL) else ():
         subj = m.group("subj").lower()
         if subj in {"you", "i", "we", "he", "she"}:
             continue
         add(_Head(m.start(), m.start(), "writer", "arrive", "send"), m.end())
-    for m in _TEAM_HEAD.finditer(s):
+    for m in _TEAM_HEAD.finditer(s) if words & _G_FUTURE else ():
         poss = (m.group("poss") or m.group("poss2") or "our").lower()
         if poss in ("your",):
             side = "reader"
@@ -708,9 +788,9 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         else:
             side = "third_ours" if ctx.direction != "note" else "third_theirs"
         add(_Head(m.start(), m.end(), side, "modal"), m.end())
-    for m in _ILL.finditer(s):
+    for m in _ILL.finditer(s) if 'ill' in words or 'il' in words else ():
         add(_Head(m.start(), m.end(), "writer", "modal"), m.end())
-    for m in _PROMISED_NP.finditer(s):
+    for m in _PROMISED_NP.finditer(s) if words & _G_PROMISED else ():
         add(_Head(m.start(), m.end(), "writer", "promised_np", "send"), m.end())
     if ctx.direction == "note":
         m2 = _NOTE_IMPERATIVE.match(s)
@@ -719,7 +799,9 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
     for m in _LET_ME.finditer(s):
         if not any(h.start > m.start() for h in heads):  # "let me check with legal and I'll ..." is a preamble
             add(_Head(m.start(), m.end(), "writer", "letme"), m.end())
-    for m in _IMPLICIT.finditer(s):
+    for m in _IMPLICIT.finditer(s) if words & _G_IMPLICIT else ():
+        if not _IMPLICIT_BEFORE.search(s, max(0, m.start() - 6), m.start()):
+            continue
         side = "writer"
         if ctx.direction == "note" and _note_speaker_other(s[:m.start()], unit):
             side = "other_side_writer"
@@ -729,12 +811,12 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
             continue
         coord = bool(re.search(r"(?:\band|\bthen|,)\s*$", s[:m.start()], re.I)) and bool(heads)
         add(_Head(m.start(), m.end(), side, "implicit", coord=coord), m.end())
-    for m in _FILLER_WILL.finditer(s):
+    for m in _FILLER_WILL.finditer(s) if words & _G_FUTURE else ():
         side = "other_side_writer" if ctx.direction == "note" and _note_speaker_other(s[:m.end()], unit) \
             else "writer"
         mod = re.match(r"\w+", s[m.end():])
         add(_Head(m.end(), m.end() + (mod.end() if mod else 0), side, "implicit"), m.end() + 4)
-    for m in _PROGRESSIVE.finditer(s):
+    for m in _PROGRESSIVE.finditer(s) if words & _G_PROGRESSIVE else ():
         if re.search(r"\b(?:now|herewith|attached|below|enclosed|right\s+away|as\s+we\s+speak)\b", s, re.I):
             continue
         subj = (m.group("subj") or "").lower()
@@ -742,13 +824,13 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         if not subj and ctx.direction == "note" and _note_speaker_other(s[:m.start()], unit):
             side = "other_side_writer"
         add(_Head(m.start(), m.end(), side, "progressive"), m.end() + 1)
-    bullet_heads = _bullet_heads(s, unit, ctx)
+    bullet_heads = _bullet_heads(s, unit, ctx) if bulletish else []
     for h in bullet_heads:
         add(h, h.verb)
     heads.sort(key=lambda h: h.start)
     # Coordinated verbs with the same subject: "I'll send the deck Monday and call you Tuesday".
     extra: list[_Head] = []
-    for i, h in enumerate(heads):
+    for i, h in enumerate(heads if words & _G_COORD or "&" in s or "," in s else ()):
         nxt = heads[i + 1].start if i + 1 < len(heads) else len(s)
         for m in _COORD.finditer(s, h.verb, nxt):
             if m.start() <= h.verb + 2:

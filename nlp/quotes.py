@@ -141,12 +141,14 @@ def _history_start(lines: list[str]) -> int:
                         return i
             elif _NAME_WROTE.match(line) and i + 1 < n and (not lines[i + 1].strip() or _QUOTED.match(lines[i + 1])):
                 return i
-        if _HEADER_FROM.match(line) and _header_block_follows(lines, i):
+        if ":" in line and _HEADER_FROM.match(line) and _header_block_follows(lines, i):
             return _back_over_separator(lines, i)
-        if _LOTUS_ON.match(line) and _lotus_block_follows(lines, i):
+        has_date = "/" in line and ":" in line
+        if has_date and _LOTUS_ON.match(line) and _lotus_block_follows(lines, i):
             return i
         if (
-            _LOTUS_DATE_ONLY.match(line)
+            has_date
+            and _LOTUS_DATE_ONLY.match(line)
             and i > 0
             and lines[i - 1].strip()
             and len(lines[i - 1].strip()) < 80
