@@ -475,11 +475,11 @@ def test_sigkill_at_random_points_of_an_imap_sync_stores_every_message_once(
 
     from assistant.store import Store
 
-    expected = seed(dovecot, imap_user, 15, 15)
+    expected = seed(dovecot, imap_user, 10, 10)
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[rep]\nemail = "{REP}"\n[store]\npath = "{tmp_path / "ft.sqlite3"}"\n[[accounts]]\nname = "work"\n'
                    f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nssl = false\nuser = "{imap_user}"\n'
-                   f'password = "secret"\nbatch_size = 3\n')
+                   f'password = "secret"\nbatch_size = 4\n')
     root = str(Path(__file__).resolve().parents[1])
     rng = random.Random(5)
     mid_sync_kills = 0
@@ -505,7 +505,7 @@ def test_sigkill_at_random_points_of_an_imap_sync_stores_every_message_once(
         deadline = time.monotonic() + 60
         while stored() == before and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)  # wait until this run has committed at least one batch
-        time.sleep(rng.uniform(0.0, 0.4))  # then kill it somewhere in the next batches
+        time.sleep(rng.uniform(0.0, 0.3))  # then kill it somewhere in the next batches
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
@@ -517,4 +517,4 @@ def test_sigkill_at_random_points_of_an_imap_sync_stores_every_message_once(
     assert mid_sync_kills >= 2  # the test really killed syncs in flight
     with Store(tmp_path / "ft.sqlite3") as store:
         assert sorted(m.subject for m in store.messages()) == sorted(expected)
-        assert store.count_messages("work") == len(expected) == 30
+        assert store.count_messages("work") == len(expected) == 20

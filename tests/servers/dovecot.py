@@ -42,6 +42,7 @@ ssl_key = <{tmp}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
+
 default_internal_user = {user}
 default_internal_group = {group}
 default_login_user = {user}
@@ -73,6 +74,10 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  # no auth penalty: the tests' deliberate failures must not slow later logins from 127.0.0.1
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service stats {{
   unix_listener stats-reader {{
