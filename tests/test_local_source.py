@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import mailbox
 import os
+import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +17,7 @@ from assistant.config import AccountConfig, Config, RepConfig, load_config
 from assistant.errors import ConfigError
 from assistant.mailparse import parse
 from assistant.sources.base import MailSource
-from assistant.sources.local import LocalSource, split_front_matter
+from assistant.sources.local import WINDOW_NS, LocalSource, split_front_matter
 
 REP = RepConfig(name="Sam Rivera", email="sam@northwind-analytics.com", timezone="America/New_York")
 NY = ZoneInfo("America/New_York")
@@ -58,7 +60,7 @@ def test_maildir_first_and_incremental(tmp_path: Path) -> None:
     ids, cursor = drain(src, {})
     assert len(set(ids)) == 5
     again, _ = drain(src, cursor)
-    assert set(again) <= set(ids)  # only files within the same-instant window may be offered again
+    assert again == []  # folders changed just now are listed again, but known names are not offered
     # a message read by a mail client moves new/ -> cur/ with flags: same source id
     key = next(iter(md.keys()))
     msg = md[key]
@@ -66,11 +68,113 @@ def test_maildir_first_and_incremental(tmp_path: Path) -> None:
     msg.add_flag("S")
     md[key] = msg
     later, _ = drain(src, cursor)
-    assert set(later) <= set(ids)
-    os.utime(tmp_path, None)
-    md.add(mail(99))
+    assert later == []
+    new_key = md.add(mail(99))
     newer, _ = drain(src, cursor)
-    assert any(s not in ids for s in newer)
+    assert newer == [f"maildir:mail/INBOX/{new_key}"]
+
+
+def age(*dirs: Path, seconds: int = 60) -> None:
+    """Set folders' mtimes into the past, as if the last change were long before the listing."""
+    when = time.time() - seconds
+    for d in dirs:
+        os.utime(d, (when, when))
+
+
+class ScandirSpy:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.listed: list[str] = []
+        real = os.scandir
+
+        def spy(path: Any = ".") -> Any:
+            self.listed.append(Path(path).name)
+            return real(path)
+
+        monkeypatch.setattr(os, "scandir", spy)
+
+
+def test_maildir_incremental_by_folder_mtime_and_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mail").mkdir()
+    root = tmp_path / "mail" / "INBOX"
+    md = mailbox.Maildir(root, create=True)
+    keys = [md.add(mail(i)) for i in range(4)]
+    age(root / "new", root / "cur")
+    src = source(tmp_path, mail=["mail"], batch_size=3)
+    ids, cursor = drain(src, {})
+    assert len(ids) == 4 == len(set(ids))
+    spy = ScandirSpy(monkeypatch)
+    again, cursor2 = drain(src, cursor)
+    assert again == [] and spy.listed == []  # unchanged folders are not even listed
+    assert cursor2 == cursor
+
+    # a mail client reads one: new/ -> cur/ with flags (both folders change); another gets a flag in cur/
+    for key, flags in ((keys[0], "S"), (keys[1], "S")):
+        msg = md[key]
+        msg.set_subdir("cur")
+        msg.add_flag(flags)
+        md[key] = msg
+    age(root / "new", root / "cur")
+    moved, cursor = drain(src, cursor)
+    assert moved == [] and sorted(spy.listed) == ["cur", "new"]
+    msg = md[keys[1]]
+    msg.add_flag("R")  # renamed within cur/ with more flags
+    md[keys[1]] = msg
+    assert any(name.endswith(",RS") for name in os.listdir(root / "cur"))
+    age(root / "cur")
+    spy.listed.clear()
+    renamed, cursor = drain(src, cursor)
+    assert renamed == [] and spy.listed == ["cur"]  # new/ unchanged: skipped
+
+    # a new message in new/, and one deleted: exactly the new one is offered, the deleted one forgotten
+    new_key = md.add(mail(10))
+    md.remove(keys[3])
+    age(root / "new", root / "cur")
+    spy.listed.clear()
+    fresh, cursor = drain(src, cursor)
+    assert fresh == [f"maildir:mail/INBOX/{new_key}"]
+    names = {n for sub in ("new", "cur") for n in cursor["maildir"]["mail/INBOX"][sub]["names"]}
+    assert names == {keys[0], keys[1], keys[2], new_key}
+    assert drain(src, cursor)[0] == []
+
+
+def test_maildir_racy_folder_is_listed_again_and_crash_resumes(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mail").mkdir()
+    root = tmp_path / "mail" / "INBOX"
+    md = mailbox.Maildir(root, create=True)
+    for i in range(5):
+        md.add(mail(i))
+    src = source(tmp_path, mail=["mail"], batch_size=2)
+    batches = list(src.fetch({}))
+    assert [len(b.messages) for b in batches] == [2, 2, 1]
+    # a crash after the first batch: the folder's mtime did not move, the names read did
+    first = batches[0].cursor["maildir"]["mail/INBOX"]["new"]
+    assert first["mtime"] == -1 and len(first["names"]) == 2
+    rest, cursor = drain(src, batches[0].cursor)
+    done = {r.source_id for r in batches[0].messages}
+    assert len(rest) == 3 and not done & set(rest)
+    # the folder changed just now: its mtime may hide a change in the same tick, so it is listed again
+    spy = ScandirSpy(monkeypatch)
+    assert drain(src, cursor)[0] == [] and "new" in spy.listed
+    age(root / "new", root / "cur")
+    _, cursor = drain(src, cursor)
+    spy.listed.clear()
+    assert drain(src, cursor)[0] == [] and spy.listed == []
+
+
+def test_maildir_cursor_from_before_names_were_kept(tmp_path: Path) -> None:
+    (tmp_path / "mail").mkdir()
+    md = mailbox.Maildir(tmp_path / "mail" / "INBOX", create=True)
+    old = [md.add(mail(i)) for i in range(3)]
+    for key in old:
+        os.utime(tmp_path / "mail" / "INBOX" / "new" / key, (1e9, 1e9))
+    newest = max(os.stat(tmp_path / "mail" / "INBOX" / "new" / k).st_ctime_ns for k in old)
+    stamp = newest + WINDOW_NS + 1  # the old cursor: ctime of the newest file read (then deleted), 2 s window
+    time.sleep(0.05)
+    new_key = md.add(mail(3))
+    ids, cursor = drain(source(tmp_path, mail=["mail"]), {"stamps": {"mail/INBOX": stamp}})
+    assert ids == [f"maildir:mail/INBOX/{new_key}"]
+    assert "mail/INBOX" not in cursor["stamps"] and len(cursor["maildir"]["mail/INBOX"]["new"]["names"]) == 4
 
 
 def test_folder_direction_and_rep_address(tmp_path: Path) -> None:

@@ -22,10 +22,20 @@ keys: `with:` (or `contact:`) - who the call was with, `Name <email>`, several s
 `subject:` (or `title:`); else the first Markdown heading or the file name is the subject. Everything
 after the front matter is the note's text. A note is read once: later edits to the file are not re-read.
 
-Incremental: the cursor keeps, per Maildir / notes folder, the newest change time (ctime) already read,
-and per mbox file the byte offset read so far (with a fingerprint of its start, so a rewritten mbox is
-read again). Files changed within two seconds of the cursor are offered again; the watcher skips those
-already stored, so nothing is stored twice and nothing is missed when a file lands at the same instant."""
+Incremental, without touching every file on every pass:
+- Maildir: the cursor keeps, per `new/` and `cur/` folder, the folder's modification time and the unique
+  names (the part before `:2,flags`) already read from it. A folder whose mtime is unchanged is not even
+  listed. A changed one is listed by name only (os.scandir, no per-file stat): a name known in either
+  folder is not new, so a message moved new/ -> cur/ or renamed with flags by a mail client is not read
+  again, and names that went away are forgotten. An mtime within two seconds of the listing may hide a
+  later change in the same timestamp tick, so such a folder is listed again next pass (git's "racily
+  clean" rule). Messages are read in the order of their names (Maildir names start with the delivery
+  time). Each batch's cursor holds the names read so far and moves a folder's mtime only once all of
+  its new messages are read, so a crash re-lists the folder and skips what was stored.
+- mbox: the byte offset read so far, with a fingerprint of the file's start (a rewritten mbox is read
+  again).
+- notes: the newest change time (ctime) already read; files changed within two seconds of it are offered
+  again and the watcher skips those already stored."""
 
 from __future__ import annotations
 
@@ -35,7 +45,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -52,6 +62,7 @@ from assistant.sources.base import Batch
 
 WINDOW_NS = 2_000_000_000  # files changed this close to the cursor are offered again (the watcher dedups)
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
+MAILDIR_SUBDIRS = ("new", "cur")
 _MAX_DEPTH = 3
 
 
@@ -67,6 +78,51 @@ class _Item:
     folder: str
     start: int = 0
     end: int = 0
+    sub: str = ""  # Maildir: "new" or "cur"
+    unique: str = ""  # Maildir: the unique part of the file name
+
+
+@dataclass
+class _MaildirListing:
+    """What one pass found in a Maildir, and the cursor state it leads to as its messages are read."""
+
+    key: str
+    items: list[_Item] = field(default_factory=list)
+    base: dict[str, set[str]] = field(default_factory=dict)  # per subfolder: unique names already read
+    old_mtime: dict[str, int] = field(default_factory=dict)
+    new_mtime: dict[str, int] = field(default_factory=dict)
+
+    def state(self, pending: dict[tuple[str, str], int]) -> dict[str, Any]:
+        """The cursor for this Maildir: a subfolder's new mtime only once none of its messages is pending."""
+        return {sub: {"mtime": self.old_mtime[sub] if pending.get((self.key, sub)) else self.new_mtime[sub],
+                      "names": sorted(self.base[sub])}
+                for sub in MAILDIR_SUBDIRS}
+
+
+def _unique(name: str) -> str:
+    """The unique part of a Maildir file name (flags after ':2,' - or '!' / ';' on some file systems)."""
+    return name.split(":")[0].split("!")[0].split(";")[0]
+
+
+def _name_time(unique: str) -> int:
+    """The delivery time a Maildir name starts with (seconds), in ns; 0 when it has none."""
+    head = unique.split(".", 1)[0]
+    return int(head) * 1_000_000_000 if head.isdigit() and len(head) < 12 else 0
+
+
+def _split_by_ctime(d: Path, present: dict[str, str], fresh: list[str], since: int) -> tuple[list[str], set[str]]:
+    """(still new, already read) by the ctime a cursor from before names were kept recorded."""
+    new, done = [], set()
+    for u in fresh:
+        try:
+            ctime = os.stat(d / present[u]).st_ctime_ns
+        except FileNotFoundError:
+            continue
+        if ctime > since - WINDOW_NS:
+            new.append(u)
+        else:
+            done.add(u)
+    return new, done
 
 
 def _as_list(value: Any, key: str, account: str) -> list[str]:
@@ -151,26 +207,48 @@ class LocalSource:
         return "sent" if any(s in name for s in self.sent_names) else "received"
 
     # -- listing --------------------------------------------------------------------------------
-    def _maildir_items(self, path: Path, key: str, since: int) -> list[_Item]:
-        items = []
-        for sub in ("new", "cur"):
+    def _maildir_listing(self, path: Path, key: str, state: dict[str, Any],
+                         legacy_since: int | None) -> _MaildirListing:
+        """The new messages of one Maildir: its changed subfolders listed by name, minus known names."""
+        old = {sub: state.get(sub, {}) for sub in MAILDIR_SUBDIRS}
+        known_anywhere = {n for sub in MAILDIR_SUBDIRS for n in old[sub].get("names", ())}
+        listing = _MaildirListing(key)
+        offered: set[str] = set()  # (a message moved new/ -> cur/ between the two listings is read once)
+        for sub in MAILDIR_SUBDIRS:
             d = path / sub
+            before = old[sub]
+            listing.base[sub] = set(before.get("names", ()))
+            listing.old_mtime[sub] = int(before.get("mtime", -1))
+            listing.new_mtime[sub] = listing.old_mtime[sub]
             try:
-                entries = list(os.scandir(d))
+                mtime = os.stat(d).st_mtime_ns  # before listing: a file added meanwhile forces a re-list
+            except FileNotFoundError:
+                listing.base[sub] = set()
+                listing.new_mtime[sub] = -1
+                continue
+            if mtime == listing.old_mtime[sub]:
+                continue  # unchanged since the last complete listing: nothing arrived, nothing left
+            started = time.time_ns()
+            try:
+                names = [e.name for e in os.scandir(d) if not e.name.startswith(".")]
             except FileNotFoundError:
                 continue
-            for e in entries:
-                if e.name.startswith(".") or not e.is_file():
-                    continue
-                try:
-                    stamp = e.stat().st_ctime_ns
-                except FileNotFoundError:
-                    continue
-                if stamp > since - WINDOW_NS:
-                    uniq = e.name.split(":")[0].split("!")[0]
-                    items.append(_Item("maildir", key, f"maildir:{key}/{uniq}", Path(e.path), stamp,
-                                       _folder_name(path)))
-        return items
+            listing.new_mtime[sub] = mtime if started - mtime >= WINDOW_NS else -1  # racy: list again
+            present: dict[str, str] = {}
+            for name in names:
+                present.setdefault(_unique(name), name)
+            base = {u for u in present if u in known_anywhere}
+            fresh = [u for u in present if u not in known_anywhere and u not in offered]
+            offered.update(fresh)
+            if legacy_since is not None and fresh:  # a cursor from before names were kept: trust its ctime
+                fresh, done = _split_by_ctime(d, present, fresh, legacy_since)
+                base |= done
+            listing.base[sub] = base
+            folder = _folder_name(path)
+            for u in fresh:
+                listing.items.append(_Item("maildir", key, f"maildir:{key}/{u}", d / present[u], _name_time(u),
+                                           folder, start=0, end=0, sub=sub, unique=u))
+        return listing
 
     def _mbox_items(self, path: Path, key: str, state: dict[str, Any]) -> tuple[list[_Item], dict[str, Any]]:
         """Messages of an mbox after the offset already read (all of them when the file was rewritten)."""
@@ -258,7 +336,7 @@ class LocalSource:
                 uniq = item.path.name.split(":")[0]
                 for sub in ("cur", "new"):
                     for cand in (item.path.parent.parent / sub).glob(f"{glob_escape(uniq)}*"):
-                        return self._raw(_Item(item.kind, item.key, item.source_id, cand, item.stamp, item.folder))
+                        return self._raw(replace(item, path=cand))
             return None
         except OSError as e:
             raise SourceError(f"cannot read {item.path}: {e.strerror}: check its permissions") from None
@@ -309,25 +387,43 @@ class LocalSource:
     # -- the protocol ---------------------------------------------------------------------------
     def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
         stamps: dict[str, int] = dict(cursor.get("stamps", {}))
+        maildirs: dict[str, dict[str, Any]] = dict(cursor.get("maildir", {}))
         mboxes: dict[str, dict[str, Any]] = {k: dict(v) for k, v in cursor.get("mbox", {}).items()}
         items: list[_Item] = []
+        listings: dict[str, _MaildirListing] = {}
         mbox_final: dict[str, dict[str, Any]] = {}
         for kind, path, key in self._mailboxes():
             if kind == "maildir":
-                items.extend(self._maildir_items(path, key, stamps.get(key, 0)))
+                legacy = stamps.get(key) if key not in maildirs else None
+                listing = self._maildir_listing(path, key, maildirs.get(key, {}), legacy)
+                listings[key] = listing
+                items.extend(listing.items)
             else:
                 found, final = self._mbox_items(path, key, mboxes.get(key, {}))
                 items.extend(found)
                 mbox_final[key] = final
         for root in self.note_roots:
             items.extend(self._note_items(root, stamps.get(f"notes:{root.name}", 0)))
-        # oldest first; mbox messages keep their order in the file
+        for key in listings:
+            stamps.pop(key, None)  # (pre-names cursors kept a ctime per Maildir)
+        # oldest first (Maildir names and notes by time); mbox messages keep their order in the file
         items.sort(key=lambda it: (it.kind == "mbox", it.stamp if it.kind != "mbox" else 0, it.key, it.start,
                                    it.path.name))
         total = len(items)
+        pending: dict[tuple[str, str], int] = {}
+        for it in items:
+            if it.kind == "maildir":
+                pending[(it.key, it.sub)] = pending.get((it.key, it.sub), 0) + 1
+
+        def snapshot() -> dict[str, Any]:
+            return {"stamps": dict(stamps), "mbox": {k: dict(v) for k, v in mboxes.items()},
+                    "maildir": {**maildirs, **{k: v.state(pending) for k, v in listings.items()}}}
+
         if not items:
-            if mbox_final != mboxes and mbox_final:
-                yield Batch((), {"stamps": stamps, "mbox": {**mboxes, **mbox_final}}, total=0)
+            final = snapshot()
+            final["mbox"].update(mbox_final)
+            if final != cursor:  # (folders listed again, a rewritten mbox's fingerprint, forgotten names)
+                yield Batch((), final, total=0)
             return
         for i in range(0, total, self.batch_size):
             chunk = items[i:i + self.batch_size]
@@ -335,10 +431,12 @@ class LocalSource:
             for it in chunk:
                 if it.kind == "mbox":
                     mboxes[it.key] = {**mbox_final[it.key], "offset": it.end}
+                elif it.kind == "maildir":
+                    listings[it.key].base[it.sub].add(it.unique)
+                    pending[(it.key, it.sub)] -= 1
                 else:
                     stamps[it.key] = max(stamps.get(it.key, 0), it.stamp)
-            yield Batch(tuple(raws), {"stamps": dict(stamps), "mbox": {k: dict(v) for k, v in mboxes.items()}},
-                        total=total)
+            yield Batch(tuple(raws), snapshot(), total=total)
 
     def _fingerprint(self) -> dict[str, int]:
         marks: dict[str, int] = {}
