@@ -161,7 +161,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("nextdays", r"\b(?:in|over|within)\s+the\s+(?:next|coming)\s+(?:few|couple(?:\s+of)?)\s+days\b"),
     ("relday", r"\b(?:(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?|tomorow)|(?:the\s+)?day\s+before\s+yesterday"
                r"|today|tonight|tonite|tomorrows?|tomorow|tmrw|tmr|yesterday|(?:the\s+)?(?:next|following)\s+day"
-               r"|this\s+(?:morning|afternoon|evening|night))(?![a-z])"),
+               r"|this\s+(?:morning|afternoon|evening|night)|last\s+night)(?![a-z])"),
     ("firstthing", rf"\bfirst\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|tomorrow|{_WD}))?"),
     ("clockrel", rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
                  rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?"),
@@ -197,6 +197,8 @@ _BRANCHES: list[tuple[str, str]] = [
                 rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?![\d:./\-]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)"
                 rf"|\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business|working|more)\b"
                 rf"|(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?:the\s+)?{_MON})(?:st|nd|rd|th)?)?"),
+    ("monthweek", rf"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+(?:of|in)\s+"
+                  rf"(?:the\s+)?({_MON}|this\s+month|next\s+month)"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
                 r"(morning|afternoon|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
@@ -654,6 +656,8 @@ def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         p.rel_days, p.past_word = -1, True
     elif t.startswith("this "):
         p.rel_days, p.daypart = 0, t.split()[1]
+    elif t == "last night":
+        p.rel_days, p.daypart, p.past_word = -1, "night", True
     else:
         return None
     return p
@@ -867,7 +871,7 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None
     if not tail and not _next_is_ok(text, e):
         return None
-    if cue in ("about", "around", "circa", "say") and not tail and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish|in\s+the)", text[e:e + 12].lower()):
+    if cue in ("about", "around", "circa", "say") and not tail and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish|in\s+the|works?\b|suits?\b|is\b|would\b|ok\b|okay\b|for\s+(?:me|you|us))", text[e:e + 12].lower()):
         return None
     if cue in ("by", "before", "after", "from", "until", "till", "til", "latest", "earliest") and not tail:
         # "by 3" is a clock time only when nothing else could be meant
@@ -1059,6 +1063,8 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if base not in WEEKDAYS:
         return None
     if base in RISKY_WEEKDAYS:
+        if re.match(r"-\w|[a-z]", text[e:e + 2]):
+            return None  # "Sat-Nav"
         capital = wd_s[0].isupper()
         dotted = wd_s.endswith(".")
         cue = bool(mod_s) or bool(dom_s) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
@@ -1097,6 +1103,15 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if mod in ("last", "before_last"):
         p.past_word = True
     return p
+
+
+def _h_monthweek(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    n_s = _clean(m.group(1))
+    n = -1 if n_s == "last" else (ordinal_value(n_s) or 1)
+    which = _clean(m.group(2))
+    if which in ("this month", "next month"):
+        return Part(s, e, period=Period("monthweek", 1 if which == "next month" else 0, None, quarter=n))
+    return Part(s, e, period=Period("monthweek", 0, None, quarter=n, month=_month(which)))
 
 
 def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1171,7 +1186,7 @@ HANDLERS: dict[str, Handler] = {
     "noon": _h_noon, "numday": _h_numday, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
     "monthday": _h_monthday, "daymonth": _h_daymonth, "monthonly": _h_monthonly, "ordnofmonth": _h_ordnofmonth,
     "dayofmonth": _h_dayofmonth,
-    "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "daypart": _h_daypart,
+    "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "monthweek": _h_monthweek, "daypart": _h_daypart,
     "zone": _h_zone, "now": _h_now,
 }
 assert set(HANDLERS) == {n for n, _ in _BRANCHES}
@@ -1216,7 +1231,7 @@ _STARTS: dict[str, set[str]] = {
     "quarter": _POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D},
     "later": {"later"}, "nextdays": {"in", "over", "within"},
     "relday": {"the", "day", "today", "tonight", "tonite", "tomorrow", "tomorrows", "tomorow", "tmrw", "tmr",
-               "yesterday", "next", "following", "this"},
+               "yesterday", "next", "following", "this", "last"},
     "firstthing": {"first"},
     "clockrel": _NUMBER_WORDS | {_D, "a", "quarter", "half"},
     "halfhr": {"half"}, "clockmerid": {_D}, "wordclock": _NUMBER_WORDS - {"thirteen", "fourteen", "fifteen",
@@ -1238,6 +1253,7 @@ _STARTS: dict[str, set[str]] = {
     "nthwd": {"first", "second", "third", "fourth", "fifth", "last", _D},
     "weekday": _WEEKDAY_WORDS | _WHICH | {"the", "this"},
     "weekref": _WHICH | {"of", "the"},
+    "monthweek": {"the", "first", "second", "third", "fourth", "last", _D},
     "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "evening", "night",
                 "forenoon", "lunch", "lunchtime", "a", "p"},
     "zone": _ZONE_FIRST,
@@ -1301,6 +1317,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "nthwd": (frozenset(_WEEKDAY_WORDS), 3),
     "weekday": (frozenset(_WEEKDAY_WORDS), 4),
     "weekref": (frozenset({"week"}), 4),
+    "monthweek": (frozenset({"week"}), 4),
     "daypart": (frozenset({"morning", "afternoon", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"}), 5),
     "zone": (frozenset(_ZONE_FIRST), 1),
     "now": (frozenset({"now", "moment", "present", "atm"}), 5),
@@ -1323,7 +1340,7 @@ _DIGIT_NEXT: dict[str, str | None] = {  # None = any next character
     "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
     "num4": None, "clock3merid": " a", "clockrange": " -:.", "offset": " ah.", "weekfrom": " ", "clockmerid": " :.ha",
     "oclock": " a", "daymonth": " ./-as", "dom": "sx ", "nthwd": "snrt", "quarter": "snrt ", "ordnofmonth": " s",
-    "noon": " ", "numday": " :.", "clockrel": " ",
+    "noon": " ", "numday": " :.", "clockrel": " ", "monthweek": "snrt",
 }
 
 

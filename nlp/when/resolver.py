@@ -250,6 +250,23 @@ def _roll_year(m: int, d: int, today: date) -> date:
     return date(today.year + 4, m, min(d, 28))
 
 
+def _year_by_weekday(m: int, d: int, weekday: int, today: date) -> date | None:
+    """A month/day named with its weekday ("I sent it Monday 11/16") may be a recent past date: the nearest year
+    where it falls on that weekday, if that is no more than 30 days back or in the future; else None (the caller
+    rolls forward as for any date without a year)."""
+    found: list[date] = []
+    for y in (today.year - 1, today.year, today.year + 1):
+        try:
+            cand = date(y, m, d)
+        except ValueError:
+            continue
+        if cand.weekday() == weekday and (cand - today).days >= -30:
+            found.append(cand)
+    if not found:
+        return None
+    return min(found, key=lambda c: (abs((c - today).days), c < today))
+
+
 def _dom_date(dom: int, wd: int | None, today: date, month_shift: int | None) -> date | None:
     if month_shift is not None:
         first = _add_months(today.replace(day=1), month_shift)
@@ -380,6 +397,21 @@ def _period(p: Period, ctx: _Ctx) -> _Res:
             v = today
         return _Res(_midnight(v, tz), "week", False, _midnight(monday + timedelta(days=a), tz),
                     _midnight(monday + timedelta(days=b), tz))
+    if p.unit == "monthweek":  # "the first week of February": weeks start on the first Monday of the month
+        if p.month is not None:
+            y = today.year + (1 if p.month < today.month else 0)
+            first = date(y, p.month, 1)
+        else:
+            first = _add_months(today.replace(day=1), p.shift)
+        n = p.quarter or 1
+        if n > 0:
+            monday = first + timedelta(days=(7 - first.weekday()) % 7 if first.weekday() >= 5 else -first.weekday())
+            monday += timedelta(days=7 * (n - 1))
+        else:
+            last = _month_end(first.year, first.month)
+            monday = last - timedelta(days=last.weekday())
+        v = max(monday, first)
+        return _Res(_midnight(v, tz), "week", False, _midnight(monday, tz), _midnight(monday + timedelta(days=7), tz))
     if p.unit == "month":
         if p.month is not None:
             y = p.year if p.year is not None else today.year + (1 if p.month < today.month else 0)
@@ -492,7 +524,9 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
         return d, r.grain, g.past_word, r
     if g.abs_date is not None:
         y, m, d_ = g.abs_date
-        if y is None:
+        if y is None and g.weekday is not None:
+            d = _year_by_weekday(m, d_, g.weekday, today) or _roll_year(m, d_, today)
+        elif y is None:
             d = _roll_year(m, d_, today)
         else:
             d = date(y, m, d_)
@@ -508,6 +542,8 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
                     order = o
                     break
         d0 = _numeric_date(a, b, year, order, today)
+        if d0 is not None and year is None and g.weekday is not None and d0.weekday() != g.weekday:
+            d0 = _year_by_weekday(d0.month, d0.day, g.weekday, today) or d0
         if d0 is not None:
             return d0, "day", False, None
     if g.holiday is not None:

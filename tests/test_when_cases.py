@@ -1,0 +1,473 @@
+"""Table-driven cases for `nlp.when`: sales-mail phrases resolved in US, European, Indian and Australian
+zones, across both DST transitions. Expected values are wall times in the writer's zone: "YYYY-MM-DD" checks
+the date, "YYYY-MM-DD HH:MM" the date and clock time, None says no time expression may be found."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from nlp.when import find_times, resolve
+
+# Writers and the moment they write. Calendar: 2026-11-18 is a Wednesday, 2026-06-10 a Wednesday,
+# 2026-01-15 a Thursday, 2026-09-04 a Friday.
+NY = ("2026-11-18T14:30", "America/New_York")
+LA = ("2026-11-18T14:30", "America/Los_Angeles")
+LATE = ("2026-11-18T23:30", "America/New_York")
+AFTER_MIDNIGHT = ("2026-11-19T01:10", "America/New_York")
+LONDON = ("2026-06-10T09:15", "Europe/London")
+BERLIN = ("2026-06-10T09:15", "Europe/Berlin")
+KOLKATA = ("2026-01-15T11:00", "Asia/Kolkata")
+SYDNEY = ("2026-09-04T16:45", "Australia/Sydney")
+
+US_CASES = [
+    # weekdays: bare, this, next, same weekday as today, with a date
+    ("I'll call you Friday.", "2026-11-20"),
+    ("Let's talk Monday.", "2026-11-23"),
+    ("Can we do Wednesday?", "2026-11-25"),
+    ("I'll have it over to you this Friday", "2026-11-20"),
+    ("Are you free this Monday?", "2026-11-23"),
+    ("Let's pencil in next Friday", "2026-11-27"),
+    ("next Monday works for me", "2026-11-23"),
+    ("How about next Tuesday?", "2026-11-24"),
+    ("Thursday next week is better", "2026-11-26"),
+    ("next week Thursday could work", "2026-11-26"),
+    ("Tuesday of next week", "2026-11-24"),
+    ("Friday after next", "2026-11-27"),
+    ("this coming Friday", "2026-11-20"),
+    ("on Tuesday the 24th", "2026-11-24"),
+    ("Tuesday the 1st works", "2026-12-01"),
+    ("Friday, December 4th", "2026-12-04"),
+    ("Fri 12/4 at 10am", "2026-12-04 10:00"),
+    ("Speak Thursday", "2026-11-19"),
+    ("I'll follow up on Mon.", "2026-11-23"),
+    ("Let's regroup Thurs", "2026-11-19"),
+    # relative days
+    ("I'll send it today", "2026-11-18"),
+    ("I'll get back to you tomorrow", "2026-11-19"),
+    ("Chat tmrw?", "2026-11-19"),
+    ("the day after tomorrow", "2026-11-20"),
+    ("tomorrow at 3pm", "2026-11-19 15:00"),
+    ("tomorrow afternoon", "2026-11-19 14:00"),
+    ("tomorrow morning", "2026-11-19 09:00"),
+    ("tonight", "2026-11-18 20:00"),
+    ("this evening", "2026-11-18 18:00"),
+    ("later today", "2026-11-18"),
+    ("later this week", "2026-11-19"),
+    ("later in the week", "2026-11-19"),
+    # clock times and business words
+    ("I'll call you Thursday at 8:15", "2026-11-19 08:15"),
+    ("Wednesday at 10:45 works", "2026-11-25 10:45"),
+    ("Tuesday at 1pm", "2026-11-24 13:00"),
+    ("Let's talk at 9", "2026-11-19 09:00"),
+    ("Call me at 3", "2026-11-18 15:00"),
+    ("I'll ring you at 7 tonight", "2026-11-18 19:00"),
+    ("around 3 works", "2026-11-18 15:00"),
+    ("at half past three", "2026-11-18 15:30"),
+    ("at quarter to eleven", "2026-11-19 10:45"),
+    ("at twenty after 3", "2026-11-18 15:20"),
+    ("ten past four", "2026-11-18 16:10"),
+    ("at 4:30 p.m.", "2026-11-18 16:30"),
+    ("at 16:00", "2026-11-18 16:00"),
+    ("at 5pm sharp", "2026-11-18 17:00"),
+    ("noon tomorrow", "2026-11-19 12:00"),
+    ("midday Friday", "2026-11-20 12:00"),
+    ("by EOD", "2026-11-18 23:59"),
+    ("by end of day tomorrow", "2026-11-19 23:59"),
+    ("by the end of the day", "2026-11-18 23:59"),
+    ("by COB Friday", "2026-11-20 17:00"),
+    ("close of business today", "2026-11-18 17:00"),
+    ("first thing tomorrow", "2026-11-19 09:00"),
+    ("first thing Monday morning", "2026-11-23 09:00"),
+    ("Monday at 9am", "2026-11-23 09:00"),
+    ("3pm on Friday", "2026-11-20 15:00"),
+    ("Friday at noon", "2026-11-20 12:00"),
+    ("Monday after lunch", "2026-11-23 12:00"),
+    ("Thursday at 2:00 PM", "2026-11-19 14:00"),
+    ("Tue 11/24 @ 2pm", "2026-11-24 14:00"),
+    # offsets
+    ("I'll ping you in 10 minutes", "2026-11-18 14:40"),
+    ("in 2 hours", "2026-11-18 16:30"),
+    ("in an hour", "2026-11-18 15:30"),
+    ("in half an hour", "2026-11-18 15:00"),
+    ("within 48 hours", "2026-11-20 14:30"),
+    ("within 24 hours", "2026-11-19 14:30"),
+    ("in a fortnight", "2026-12-02"),
+    ("in two weeks", "2026-12-02"),
+    ("in 2 weeks", "2026-12-02"),
+    ("in a few days", "2026-11-21"),
+    ("in a couple of days", "2026-11-20"),
+    ("in a day or two", "2026-11-19"),
+    ("a week from today", "2026-11-25"),
+    ("a month from today", "2026-12-18"),
+    ("in 3 business days", "2026-11-23"),
+    ("in a couple of weeks", "2026-12-02"),
+    ("3 days from now", "2026-11-21"),
+    ("4 tuesdays from now", "2026-12-15"),
+    ("a week from Monday", "2026-11-30"),
+    ("in a month", "2026-12-18"),
+    # periods
+    ("early next week", "2026-11-23"),
+    ("mid next week", "2026-11-25"),
+    ("late next week", "2026-11-26"),
+    ("by the end of the week", "2026-11-20"),
+    ("end of next week", "2026-11-27"),
+    ("by end of the month", "2026-11-30"),
+    ("end of the quarter", "2026-12-31"),
+    ("by the end of Q1", "2027-03-31"),
+    ("next month", "2026-12-01"),
+    ("early December", "2026-12-01"),
+    ("mid-December", "2026-12-15"),
+    ("end of January", "2027-01-31"),
+    ("by March", "2027-03-01"),
+    ("next week", "2026-11-23"),
+    ("over the weekend", "2026-11-21"),
+    ("by EOW", "2026-11-20"),
+    # written and numeric dates, year rollover
+    ("on Jan 12", "2027-01-12"),
+    ("December 3rd", "2026-12-03"),
+    ("by the 9th", "2026-12-09"),
+    ("on the 20th", "2026-11-20"),
+    ("12/11", "2026-12-11"),
+    ("3/4", "2027-03-04"),
+    ("11/20/2026", "2026-11-20"),
+    ("2026-12-15", "2026-12-15"),
+    ("December 15, 2026 at 4pm", "2026-12-15 16:00"),
+    ("1/5", "2027-01-05"),
+    ("the 2nd of December", "2026-12-02"),
+    ("Dec. 7", "2026-12-07"),
+    ("contract due 12/15", "2026-12-15"),
+    ("March 5th", "2027-03-05"),
+    ("Friday, March 5th", "2027-03-05"),
+    ("the last day of February", "2027-02-28"),
+    ("the first Monday of December", "2026-12-07"),
+    # named zones, converted into New York time
+    ("2pm Eastern", "2026-11-19 14:00"),
+    ("4pm Eastern", "2026-11-18 16:00"),
+    ("2pm Pacific", "2026-11-18 17:00"),
+    ("9am PT tomorrow", "2026-11-19 12:00"),
+    ("3pm CET", "2026-11-19 09:00"),
+    ("10am London time", "2026-11-19 05:00"),
+    ("Tuesday at 1pm Eastern", "2026-11-24 13:00"),
+    ("Thursday 11am CT", "2026-11-19 12:00"),
+    ("4pm GMT", "2026-11-19 11:00"),
+    ("5:30pm IST", "2026-11-19 07:00"),
+    # holidays
+    ("after Christmas", "2026-12-25"),
+    ("before Thanksgiving", "2026-11-26"),
+    ("New Year's Day", "2027-01-01"),
+    ("after Memorial Day", "2027-05-31"),
+    ("Labor Day", "2027-09-06"),
+    ("Black Friday", "2026-11-27"),
+    ("Christmas Eve", "2026-12-24"),
+    ("New Year's Eve", "2026-12-31"),
+    ("MLK Day", "2027-01-18"),
+    ("Independence Day", "2027-07-04"),
+    # past references
+    ("I called yesterday", "2026-11-17"),
+    ("as discussed last Friday", "2026-11-13"),
+    ("two days ago", "2026-11-16"),
+    ("I sent it on Monday 11/16", "2026-11-16"),
+    # ranges and lists: the first useful moment
+    ("Monday or Tuesday", "2026-11-23"),
+    ("between 2 and 4pm on Friday", "2026-11-20 14:00"),
+    ("from 10-11am tomorrow", "2026-11-19 10:00"),
+    ("2-3pm Thursday", "2026-11-19 14:00"),
+    ("any time 9-5 Monday", "2026-11-23"),
+    # not times
+    ("Our price is $3,000 for 3 users.", None),
+    ("Call me on 713-853-1234.", None),
+    ("We shipped version 2.1 last night", "2026-11-17 20:00"),
+    ("Uptime was 99.9% and growth 5%", None),
+    ("We offer 24/7 support", None),
+    ("It's a 50/50 split", None),
+    ("We sold 3 units and 12 licenses", None),
+    ("See page 12 of 40", None),
+    ("The fee is $12.50 per seat, 1,200 seats", None),
+    ("Ticket #4521 is closed", None),
+    ("We have offices at 3 locations", None),
+    ("Revenue grew 2.5 million", None),
+    ("Thanks, talk soon", None),
+    ("Please send it ASAP", None),
+    ("Let me know if you have questions", None),
+    ("I may be able to help", None),
+    ("The second option is cheaper", None),
+    ("Sun Microsystems and Sat-Nav vendors", None),
+    ("the 3rd party vendor", None),
+    ("Room 1204, 3rd floor", None),
+]
+
+LATE_CASES = [
+    ("I'll look at it in the morning", "2026-11-19 09:00"),
+    ("first thing in the morning", "2026-11-19 09:00"),
+    ("tomorrow", "2026-11-19"),
+    ("tonight", "2026-11-18 20:00"),
+    ("at 9", "2026-11-19 09:00"),
+    ("by EOD", "2026-11-18 23:59"),
+]
+AFTER_MIDNIGHT_CASES = [
+    ("I'll send it over in the morning", "2026-11-19 09:00"),
+    ("later today", "2026-11-19"),
+    ("tonight", "2026-11-19 20:00"),
+    ("at 10am", "2026-11-19 10:00"),
+    ("this afternoon", "2026-11-19 14:00"),
+]
+LA_CASES = [
+    ("2pm Eastern", "2026-11-19 11:00"),
+    ("1pm Eastern Tuesday", "2026-11-24 10:00"),
+    ("9am ET", "2026-11-19 06:00"),
+    ("3pm Pacific", "2026-11-18 15:00"),
+    ("10am New York time", "2026-11-19 07:00"),
+    ("noon Central", "2026-11-19 10:00"),
+    ("12/11", "2026-12-11"),
+]
+LONDON_CASES = [
+    ("12/11", "2026-11-12"),
+    ("3/4", "2027-04-03"),
+    ("5 March", "2027-03-05"),
+    ("Friday 12th June", "2026-06-12"),
+    ("the 9th", "2026-07-09"),
+    ("on 15/6 at 2pm", "2026-06-15 14:00"),
+    ("Monday at 10", "2026-06-15 10:00"),
+    ("first thing tomorrow", "2026-06-11 09:00"),
+    ("by close of play Friday", "2026-06-12 17:00"),
+    ("3pm Eastern", "2026-06-10 20:00"),
+    ("2pm CET", "2026-06-10 13:00"),
+    ("9am New York time", "2026-06-10 14:00"),
+    ("half three", "2026-06-10 15:30"),
+    ("end of the month", "2026-06-30"),
+    ("next Friday", "2026-06-19"),
+    ("tomorrow morning", "2026-06-11 09:00"),
+    ("in a fortnight", "2026-06-24"),
+    ("Boxing Day", "2026-12-26"),
+    ("Easter Monday", "2027-03-29"),
+    ("at 10.30", "2026-06-10 10:30"),
+    ("26.6.", "2026-06-26"),
+    ("01.07.2026", "2026-07-01"),
+    ("Tuesday 16th", "2026-06-16"),
+    ("w/c 15 June", "2026-06-15"),
+    ("by 5pm on Thursday", "2026-06-11 17:00"),
+    ("no later than 30/6", "2026-06-30"),
+    ("1st July", "2026-07-01"),
+    ("early July", "2026-07-01"),
+    ("Wednesday", "2026-06-17"),
+    ("quarter past two", "2026-06-10 14:15"),
+]
+BERLIN_CASES = [
+    ("on 14.07", "2026-07-14"),
+    ("Thursday 18.6", "2026-06-18"),
+    ("3pm London time", "2026-06-10 16:00"),
+    ("9am Eastern", "2026-06-10 15:00"),
+    ("5/6", "2027-06-05"),
+    ("12.06.", "2026-06-12"),
+    ("at 14:30", "2026-06-10 14:30"),
+    ("Friday at 9:00", "2026-06-12 09:00"),
+    ("next week Tuesday", "2026-06-16"),
+    ("end of Q3", "2026-09-30"),
+]
+KOLKATA_CASES = [
+    ("tomorrow at 4", "2026-01-16 16:00"),
+    ("Monday 10am", "2026-01-19 10:00"),
+    ("5/2", "2026-02-05"),
+    ("by EOD", "2026-01-15 23:59"),
+    ("9am ET", "2026-01-15 19:30"),
+    ("3pm IST", "2026-01-15 15:00"),
+    ("end of the quarter", "2026-03-31"),
+    ("next Thursday", "2026-01-22"),
+    ("Thursday", "2026-01-22"),
+    ("in 30 minutes", "2026-01-15 11:30"),
+    ("the day after tomorrow", "2026-01-17"),
+    ("2:30 PM", "2026-01-15 14:30"),
+    ("20th Jan", "2026-01-20"),
+    ("by Friday", "2026-01-16"),
+    ("10am Singapore time", "2026-01-16 07:30"),
+    ("first week of February", "2026-02-02"),
+    ("after 3 days", "2026-01-18"),
+    ("31/1", "2026-01-31"),
+    ("4pm London time", "2026-01-15 21:30"),
+    ("Saturday morning", "2026-01-17 09:00"),
+]
+SYDNEY_CASES = [
+    ("Monday afternoon", "2026-09-07 14:00"),
+    ("4/10", "2026-10-04"),
+    ("next week", "2026-09-07"),
+    ("Christmas", "2026-12-25"),
+    ("Australia Day", "2027-01-26"),
+    ("by COB", "2026-09-04 17:00"),
+    ("first thing Monday", "2026-09-07 09:00"),
+    ("10am AEST", "2026-09-05 10:00"),
+    ("2pm Pacific", "2026-09-05 07:00"),
+    ("tomorrow", "2026-09-05"),
+    ("this arvo or tomorrow morning", "2026-09-05 09:00"),
+    ("in a few hours", "2026-09-04 19:45"),
+    ("11/9 at 3pm", "2026-09-11 15:00"),
+    ("next Friday", "2026-09-11"),
+    ("Friday", "2026-09-11"),
+    ("end of the month", "2026-09-30"),
+    ("mid-October", "2026-10-15"),
+    ("by the 15th", "2026-09-15"),
+    ("9am Perth time", "2026-09-05 11:00"),
+    ("at 8", "2026-09-05 08:00"),
+]
+
+CONTEXTS = [(NY, US_CASES), (LATE, LATE_CASES), (AFTER_MIDNIGHT, AFTER_MIDNIGHT_CASES), (LA, LA_CASES),
+            (LONDON, LONDON_CASES), (BERLIN, BERLIN_CASES), (KOLKATA, KOLKATA_CASES), (SYDNEY, SYDNEY_CASES)]
+ALL_CASES = [(ctx, text, expected) for ctx, cases in CONTEXTS for text, expected in cases]
+
+
+def _wall(ctx: tuple[str, str], text: str) -> datetime | None:
+    m = resolve(text, datetime.fromisoformat(ctx[0]), ctx[1])
+    if m is None:
+        return None
+    assert m.value.tzinfo is not None and m.value.utcoffset() is not None
+    assert str(m.value.tzinfo) == ctx[1], "values are expressed in the writer's zone"
+    return m.value.replace(tzinfo=None)
+
+
+@pytest.mark.parametrize(("ctx", "text", "expected"), ALL_CASES, ids=[f"{c[1]}:{t}" for c, t, _ in ALL_CASES])
+def test_resolves(ctx: tuple[str, str], text: str, expected: str | None) -> None:
+    got = _wall(ctx, text)
+    if expected is None:
+        assert got is None, f"{text!r} is not a time, got {got}"
+        return
+    assert got is not None, f"{text!r} found nothing"
+    fmt = "%Y-%m-%d %H:%M" if " " in expected else "%Y-%m-%d"
+    assert got.strftime(fmt) == expected
+
+
+# DST: (reference, zone, text, expected wall time, expected UTC offset in hours)
+DST_CASES = [
+    ("2026-03-07T12:00", "America/New_York", "tomorrow at 2:30am", "2026-03-08 03:30", -4),
+    ("2026-03-07T12:00", "America/New_York", "tomorrow at noon", "2026-03-08 12:00", -4),
+    ("2026-03-07T12:00", "America/New_York", "in 24 hours", "2026-03-08 13:00", -4),
+    ("2026-03-07T12:00", "America/New_York", "in 1 day", "2026-03-08 12:00", -4),
+    ("2026-10-31T12:00", "America/New_York", "tomorrow at 1:30am", "2026-11-01 01:30", -4),
+    ("2026-10-31T12:00", "America/New_York", "in 24 hours", "2026-11-01 11:00", -5),
+    ("2026-10-31T12:00", "America/New_York", "tomorrow at 9am", "2026-11-01 09:00", -5),
+    ("2026-03-28T10:00", "Europe/London", "tomorrow at 1:30am", "2026-03-29 02:30", 1),
+    ("2026-03-28T10:00", "Europe/London", "in 24 hours", "2026-03-29 11:00", 1),
+    ("2026-10-24T10:00", "Europe/London", "in 24 hours", "2026-10-25 09:00", 0),
+    ("2026-10-24T10:00", "Europe/London", "Sunday at 10", "2026-10-25 10:00", 0),
+    ("2026-10-03T10:00", "Australia/Sydney", "tomorrow at 2:30am", "2026-10-04 03:30", 11),
+    ("2026-10-03T10:00", "Australia/Sydney", "in 24 hours", "2026-10-04 11:00", 11),
+    ("2026-04-04T10:00", "Australia/Sydney", "in 24 hours", "2026-04-05 09:00", 10),
+    ("2026-04-04T10:00", "Australia/Sydney", "tomorrow at 2:30am", "2026-04-05 02:30", 11),
+    ("2026-03-10T08:00", "Europe/London", "9am ET", "2026-03-10 13:00", 0),
+    ("2026-03-30T08:00", "Europe/London", "9am ET", "2026-03-30 14:00", 1),
+    ("2026-03-07T12:00", "America/New_York", "Sunday at 9am London time", "2026-03-08 05:00", -4),
+]
+
+
+@pytest.mark.parametrize(("ref", "zone", "text", "wall", "offset"), DST_CASES)
+def test_dst(ref: str, zone: str, text: str, wall: str, offset: int) -> None:
+    m = resolve(text, datetime.fromisoformat(ref), zone)
+    assert m is not None
+    assert m.value.strftime("%Y-%m-%d %H:%M") == wall
+    assert m.value.utcoffset() == timedelta(hours=offset)
+
+
+GRAINS = [
+    ("tomorrow at 3pm", "minute", True),
+    ("tomorrow", "day", False),
+    ("tomorrow afternoon", "hour", False),
+    ("next week", "week", False),
+    ("next month", "month", False),
+    ("in 10 minutes", "minute", True),
+    ("by EOD", "minute", True),
+    ("Friday", "day", False),
+]
+
+
+@pytest.mark.parametrize(("text", "grain", "has_time"), GRAINS)
+def test_grain_and_has_time(text: str, grain: str, has_time: bool) -> None:
+    m = resolve(text, datetime.fromisoformat(NY[0]), NY[1])
+    assert m is not None
+    assert (m.grain, m.has_time) == (grain, has_time)
+
+
+WINDOWS = [
+    ("tomorrow afternoon", "2026-11-19 12:00", "2026-11-19 17:00"),
+    ("Monday morning", "2026-11-23 08:00", "2026-11-23 12:00"),
+    ("early next week", "2026-11-23 00:00", "2026-11-25 00:00"),
+    ("by EOD", "2026-11-18 17:00", "2026-11-18 23:59"),
+    ("in a day or two", "2026-11-19 14:30", "2026-11-20 14:30"),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "end"), WINDOWS)
+def test_windows(text: str, start: str, end: str) -> None:
+    m = resolve(text, datetime.fromisoformat(NY[0]), NY[1])
+    assert m is not None and m.window_start is not None and m.window_end is not None
+    assert m.window_start.strftime("%Y-%m-%d %H:%M") == start
+    assert m.window_end.strftime("%Y-%m-%d %H:%M") == end
+
+
+FLAGS = [
+    ("by Friday", {"is_deadline": True, "is_past": False}),
+    ("before 5pm tomorrow", {"is_deadline": True}),
+    ("no later than Tuesday", {"is_deadline": True}),
+    ("within 48 hours", {"is_deadline": True}),
+    ("I'll call Friday", {"is_deadline": False, "is_past": False}),
+    ("yesterday", {"is_past": True}),
+    ("as discussed last Friday", {"is_past": True}),
+    ("two days ago", {"is_past": True}),
+    ("this morning at 9", {"is_past": True}),
+    ("after Thanksgiving", {"is_after": True, "is_deadline": False}),
+    ("if we don't speak before Friday", {"is_conditional_ref": True}),
+]
+
+
+@pytest.mark.parametrize(("text", "flags"), FLAGS)
+def test_flags(text: str, flags: dict[str, bool]) -> None:
+    m = find_times(text, datetime.fromisoformat(NY[0]), NY[1])[0]
+    for name, value in flags.items():
+        assert getattr(m, name) == value, name
+
+
+SPANS = [
+    ("Thanks for the call. I'll send the proposal by end of day tomorrow and call you Tuesday at 1pm Eastern.",
+     ["end of day tomorrow", "Tuesday at 1pm Eastern"]),
+    ("If I haven't heard back by Wednesday, I'll call Thursday at 8:15.", ["Wednesday", "Thursday at 8:15"]),
+    ("Our price is $3,000 for 3 users (v2.1, 99.9% uptime). Call 713-853-1234.", []),
+    ("Can we meet Monday or Tuesday at 3pm?", ["Monday", "Tuesday at 3pm"]),
+    ("I'm out until Monday; let's talk Tuesday morning, say 10:30.", ["Monday", "Tuesday morning, say 10:30"]),
+    ("Sent: Tuesday, November 17, 2026 9:14 AM", ["Tuesday, November 17, 2026 9:14 AM"]),
+    ("We'll get the signed copy back by the 30th and kick off the week of 12/7.", ["the 30th", "12/7"]),
+    ("Following up on my note from last week - could we find 30 minutes Thursday afternoon?",
+     ["last week", "Thursday afternoon"]),
+]
+
+
+@pytest.mark.parametrize(("text", "spans"), SPANS)
+def test_spans(text: str, spans: list[str]) -> None:
+    found = find_times(text, datetime.fromisoformat(NY[0]), NY[1])
+    assert [m.text for m in found] == spans
+    for m in found:
+        assert text[m.start:m.end] == m.text
+
+
+def test_conditional_mention_is_marked_and_skipped_by_resolve() -> None:
+    text = "If I haven't heard back by Wednesday, I'll call Thursday at 8:15."
+    ref = datetime.fromisoformat(NY[0])
+    first, second = find_times(text, ref, NY[1])
+    assert first.is_conditional_ref and first.is_deadline
+    assert not second.is_conditional_ref
+    m = resolve(text, ref, NY[1])
+    assert m is not None and m.value.strftime("%Y-%m-%d %H:%M") == "2026-11-19 08:15"
+
+
+def test_date_order_override() -> None:
+    ref = datetime.fromisoformat(NY[0])
+    dmy = resolve("3/4", ref, NY[1], date_order="DMY")
+    mdy = resolve("3/4", ref, "Europe/London", date_order="MDY")
+    assert dmy is not None and dmy.value.strftime("%m-%d") == "04-03"
+    assert mdy is not None and mdy.value.strftime("%m-%d") == "03-04"
+
+
+def test_aware_reference_is_converted_to_the_writers_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    ref = datetime(2026, 11, 18, 19, 30, tzinfo=ZoneInfo("UTC"))  # 14:30 in New York
+    m = resolve("at 3", ref, "America/New_York")
+    assert m is not None and m.value.strftime("%Y-%m-%d %H:%M") == "2026-11-18 15:00"
