@@ -25,7 +25,7 @@ _HISTORY_LINE = re.compile(
       | Begin\s+forwarded\s+message\s*:?
       | Forwarded\s+message\s*:?
       | \*{0,2}From:\*{0,2}\s.+\[mailto:.+
-      | (?:Le|Am|El|Op|Il)\s.{5,200}(?:a\s+écrit|schrieb|escribió|schreef|ha\s+scritto)\s*:
+      | (?:Le|Am|El|Op|Il)\s.{5,200}(?:a\s+écrit|schrieb|escribió|schreef|ha\s+scritto)\b.{0,120}:
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -214,6 +214,11 @@ def _signature_start(lines: list[str]) -> int:
         line = lines[i][:_LINE_LIMIT]
         if _VALEDICTION.match(line) and _tail_is_signature(lines[i + 1 : cut]):
             return i
+    # A lone name after a blank line closes the message ("...by Friday.\n\nDana").
+    last = [j for j in range(cut) if lines[j].strip()]
+    if len(last) >= 2 and _is_name_line(lines[last[-1]]) and len(lines[last[-1]].split()) <= 2 \
+            and last[-1] - last[-2] >= 2:
+        return last[-1]
     # A bare name line followed by contact lines ("Sam Rivera\nAcme | 555-0100").
     for i in range(max(0, cut - 8), cut):
         tail = [x for x in lines[i:cut] if x.strip()]
