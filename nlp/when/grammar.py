@@ -94,8 +94,8 @@ class Part:
 # ---------------------------------------------------------------------------------------------- vocabulary
 _MON = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
         r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])\.?")
-_WD = (r"(?:monday|tuesday|wednesday|thursday|thursady|friday|saturday|sunday|thurs|thur|tues|weds"
-       r"|mon|tue|wed|thu|fri|sat|sun)s?(?![a-z'])\.?")
+_WD = (r"(?:(?:monday|tuesday|wednesday|thursday|thursady|friday|saturday|sunday)s?|thurs|thur|tues|weds"
+       r"|mon|tue|wed|thu|fri|sat|sun)(?![a-z'])\.?")
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
 _SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
           r"|sixteen|seventeen|eighteen|nineteen)")
@@ -104,7 +104,7 @@ _ORDWORD = (r"(?:(?:twenty|thirty)[- ]?(?:first|second|third|fourth|fifth|sixth|
             r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth"
             r"|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)")
 _DAYWORDS = rf"(?:(?:twenty|thirty)(?:[- ]{_UNITS_WORD})?|{_SMALL})"
-_DAY = rf"(?:{_DAYNUM}(?:\s?(?:st|nd|rd|th))?(?![\d:])|{_ORDWORD}|{_DAYWORDS})"
+_DAY = rf"(?:{_DAYNUM}(?:\s?(?:st|nd|rd|th)(?![a-z]))?(?![\d:])|{_ORDWORD}|{_DAYWORDS})"
 _YEAR = r"(?:(?:19|20)\d\d(?![\d:])|'\d\d(?!\d))"
 _HOURWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _MINWORD = rf"(?:(?:twenty|thirty|forty|fifty)(?:[- ]{_UNITS_WORD})?|{_SMALL}|oh[- ]{_UNITS_WORD})"
@@ -166,7 +166,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("clockrel", rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
                  rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?"),
     ("halfhr", rf"\bhalf\s+({_HOURWORD}|\d{{1,2}})(?![\d:])(?!\s+(?:an?\s|hours?|of|days?|the|dozen|million|percent))"),
-    ("clockmerid", rf"(?<![\w$€£.:/])(\d{{1,2}})(?:([:.h])(\d\d)(?:[:.](\d\d))?)?\s*(?:o'?clock\s*)?(?:ish\s*)?"
+    ("clockmerid", rf"(?<![\w$€£.:/,])(\d{{1,2}})(?:([:.h])(\d\d)(?:[:.](\d\d))?)?\s*(?:o'?clock\s*)?(?:ish\s*)?"
                    rf"(?:({_MERID})|({_MERID_ATTACHED}))"),
     ("clock3merid", rf"(?<![\w$€£.:/])(\d{{3,4}})\s*({_MERID})"),
     ("wordclock", rf"\b({_HOURWORD})(?:[\s-]+({_MINWORD}|o'?clock))?\s*({_MERID})"),
@@ -189,7 +189,7 @@ _BRANCHES: list[tuple[str, str]] = [
                   rf"({_MON})(?:\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON})\s+(?:of\s+)?((?:19|20)\d\d))(?![a-z\d])"),
     ("ordnofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+(?:day\s+)?(?:of|in)\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month"),
     ("dayofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+day\s+(?:of|in)\s+({_MON})(?:\s+((?:19|20)\d\d))?"),
-    ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z])\.?|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th)?)(?![a-z\d:.,/%-])"),
+    ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z]|[/.:,-]?\d)|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th)?)(?![a-z\d:.,/%-])"),
     ("nthwd", rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+({_WD})\s+(?:of|in)\s+(?:the\s+)?({_MON}|this\s+month|next\s+month)"
               rf"(?:\s+((?:19|20)\d\d))?"),
     ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
@@ -751,6 +751,8 @@ def _h_clockmerid(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         if re.match(r"\s*(?:\d|/)", after):
             return None
     mer = _meridiem(mer_spaced or mer_att)
+    if mer_att and h > 12:
+        return None
     if h > 23 or mi > 59 or (mer and h > 12) or (mer and h == 0):
         if mer and h > 12 and h <= 23:
             return Part(s, e, clock=Clock(h, mi, sec, exact24=True))
