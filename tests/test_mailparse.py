@@ -99,6 +99,24 @@ def test_quoted_printable_and_base64_alternative_prefers_plain() -> None:
     assert "HTML version" not in m.body
 
 
+def test_parts_and_content_headers_go_through_policy_default() -> None:
+    import assistant.mailparse as mp
+
+    msg = mp._PARSER.parsebytes(load("qp-and-base64.eml").raw)
+    assert isinstance(msg, EmailMessage)  # policy.default's message class: iter_parts, is_attachment
+    ctype = msg["Content-Type"]
+    assert ctype.content_type == "multipart/alternative" and ctype.params["boundary"]  # a structured header
+    again = mp._PARSER.parsebytes(load("qp-and-base64.eml").raw)["Content-Type"]
+    assert again is ctype  # repeated header values are parsed once
+
+
+def test_header_parser_crash_falls_back_without_losing_the_message() -> None:
+    # `name*1*` with no value makes policy.default's parameter parser raise IndexError (CPython 3.11)
+    m = parse(load("bad-param-star.eml"), REP)
+    assert m.body.strip() == "I'll send the revised numbers by Thursday."
+    assert m.sender.name == "Kim Lee" and m.message_id == "param-star-1@buyer.example"
+
+
 def test_auto_replies_from_headers_subject_and_wording() -> None:
     ooo = parse(load("ooo-outlook.eml"), REP)
     assert ooo.is_auto_reply
