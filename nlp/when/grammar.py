@@ -189,7 +189,7 @@ _BRANCHES: list[tuple[str, str]] = [
                   rf"({_MON})(?:\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON})\s+(?:of\s+)?((?:19|20)\d\d))(?![a-z\d])"),
     ("ordnofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+(?:day\s+)?(?:of|in)\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month"),
     ("dayofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+day\s+(?:of|in)\s+({_MON})(?:\s+((?:19|20)\d\d))?"),
-    ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z]|[/.:,-]?\d)|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th)?)(?![a-z\d:.,/%-])"),
+    ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z]|[/.:,-]?\d|\s*[x*×+=%$])|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th)?)(?![a-z\d:.,/%-])"),
     ("nthwd", rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+({_WD})\s+(?:of|in)\s+(?:the\s+)?({_MON}|this\s+month|next\s+month)"
               rf"(?:\s+((?:19|20)\d\d))?"),
     ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
@@ -349,10 +349,16 @@ def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if raw.startswith(("24/7", "24-7")) or (a == 50 and b == 50):
         return None
     if sep == "." and not yr:
-        # "2.5" is a number; "26.9." / "16.12" / "5.12" are dates; "10.30" may be a time (resolver decides).
-        if len(m.group(3)) == 1 and not trail:
-            before = text[max(0, s - 12):s].lower()
-            if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|\bam|[a-z]{3,}day,?)\s*$", before):
+        # "2.5" and "VOC 1.31" are numbers; "26.9.", "on 16.12", "01.11", "Monday 19.06", "8.11 in the evening"
+        # are dates; "10.30" after a date is a time (the resolver decides).
+        if not trail and not m.group(1).startswith("0") and text.strip() != m.group(0):
+            before = text[max(0, s - 16):s].lower()
+            after_s = text[e:e + 24].lower()
+            if not (re.search(r"(?:\bon|\bthe|\bby|\buntil|\btill|\bfrom|\bam|\bbefore|\bafter|\bdue|\bearliest|\blatest"
+                              r"|\baround|[a-z]{3,}day|"
+                              r"\btoday|\btomorrow|\bmon|\btue|\bwed|\bthu|\bfri|\bsat|\bsun)[,.]?\s*$", before)
+                    or re.match(r"\s*(?:in\s+the\s+|at\s+|early\s+|late\s+)?(?:morning|afternoon|evening|night|\d{1,2}[:.]\d\d|at\b)",
+                                after_s)):
                 return None
         if (b > 12 or (len(m.group(3)) == 2 and not trail)) and a <= 23 and b <= 59:
             return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
@@ -697,9 +703,9 @@ def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         if mv is None or not 1 <= mv <= 59:
             return None
         minutes = mv
-        if nmin and nmin.isdigit() and "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
+        if "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
             if not tail and not _next_is_ok(text, e):
-                return None
+                return None  # "four to six months", "5 to 10 users"
     rule_hour = None
     if rel in ("to", "till", "til", "before", "of"):
         if _clean(qh or "") == "half":
@@ -1127,6 +1133,8 @@ def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     mod = _clean(m.group(1)) if m.group(1) else ""
     dp = _clean(m.group(2)).replace(" ", "")
+    if re.search(r"\bgood\s+$", text[max(0, s - 8):s].lower()):
+        return None  # "Good morning," is a greeting
     if dp in ("a.m.", "p.m."):
         dp = "morning" if dp == "a.m." else "afternoon"
         return Part(s, e, daypart=dp)

@@ -626,6 +626,8 @@ def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
         # "15 minutes from 1pm"
         v, _ = _apply_offset(_next_clock(g.clock, g.daypart, ctx), g.offset_from, tz)
         return _Res(v, "minute", True)
+    if g.offset_from is not None and day is None and not g.now and g.rel_days is None:
+        return None  # "45 days prior to travel": the anchor is not a time
     if g.offset_from is not None:
         anchor = day if day is not None else ctx.ref.date()
         if res is not None and res.grain == "minute" and day is not None:
