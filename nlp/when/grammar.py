@@ -79,6 +79,7 @@ class Part:
     clock: Clock | None = None
     numeric: tuple[int, int, int | None, str] | None = None  # (a, b, year, sep): "9.15", "1030", "3/4"
     nth_in_month: tuple[int, int, int | None, int | None, int] | None = None  # (n, weekday, month, year, shift)
+    week_of: bool = False  # "the week of Dec 7th": that date's week
     year_or_clock: tuple[int, int] | None = None  # "2 Nov 1940": a year, or 19:40 when no year fits
     dom_month_shift: int | None = None  # "the 15th of next month" -> 1
     daypart: str | None = None
@@ -113,7 +114,7 @@ _MERID_ATTACHED = r"(?:[ap](?![a-z])\.?)"
 _NUMQ = (r"(?:\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
          r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
          rf"|an?|{_MINWORD}|\d/\d)")
-_UNIT = (r"(?:minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
+_UNIT = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
          rf"|fortnights?|months?|years?|yrs?|{_WD})")
 
 _ZONE_WORDS = sorted(ZONES, key=len, reverse=True)
@@ -139,7 +140,8 @@ _BRANCHES: list[tuple[str, str]] = [
                r"(?:\s+(from\s+now|from\s+right\s+now|from\s+today|hence|later|ago|earlier|back|from\s+tomorrow"
                r"|from\s+yesterday|from\s+the\s+day\s+after\s+tomorrow|from|after|before|prior\s+to|since))?"),
     ("dayoffset", r"\b(?:in|within)\s+(?:the\s+next\s+|the\s+coming\s+)?(?:day|week|month)\s+or\s+(?:two|so)\b"),
-    ("halfhour", r"\b(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|a\s+half\s+hour)"
+    ("halfhour", r"\b(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|a\s+half\s+hour"
+                 r"|the\s+(?:next\s+)?hour)"
                  r"(?:'s\s+time)?"),
     ("fortnight", r"\b(?:in|within)\s+a\s+fortnight(?:'s|’s)?(?:\s+time)?|\ba\s+fortnight\s+(?:from\s+(?:now|today)|hence)"),
     ("weekfrom", rf"\b(?:a|one|two|three|four|\d)\s+(?:weeks?|months?|days?|years?)\s+from\s+(?=today|tomorrow|now|{_WD}|next|this)"),
@@ -152,8 +154,8 @@ _BRANCHES: list[tuple[str, str]] = [
     ("period", r"\b(?:(early|mid|late|later|the\s+end\s+of|end\s+of|by\s+the\s+end\s+of|the\s+beginning\s+of|beginning\s+of"
                r"|the\s+start\s+of|start\s+of|the\s+middle\s+of|middle\s+of|the\s+rest\s+of|rest\s+of)[\s-]+"
                r"(?:in\s+)?(?:the\s+)?(?:(this|next|last|following|coming|current|previous)\s+)?"
-               r"|(this|next|last|the\s+following|following|the\s+coming|coming|previous)\s+|(?:over\s+)?the\s+(?=weekend))"
-               r"(week|month|quarter|year|weekend)(?![a-z])"),
+               r"|(this|next|last|the\s+following|following|the\s+coming|coming|previous|this\s+past)\s+|(?:over\s+)?the\s+(?=weekend))"
+               r"(week[\s-]?end|week|month|quarter|year)(?![a-z])"),
     ("periodabbr", r"\b(eow|eom|eoq|eoy|midweek|mid-week|month[\s-]end|quarter[\s-]end|year[\s-]end|week's\s+end)(?![a-z])"),
     ("quarter", r"\b(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|start\s+of)[\s-]+)?"
                 r"(?:the\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+((?:19|20)\d\d))?(?![a-z\d])"),
@@ -172,7 +174,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("wordclock", rf"\b({_HOURWORD})(?:[\s-]+({_MINWORD}|o'?clock))?\s*({_MERID})"),
     ("clock24", r"(?<![\w$€£.:/])(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s*(?:h|hrs|uhr)(?![a-z]))?(?![\d])"),
     ("clockh", r"(?<![\w$€£.:/])(\d{1,2})h(\d\d)?(?![a-z\d])"),
-    ("numday", r"(?<![\w$€£.,:/])(\d{1,2})(?:[:.](\d\d))?(?=\s+(?:tomorrow|today|tonight|this\s+(?:morning|afternoon|evening))\b)"),
+    ("numday", rf"(?<![\w$€£.,:/])(\d{{1,2}}|{_HOURWORD})(?:[:.](\d\d))?(?=\s+(?:tomorrow|today|tonight|this\s+(?:morning|afternoon|evening))\b)"),
     ("noon", r"\b(?:12\s+)?(?:noon(?:ish|time)?|midday|mid[\s-]day|midnight|mid\s+night)(?![a-z])"),
     ("cueclock", rf"(?:\b(?:at|around|about|by|before|after|until|till|til|from|circa|approx\.?|approximately|say|"
                  rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{_HOURWORD}(?:[\s-]+{_MINWORD})?)"
@@ -199,6 +201,8 @@ _BRANCHES: list[tuple[str, str]] = [
                 rf"|(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?:the\s+)?{_MON})(?:st|nd|rd|th)?)?"),
     ("monthweek", rf"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+(?:of|in)\s+"
                   rf"(?:the\s+)?({_MON}|this\s+month|next\s+month)"),
+    ("weekof", r"\b(?:the\s+)?(?:week\s+of|week\s+commencing|w/c)(?=\s)"),
+    ("sametime", r"\b(?:at\s+)?(?:this|the\s+same|same)\s+time(?![a-z])"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
                 r"(morning|afternoon|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
@@ -379,6 +383,8 @@ def _unit_of(u: str) -> str:
         return "business_days"
     if t.startswith("min"):
         return "minutes"
+    if t.startswith("sec"):
+        return "seconds"
     if t in ("h", "hr", "hrs") or t.startswith("hour"):
         return "hours"
     if t.startswith("day"):
@@ -495,7 +501,7 @@ def _h_dayoffset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 def _h_halfhour(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     raw = _clean(m.group(0))
-    amount = 90.0 if "and a half" in raw else 30.0
+    amount = 90.0 if "and a half" in raw else 60.0 if raw.endswith("the hour") or raw.endswith("next hour") else 30.0
     p = Part(s, e, offset=Offset(amount, "minutes"))
     p.deadline = raw.startswith("within")
     return p
@@ -588,12 +594,12 @@ _POSITIONS = {"early": "early", "mid": "mid", "late": "late", "later": "later", 
               "by the end of": "end", "the beginning of": "start", "beginning of": "start", "the start of": "start",
               "start of": "start", "the middle of": "mid", "middle of": "mid", "the rest of": "later",
               "rest of": "later"}
-_SHIFTS = {"this": 0, "current": 0, "the current": 0, "next": 1, "following": 1, "the following": 1, "coming": 1,
+_SHIFTS = {"this past": -1, "this": 0, "current": 0, "the current": 0, "next": 1, "following": 1, "the following": 1, "coming": 1,
            "the coming": 1, "last": -1, "previous": -1}
 
 
 def _h_period(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    pos_s, which, unit = m.group(1), m.group(2) or m.group(3), _clean(m.group(4))
+    pos_s, which, unit = m.group(1), m.group(2) or m.group(3), _clean(m.group(4)).replace("-", "").replace(" ", "")
     pos = _POSITIONS.get(_clean(pos_s)) if pos_s else None
     shift = _SHIFTS.get(_clean(which), 0) if which else 0
     if not which and pos is not None:
@@ -813,7 +819,10 @@ def _h_clockh(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_numday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    h, mi = int(m.group(1)), int(m.group(2) or 0)
+    hv = _hour_of(m.group(1))
+    if hv is None:
+        return None
+    h, mi = hv, int(m.group(2) or 0)
     if not 1 <= h <= 23 or mi > 59:
         return None
     before = _clean(text[max(0, s - 12):s]).split()
@@ -1071,8 +1080,9 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if base not in WEEKDAYS:
         return None
     if base in RISKY_WEEKDAYS:
-        if re.match(r"-\w|[a-z]", text[e:e + 2]):
-            return None  # "Sat-Nav"
+        nxt = re.match(r"-([a-z]+)", text[e:e + 12], re.I)
+        if (nxt and nxt.group(1).lower().rstrip(".") not in WEEKDAYS) or re.match(r"[a-z]", text[e:e + 1]):
+            return None  # "Sat-Nav" (but "Mon-Fri" is fine)
         capital = wd_s[0].isupper()
         dotted = wd_s.endswith(".")
         cue = bool(mod_s) or bool(dom_s) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
@@ -1120,6 +1130,14 @@ def _h_monthweek(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if which in ("this month", "next month"):
         return Part(s, e, period=Period("monthweek", 1 if which == "next month" else 0, None, quarter=n))
     return Part(s, e, period=Period("monthweek", 0, None, quarter=n, month=_month(which)))
+
+
+def _h_weekof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    return Part(s, e, week_of=True)
+
+
+def _h_sametime(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    return Part(s, e, clock=Clock(0, 0, special="same_time"))
 
 
 def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1196,7 +1214,7 @@ HANDLERS: dict[str, Handler] = {
     "noon": _h_noon, "numday": _h_numday, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
     "monthday": _h_monthday, "daymonth": _h_daymonth, "monthonly": _h_monthonly, "ordnofmonth": _h_ordnofmonth,
     "dayofmonth": _h_dayofmonth,
-    "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "monthweek": _h_monthweek, "daypart": _h_daypart,
+    "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "weekof": _h_weekof, "sametime": _h_sametime, "monthweek": _h_monthweek, "daypart": _h_daypart,
     "zone": _h_zone, "now": _h_now,
 }
 assert set(HANDLERS) == {n for n, _ in _BRANCHES}
@@ -1249,7 +1267,8 @@ _STARTS: dict[str, set[str]] = {
                                                                           "nineteen", "twenty", "thirty", "forty",
                                                                           "fifty"},
     "noon": {_D, "noon", "noonish", "noontime", "midday", "mid", "midnight"},
-    "numday": {_D},
+    "numday": {_D} | (_NUMBER_WORDS & {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                        "ten", "eleven", "twelve"}),
     "cueclock": {"at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
                  "approximately", "say", "latest", "earliest", "@"},
     "oclock": _NUMBER_WORDS | {_D},
@@ -1263,6 +1282,8 @@ _STARTS: dict[str, set[str]] = {
     "nthwd": {"first", "second", "third", "fourth", "fifth", "last", _D},
     "weekday": _WEEKDAY_WORDS | _WHICH | {"the", "this"},
     "weekref": _WHICH | {"of", "the"},
+    "weekof": {"the", "week", "w"},
+    "sametime": {"at", "this", "the", "same"},
     "monthweek": {"the", "first", "second", "third", "fourth", "last", _D},
     "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "evening", "night",
                 "forenoon", "lunch", "lunchtime", "a", "p"},
@@ -1284,9 +1305,9 @@ _CORE.add(_D)
 _CORE |= _ORDINAL_WORDS
 _CORE |= {"week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
-          "hours", "days", "weeks", "months", "years", "moment", "present", "now", "noon", "midnight", "time",
+          "hours", "days", "weeks", "months", "years", "moment", "sec", "secs", "seconds", "present", "now", "noon", "midnight", "time",
           "hour", "minute", "after", "tomorrow", "sunday", "birthday", "weekdays", "m", "o", "b"}
-_UNIT_WORDS = {"minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
+_UNIT_WORDS = {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
                "wk", "wks", "fortnight", "fortnights", "month", "months", "year", "years", "yr", "yrs", "business",
                "working"} | _WEEKDAY_WORDS
 _MERID_WORDS = {"am", "pm", "a", "p"}
@@ -1327,6 +1348,8 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "nthwd": (frozenset(_WEEKDAY_WORDS), 3),
     "weekday": (frozenset(_WEEKDAY_WORDS), 4),
     "weekref": (frozenset({"week"}), 4),
+    "weekof": (frozenset({"of", "commencing", "c"}), 3),
+    "sametime": (frozenset({"time"}), 4),
     "monthweek": (frozenset({"week"}), 4),
     "daypart": (frozenset({"morning", "afternoon", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"}), 5),
     "zone": (frozenset(_ZONE_FIRST), 1),

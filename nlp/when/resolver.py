@@ -117,7 +117,7 @@ def _merge(a: Part, b: Part) -> Part | None:
     if out.offset is not None and out.holiday is not None and out.offset.unit == "years":
         name, year, shift = out.holiday  # "thanksgiving in 3 years"
         out.holiday, out.offset = (name, year, shift + int(out.offset.amount)), None
-    if out.offset is not None and out.rel_days == 0 and out.offset.unit in ("minutes", "hours"):
+    if out.offset is not None and out.rel_days == 0 and out.offset.unit in ("seconds", "minutes", "hours"):
         out.rel_days = None  # "today in one hour"
     if out.offset is not None and (out.abs_date or out.holiday or out.period or out.rel_days is not None):
         return None
@@ -187,8 +187,8 @@ def _add_business_days(d: date, n: int) -> date:
 def _apply_offset(base: datetime, off: Offset, tz: tzinfo) -> tuple[datetime, str]:
     """`base` moved by `off`; minutes/hours are elapsed time, days and longer are calendar steps."""
     amt = off.amount
-    if off.unit in ("minutes", "hours"):
-        delta = timedelta(minutes=amt) if off.unit == "minutes" else timedelta(hours=amt)
+    if off.unit in ("seconds", "minutes", "hours"):
+        delta = {"seconds": timedelta(seconds=amt), "minutes": timedelta(minutes=amt), "hours": timedelta(hours=amt)}[off.unit]
         return (base.astimezone(ZoneInfo("UTC")) + delta).astimezone(tz), "minute"
     naive = base.replace(tzinfo=None)
     if off.unit == "days":
@@ -405,7 +405,7 @@ def _period(p: Period, ctx: _Ctx) -> _Res:
             first = _add_months(today.replace(day=1), p.shift)
         n = p.quarter or 1
         if n > 0:
-            monday = first + timedelta(days=(7 - first.weekday()) % 7 if first.weekday() >= 5 else -first.weekday())
+            monday = first + timedelta(days=(7 - first.weekday()) % 7 if first.weekday() >= 4 else -first.weekday())
             monday += timedelta(days=7 * (n - 1))
         else:
             last = _month_end(first.year, first.month)
@@ -516,7 +516,7 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
         if g.deadline:
             r.window_start, r.window_end = ctx.ref, v
         d = v.date()
-        if g.clock is not None and g.offset.unit in ("minutes", "hours"):
+        if g.clock is not None and g.offset.unit in ("seconds", "minutes", "hours"):
             g.clock = None
         if g.weekday is not None:
             d = d + timedelta(days=(g.weekday - d.weekday()) % 7)
@@ -644,6 +644,18 @@ def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
         res = _Res(v if (gr == "minute" or day is None) else _midnight(v.date(), tz), grain, gr == "minute")
         if g.deadline:
             res.window_start, res.window_end = ctx.ref, v
+    if g.clock is not None and g.clock.special == "same_time":
+        # "same time tomorrow", "this time next week": the clock time of writing
+        if g.week is not None and g.weekday is None and day is not None:
+            day = ctx.ref.date() + timedelta(days=7 * g.week)
+        if day is None:
+            return None
+        c = Clock(ctx.ref.hour, ctx.ref.minute, exact24=True)
+        return _Res(_wall(day, c.hour, c.minute, tz), "minute", True, None, None, past_word)
+    if g.week_of and day is not None and g.clock is None:
+        monday = day - timedelta(days=day.weekday())
+        return _Res(_midnight(monday, tz), "week", False, _midnight(monday, tz), _midnight(monday + timedelta(days=7), tz),
+                    past_word)
     if g.clock is not None:
         c = g.clock
         if day is None:
