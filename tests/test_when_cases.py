@@ -433,7 +433,7 @@ SPANS = [
     ("Can we meet Monday or Tuesday at 3pm?", ["Monday", "Tuesday at 3pm"]),
     ("I'm out until Monday; let's talk Tuesday morning, say 10:30.", ["Monday", "Tuesday morning, say 10:30"]),
     ("Sent: Tuesday, November 17, 2026 9:14 AM", ["Tuesday, November 17, 2026 9:14 AM"]),
-    ("We'll get the signed copy back by the 30th and kick off the week of 12/7.", ["the 30th", "12/7"]),
+    ("We'll get the signed copy back by the 30th and kick off the week of 12/7.", ["the 30th", "the week of 12/7"]),
     ("Following up on my note from last week - could we find 30 minutes Thursday afternoon?",
      ["last week", "Thursday afternoon"]),
 ]
