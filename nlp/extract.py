@@ -129,7 +129,7 @@ _REPORTED = re.compile(
 )
 # Present progressive for the future needs a future time to be a promise: "sending the deck over on Thursday".
 _PROGRESSIVE = re.compile(
-    r"(?:\b(?P<subj>i|we)\s*(?:" + _AP + r"m|" + _AP + r"re|\s+am|\s+are|m)\s+|(?:^|(?<=[,:;\-–—]\s)|(?<=^\W\s)))"
+    r"(?:\b(?P<subj>i|we|he|she|they)\s*(?:" + _AP + r"m|" + _AP + r"re|" + _AP + r"s|\s+am|\s+are|\s+is|m)\s+|(?:^|(?<=[,:;\-–—]\s)|(?<=^\W\s)))"
     r"(?=(?:sending|calling|emailing|shipping|sharing|ringing|phoning|meeting|dropping|circulating|forwarding|"
     r"delivering|getting\s+back|getting\s+\w+\s+(?:over|to\s+you)|popping|swinging|coming\s+by|visiting|"
     r"following\s+up|touching\s+base|checking\s+in|reaching\s+out|hosting|presenting|putting\s+together)\b)",
@@ -144,19 +144,21 @@ _FILLER_WILL = re.compile(
 _PROMISED_TO = re.compile(r"\b(?P<subj>i|we|he|she|they|[A-Z][a-z]{1,15})\s+(?:promised|agreed|committed|offered)"
                           r"\s+to\b", re.I)
 _PROMISED_NP = re.compile(r"\b(?P<subj>i|we)\s+(?:promised|owe)\s+(?:(?:him|her|them|you)\s+)?(?=(?:the|a|an|"
-                          r"my|our|some)\b)", re.I)
+                          r"my|our|some|two|three|four|five|a\s+few|\d+)\b)", re.I)
 # A note to self in a call log: "Try again Monday 9am.", "chase Tues".
 _NOTE_IMPERATIVE = re.compile(
-    r"^\W*(?:need\s+to\s+|must\s+|todo:?\s+|to\s+do:?\s+)?(?!\w+\s+(?:w/|(?:with|from|to)\b))(?=(?:call|try|ring|send|email|e-mail|follow\s+up|"
+    r"^\W*(?:(?:plan|next|todo|to\s+do|action|next\s+steps?)\s*:\s*)?(?:need\s+to\s+|must\s+|todo:?\s+|"
+    r"to\s+do:?\s+)?(?!\w+\s+(?:w/|(?:with|from|to)\b))(?=(?:check|reply|confirm|review|prep|prepare|draft|get\s+back|"
+    r"meet|call|try|ring|send|email|e-mail|follow\s+up|"
     r"chase|ping|book|set\s+up|check\s+in|circle\s+back|touch\s+base|reach\s+out|share|forward|resend)\b)",
     re.I,
 )
 # "our support team will", "Kim from finance will", "your IT lead is going to".
 _TEAM_HEAD = re.compile(
-    r"\b(?P<subj>(?P<poss>our|my|the|your|their|his|her)\s+(?:[\w&-]+\s+){0,2}(?:team|engineers?|colleagues?|"
+    r"\b(?P<subj>(?P<poss>(?i:our|my|the|your|their|his|her))\s+(?:[\w&-]+\s+){0,2}(?:team|engineers?|colleagues?|"
     r"manager|rep|specialist|consultant|technician|crew|csm|se|lead|counsel|department|dept|folks|people|guys|"
     r"cfo|ceo|cto|coo|cio|ciso|vp|director|boss|assistant|office|partner)|[A-Z][a-z]+\s+(?:from|in|on|at)\s+"
-    r"(?P<poss2>our|my|the|your|their)?\s*[\w&-]+(?:\s+team)?)\s*(?:will|" + _AP + r"ll|is\s+going\s+to|"
+    r"(?P<poss2>(?i:our|my|the|your|their))?\s*[\w&-]+(?:\s+team)?)\s*(?:will|" + _AP + r"ll|is\s+going\s+to|"
     r"are\s+going\s+to|shall)\b(?!\s+(?:not|never)\b)",
 )
 _ILL = re.compile(r"(?:^|(?<=[\s,;:(-]))(?:ill|Ill|ILL|il)\s+(?=(?:call|send|email|ring|get|try|follow|check|have|"
@@ -167,7 +169,7 @@ _HEDGE_BEFORE = re.compile(r"\b(?:not\s+sure|unsure|doubt|don" + _AP + r"?t\s+th
 _LET_ME = re.compile(r"\blet\s+(?:me|us)\b(?!\s+know)", re.I)
 # Reader-side phrasing of the writer's own promise.
 _READER = re.compile(
-    r"(?P<lead>\b(?:you|u)(?:\s*" + _AP + r"ll|\s+will|\s+should|\s+can)\s+(?:have|get|receive|see|hear|expect|"
+    r"(?P<lead>\b(?:you|u)(?:\s*" + _AP + r"ll|\s+will|\s+should|\s+can)\s+(?:have|get|receive|hear|expect|"
     r"count\s+on)\b|(?:^|(?<=[\s(,;:-]))(?:please\s+)?(?:expect|count\s+on|look\s+out\s+for|watch\s+(?:out\s+)?for|"
     r"keep\s+an\s+eye\s+(?:out\s+)?(?:for|on)|be\s+on\s+the\s+lookout\s+for)\b)",
     re.I,
@@ -225,7 +227,8 @@ _CONDITION = re.compile(
 # "If you'd like, I'll ..." / "if we go ahead, ..." - an offer or hypothetical, not a promise.
 _HYPOTHETICAL = re.compile(
     r"\b(?:if|should)\s+(?:you|u|they|he|she|it|that|the\s+\w+|we\s+(?:go|decide|move|proceed|get|win|close|"
-    r"sign|agree|choose|want))\b(?![^,;.]{0,50}\b(?:n" + _AP + r"?t|not|no|miss|haven|don|nothing)\b)"
+    r"sign|agree|choose|want))\b(?![^,;.]{0,50}(?:\w+n" + _AP + r"t|\bnot|\bno|\bmiss|\bhaven|\bdon|\bnothing|"
+    r"\bnever)\b)|\bif\s+so\b"
     r"|\bif\s+(?:it\s+)?(?:helps|useful|needed|required|necessary|interested|appropriate|you\s+like|"
     r"that\s+works)\b|\bwould\s+you\s+like\s+me\s+to\b|\bhappy\s+to\b|\bglad\s+to\b|\bif\s+you" + _AP
     + r"?d\s+like\b|\bif\s+you\s+(?:want|prefer|wish|need)\b",
@@ -272,7 +275,7 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                       r"signed|done|sorted|finali[sz]ed|ready|sent|booked|scheduled|approved|fixed|to\s+\w+)|on\s+"
                       r"(?:a|the)\s+(?:call|phone)|hold\s+of)", re.I),
     "have": re.compile(r"^have\s+(?:(?:\w+[\s-]){0,6}(?:to|over\s+to|back\s+to|with|across\s+to)\s+(?:you|u|him|"
-                       r"her|them|us|me)|(?:\w+\s+){0,5}(?:ready|done|over|back|finished|sorted|in\s+your|\w+ed\b)|a\s+"
+                       r"her|them|us|me)|(?:\w+\s+){0,5}(?:ready|done|over|back|finished|sorted|in\s+your|\w+ed\b)|an?\s+(?:\w+\s+)?"
                        r"(?:look|think|chat|word|go|call|quick)|someone|\w+\s+(?:call|send|email|reach|contact)|"
                        r"an?\s+(?:update|answer|proposal|quote|draft|response))", re.I),
     "be": re.compile(r"^be\s+(?:sending|calling|emailing|sharing|following\s+up|reaching\s+out|in\s+touch|"
@@ -285,7 +288,7 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                      r"launching|closing|moving|running|using|expecting|planning|thinking|offering|charging|"
                      r"raising|increasing|starting|continuing|keeping|holding|heading|visiting\s+(?:family|"
                      r"friends))\b)\w+ing)\b", re.I),
-    "come": re.compile(r"^come\s+(?:back\s+to|by|over|round|around|and\s+see|see|visit|to\s+(?:you|your))",
+    "come": re.compile(r"^come\s+(?:back\s+to|by|over|round|around|(?:and\s+)?(?:see|find|meet)|visit|to\s+(?:you|your))",
                        re.I),
     "let": re.compile(r"^let\s+(?:you|u|him|her|them|\w+|the\s+\w+)\s+know\b", re.I),
     "see": re.compile(r"^see\s+(?:you|u|y'all|everyone|the\s+team)\b", re.I),
@@ -297,8 +300,8 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                        re.I),
     "put": re.compile(r"^put\s+(?:together|something\s+together|it\s+together|(?:\w+\s+){0,4}in\s+the\s+"
                       r"(?:post|mail|diary|calendar))", re.I),
-    "do": re.compile(r"^do\s+(?:a\s+(?:call|demo|walkthrough|review|session)|the\s+(?:demo|call|review|intro))",
-                     re.I),
+    "do": re.compile(r"^do\s+(?:a|the|an)\s+(?:\w+\s+)?(?:call|demo|walkthrough|review|session|intro|survey|visit|"
+                     r"install|installation|training|presentation|workshop|audit|assessment)\b", re.I),
     "make": re.compile(r"^make\s+(?:the\s+(?:intro|introduction|call|changes|edits|decision|payment)|an?\s+"
                        r"(?:intro|introduction|call|decision|payment)|contact|sure|a\s+final\s+decision)", re.I),
     "look": re.compile(r"^look\s+(?:into|at|over|through)\b", re.I),
@@ -331,8 +334,8 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
         r"(?:schedule|book|arrange|organi[sz]e|host|run|hold|set)\s+(?:a|an|the|some|our|up)\s+(?:\w+\s+){0,2}"
         r"(?:call|meeting|demo|session|time|workshop|review|walkthrough|visit|catch[\s-]?up|lunch|coffee)|"
         r"(?:swing|stop|drop|pop|come|call)\s+(?:by|in|round|around|over)\b|visit|see\s+(?:you|u|y'all|everyone)|"
-        r"demo\b|walk\s+(?:you|u|them|him|her)\s+through|get\s+together|sit\s+down|do\s+(?:a|the)\s+(?:demo|"
-        r"walkthrough|session)|come\s+(?:and\s+)?see|be\s+on[\s-]?site|be\s+onsite|be\s+there)", re.I)),
+        r"demo\b|walk\s+(?:you|u|them|him|her)\s+through|get\s+together|sit\s+down|do\s+(?:a|the|an)\s+(?:\w+\s+)?"
+        r"(?:demo|walkthrough|session|survey|visit|workshop)|come\s+(?:and\s+)?(?:see|find|meet)|be\s+on[\s-]?site|be\s+onsite|be\s+there)", re.I)),
     ("email", re.compile(
         r"^(?:(?:be\s+)?(?:e-?mail|e-?mailing|mail|reply|replying|respond|responding|revert|reverting|write|"
         r"message|text|whatsapp|confirm|confirming|update\s+(?:you|u|him|her|them|everyone|the\s+team)|updating\s+"
@@ -366,7 +369,7 @@ _NOUN_ACTION = [  # for reader-side phrasing: "expect a call from me"
 _CUE_WORDS = frozenset(
     """ll will wil shall going gonna plan planning intend intends intending expect count said told promised promise
     agreed committed let look watch eye next action todo todos aim aiming due undertake sending calling emailing
-    meeting ringing shipping sharing ill owe inbox desk says tells""".split()
+    meeting ringing shipping sharing ill owe inbox desk says tells should""".split()
 )
 _WORD = re.compile(r"[a-z]+")
 
@@ -605,6 +608,9 @@ _DAY_WORDS = re.compile(
 )
 
 
+_ANAPHOR = re.compile(r"(?<!\bby\s)\b(?:then|that\s+day|that\s+time|at\s+that\s+point)\b\s*[.!]?\s*$", re.I)
+
+
 def _combine_day(chosen: TimeMention, times: list[TimeMention], s_off: int) -> TimeMention:
     """'Let's talk Friday - I'll call you at 11': a bare clock time takes the day named just before it."""
     if chosen.grain not in ("minute", "hour") or _DAY_WORDS.search(chosen.text):
@@ -632,8 +638,6 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
     times: list[TimeMention] | None = None
     out: list[ExtractedCommitment] = []
     coords: list[bool] = []
-    if _OOO.search(s) and ctx.ooo:
-        return []
     for idx, head in enumerate(heads):
         clause_end = heads[idx + 1].start if idx + 1 < len(heads) else len(s)
         clause_end = _clause_end(s, head.verb, clause_end)
@@ -641,9 +645,13 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         vp = s[head.verb:clause_end].strip()
         if not _is_promise(s, head, clause, vp, ctx, unit):
             continue
+        if _OOO.search(clause) and ctx.ooo:
+            continue  # "I'm on leave next week but Fran will cover"
         action, vague = _action(vp, head)
         if action is None:
             continue
+        restates = head.kind == "reader" and bool(out) and bool(
+            re.match(r"^\s*(?:it|them|this|that|these|those)\b", s[head.verb:]))
         if times is None:
             all_times = unit_times.get()
             times = [replace(t, start=t.start - s_off, end=t.end - s_off) for t in all_times
@@ -651,6 +659,9 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
             earlier = [replace(t, start=t.start - s_off, end=t.end - s_off) for t in all_times if t.start < s_off]
         prev_end = heads[idx - 1].start if idx > 0 else 0
         mention = _pick_time(s, times, head, clause_end, prev_end, first=idx == 0)
+        if mention is None and _ANAPHOR.search(s, head.verb, clause_end):
+            prior = [t for t in earlier + times if t.start < head.start and not t.is_past and not t.is_conditional_ref]
+            mention = prior[-1] if prior else None
         if mention is not None:
             usable_before = [t for t in earlier + times if t.start < mention.start]
             mention = _combine_day(mention, usable_before, s_off)
@@ -660,6 +671,10 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         conditional = _conditional(s, head, clause_end)
         who = _who(head.side, ctx)
         if who is None:
+            continue
+        if restates:
+            if out[-1].due is None and due is not None:
+                out[-1] = replace(out[-1], due=due, due_has_time=has_time)
             continue
         t_start, t_end = _trim(s, 0 if idx == 0 else head.start, clause_end if idx + 1 < len(heads) else len(s))
         out.append(ExtractedCommitment(
@@ -700,7 +715,8 @@ def _trim(s: str, a: int, b: int) -> tuple[int, int]:
 _COORD = re.compile(
     r"(?:,\s*|\s+)(?:and|&|then|plus|,)\s+(?:then\s+|also\s+|will\s+|" + _AP + r"ll\s+)?(?=(?:call|ring|phone|"
     r"send|email|e-mail|share|forward|follow\s+up|touch\s+base|check\s+in|circle\s+back|set\s+up|schedule|book|"
-    r"get\s+back|get\s+(?:it|them|this|that)\s+(?:back|over|to)|loop\s+in|confirm|meet|give\s+(?:you|u)\s+a)\b)",
+    r"get\s+back|get\s+(?:it|them|this|that)\s+(?:back|over|to)|get\s+(?:you|u)\b|let\s+(?:you|u|him|her|them)\s+"
+    r"know|loop\s+in|confirm|meet|give\s+(?:you|u)\s+a)\b)",
     re.I,
 )
 
@@ -820,7 +836,10 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         if re.search(r"\b(?:now|herewith|attached|below|enclosed|right\s+away|as\s+we\s+speak)\b", s, re.I):
             continue
         subj = (m.group("subj") or "").lower()
-        side = "writer"
+        side = "writer" if subj in ("", "i", "we") else "third_theirs"
+        if side == "third_theirs" and not re.match(r"(?:sending|emailing|calling|ringing|phoning|shipping|delivering|"
+                                                   r"forwarding|sharing|getting\s+back)\b", s[m.end():], re.I):
+            continue  # "he is meeting his board next month" is news about him, not a promise to us
         if not subj and ctx.direction == "note" and _note_speaker_other(s[:m.start()], unit):
             side = "other_side_writer"
         add(_Head(m.start(), m.end(), side, "progressive"), m.end() + 1)
@@ -945,6 +964,10 @@ def _clause_end(s: str, verb: int, limit: int) -> int:
     return m.start() if m else limit
 
 
+_OK_TAIL = re.compile(r"\bif\s+(?:that|this|it)(?:" + _AP + r"s|\s+is)?\s+(?:still\s+)?(?:ok|okay|alright|all\s+right|"
+                      r"fine|good|works|suits|convenient)\b[^?]*\?$|\bif\s+that\s+(?:works|suits)\b[^?]*\?$", re.I)
+
+
 def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Unit) -> bool:
     if not vp:
         return False
@@ -952,7 +975,7 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
     # Question: the promise's own segment ends with "?" or starts with inversion.
     seg_end = re.search(r"[?]|\s[-–—]\s|[.!;]\s|,\s*(?:and\s+|but\s+|or\s+)?(?:should|shall|can|could|would|will|do|does|"
                         r"is|are)\s+(?:i|we|you|u|it|that|this)\b", s[head.verb:], re.I)
-    if seg_end and seg_end.group(0) == "?":
+    if seg_end and seg_end.group(0) == "?" and not _OK_TAIL.search(s[head.verb:head.verb + seg_end.end()]):
         return False
     if _QUESTION_START.match(s[max(0, head.start - 12):head.start + 12]) and head.kind != "implicit":
         if re.match(r"^\W*(?:and\s+|so\s+|also\s+|but\s+)?(?:will|shall|should|would|could|can|do|does|did|is|are|"
@@ -969,8 +992,8 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
             and head.kind != "bullet":
         return False
     # Past/irrealis framing: "I was going to", "would have", "I'd have", "meant to", "was supposed to".
-    if re.search(r"\b(?:was|were|had\s+been)\s+(?:going|planning|supposed|meant|hoping)\s+to\s*$|\b(?:would|"
-                 r"could|should)\s+have\s*$", s[:head.verb], re.I):
+    if head.kind != "reader" and re.search(r"\b(?:was|were|had\s+been)\s+(?:going|planning|supposed|meant|hoping)"
+                                           r"\s+to\s*$|\b(?:would|could|should)\s+have\s*$", s[:head.verb], re.I):
         return False
     if re.match(r"^(?:have|'ve|’ve)\s+(?:sent|called|emailed|shared|been)\b", vp, re.I):
         return False
@@ -1001,8 +1024,7 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
                 r"let\s+you\s+go|leave\s+(?:it|that)|take\s+(?:that|it)\s+as|assume)\b", vp, re.I):
         return False
     if head.kind == "letme":
-        return _classify(vp)[0] not in (None, "other") or bool(re.match(r"^(?:check|confirm|revert|review|get|look)"
-                                                                         r"\b", vp, re.I))
+        return _classify(vp)[0] not in (None, "other") or bool(re.match(r"^(?:confirm|revert)\b", vp, re.I))
     return True
 
 
@@ -1062,6 +1084,11 @@ def _times(s: str, ctx: _Ctx) -> list[TimeMention]:
         return []
 
 
+_COND_STOP = re.compile(
+    r"[,;]|\s[-–—]\s|\s+(?:and\s+(?:i|we)\b|then\b)|\s+and\s+(?:then\s+)?(?=(?:let\s+(?:you|u)\s+know|call|send|"
+    r"email|get\s+back|get\s+(?:you|u)|confirm|share)\b)", re.I)
+
+
 def _condition_spans(s: str, head: _Head, clause_end: int) -> list[tuple[int, int]]:
     """Character spans of subordinate conditions around the promise: their times are not the promise's."""
     spans: list[tuple[int, int]] = []
@@ -1072,7 +1099,7 @@ def _condition_spans(s: str, head: _Head, clause_end: int) -> list[tuple[int, in
             comma = s.find(",", m.end(), head.start)
             b = comma if comma >= 0 else head.start
         else:
-            stop = re.compile(r"[,;]|\s[-–—]\s|\s+(?:and\s+(?:i|we)\b|then\b)").search(s, m.end(), len(s))
+            stop = _COND_STOP.search(s, m.end(), len(s))
             b = stop.start() if stop else len(s)
         spans.append((a, b))
     return spans
