@@ -161,17 +161,18 @@ def slim(stream: BinaryIO, *, max_text_bytes: int = MAX_TEXT_BYTES) -> tuple[byt
 # -- text helpers ----------------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SINGLE_BYTE = re.compile(r"^(us-ascii|ascii|iso-8859-\d+|latin-?1|l1|cp125\d|windows-125\d|iso8859-\d+)$")
 
 
 def clean(text: str) -> str:
     """Text safe to store: undecodable bytes (surrogate escapes) become U+FFFD, control characters go."""
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text):
         try:  # raw 8-bit bytes in a header: decode them like an undeclared body
             text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
         except UnicodeEncodeError:
             pass
-        text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+        text = _SURROGATE.sub("\ufffd", text)
     return _CONTROL.sub("", text)
 
 
@@ -196,32 +197,67 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
 
 def _decode_raw_header(value: str) -> str:
     """An RFC 2047 header value decoded (a broken encoded word leaves the raw text)."""
+    if "=?" not in value:  # no encoded word: decode_header would hand it back as it is
+        return value
     try:
         return str(make_header(decode_header(value)))
     except Exception:
         return value
 
 
-def _raw_header(msg: StdMessage, name: str) -> list[str]:
-    return [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+Heads = dict[str, list[str]]  # a message's raw header values by lower-case name
 
 
-def _header(msg: StdMessage, name: str) -> str:
+def _heads(msg: StdMessage) -> Heads:
+    """The raw values of every header, read once (no header objects are built)."""
+    heads: Heads = {}
+    for k, v in msg.raw_items():
+        heads.setdefault(k.lower(), []).append(str(v))
+    return heads
+
+
+def _raw_header(heads: Heads, name: str) -> list[str]:
+    return heads.get(name.lower(), [])
+
+
+def _header(heads: Heads, name: str) -> str:
     """A header's first value, RFC 2047 decoded, unfolded, safe to store."""
-    values = _raw_header(msg, name)
+    values = _raw_header(heads, name)
     if not values:
         return ""
     return clean(" ".join(_decode_raw_header(values[0]).split()))
 
 
-def _addresses(msg: StdMessage, *names: str) -> tuple[Address, ...]:
+_LOCAL = r"[A-Za-z0-9%+_'-]+(?:\.[A-Za-z0-9%+_'-]+)*"
+_DOMAIN = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_SIMPLE_ADDR = re.compile(
+    rf"\s*(?:(?P<name>[A-Za-z0-9 '_-]*?)\s*<(?P<a1>{_LOCAL}@{_DOMAIN})>|(?P<a2>{_LOCAL}@{_DOMAIN}))\s*"
+)
+
+
+def _simple_addresses(raws: list[str]) -> list[tuple[str, str]] | None:
+    """getaddresses() for the common plain forms (`Name <a@b.c>`, `a@b.c`, comma-separated) without
+    its tokenizer; None when any part needs the real parser (quotes, comments, encoded words, groups)."""
+    pairs = []
+    for raw in raws:
+        for item in raw.split(","):
+            m = _SIMPLE_ADDR.fullmatch(item)
+            if m is None:
+                return None
+            pairs.append((" ".join((m["name"] or "").split()), m["a1"] or m["a2"]))
+    return pairs
+
+
+def _addresses(heads: Heads, *names: str) -> tuple[Address, ...]:
     found: list[Address] = []
     for name in names:
-        raws = _raw_header(msg, name)
+        raws = _raw_header(heads, name)
         if not raws:
             continue
         try:
-            pairs = getaddresses(raws)
+            pairs = _simple_addresses(raws)
+            if pairs is None:
+                pairs = getaddresses(raws)
         except Exception:  # a header the address parser chokes on: take what looks like an address
             pairs = [("", a) for a in re.findall(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", " ".join(raws))]
         for display, email in pairs:
@@ -257,15 +293,15 @@ def _plausible(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _date(msg: StdMessage, raw: RawMessage, now: datetime | None) -> datetime:
-    for value in _raw_header(msg, "Date"):
+def _date(heads: Heads, raw: RawMessage, now: datetime | None) -> datetime:
+    for value in _raw_header(heads, "Date"):
         try:
             moment = _plausible(parsedate_to_datetime(value.strip()))
         except (TypeError, ValueError, IndexError, OverflowError):
             moment = None
         if moment:
             return moment
-    for value in _raw_header(msg, "Received"):  # the newest hop's stamp is after the last ';'
+    for value in _raw_header(heads, "Received"):  # the newest hop's stamp is after the last ';'
         if ";" in value:
             try:
                 moment = _plausible(parsedate_to_datetime(value.rsplit(";", 1)[1].strip()))
@@ -403,15 +439,15 @@ _RETURN_DATE = re.compile(
 )
 
 
-def is_auto_reply(msg: StdMessage, subject: str, text: str) -> bool:
-    auto = _header(msg, "Auto-Submitted").lower()
+def is_auto_reply(heads: Heads, subject: str, text: str) -> bool:
+    auto = _header(heads, "Auto-Submitted").lower()
     if auto and not auto.startswith("no"):
         return True
-    if _header(msg, "X-Autoreply") or _header(msg, "X-Autorespond") or _header(msg, "X-Autoresponse"):
+    if _header(heads, "X-Autoreply") or _header(heads, "X-Autorespond") or _header(heads, "X-Autoresponse"):
         return True
-    if _header(msg, "Precedence").lower() in ("auto_reply", "bulk", "junk", "auto-reply"):
+    if _header(heads, "Precedence").lower() in ("auto_reply", "bulk", "junk", "auto-reply"):
         return True
-    if _header(msg, "X-Auto-Response-Suppress") and _header(msg, "X-MS-Exchange-Inbox-Rules-Loop"):
+    if _header(heads, "X-Auto-Response-Suppress") and _header(heads, "X-MS-Exchange-Inbox-Rules-Loop"):
         return True
     if _AUTO_SUBJECT.match(subject):
         return True
@@ -480,19 +516,20 @@ def parse(raw: RawMessage, rep: RepConfig, *, now: datetime | None = None) -> Me
             raise MailParseError(f"{raw.source_id}: cannot parse ({type(e).__name__}: {e})") from e
     if not msg.keys():
         raise MailParseError(f"{raw.source_id}: no headers (not an email message)")
-    senders = _addresses(msg, "From") or _addresses(msg, "Sender", "Return-Path")
-    recipients = _addresses(msg, "To", "Cc")
-    subject = _header(msg, "Subject")[:500]
-    message_id = next(iter(_ids(_header(msg, "Message-ID"))), "")
-    in_reply_to = next(iter(_ids(_header(msg, "In-Reply-To"))), "")
-    references = tuple(_ids(_header(msg, "References")))[-50:]
-    if not (senders or recipients or message_id or _raw_header(msg, "Date") or subject):
+    heads = _heads(msg)
+    senders = _addresses(heads, "From") or _addresses(heads, "Sender", "Return-Path")
+    recipients = _addresses(heads, "To", "Cc")
+    subject = _header(heads, "Subject")[:500]
+    message_id = next(iter(_ids(_header(heads, "Message-ID"))), "")
+    in_reply_to = next(iter(_ids(_header(heads, "In-Reply-To"))), "")
+    references = tuple(_ids(_header(heads, "References")))[-50:]
+    if not (senders or recipients or message_id or _raw_header(heads, "Date") or subject):
         raise MailParseError(f"{raw.source_id}: no From, To, Message-ID, Date or Subject header")
-    sent_at = _date(msg, raw, now)
+    sent_at = _date(heads, raw, now)
     text = body_text(msg)
     sender = senders[0] if senders else Address("")
     direction = direction_of(sender, rep, raw.direction_hint)
-    auto = direction == "received" and is_auto_reply(msg, subject, text)
+    auto = direction == "received" and is_auto_reply(heads, subject, text)
     until = return_date(text, sent_at, rep.timezone) if auto else None
     if message_id:
         mid = content_id("msgid", message_id, prefix="m")

@@ -117,6 +117,44 @@ def test_header_parser_crash_falls_back_without_losing_the_message() -> None:
     assert m.sender.name == "Kim Lee" and m.message_id == "param-star-1@buyer.example"
 
 
+_NAME_WORD = st.sampled_from(["Kim", "Lee", "O'Brien", "x_y", "-", "Dr.", "3rd", "", " ", "\t", "Jürgen", "(c)"])
+_LOCAL_PART = st.sampled_from(["kim", "kim.lee", "k+tag", "o'neil", "a_b", "x-y", "k..l", ".k", "%", "K"])
+_DOMAIN_PART = st.sampled_from(["buyer.example", "x.co.uk", "localhost", "a-b.example", "b..example", "B.EXAMPLE"])
+_JUNK = st.sampled_from(["", "", "", "\"", ",", "<", ">", "@", ":", ";", "\\", " ", "=?utf-8?q?x?="])
+
+
+@st.composite
+def _address_header(draw: st.DrawFn) -> str:
+    items = []
+    for _ in range(draw(st.integers(1, 3))):
+        name = " ".join(draw(st.lists(_NAME_WORD, max_size=3)))
+        addr = f"{draw(_LOCAL_PART)}@{draw(_DOMAIN_PART)}"
+        item = draw(st.sampled_from([f"{name} <{addr}>", addr, f"<{addr}>", f" {addr} "]))
+        cut = draw(st.integers(0, len(item)))
+        items.append(item[:cut] + draw(_JUNK) + item[cut:])
+    return ",".join(items)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_address_header(), min_size=1, max_size=2))
+def test_address_fast_path_agrees_with_getaddresses(values: list[str]) -> None:
+    from email.utils import getaddresses
+
+    from assistant.mailparse import _simple_addresses
+
+    fast = _simple_addresses(values)
+    if fast is not None:  # the fast path answers only when it reads exactly what the email package reads
+        assert fast == [(" ".join(n.split()), a) for n, a in getaddresses(values)]
+
+
+def test_address_fast_path_takes_the_plain_forms() -> None:
+    from assistant.mailparse import _simple_addresses
+
+    assert _simple_addresses(["Kim Lee <kim.lee@buyer.example>, bo@x.co.uk"]) == [
+        ("Kim Lee", "kim.lee@buyer.example"), ("", "bo@x.co.uk")]
+    assert _simple_addresses(['"Lee, Kim" <kim@buyer.example>']) is None
+
+
 def test_auto_replies_from_headers_subject_and_wording() -> None:
     ooo = parse(load("ooo-outlook.eml"), REP)
     assert ooo.is_auto_reply
