@@ -474,17 +474,21 @@ def _run_batch(batch: list[MessageInput]) -> Iterator[list[ExtractedCommitment]]
                     segments.append((unit, pos, piece))
                     known_heads[(id(unit), pos)] = (piece, heads)
             pos += len(piece)
-    nlp = _nlp()
+    # Third stage: spaCy's sentencizer segments the pieces the rough splitter could not settle (sentence
+    # punctuation inside them, or whole bullet/note units); a piece with none is one sentence as it stands.
+    unsure = [i for i, (_, _, t) in enumerate(segments) if _INNER_STOP.search(t)]
+    docs = dict(zip(unsure, _nlp().pipe(segments[i][2] for i in unsure), strict=True))
     times_of: dict[int, _LazyTimes] = {}
-    for (unit, seg_off, _), doc in zip(segments, nlp.pipe(t for _, _, t in segments), strict=True):
+    for i, (unit, seg_off, seg_text) in enumerate(segments):
         ctx = ctxs[unit.msg]
         assert ctx is not None
         unit_times = times_of.setdefault(id(unit), _LazyTimes(unit.text, ctx))
-        for sent in doc.sents:
-            s_text = sent.text
+        doc = docs.get(i)
+        spans = [(sent.start_char, sent.text) for sent in doc.sents] if doc is not None else [(0, seg_text)]
+        for start_char, s_text in spans:
             if not s_text.strip():
                 continue
-            off = seg_off + sent.start_char
+            off = seg_off + start_char
             known = known_heads.get((id(unit), off))
             reuse = known[1] if known is not None and known[0] == s_text else None
             results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, reuse))
@@ -508,6 +512,7 @@ def _context(m: MessageInput) -> _Ctx | None:
     return _Ctx(sent_at.astimezone(zone), zone, direction, head[:2000])
 
 
+_INNER_STOP = re.compile(r"[.!?;\n…](?=.*\w)", re.S)  # sentence punctuation before the last word
 _ROUGH_SPLIT = re.compile(r"(?<=[.!?])(?=\s+\S)")
 _SOFT_END = re.compile(r"[.!?:;)]\s*$")
 
