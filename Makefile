@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/when_accuracy.py
 	$(BIN)/python bench/when_speed.py
 	$(BIN)/python bench/extract_speed.py
+	$(BIN)/python bench/extract_quality.py
+	$(BIN)/python bench/quotes_compare.py
 
 clean:
 	rm -rf $(VENV) demo-out tests/artifacts
