@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone, tzinfo
-from itertools import accumulate, chain
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from nlp.when.holidays import HOLIDAY_PATTERNS
@@ -1363,7 +1363,7 @@ for _name, _words in _STARTS.items():
         _BY_WORD.setdefault(_w, []).append(_name)
 for _w in _BY_WORD:
     _BY_WORD[_w].sort(key=_BRANCH_INDEX.__getitem__)
-_TOKEN = re.compile(r"([^a-z\d@]*)([a-z][a-z']*|\d+|@)")
+_SPLIT = re.compile(r"([a-z][a-z']*|\d+|@)")
 _MERID_AHEAD = re.compile(r"\s*[ap]", re.I)
 _MERID_AFTER = re.compile(r"\s*(?:[ap]\.?\s?m(?![a-z])|[ap](?![a-z]))", re.I)
 
@@ -1406,19 +1406,20 @@ def scan(text: str) -> list[Part]:
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lowered; keep offsets exact
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    toks = _TOKEN.findall(low)
-    words = [_D if w[0] <= "9" else w for _, w in toks]
-    core_at = [i for i, w in enumerate(words) if w in _CORE]
+    pieces = _SPLIT.split(low)  # gap, word, gap, word, ..., gap
+    words = pieces[1::2]
+    core_at = [i for i, w in enumerate(words) if w[0] <= "9" or w in _CORE]
     if not core_at:
         return []
     # a candidate start is a core word itself or a word that can open a branch up to four tokens before one
     seen: set[int] = set()
     for c in core_at:
         for i in range(c - 4 if c >= 4 else 0, c + 1):
-            if words[i] in _BY_WORD:
+            w = words[i]
+            if w[0] <= "9" or w in _BY_WORD:
                 seen.add(i)
     cands = sorted(seen)
-    bounds = list(accumulate(map(len, chain.from_iterable(toks))))  # gap0, word0, gap1, word1, ...
+    bounds = list(accumulate(map(len, pieces)))  # bounds[2i] = where word i starts, bounds[2i+1] = where it ends
     n_text = len(text)
     parts: list[Part] = []
     pos = 0
@@ -1427,19 +1428,21 @@ def scan(text: str) -> list[Part]:
         start = bounds[2 * i]
         if start < pos:
             continue
-        if w == _D:
+        ndig = len(w)
+        if w[0] <= "9":
+            w = _D
             after = bounds[2 * i + 1]
             names = _DIGIT_BRANCHES[_digit_class(low[after]) if after < n_text else "x"]
         else:
             after = -1
             names = _BY_WORD[w]
         best: Part | None = None
+        window_words = {_D if x[0] <= "9" else x for x in words[i:i + 9]}
         for name in names:
             need = _CHAR_NEEDS.get(name)
             if need is not None:
                 if after < 0:
                     continue
-                ndig = len(toks[i][1])
                 if need == "":
                     if ndig != 4:
                         continue
@@ -1447,8 +1450,7 @@ def scan(text: str) -> list[Part]:
                     if not 3 <= ndig <= 4 or not _MERID_AHEAD.match(text, after):
                         continue
             else:
-                words_needed, window = _WORD_NEEDS[name]
-                if words_needed.isdisjoint(words[i:i + window]):
+                if _WORD_NEEDS[name][0].isdisjoint(window_words):
                     continue
             m = _COMPILED[name].match(text, start)
             if m is None or (best is not None and m.end() <= best.end):

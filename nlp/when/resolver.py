@@ -693,12 +693,14 @@ def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
     return _Res(_midnight(day, tz), grain, False, None, None, past_word)
 
 
+_GRAIN_STEP = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1),
+               "week": timedelta(days=7), "month": timedelta(days=28)}
+
+
 def _end_of(r: _Res) -> datetime:
     if r.window_end is not None:
         return r.window_end
-    steps = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1),
-             "week": timedelta(days=7), "month": timedelta(days=28)}
-    return r.value + steps.get(r.grain, timedelta(0))
+    return r.value + _GRAIN_STEP.get(r.grain, timedelta(0))
 
 
 _DEADLINE_BEFORE = re.compile(
@@ -712,15 +714,20 @@ _AFTER_BEFORE = re.compile(
     r"|no\s+earlier\s+than|later\s+than|from)|>=?)\s*(?:the\s+|this\s+|on\s+|at\s+)?$",
     re.I,
 )
-_CLAUSE_START = re.compile(r"[.;!?\n](?=[^.;!?\n]*$)")
+_CUE_WORDS = frozenset("""by before until till til than to due deadline deadline: latest within as through thru up
+after since starting beginning of from the this on at""".split())
+_CONDITION_HINTS = ("if", "unless", "case", "provided", "assuming", "should", "event", "once", "when", "whether")
 _CONDITION = re.compile(r"\b(?:if|unless|in\s+case|provided(?:\s+that)?|assuming|should\s+(?:you|they|we|he|she)"
                         r"|in\s+the\s+event|once|when|whether)\b", re.I)
 
 
 def _is_conditional(text: str, start: int) -> bool:
     head = text[max(0, start - 200):start]
-    m = _CLAUSE_START.search(head)
-    clause = head[m.end():] if m else head
+    cut = max(head.rfind("."), head.rfind(";"), head.rfind("!"), head.rfind("?"), head.rfind("\n"))
+    clause = head[cut + 1:]
+    low = clause.lower()
+    if not any(h in low for h in _CONDITION_HINTS):
+        return False
     hits = list(_CONDITION.finditer(clause))
     if not hits:
         return False
@@ -749,8 +756,9 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
         if r is None:
             continue
         before = text[max(0, g.start - 40):g.start]
-        deadline = g.deadline or bool(_DEADLINE_BEFORE.search(before))
-        after = g.after or bool(_AFTER_BEFORE.search(before))
+        cue = not _CUE_WORDS.isdisjoint(before.lower().split()[-4:]) or "<" in before or ">" in before or "≤" in before
+        deadline = g.deadline or (cue and bool(_DEADLINE_BEFORE.search(before)))
+        after = g.after or (cue and bool(_AFTER_BEFORE.search(before)))
         past = g.past_word or r.past or _end_of(r) <= ref and not deadline
         ws, we = r.window_start, r.window_end
         if deadline and ws is None and not r.has_time:
