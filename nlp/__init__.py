@@ -2,4 +2,6 @@
 `assistant`. `nlp.when` resolves time expressions; `nlp.extract` finds promises; `nlp.quotes` strips
 quoted replies and signatures."""
 
-from nlp.when import TimeMention, find_times, resolve  # noqa: E402
+from nlp.when import TimeMention, find_times, resolve
+
+__all__ = ["TimeMention", "find_times", "resolve"]
