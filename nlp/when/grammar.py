@@ -163,7 +163,8 @@ _BRANCHES: list[tuple[str, str]] = [
     ("nextdays", r"\b(?:in|over|within)\s+the\s+(?:next|coming)\s+(?:few|couple(?:\s+of)?)\s+days\b"),
     ("relday", r"\b(?:(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?|tomorow)|(?:the\s+)?day\s+before\s+yesterday"
                r"|today|tonight|tonite|tomorrows?|tomorow|tmrw|tmr|yesterday|(?:the\s+)?(?:next|following)\s+day"
-               r"|this\s+(?:morning|afternoon|evening|night)|last\s+night)(?![a-z])"),
+               r"|this\s+(?:morning|afternoon|evening|night)|last\s+night"
+               r"|(?:the\s+)?(?:next|following)\s+(?:morning|afternoon|evening|night))(?![a-z])"),
     ("firstthing", rf"\bfirst\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|tomorrow|{_WD}))?"),
     ("clockrel", rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
                  rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?"),
@@ -670,6 +671,8 @@ def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         p.rel_days, p.daypart = 0, t.split()[1]
     elif t == "last night":
         p.rel_days, p.daypart, p.past_word = -1, "night", True
+    elif t.split()[-1] in ("morning", "afternoon", "evening", "night"):
+        p.rel_days, p.daypart = 1, t.split()[-1]
     else:
         return None
     return p
@@ -1151,8 +1154,8 @@ def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     mod = _clean(m.group(1)) if m.group(1) else ""
     dp = _clean(m.group(2)).replace(" ", "")
-    if re.search(r"\bgood\s+$", text[max(0, s - 8):s].lower()):
-        return None  # "Good morning," is a greeting
+    if re.search(r"\b(?:good|an?)\s+$", text[max(0, s - 8):s].lower()):
+        return None  # "Good morning," is a greeting; "a late night" / "an early morning flight" describe
     if dp in ("a.m.", "p.m."):
         dp = "morning" if dp == "a.m." else "afternoon"
         return Part(s, e, daypart=dp)
@@ -1165,7 +1168,8 @@ def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         dp = "lunch"
     if dp == "night" and mod == "":
         raw = _clean(m.group(0))
-        if raw == "night":
+        prev = _clean(text[max(0, s - 12):s]).replace(",", " ").split()
+        if raw == "night" and not (prev and (prev[-1].rstrip(".") in WEEKDAYS or prev[-1] in ("tomorrow", "tmrw", "today"))):
             return None  # "night" alone ("a late night", "the other night") is too weak
     mod = mod.replace("very ", "")
     name = f"{mod} {dp}" if mod and f"{mod} {dp}" in _DAYPART_NAMES else dp
