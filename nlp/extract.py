@@ -148,7 +148,7 @@ _PROMISED_NP = re.compile(r"\b(?P<subj>i|we)\s+(?:promised|owe)\s+(?:(?:him|her|
 # A note to self in a call log: "Try again Monday 9am.", "chase Tues".
 _NOTE_IMPERATIVE = re.compile(
     r"^\W*(?:(?:plan|next|todo|to\s+do|action|next\s+steps?)\s*:\s*)?(?:need\s+to\s+|must\s+|todo:?\s+|"
-    r"to\s+do:?\s+)?(?!\w+\s+(?:w/|(?:with|from|to)\b))(?=(?:check|reply|confirm|review|prep|prepare|draft|get\s+back|"
+    r"to\s+do:?\s+)?(?!(?:call|meeting|chat|lunch|catch[\s-]?up|spoke|talked)\s+(?:w/|(?:with|from|to)\b))(?=(?:check|reply|confirm|review|prep|prepare|draft|get\s+back|"
     r"meet|call|try|ring|send|email|e-mail|follow\s+up|"
     r"chase|ping|book|set\s+up|check\s+in|circle\s+back|touch\s+base|reach\s+out|share|forward|resend)\b)",
     re.I,
@@ -358,8 +358,9 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
     ("follow_up", _VAGUE_PHRASES),
 ]
 _NOUN_ACTION = [  # for reader-side phrasing: "expect a call from me"
+    ("meet", re.compile(r"\b(?:invite|invitation|meeting|calendar|visit|set\s+up|schedule|book|demo|workshop)\b",
+                        re.I)),
     ("call", re.compile(r"\b(?:call|ring|buzz|phone\s+call|bell)\b", re.I)),
-    ("meet", re.compile(r"\b(?:invite|invitation|meeting\s+request|calendar|visit)\b", re.I)),
     ("email", re.compile(r"\b(?:e-?mail|reply|response|answer|note|line|update|word|message|hear|feedback)\b",
                          re.I)),
 ]
@@ -527,6 +528,7 @@ def _units(msg: int, own: str) -> Iterator[_Unit]:
         offs.append(pos)
         pos += len(ln) + 1
     header = ""
+    items = 0
     cur_start = -1
     cur_parts: list[str] = []
     cur_bullet = False
@@ -540,6 +542,8 @@ def _units(msg: int, own: str) -> Iterator[_Unit]:
         if not stripped:
             yield from flush()
             cur_start, cur_parts, cur_bullet = -1, [], False
+            if items:
+                header, items = "", 0  # a blank line after the list's items ends the list
             continue
         is_bullet = bool(_BULLET.match(ln))
         joinable = (
@@ -553,9 +557,10 @@ def _units(msg: int, own: str) -> Iterator[_Unit]:
             continue
         yield from flush()
         if len(stripped) < 80 and (len(stripped) < 45 or stripped[-1] in ":-–") and _HEADER_LINE.match(stripped):
-            header = stripped
+            header, items = stripped, 0
             cur_start, cur_parts, cur_bullet = -1, [], False
             continue
+        items += 1
         if not is_bullet and header and not _TO_BULLET.match(stripped) and len(stripped) > 80:
             header = ""
         cur_start, cur_parts, cur_bullet = offs[i], [ln], is_bullet
@@ -621,7 +626,7 @@ def _combine_day(chosen: TimeMention, times: list[TimeMention], s_off: int) -> T
     if chosen.grain not in ("minute", "hour") or _DAY_WORDS.search(chosen.text):
         return chosen
     days = [t for t in times if t.end <= chosen.start and chosen.start - t.end < 200 and t.grain == "day"
-            and not t.is_past and not t.is_conditional_ref and not t.has_time]
+            and not t.is_past and not t.has_time]
     if not days:
         return chosen
     day = days[-1].value
@@ -665,7 +670,7 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         prev_end = heads[idx - 1].start if idx > 0 else 0
         mention = _pick_time(s, times, head, clause_end, prev_end, first=idx == 0)
         if mention is None and _ANAPHOR.search(s, head.verb, clause_end):
-            prior = [t for t in earlier + times if t.start < head.start and not t.is_past and not t.is_conditional_ref]
+            prior = [t for t in earlier + times if t.start < head.start and not t.is_past]
             mention = prior[-1] if prior else None
         if mention is not None:
             usable_before = [t for t in earlier + times if t.start < mention.start]
@@ -935,11 +940,12 @@ def _bullet_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
     body = _BULLET.sub("", s, count=1)
     off = len(s) - len(body)
     first = body.strip().split(" ", 1)[0].lower() if body.strip() else ""
-    if first and not _verb_ok(body.strip()) and _WRITER_HEADER.search(unit.header) and not _DELIVERED.search(s) \
+    is_verb = first in _BULLET_VERBS and _verb_ok(body.strip())
+    if first and not is_verb and _WRITER_HEADER.search(unit.header) and not _DELIVERED.search(s) \
             and not s.rstrip().endswith("?"):
         lead = len(body) - len(body.lstrip())
         return [_Head(off + lead, off + lead, "writer", "np_bullet", _noun_action(body[:60]))]
-    if first and _verb_ok(body.strip()) and first not in _STATE_VERBS:
+    if first and is_verb:
         h = unit.header.lower()
         owner = re.search(r"\((me|i|us|we|you|u|them|they|[A-Z][a-z]+)\)", body)
         if owner:
@@ -954,6 +960,14 @@ def _bullet_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
     return []
 
 
+# Bare verbs that open a next-step bullet ("- send MSA Friday"); a capitalised noun ("Pricing for 250 seats")
+# is not one of them.
+_BULLET_VERBS = frozenset(
+    """call ring phone send share email e-mail forward deliver ship provide submit circulate review sign confirm
+    book schedule set arrange organise organize loop finalise finalize prepare draft update check follow circle
+    touch ping reach meet demo introduce get have pull run raise issue order approve complete chase try resend
+    reply respond revert return walk present host visit agree decide align escalate draft compile collect""".split()
+)
 _NOT_NAMES_LOWER = frozenset(w.lower() for w in _NOT_NAMES) | {"need", "want", "how", "plan", "going"}
 
 
@@ -1002,10 +1016,11 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
         return False
     if re.match(r"^(?:have|'ve|’ve)\s+(?:sent|called|emailed|shared|been)\b", vp, re.I):
         return False
-    if _HEDGE_BEFORE.search(prefix):
+    if _HEDGE_BEFORE.search(prefix) and not head.coord:
         return False  # "I'm not sure we'll be able to hit that date"
     # Offers and hypotheticals: "If you'd like, I'll ...", "I'll be happy to", "happy to".
-    if _HYPOTHETICAL.search(prefix[-80:] if head.kind != "bullet" else "") and not _SILENCE.search(prefix[-80:]):
+    if not head.coord and _HYPOTHETICAL.search(prefix[-80:] if head.kind != "bullet" else "") \
+            and not _SILENCE.search(prefix[-80:]):
         return False
     if re.match(r"^(?:be\s+)?(?:happy|glad|delighted|pleased|more\s+than\s+happy)\s+to\b", vp, re.I):
         return False
@@ -1117,7 +1132,9 @@ def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, p
     conds = _condition_spans(s, head, clause_end)
 
     def usable(t: TimeMention) -> bool:
-        if t.is_past or t.is_conditional_ref:
+        # Conditions are judged here, on this promise's clause (`_condition_spans`), not by the resolver's
+        # sentence-level `is_conditional_ref`: "I'll check whether ... and let you know by Friday" is due Friday.
+        if t.is_past:
             return False
         return not any(a <= t.start < b for a, b in conds)
 
