@@ -38,13 +38,13 @@ def _check(text: str, ref: datetime, zone: str) -> None:
             assert m.window_start <= m.window_end
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200), references, zones)
 def test_never_raises_on_arbitrary_text(text: str, ref: datetime, zone: str) -> None:
     _check(text, ref, zone)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(VOCAB), max_size=12).map(" ".join), references, zones,
        st.sampled_from([None, "MDY", "DMY"]))
 def test_never_raises_on_time_like_text(text: str, ref: datetime, zone: str, order: str | None) -> None:
@@ -53,7 +53,7 @@ def test_never_raises_on_time_like_text(text: str, ref: datetime, zone: str, ord
     _check(text, ref, zone)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.sampled_from(FUTURE), references, zones, st.booleans())
 def test_future_expressions_never_resolve_before_reference(text: str, ref: datetime, zone: str, aware: bool) -> None:
     reference = ref.replace(tzinfo=ZoneInfo(zone)) if aware else ref
@@ -65,7 +65,7 @@ def test_future_expressions_never_resolve_before_reference(text: str, ref: datet
     assert not m.is_past
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.sampled_from(["yesterday", "last Friday", "two days ago", "last week"]), references, zones)
 def test_past_expressions_are_marked_past(text: str, ref: datetime, zone: str) -> None:
     m = resolve(text, ref, zone)
