@@ -1240,7 +1240,9 @@ _HOLIDAY_WORDS = {"christmas", "xmas", "boxing", "new", "valentine", "valentines
                   "veteran", "veterans'", "remembrance", "tax", "mlk", "martin", "presidents", "president",
                   "presidents'", "washington", "washington's", "george", "memorial", "labor", "labour", "columbus",
                   "thanksgiving", "black", "cyber", "mothers", "mother's", "mother", "fathers", "father's", "father",
-                  "good", "easter"}
+                  "good", "easter", "april", "earth", "groundhog", "groundhog's", "flag", "patriot", "pi", "cinco",
+                  "bonfire", "guy", "boss", "boss's", "bosses", "election", "mardi", "fat", "shrove", "pancake", "ash",
+                  "palm", "victoria", "early", "may", "spring", "summer", "august"}
 _ZONE_FIRST = {z.split()[0] for z in ZONES} | {"utc", "gmt"}
 
 # The words each branch can start with. Words marked as prefixes (in, the, at...) only open a candidate when

@@ -493,6 +493,11 @@ def _next_clock(clock: Clock, daypart: str | None, ctx: _Ctx) -> datetime:
     return _wall(today + timedelta(days=1), h, clock.minute, tz, clock.second)
 
 
+_CANADA_ZONES = ("Canada/", "America/Toronto", "America/Vancouver", "America/Montreal", "America/Edmonton",
+                 "America/Winnipeg", "America/Halifax", "America/St_Johns", "America/Regina", "America/Moncton",
+                 "America/Whitehorse", "America/Yellowknife", "America/Iqaluit")
+
+
 def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
     """The day a mention names: (date, grain, past-word, full result for periods/offsets)."""
     today = ctx.ref.date()
@@ -548,6 +553,8 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
             return d0, "day", False, None
     if g.holiday is not None:
         name, year, shift = g.holiday
+        if name == "thanksgiving" and str(tz).startswith(_CANADA_ZONES):
+            name = "canadian thanksgiving"
         return _holiday_date(name, year, shift, today, g.past_word), "day", g.past_word, None
     if g.nth_in_month is not None:
         n, wd, month, year, mshift = g.nth_in_month
