@@ -147,6 +147,12 @@ MIGRATIONS: list[str] = [
     INSERT OR IGNORE INTO message_refs(ref, id) SELECT j.value, m.id FROM messages m, json_each(m.refs) j;
     CREATE INDEX messages_provider_thread ON messages(provider_thread_id, account);
     """,
+    # 3: the tracker's incremental pass finds the steps that may move by index (thread, state + target)
+    """
+    CREATE INDEX steps_thread ON steps(thread_id);
+    CREATE INDEX steps_state_target ON steps(state, target);
+    DROP INDEX IF EXISTS steps_state;
+    """,
 ]
 
 
@@ -518,87 +524,90 @@ class Store:
     def count_steps(self) -> dict[str, int]:
         return {r[0]: int(r[1]) for r in self.db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state")}
 
-    def tracker_rows(self, states: Iterable[StepState], now: datetime,
-                     threads: Iterable[str] | None = None) -> list[sqlite3.Row]:
-        """One row per step in `states` with its commitment, message and suggestion fields (one query:
-        the tracker works over sets, not per row). With `threads`, only the steps that may move: those
-        on these threads, pending ones whose target passed, due/broken ones, and snoozes that ended."""
-        wanted = [StepState(s).value for s in states]
-        sql = (
-            "SELECT s.commitment_id, s.owner, s.action, s.counterpart_email, s.counterpart_name, s.company,"
-            " s.thread_id, s.target, s.target_is_default, s.state, c.due, c.due_has_time, c.conditional, c.vague,"
-            " c.text, m.id AS message_id, m.message_id AS rfc_message_id, m.account, m.sent_at, m.source_id,"
-            " m.direction, g.id AS suggestion_id, g.start AS suggestion_start, g.snoozed_until"
-            " FROM steps s JOIN commitments c ON c.id = s.commitment_id JOIN messages m ON m.id = c.message_id"
-            " LEFT JOIN suggestions g ON g.commitment_id = s.commitment_id"
-            f" WHERE s.state IN ({','.join('?' * len(wanted))}) AND m.sent_at <= ?")
-        stamp = utc_iso(now)
-        if threads is None:
-            return list(self.db.execute(sql, (*wanted, stamp)))
-        with self.transaction():
-            self._fill_wanted_threads(threads)
-            return self.db.execute(
-                sql + " AND (s.thread_id IN (SELECT thread_id FROM temp.wanted_threads)"
-                " OR (s.state = 'pending' AND s.target <= ?) OR s.state IN ('due', 'broken')"
-                " OR (s.state = 'snoozed' AND (g.snoozed_until IS NULL OR g.snoozed_until <= ?)))",
-                (*wanted, stamp, stamp, stamp)).fetchall()
-
-    def _fill_wanted_threads(self, thread_ids: Iterable[str]) -> None:
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_threads(thread_id TEXT PRIMARY KEY)")
-        self.db.execute("DELETE FROM temp.wanted_threads")
-        self.db.executemany("INSERT OR IGNORE INTO temp.wanted_threads VALUES (?)", ((t,) for t in thread_ids))
-
+    # The tracker's pass works over sets: the steps that may move are staged in a temp table (one query),
+    # read back in chunks with the messages of their threads, and the pass's changes are written with
+    # executemany, all inside the tracker's one transaction. Times are compared as UTC ISO text.
     TRACKER_MARK = "follow-through:tracker-pass"
+    CANDIDATE_COLUMNS = (
+        "cid", "who", "action", "due", "due_has_time", "conditional", "text", "message_id", "rfc_message_id",
+        "account", "source_id", "thread_id", "sent_at", "subject", "state", "target", "target_is_default",
+        "counterpart_email", "counterpart_name", "company", "suggestion_id", "suggestion_start", "snoozed_until")
 
-    def tracker_mark(self) -> tuple[int, datetime] | None:
-        """(last message rowid seen, `now`) of the previous tracker pass, or None before the first."""
+    def tracker_mark(self) -> tuple[int, int, datetime] | None:
+        """(last message rowid, last commitment rowid, `now`) of the previous tracker pass, or None."""
         c = self.cursor(self.TRACKER_MARK)
-        return (int(c["rowid"]), datetime.fromisoformat(c["now"])) if c else None
+        if not c or "crowid" not in c:
+            return None
+        return int(c["rowid"]), int(c["crowid"]), datetime.fromisoformat(c["now"])
 
     def set_tracker_mark(self, now: datetime) -> None:
-        row = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM messages").fetchone()
-        self.set_cursor(self.TRACKER_MARK, {"rowid": int(row[0]), "now": utc_iso(now)}, now)
+        rowid = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM messages").fetchone()[0]
+        crowid = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM commitments").fetchone()[0]
+        self.set_cursor(self.TRACKER_MARK, {"rowid": int(rowid), "crowid": int(crowid), "now": utc_iso(now)}, now)
 
-    def changed_threads(self, after_rowid: int, after: datetime, now: datetime) -> set[str]:
-        """Threads with a message stored after `after_rowid`, or sent in (after, now] (a replayed clock)."""
-        return {r[0] for r in self.db.execute(
-            "SELECT DISTINCT thread_id FROM messages WHERE rowid > ? OR (sent_at > ? AND sent_at <= ?)",
-            (after_rowid, utc_iso(after), utc_iso(now)))}
+    def stage_tracker_candidates(self, open_states: Iterable[StepState], now: datetime,
+                                 mark: tuple[int, int, datetime] | None) -> int:
+        """Stage (in temp.track_cand, oldest promise first) every commitment the pass must look at:
+        untracked ones from messages sent by `now`, and open steps that may move. Without a mark (first
+        pass, or a clock replayed backwards) every open step; with one only those on threads with mail
+        stored or sent since, pending ones whose target passed, due/broken ones and snoozes that ended.
+        Returns how many rows were staged."""
+        wanted = [StepState(s).value for s in open_states]
+        stamp = utc_iso(now)
+        self.db.execute("DROP TABLE IF EXISTS temp.track_cand")
+        self.db.execute(
+            "CREATE TEMP TABLE track_cand(seq INTEGER PRIMARY KEY, " + ", ".join(self.CANDIDATE_COLUMNS) + ")")
+        select = (
+            "SELECT c.id, c.who, c.action, c.due, c.due_has_time, c.conditional, c.text, m.id, m.message_id,"
+            " m.account, m.source_id, m.thread_id, m.sent_at, m.subject, s.state, s.target, s.target_is_default,"
+            " s.counterpart_email, s.counterpart_name, s.company, g.id, g.start, g.snoozed_until"
+            " FROM commitments c JOIN messages m ON m.id = c.message_id"
+            " LEFT JOIN steps s ON s.commitment_id = c.id LEFT JOIN suggestions g ON g.commitment_id = c.id"
+            f" WHERE m.sent_at <= ? AND (s.commitment_id IS NULL OR s.state IN ({','.join('?' * len(wanted))}))")
+        args: list[Any] = [stamp, *wanted]
+        if mark is not None:
+            rowid, crowid, then = mark
+            since = utc_iso(then)
+            select += (
+                " AND c.id IN (SELECT id FROM commitments WHERE rowid > ?"
+                " UNION SELECT c2.id FROM messages m2 JOIN commitments c2 ON c2.message_id = m2.id"
+                "  WHERE m2.sent_at > ? AND m2.sent_at <= ?"
+                " UNION SELECT commitment_id FROM steps WHERE state = 'pending' AND target <= ?"
+                " UNION SELECT commitment_id FROM steps WHERE state IN ('due', 'broken')"
+                " UNION SELECT s3.commitment_id FROM steps s3 JOIN suggestions g3 ON g3.commitment_id = s3.commitment_id"
+                "  WHERE s3.state = 'snoozed' AND (g3.snoozed_until IS NULL OR g3.snoozed_until <= ?)"
+                " UNION SELECT s4.commitment_id FROM steps s4 WHERE s4.thread_id IN (SELECT thread_id FROM messages"
+                "  WHERE rowid > ? UNION SELECT thread_id FROM messages WHERE sent_at > ? AND sent_at <= ?))")
+            args += [crowid, since, stamp, stamp, stamp, rowid, since, stamp]
+        self.db.execute(
+            "INSERT INTO temp.track_cand(" + ", ".join(self.CANDIDATE_COLUMNS) + ") " + select
+            + " ORDER BY m.sent_at, c.rowid", args)
+        return int(self.db.execute("SELECT COUNT(*) FROM temp.track_cand").fetchone()[0])
 
-    def taken_starts(self, since: datetime) -> list[datetime]:
-        """Starts of live follow-ups from `since` on (new untimed follow-ups avoid them)."""
-        return [datetime.fromisoformat(r[0]) for r in self.db.execute(
+    def tracker_candidates(self, first: int, last: int) -> list[tuple[Any, ...]]:
+        """Staged rows `first`..`last` (1-based, inclusive) as plain tuples in CANDIDATE_COLUMNS order."""
+        cur = self.db.cursor()
+        cur.row_factory = None
+        return cur.execute("SELECT " + ", ".join(self.CANDIDATE_COLUMNS) + " FROM temp.track_cand"
+                           " WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)).fetchall()
+
+    def tracker_thread_mail(self, first: int, last: int, now: datetime) -> list[tuple[Any, ...]]:
+        """The mail of the threads of staged rows `first`..`last`, sent by `now`, by thread then time:
+        (thread_id, id, direction, sender_email, sender_name, recipients JSON, sent_at, body, is_auto_reply,
+        auto_reply_until, subject)."""
+        cur = self.db.cursor()
+        cur.row_factory = None
+        return cur.execute(
+            "SELECT thread_id, id, direction, sender_email, sender_name, recipients, sent_at, body, is_auto_reply,"
+            " auto_reply_until, subject FROM messages WHERE thread_id IN"
+            " (SELECT thread_id FROM temp.track_cand WHERE seq BETWEEN ? AND ?) AND sent_at <= ?"
+            " ORDER BY thread_id, sent_at, id", (first, last, utc_iso(now))).fetchall()
+
+    def taken_starts(self, since: datetime) -> list[str]:
+        """Starts (UTC ISO text) of live follow-ups from `since` on (new untimed follow-ups avoid them)."""
+        return [r[0] for r in self.db.execute(
             "SELECT start FROM suggestions WHERE state IN ('suggested', 'booked', 'accepted', 'snoozed')"
             " AND start >= ?", (utc_iso(since),))]
-
-    def untracked_commitments(self, now: datetime) -> list[tuple[Commitment, str, str]]:
-        """(commitment, message id, thread id) for commitments from messages sent by `now` with no step yet."""
-        rows = self.db.execute(
-            "SELECT c.*, m.thread_id FROM commitments c JOIN messages m ON m.id = c.message_id"
-            " LEFT JOIN steps s ON s.commitment_id = c.id WHERE s.commitment_id IS NULL AND m.sent_at <= ?"
-            " ORDER BY m.sent_at, c.rowid", (utc_iso(now),))
-        return [(self._commitment(r), r["message_id"], r["thread_id"]) for r in rows]
-
-    def open_threads(self, states: Iterable[StepState]) -> set[str]:
-        wanted = [StepState(s).value for s in states]
-        return {r[0] for r in self.db.execute(
-            f"SELECT DISTINCT thread_id FROM steps WHERE state IN ({','.join('?' * len(wanted))})", wanted)}
-
-    def thread_messages(self, thread_ids: Iterable[str], until: datetime) -> dict[str, list[Message]]:
-        """Every message of these threads sent by `until`, oldest first, grouped by thread (one query)."""
-        ids = sorted(set(thread_ids))
-        out: dict[str, list[Message]] = {t: [] for t in ids}
-        if not ids:
-            return out
-        with self.transaction():
-            self._fill_wanted_threads(ids)
-            rows = self.db.execute(
-                "SELECT m.* FROM messages m JOIN temp.wanted_threads w ON w.thread_id = m.thread_id"
-                " WHERE m.sent_at <= ? ORDER BY m.thread_id, m.sent_at, m.id", (utc_iso(until),)).fetchall()
-            self.db.execute("DELETE FROM temp.wanted_threads")
-        for r in rows:
-            out[r["thread_id"]].append(self._message(r))
-        return out
 
     def correspondents(self) -> list[tuple[str, str]]:
         """Distinct (email, name) of everyone who wrote to the rep (matches a note's "Kim at Contoso")."""
@@ -606,17 +615,41 @@ class Store:
             "SELECT sender_email, MAX(sender_name) FROM messages WHERE direction = 'received' AND NOT is_auto_reply"
             " GROUP BY sender_email ORDER BY sender_email")]
 
-    def apply_step_changes(self, final_states: Iterable[tuple[str, StepState]],
-                           transitions: Iterable[tuple[str, StepState | None, StepState, str]], at: datetime) -> None:
-        """Bulk form for the tracker's pass (call inside its transaction): set each step's final state (its
-        suggestion follows) and record every hop it went through."""
+    def write_tracker_pass(self, *, new_steps: Sequence[tuple[Any, ...]], state_changes: Sequence[tuple[str, str]],
+                           transitions: Sequence[tuple[str, str | None, str, str]],
+                           suggestions: Sequence[tuple[Any, ...]], moves: Sequence[tuple[str, str, str]],
+                           at: datetime) -> None:
+        """Bulk writes of one chunk of a tracker pass (call inside its transaction).
+
+        new_steps: (commitment_id, owner, action, email, name, company, thread_id, target UTC ISO,
+        target_is_default, state); state_changes: (commitment_id, state) - the step's suggestion follows;
+        transitions: (commitment_id, from_state or None, to_state, note); suggestions: (id, commitment_id,
+        title, body, start, end, reason, link) made in state suggested; moves: (suggestion id, start, end)."""
         stamp = utc_iso(at)
-        finals = [(state.value, stamp, cid) for cid, state in final_states]
-        self.db.executemany("UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ?", finals)
-        self.db.executemany("UPDATE suggestions SET state = ?, updated_at = ? WHERE commitment_id = ?", finals)
-        self.db.executemany(
-            "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)",
-            [(cid, a.value if a else None, b.value, stamp, note) for cid, a, b, note in transitions])
+        if new_steps:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name, company,"
+                " thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(*r, stamp) for r in new_steps])
+        if suggestions:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO suggestions(id, commitment_id, title, body, start, end, reason, state, link,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,'suggested',?,?,?)",
+                [(*r, stamp, stamp) for r in suggestions])
+        if state_changes:
+            rows = [(state, stamp, cid) for cid, state in state_changes]
+            self.db.executemany("UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ?", rows)
+            self.db.executemany("UPDATE suggestions SET state = ?, updated_at = ? WHERE commitment_id = ?", rows)
+        if moves:
+            self.db.executemany("UPDATE suggestions SET start = ?, end = ?, updated_at = ? WHERE id = ?",
+                                [(start, end, stamp, sid) for sid, start, end in moves])
+        if transitions:
+            self.db.executemany(
+                "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)",
+                [(cid, a, b, stamp, note) for cid, a, b, note in transitions])
+
+    def drop_tracker_candidates(self) -> None:
+        self.db.execute("DROP TABLE IF EXISTS temp.track_cand")
 
     # -- suggestions (owner: assistant/tracker.py; read by the review and the report) ----------
     @staticmethod

@@ -19,18 +19,22 @@ States (`TRANSITIONS` lists every allowed hop, each one recorded in step_transit
 
 from __future__ import annotations
 
+import json
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any, NamedTuple
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.models import Commitment, Counterpart, Message, NextStep, StepState, Suggestion, content_id
-from assistant.store import Store, from_iso
+from assistant.store import Store, utc_iso
 
 S = StepState
 OPEN_STATES: frozenset[StepState] = frozenset(
@@ -105,74 +109,133 @@ class Deal:
 
 
 # -- business time ------------------------------------------------------------------------------
+class BusinessHours:
+    """The rep's working time, with what a pass asks many times precomputed: each working day's slots
+    (start, then every quarter hour up to the last start that leaves room for a follow-up) and the
+    date `n` working days after a date. One instance per distinct config (see `business_hours`)."""
+
+    def __init__(self, timezone: str, start: time, end: time, days: tuple[int, ...], event_minutes: int,
+                 default_days: int) -> None:
+        self.zone = ZoneInfo(timezone)
+        self.start, self.end, self.days = start, end, frozenset(days)
+        self.event = timedelta(minutes=event_minutes)
+        latest = datetime.combine(date(2000, 1, 3), end) - self.event
+        self.last = max(latest.time(), start)  # the latest start that still fits in working hours
+        self.default_days = default_days
+        self._slots: dict[date, tuple[list[float], list[datetime]]] = {}
+        self._later: dict[tuple[date, int], date] = {}
+
+    def working(self, day: date) -> bool:
+        return day.weekday() in self.days
+
+    def at(self, day: date, clock: time) -> datetime:
+        """Wall time `clock` on `day` in the rep's zone (a wall time skipped by DST resolves forward)."""
+        return datetime.combine(day, clock, tzinfo=self.zone)
+
+    def day_slots(self, day: date) -> tuple[list[float], list[datetime]]:
+        found = self._slots.get(day)
+        if found is None:
+            if len(self._slots) > 20_000:
+                self._slots.clear()
+            moments = [self.at(day, self.start)]
+            minute = (self.start.hour * 60 + self.start.minute) // 15 * 15 + 15
+            last = self.last.hour * 60 + self.last.minute
+            while minute <= last and minute < 24 * 60:
+                moments.append(self.at(day, time(minute // 60, minute % 60)))
+                minute += 15
+            found = self._slots[day] = ([m.timestamp() for m in moments], moments)
+        return found
+
+    def next_slot(self, moment: datetime) -> datetime:
+        """The first slot at or after `moment` (rep's zone)."""
+        local = moment.astimezone(self.zone)
+        if not self.days:
+            return local
+        stamp = moment.timestamp()
+        day = local.date()
+        for _ in range(15):
+            if day.weekday() in self.days:
+                stamps, moments = self.day_slots(day)
+                i = bisect_left(stamps, stamp)
+                if i < len(stamps):
+                    return moments[i]
+            day += timedelta(days=1)
+        raise AssistantError("rep.working_days names no day: set it like \"Mon-Fri\"")
+
+    def later_day(self, day: date, days: int) -> date:
+        """The date `days` working days after `day`."""
+        key = (day, days)
+        found = self._later.get(key)
+        if found is None:
+            found, added, guard = day, 0, 0
+            while added < days and self.days and guard <= 366:
+                found += timedelta(days=1)
+                guard += 1
+                if found.weekday() in self.days:
+                    added += 1
+            if len(self._later) > 20_000:
+                self._later.clear()
+            self._later[key] = found
+        return found
+
+    def default_target(self, sent_at: datetime) -> datetime:
+        local = sent_at.astimezone(self.zone)
+        day = self.later_day(local.date(), self.default_days)
+        wall = local.time()
+        if wall < self.start:
+            return self.at(day, self.start)
+        if wall > self.last:
+            return self.at(day, self.last)
+        return self.at(day, wall)
+
+    def target(self, who: str, due: datetime | None, has_time: bool, sent_at: datetime) -> tuple[datetime, bool]:
+        """See `target_for`."""
+        if due is None:
+            return self.default_target(sent_at), True
+        if has_time:
+            return due, False
+        day = due.date()
+        if who == "them":
+            return self.at(day, self.end), False
+        guard = 0
+        while day.weekday() not in self.days and self.days and guard < 7:
+            day += timedelta(days=1)
+            guard += 1
+        return self.at(day, self.start), False
+
+
+@lru_cache(maxsize=32)
+def _business_hours(timezone: str, start: time, end: time, days: tuple[int, ...], event_minutes: int,
+                    default_days: int) -> BusinessHours:
+    return BusinessHours(timezone, start, end, days, event_minutes, default_days)
+
+
+def business_hours(config: Config) -> BusinessHours:
+    h = config.rep.hours
+    return _business_hours(config.rep.timezone, h.start, h.end, tuple(h.days), config.tracker.event_minutes,
+                           config.tracker.default_business_days)
+
+
 def rep_zone(config: Config) -> ZoneInfo:
     return ZoneInfo(config.rep.timezone)
 
 
-def _is_working_day(day: date, config: Config) -> bool:
-    return day.weekday() in config.rep.hours.days
-
-
-def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    """Wall time `clock` on `day` in `zone` (a wall time skipped by DST resolves forward via fold rules)."""
-    return datetime.combine(day, clock, tzinfo=zone)
-
-
-def _last_start(config: Config) -> time:
-    """The latest start that still leaves room for a follow-up inside working hours."""
-    end = datetime.combine(date(2000, 1, 3), config.rep.hours.end) - timedelta(minutes=config.tracker.event_minutes)
-    return max(end.time(), config.rep.hours.start)
-
-
 def next_business_slot(moment: datetime, config: Config) -> datetime:
     """The first quarter-hour at or after `moment` inside the rep's working hours (rep's zone)."""
-    zone = rep_zone(config)
-    local = moment.astimezone(zone)
-    hours = config.rep.hours
-    if not hours.days:
-        return local
-    floor = local.replace(minute=local.minute // 15 * 15, second=0, microsecond=0)
-    candidate = floor if floor == local else floor + timedelta(minutes=15)
-    for _ in range(15):
-        day = candidate.date()
-        if _is_working_day(day, config):
-            start = _at(day, hours.start, zone)
-            if candidate < start:
-                return start
-            if candidate.time() <= _last_start(config):
-                return candidate.astimezone(zone)
-        candidate = _at(day + timedelta(days=1), time(0, 0), zone)
-    raise AssistantError("rep.working_days names no day: set it like \"Mon-Fri\"")
+    return business_hours(config).next_slot(moment)
 
 
 def add_business_days(moment: datetime, days: int, config: Config) -> datetime:
     """`days` working days after `moment`, same wall time in the rep's zone."""
-    zone = rep_zone(config)
-    local = moment.astimezone(zone)
-    day = local.date()
-    added = 0
-    guard = 0
-    while added < days and config.rep.hours.days:
-        day += timedelta(days=1)
-        guard += 1
-        if _is_working_day(day, config):
-            added += 1
-        if guard > 366:
-            break
-    return _at(day, local.timetz().replace(tzinfo=None), zone)
+    hours = business_hours(config)
+    local = moment.astimezone(hours.zone)
+    return hours.at(hours.later_day(local.date(), days), local.time())
 
 
 def default_target(sent_at: datetime, config: Config) -> datetime:
     """A promise with no date: `tracker.default_business_days` working days after the message, at the
     message's wall time moved inside working hours."""
-    later = add_business_days(sent_at, config.tracker.default_business_days, config)
-    wall = later.timetz().replace(tzinfo=None)
-    zone = rep_zone(config)
-    if wall < config.rep.hours.start:
-        return _at(later.date(), config.rep.hours.start, zone)
-    if wall > _last_start(config):
-        return _at(later.date(), _last_start(config), zone)
-    return later
+    return business_hours(config).default_target(sent_at)
 
 
 def target_for(commitment: Commitment, sent_at: datetime, config: Config) -> tuple[datetime, bool]:
@@ -180,17 +243,7 @@ def target_for(commitment: Commitment, sent_at: datetime, config: Config) -> tup
 
     A timed promise is due at its moment. A dated one is due when that working day starts for the rep's
     own promise (do it that day) and when it ends for the buyer's (they had the whole day)."""
-    if commitment.due is None:
-        return default_target(sent_at, config), True
-    if commitment.due_has_time:
-        return commitment.due, False
-    zone = rep_zone(config)
-    day = commitment.due.date()
-    if commitment.who == "them":
-        return _at(day, config.rep.hours.end, zone), False
-    while not _is_working_day(day, config) and config.rep.hours.days:
-        day += timedelta(days=1)
-    return _at(day, config.rep.hours.start, zone), False
+    return business_hours(config).target(commitment.who, commitment.due, commitment.due_has_time, sent_at)
 
 
 # -- counterparts -------------------------------------------------------------------------------
@@ -224,52 +277,75 @@ def company_label(company: str, name: str = "") -> str:
     return company.title() if company.islower() else company
 
 
-def _party(message: Message, mine: frozenset[str]) -> tuple[str, str] | None:
+def _other_party(direction: str, sender_email: str, sender_name: str, recipients: Iterable[Sequence[str]],
+                 mine: frozenset[str]) -> tuple[str, str] | None:
     """The other party of one message: (email, name), or None when it names no one but the rep."""
-    if message.direction == "received":
-        if message.sender.email.lower() not in mine and message.sender.email:
-            return message.sender.email.lower(), message.sender.name
+    if direction == "received":
+        if sender_email and sender_email.lower() not in mine:
+            return sender_email.lower(), sender_name
         return None
-    for r in message.recipients:
-        if r.email and r.email.lower() not in mine:
-            return r.email.lower(), r.name
-    if message.direction == "note" and message.sender.email and message.sender.email.lower() not in mine:
-        return message.sender.email.lower(), message.sender.name
+    for email, name in recipients:
+        if email and email.lower() not in mine:
+            return email.lower(), name
+    if direction == "note" and sender_email and sender_email.lower() not in mine:
+        return sender_email.lower(), sender_name
     return None
 
 
-def counterpart_for(message: Message, thread: Sequence[Message], config: Config,
-                    store: Store | None = None) -> Counterpart:
-    """Who a promise is with: the message's other party; for a note with no address, the thread's other
-    party, else the name and company the note itself gives ("VM from Pat (Fabrikam)")."""
-    mine = config.rep.addresses
-    party = _party(message, mine)
+def _party(message: Message, mine: frozenset[str]) -> tuple[str, str] | None:
+    return _other_party(message.direction, message.sender.email, message.sender.name,
+                        ((a.email, a.name) for a in message.recipients), mine)
+
+
+class _Mail(NamedTuple):
+    """A stored message as the pass reads it: times are UTC ISO text, recipients stay JSON until needed."""
+
+    thread_id: str
+    id: str
+    direction: str
+    sender_email: str
+    sender_name: str
+    recipients: str
+    sent_at: str
+    body: str
+    is_auto_reply: int
+    auto_reply_until: str | None
+    subject: str
+
+    def party(self, mine: frozenset[str]) -> tuple[str, str] | None:
+        return _other_party(self.direction, self.sender_email, self.sender_name,
+                            json.loads(self.recipients) if self.direction != "received" else (), mine)
+
+
+def _counterpart(promise: _Mail, thread: Sequence[_Mail], mine: frozenset[str],
+                 known: Callable[[], list[tuple[str, str]]]) -> tuple[str, str, str]:
+    """(email, name, company) a promise is with: the message's other party; for a note with no address,
+    the thread's other party, else the name and company the note itself gives ("VM from Pat (Fabrikam)")."""
+    party = promise.party(mine)
     if party is None:
         for other in reversed(thread):
-            if other.direction != "note" and (party := _party(other, mine)) is not None:
+            if other.direction != "note" and (party := other.party(mine)) is not None:
                 break
     if party is not None:
         email, name = party
-        return Counterpart(email=email, name=name or name_from_address(email), company=company_of(email),
-                           thread_id=message.thread_id)
-    text = f"{message.subject}\n{message.body}"
+        return email, name or name_from_address(email), company_of(email)
+    text = f"{promise.subject}\n{promise.body}"
     name_m = _NOTE_NAME.search(text)
     comp_m = _NOTE_COMPANY.search(text)
     name = name_m.group(1) if name_m else ""
     company = (comp_m.group(1) or comp_m.group(2)).strip() if comp_m else ""
     email = ""
-    if store is not None and (name or company):
-        email, company = _known_party(store, name, company)
-    return Counterpart(email=email, name=name or company or "unknown", company=company or name.lower() or "unknown",
-                       thread_id=message.thread_id)
+    if name or company:
+        email, company = _known_party(known(), name, company)
+    return email, name or company or "unknown", company or name.lower() or "unknown"
 
 
-def _known_party(store: Store, name: str, company: str) -> tuple[str, str]:
+def _known_party(correspondents: Iterable[tuple[str, str]], name: str, company: str) -> tuple[str, str]:
     """Match a note's "Kim at Contoso" to a stored address (kim@contoso.com) when there is one."""
     first = name.split()[0].lower() if name else ""
     slug = re.sub(r"[^a-z0-9]", "", company.lower())
     best_email, best_company = "", company
-    for email, sender_name in store.correspondents():
+    for email, sender_name in correspondents:
         email = email.lower()
         m_name = sender_name.lower()
         domain = email.rsplit("@", 1)[-1]
@@ -286,46 +362,46 @@ def _known_party(store: Store, name: str, company: str) -> tuple[str, str]:
 
 
 # -- what happened on the thread since the promise ------------------------------------------------
-def _delivered(msg: Message, action: str) -> bool:
+def _delivered(body: str, direction: str, action: str) -> bool:
     if action == "send":
-        return bool(DELIVERY_RE.search(msg.body))
+        return bool(DELIVERY_RE.search(body))
     if action in ("call", "meet"):
-        return msg.direction == "note" or bool(CONTACT_RE.search(msg.body))
+        return direction == "note" or bool(CONTACT_RE.search(body))
     return True  # email / follow_up / other: writing again is the follow-up
 
 
-def outcome(owner: str, action: str, conditional: bool, promise: Message, later: Iterable[Message],
-            mine: frozenset[str]) -> tuple[StepState, Message] | None:
+def _outcome(owner: str, action: str, conditional: bool, promise: _Mail, thread: Iterable[_Mail],
+             mine: frozenset[str]) -> tuple[str, _Mail] | None:
     """Kept (delivered) or settled (a real reply to a fallback) by a message after the promise, or None.
     Auto-replies and out-of-office answers never count."""
-    for msg in later:
+    for msg in thread:
         if msg.id == promise.id or msg.sent_at < promise.sent_at or msg.is_auto_reply:
             continue
-        from_rep = msg.direction == "sent" or (msg.direction == "received" and msg.sender.email.lower() in mine)
+        direction = msg.direction
+        from_rep = direction == "sent" or (direction == "received" and msg.sender_email.lower() in mine)
         if owner == "me":
-            if (from_rep or msg.direction == "note") and _delivered(msg, action) and (
-                    msg.direction != "note" or action in ("call", "meet", "follow_up", "other")):
+            if (from_rep or direction == "note") and (
+                    direction != "note" or action in ("call", "meet", "follow_up", "other")) \
+                    and _delivered(msg.body, direction, action):
                 return S.KEPT, msg
-            if conditional and not from_rep and msg.direction in ("received", "note"):
+            if conditional and not from_rep and direction in ("received", "note"):
                 return S.SETTLED, msg
         else:
-            if msg.direction == "received" and not from_rep and _delivered(msg, action):
+            if direction == "received" and not from_rep and _delivered(msg.body, direction, action):
                 return S.KEPT, msg
-            if msg.direction == "note" and action in ("call", "meet") and _delivered(msg, action):
+            if direction == "note" and action in ("call", "meet") and _delivered(msg.body, direction, action):
                 return S.KEPT, msg
     return None
 
 
-def _ooo_until(later: Iterable[Message], promise: Message) -> datetime | None:
-    until = [m.auto_reply_until for m in later
+def _ooo_until(thread: Iterable[_Mail], promise: _Mail) -> str | None:
+    """The latest return date (UTC ISO) an out-of-office answer after the promise names, if any."""
+    until = [m.auto_reply_until for m in thread
              if m.is_auto_reply and m.auto_reply_until and m.sent_at >= promise.sent_at]
     return max(until) if until else None
 
 
 # -- suggestions ----------------------------------------------------------------------------------
-_VERBS = {"call": "Call", "email": "Email", "send": "Send to", "meet": "Meet", "follow_up": "Follow up with"}
-
-
 def message_link(rfc_message_id: str, source_id: str = "") -> str:
     """A link back to the message: `message:<id>` (opens it in Apple Mail, Thunderbird with an add-on,
     Outlook on the Mac); a note links to its file."""
@@ -336,33 +412,83 @@ def message_link(rfc_message_id: str, source_id: str = "") -> str:
     return ""
 
 
-def make_suggestion(commitment_id: str, owner: str, action: str, text: str, counterpart: Counterpart,
-                    start: datetime, config: Config, *, link: str, subject: str = "",
-                    sent_at: datetime | None = None, reason: str = "", conditional: bool = False) -> Suggestion:
-    zone = rep_zone(config)
-    who = counterpart.name or counterpart.email or "them"
-    label = company_label(counterpart.company, counterpart.name)
+# What a send/email promise is about: "I'll send him a short rollout plan by Monday" -> "a short rollout plan".
+_WHAT = re.compile(
+    r"\b(?:send|sending|email|e-mail|emailing|forward|forwarding|share|sharing)\s+"
+    r"(?:(?:you|him|her|them|us|over|across|along|through|out)\s+){0,2}"
+    r"(?P<what>(?:the|a|an|our|my|your|his|her|their|some|those|these)\s+[^.;:!?()\n\"\u201c\u201d]+)",
+    re.IGNORECASE)
+_WHAT_TAIL = re.compile(
+    r"[,\s]+(?:by|before|on|at|until|till|tomorrow|today|tonight|next|this|later|early|end|once|when|if|after|"
+    r"as soon|asap|so|to (?:you|him|her|them)|over the|in the next|within|first thing|right|and|but|for you to)\b.*$",
+    re.IGNORECASE)
+_WHAT_TIME = re.compile(r"^(?:the|this|next|a|an)\s+(?:week|weekend|morning|afternoon|evening|day|month|minute|"
+                        r"moment|end|first|second|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+                        re.IGNORECASE)
+
+
+def _what(text: str) -> str:
+    """The thing a send/email promise names ("the rollout plan"), or "" when it names none clearly."""
+    m = _WHAT.search(text)
+    if m is None:
+        return ""
+    what = _WHAT_TAIL.sub("", m.group("what")).strip(" ,-\u2014")
+    if not what or len(what) > 60 or _WHAT_TIME.match(what) or len(what.split()) < 2:
+        return ""
+    return what
+
+
+def suggestion_texts(owner: str, action: str, text: str, who: str, email: str, company: str, subject: str,
+                     sent_at: datetime | None, zone: ZoneInfo, link: str, *, conditional: bool = False,
+                     reason: str = "") -> tuple[str, str, str]:
+    """(title, body, reason) of a follow-up. The title's headline (before " — ") says what and with whom:
+    "Send Ed Park the rollout plan", "Call Priya Nair (Bluefinhealth)", "Chase Kim Ortiz (Contoso)"."""
+    who = who or email or "them"
+    label = company_label(company, who)
     where = f" ({label})" if label and label != who else ""
+    what = _what(text) if action in ("send", "email") else ""
     if owner == "me":
-        title = f"{_VERBS.get(action, 'Follow up with')} {who}{where} — you promised: {text}"
+        if action == "send":
+            head = f"Send {who} {what}" if what else f"Send {who}{where} what you promised"
+        elif action == "email":
+            head = f"Email {who} {what}" if what else f"Email {who}{where}"
+        elif action == "call":
+            head = f"Call {who}{where}"
+        elif action == "meet":
+            head = f"Meet {who}{where}"
+        else:
+            head = f"Follow up with {who}{where}"
+        title = f"{head} \u2014 you promised: {text}"
         reason = reason or ("no reply before your fallback time" if conditional else "your promise is due, not yet delivered"
                             if action in ("send", "email") else "your promise is due")
     else:
-        title = f"Chase {who}{where} — they promised: {text}"
+        head = f"Chase {who}{where}" + (f" for {what}" if what else "")
+        title = f"{head} \u2014 they promised: {text}"
         reason = reason or f"{who} did not do what they promised"
     when = f" on {sent_at.astimezone(zone):%a %d %b %Y %H:%M}" if sent_at else ""
     lines = [f"Promise{when}: \u201c{text}\u201d", f"Why now: {reason}."]
     if subject:
         lines.append(f"Thread: {subject}")
-    if counterpart.email:
-        lines.append(f"With: {who} <{counterpart.email}>")
+    if email:
+        lines.append(f"With: {who} <{email}>")
     if link:
         lines.append(f"Message: {link}")
+    return title[:200], "\n".join(lines), reason
+
+
+def make_suggestion(commitment_id: str, owner: str, action: str, text: str, counterpart: Counterpart,
+                    start: datetime, config: Config, *, link: str, subject: str = "",
+                    sent_at: datetime | None = None, reason: str = "", conditional: bool = False) -> Suggestion:
+    """A follow-up suggestion for one step (the pass builds the same texts in bulk)."""
+    zone = rep_zone(config)
+    title, body, reason = suggestion_texts(owner, action, text, counterpart.name, counterpart.email,
+                                           counterpart.company, subject, sent_at, zone, link,
+                                           conditional=conditional, reason=reason)
     start = start.astimezone(zone)
     return Suggestion(
-        id=content_id(commitment_id, prefix="ft"), commitment_id=commitment_id, title=title[:200],
-        body="\n".join(lines), start=start, end=start + timedelta(minutes=config.tracker.event_minutes),
-        reason=reason, state=S.SUGGESTED, link=link,
+        id=content_id(commitment_id, prefix="ft"), commitment_id=commitment_id, title=title, body=body,
+        start=start, end=start + timedelta(minutes=config.tracker.event_minutes), reason=reason,
+        state=S.SUGGESTED, link=link,
     )
 
 
@@ -370,20 +496,30 @@ class _Slots:
     """Hands out non-overlapping business slots for untimed follow-ups made in one pass.
 
     `parent` maps a taken slot to the next candidate (union-find with path compression), so handing out
-    n slots costs about n steps even when many follow-ups want the same or nearby moments."""
+    n slots costs about n steps even when many follow-ups want the same or nearby moments. The starts
+    already on the calendar are loaded on the first claim."""
 
-    def __init__(self, taken: Callable[[], Iterable[datetime]], config: Config) -> None:
-        self.config = config
-        self.step = timedelta(minutes=max(15, config.tracker.event_minutes))
+    def __init__(self, taken: Callable[[], Iterable[str]], hours: BusinessHours) -> None:
+        self.hours = hours
+        self.step = max(timedelta(minutes=15), hours.event)
         self.at: dict[float, datetime] = {}  # every slot seen, by timestamp
         self.taken: set[float] = set()
         self.parent: dict[float, float] = {}  # taken slot -> a later candidate (path-compressed)
-        self.load_taken: Callable[[], Iterable[datetime]] | None = taken  # loaded on the first claim
+        self.load_taken: Callable[[], Iterable[str]] | None = taken
+        self._wanted: tuple[datetime, datetime] | None = None  # the last wanted moment and its slot
 
     def _slot(self, moment: datetime) -> float:
         ts = moment.timestamp()
         self.at.setdefault(ts, moment)
         return ts
+
+    def _after(self, ts: float) -> float:
+        """The first slot at least one follow-up's length after slot `ts` (same day: one bisect)."""
+        moment = self.at[ts]
+        later = moment + self.step
+        stamps, moments = self.hours.day_slots(moment.date())
+        i = bisect_left(stamps, later.timestamp())
+        return self._slot(moments[i] if i < len(stamps) else self.hours.next_slot(later))
 
     def _find(self, ts: float) -> float:
         path = []
@@ -391,7 +527,7 @@ class _Slots:
             path.append(ts)
             nxt = self.parent.get(ts)
             if nxt is None:
-                nxt = self._slot(next_business_slot(self.at[ts] + self.step, self.config))
+                nxt = self._after(ts)
             ts = nxt
         for p in path:
             self.parent[p] = ts
@@ -399,127 +535,175 @@ class _Slots:
 
     def claim(self, wanted: datetime) -> datetime:
         if self.load_taken is not None:
-            self.taken.update(self._slot(t) for t in self.load_taken())
+            self.taken.update(datetime.fromisoformat(t).timestamp() for t in self.load_taken())
             self.load_taken = None
-        ts = self._find(self._slot(next_business_slot(wanted, self.config)))
+        if self._wanted is not None and self._wanted[0] == wanted:
+            first = self._wanted[1]
+        else:
+            first = self.hours.next_slot(wanted)
+            self._wanted = (wanted, first)
+        ts = self._find(self._slot(first))
         self.taken.add(ts)
         return self.at[ts]
 
 
 # -- the pass -------------------------------------------------------------------------------------
-def track(store: Store, config: Config, now: datetime) -> TrackResult:
-    """One tracker pass over every open step, in one write transaction (set-based reads, bulk writes)."""
-    mine = config.rep.addresses
-    grace = timedelta(minutes=config.tracker.event_minutes)
-    hops: dict[str, int] = defaultdict(int)
-    made: list[str] = []
-    moved: list[str] = []
-    with store.transaction():
-        # 1. every commitment gets a step
-        mark = store.tracker_mark()
-        fresh = store.untracked_commitments(now)
-        fresh_threads = {t for _, _, t in fresh}
-        threads = store.thread_messages(fresh_threads, now) if fresh else {}
-        by_id = {m.id: m for thread in threads.values() for m in thread}
-        new_steps = []
-        for c, message_id, thread_id in fresh:
-            m = by_id[message_id]
-            target, is_default = target_for(c, m.sent_at, config)
-            cp = counterpart_for(m, threads.get(thread_id, ()), config, store)
-            new_steps.append(NextStep(commitment_id=c.id, owner=c.who, action=c.action, counterpart=cp,
-                                      target=target, target_is_default=is_default, state=S.PENDING, updated_at=now))
-        store.add_steps(new_steps)
-        if new_steps:
-            hops["new->pending"] += len(new_steps)
+CHUNK = 4000  # staged steps read per round (bounds memory: the rows and the mail of their threads)
+_ALLOWED = frozenset((a.value, b.value) for a, targets in TRANSITIONS.items() for b in targets)
 
-        # 2. every open step that may move moves on: after the first pass (and unless the clock was
-        # replayed backwards) only steps on threads with new mail, targets that passed and snoozes that ended
-        if mark is None or mark[1] > now:
-            rows = store.tracker_rows(OPEN_STATES, now)
-        else:
-            changed = store.changed_threads(mark[0], mark[1], now) | fresh_threads
-            rows = store.tracker_rows(OPEN_STATES, now, threads=changed)
-        missing = {r["thread_id"] for r in rows} - set(threads)
-        if missing:
-            more = store.thread_messages(missing, now)
-            threads.update(more)
-            by_id.update((m.id, m) for thread in more.values() for m in thread)
-        modes = {a.name: a.mode for a in config.accounts}
-        slots = _Slots(lambda: store.taken_starts(now - grace), config)
-        finals: list[tuple[str, StepState]] = []
-        path: list[tuple[str, StepState | None, StepState, str]] = []
-        new_suggestions: list[Suggestion] = []
-        for r in rows:
-            thread = threads.get(r["thread_id"], [])
-            promise = by_id.get(r["message_id"])
+
+class _Pass:
+    """One tracker pass's running state: its clock, slots and the writes of the current chunk."""
+
+    def __init__(self, store: Store, config: Config, now: datetime) -> None:
+        self.store, self.config, self.now = store, config, now
+        self.hours = business_hours(config)
+        self.zone = self.hours.zone
+        self.now_s = utc_iso(now)
+        self.grace = timedelta(minutes=config.tracker.event_minutes)
+        self.event = timedelta(minutes=config.tracker.event_minutes)
+        self.mine = config.rep.addresses
+        self.book_accounts = {a.name for a in config.accounts if a.mode == "book"}
+        self.slots = _Slots(lambda: store.taken_starts(now - self.grace), self.hours)
+        self.hops: dict[str, int] = defaultdict(int)
+        self.made: list[str] = []
+        self.moved: list[str] = []
+        self.new_steps = 0
+        self._correspondents: list[tuple[str, str]] | None = None
+
+    def correspondents(self) -> list[tuple[str, str]]:
+        if self._correspondents is None:
+            self._correspondents = self.store.correspondents()
+        return self._correspondents
+
+    def run(self) -> None:
+        store = self.store
+        mark = store.tracker_mark()
+        if mark is not None and mark[2] > self.now:
+            mark = None  # the clock was replayed backwards: look at everything
+        total = store.stage_tracker_candidates(OPEN_STATES, self.now, mark)
+        for first in range(1, total + 1, CHUNK):
+            last = min(total, first + CHUNK - 1)
+            threads: dict[str, list[_Mail]] = defaultdict(list)
+            by_id: dict[str, _Mail] = {}
+            for row in store.tracker_thread_mail(first, last, self.now):
+                mail = by_id[row[1]] = _Mail._make(row)
+                threads[row[0]].append(mail)
+            self.chunk(store.tracker_candidates(first, last), threads, by_id)
+        store.drop_tracker_candidates()
+        store.set_tracker_mark(self.now)
+
+    def chunk(self, rows: list[tuple[Any, ...]], threads: dict[str, list[_Mail]], by_id: dict[str, _Mail]) -> None:
+        new_steps: list[tuple[Any, ...]] = []
+        changes: list[tuple[str, str]] = []
+        transitions: list[tuple[str, str | None, str, str]] = []
+        suggestions: list[tuple[Any, ...]] = []
+        moves: list[tuple[str, str, str]] = []
+        hops = self.hops
+        now_s, mine = self.now_s, self.mine
+        parties: dict[str, tuple[str, str, str]] = {}  # promise message id -> counterpart (several promises a mail)
+        for (cid, who, action, due, due_has_time, conditional, text, message_id, rfc_id, account, source_id,
+             thread_id, sent_at, subject, state, target, target_is_default, cp_email, cp_name, company,
+             sugg_id, sugg_start, snoozed_until) in rows:
+            promise = by_id.get(message_id)
             if promise is None:
                 continue
-            state = StepState(r["state"])
-            cid = r["commitment_id"]
-            done = outcome(r["owner"], r["action"], bool(r["conditional"]), promise, thread, mine)
-            hops_here: list[tuple[StepState, StepState, str]] = []
+            thread = threads[thread_id]
+            here: list[tuple[str | None, str, str]] = []
+            fresh = state is None
+            if fresh:
+                target_dt, is_default = self.hours.target(
+                    who, datetime.fromisoformat(due) if due else None, bool(due_has_time),
+                    datetime.fromisoformat(sent_at))
+                target, target_is_default = utc_iso(target_dt), int(is_default)
+                party = parties.get(message_id)
+                if party is None:
+                    party = parties[message_id] = _counterpart(promise, thread, mine, self.correspondents)
+                cp_email, cp_name, company = party
+                state = S.PENDING.value
+                here.append((None, state, "tracked"))
+            done = _outcome(who, action, bool(conditional), promise, thread, mine)
             if done is not None:
                 to, msg = done
                 why = "delivered" if to == S.KEPT else "a real reply"
-                when = "before" if msg.sent_at < datetime.fromisoformat(r["target"]) else "after"
-                hops_here.append((state, to, f"{why} {when} the target ({msg.direction} {msg.id})"))
+                when = "before" if msg.sent_at < target else "after"
+                here.append((state, to, f"{why} {when} the target ({msg.direction} {msg.id})"))
             else:
-                target = datetime.fromisoformat(r["target"])
-                if state == S.PENDING and now >= target:
-                    first = S.DUE if r["owner"] == "me" else S.BROKEN
-                    hops_here.append((state, first, "target passed unsettled" if first == S.DUE
-                                      else "target passed with no delivery"))
+                if state == S.PENDING and now_s >= target:
+                    first = S.DUE.value if who == "me" else S.BROKEN.value
+                    here.append((state, first, "target passed unsettled" if first == S.DUE
+                                 else "target passed with no delivery"))
                     state = first
-                if state in (S.DUE, S.BROKEN) and r["suggestion_id"] is None:
-                    start = _start_for(r, target, now, grace, slots, config)
-                    until = _ooo_until(thread, promise)
-                    if until is not None and start < until:
-                        start = slots.claim(until)
-                    cp = Counterpart(r["counterpart_email"], r["counterpart_name"], r["company"], r["thread_id"])
-                    sugg = make_suggestion(
-                        cid, r["owner"], r["action"], r["text"], cp, start, config,
-                        link=message_link(r["rfc_message_id"], r["source_id"]), subject=promise.subject,
-                        sent_at=promise.sent_at, conditional=bool(r["conditional"]),
-                        reason="" if until is None else f"out of office until {until.astimezone(rep_zone(config)):%a %d %b}")
-                    new_suggestions.append(sugg)
-                    made.append(sugg.id)
-                    hops_here.append((state, S.SUGGESTED, f"follow-up suggested for {sugg.start.isoformat()}"
-                                      + (f" (account {r['account']} books automatically)"
-                                         if modes.get(r["account"]) == "book" else "")))
+                if state in (S.DUE, S.BROKEN) and sugg_id is None:
+                    timed = bool(due_has_time) and not target_is_default and who == "me"
+                    suggestion, note = self.suggest(
+                        cid, who, action, text, cp_email, cp_name, company, subject, sent_at, rfc_id, source_id,
+                        datetime.fromisoformat(target), timed, bool(conditional), _ooo_until(thread, promise),
+                        account)
+                    suggestions.append(suggestion)
+                    here.append((state, S.SUGGESTED.value, note))
                 elif state == S.SNOOZED:
-                    until_s = from_iso(r["snoozed_until"])
-                    if until_s is None or until_s <= now:
-                        hops_here.append((state, S.SUGGESTED, "snooze ended"))
-                elif state == S.SUGGESTED and r["suggestion_start"]:
+                    if snoozed_until is None or snoozed_until <= now_s:
+                        here.append((state, S.SUGGESTED.value, "snooze ended"))
+                elif state == S.SUGGESTED and sugg_start:
                     until = _ooo_until(thread, promise)
-                    start = datetime.fromisoformat(r["suggestion_start"])
-                    if until is not None and start < until:
-                        new_start = slots.claim(until)
-                        store.update_suggestion(r["suggestion_id"], now, start=new_start,
-                                                end=new_start + timedelta(minutes=config.tracker.event_minutes))
-                        moved.append(r["suggestion_id"])
-            if hops_here:
-                for a, b, note in hops_here:
-                    if b not in TRANSITIONS[a]:
-                        raise TransitionError(f"step {cid}: {a} -> {b} is not allowed")
-                    path.append((cid, a, b, note))
-                    hops[f"{a}->{b}"] += 1
-                finals.append((cid, hops_here[-1][1]))
-        store.add_suggestions(new_suggestions, now)
-        store.apply_step_changes(finals, path, now)
-        store.set_tracker_mark(now)
-    return TrackResult(new_steps=len(new_steps), transitions=dict(hops), suggestions=tuple(made), moved=tuple(moved))
+                    if until is not None and sugg_start < until:
+                        start = self.slots.claim(datetime.fromisoformat(until))
+                        moves.append((sugg_id, utc_iso(start), utc_iso(start + self.event)))
+                        self.moved.append(sugg_id)
+            for a, b, _ in here:
+                if a is not None and (a, b) not in _ALLOWED:
+                    raise TransitionError(f"step {cid}: {a} -> {b} is not allowed")
+                hops["new->pending" if a is None else f"{a}->{b}"] += 1
+            transitions.extend((cid, a, b, note) for a, b, note in here)
+            if fresh:
+                self.new_steps += 1
+                new_steps.append((cid, who, action, cp_email, cp_name, company, thread_id, target,
+                                  target_is_default, here[-1][1]))
+            elif here:
+                changes.append((cid, here[-1][1]))
+        self.store.write_tracker_pass(new_steps=new_steps, state_changes=changes, transitions=transitions,
+                                      suggestions=suggestions, moves=moves, at=self.now)
+
+    def suggest(self, cid: str, owner: str, action: str, text: str, email: str, name: str, company: str,
+                subject: str, sent_at: str, rfc_id: str, source_id: str, target: datetime, timed: bool,
+                conditional: bool, ooo: str | None, account: str) -> tuple[tuple[Any, ...], str]:
+        """The suggestion row of a step that fell due, and the note of its transition. A timed promise of
+        the rep's that is still current keeps its moment; anything else takes the next free business
+        slot; an out-of-office return date pushes it after the return."""
+        until = datetime.fromisoformat(ooo) if ooo else None
+        reason = ""
+        if timed and target >= self.now - self.grace:
+            start = target.astimezone(self.zone)
+            if until is not None and start < until:
+                start = self.slots.claim(until)
+                reason = f"out of office until {until.astimezone(self.zone):%a %d %b}"
+        else:
+            wanted = max(target, self.now)
+            if until is not None and until > wanted:
+                wanted = until
+                reason = f"out of office until {until.astimezone(self.zone):%a %d %b}"
+            start = self.slots.claim(wanted)
+        link = message_link(rfc_id, source_id)
+        title, body, reason = suggestion_texts(owner, action, text, name, email, company, subject,
+                                               datetime.fromisoformat(sent_at), self.zone, link,
+                                               conditional=conditional, reason=reason)
+        sid = content_id(cid, prefix="ft")
+        self.made.append(sid)
+        note = f"follow-up suggested for {start.isoformat()}"
+        if account in self.book_accounts:
+            note += f" (account {account} books automatically)"
+        return (sid, cid, title, body, utc_iso(start), utc_iso(start + self.event), reason, link), note
 
 
-def _start_for(row: object, target: datetime, now: datetime, grace: timedelta, slots: _Slots,
-               config: Config) -> datetime:
-    """The promised moment when the promise had a time and it is still current; else the next free
-    business slot."""
-    r = row  # sqlite3.Row
-    timed = bool(r["due_has_time"]) and not bool(r["target_is_default"]) and r["owner"] == "me"  # type: ignore[index]
-    if timed and target >= now - grace:
-        return target.astimezone(rep_zone(config))
-    return slots.claim(max(target, now))
+def track(store: Store, config: Config, now: datetime) -> TrackResult:
+    """One tracker pass in one write transaction: the steps that may move are staged by one query and
+    read back in chunks with their threads' mail; the changes are written in bulk."""
+    run = _Pass(store, config, now)
+    with store.transaction():
+        run.run()
+    return TrackResult(new_steps=run.new_steps, transitions=dict(run.hops), suggestions=tuple(run.made),
+                       moved=tuple(run.moved))
 
 
 def transition(store: Store, commitment_id: str, to_state: StepState, now: datetime, note: str = "") -> StepState:

@@ -155,7 +155,7 @@ def test_buyer_promise_missed_is_broken_and_becomes_a_chase(store: Store) -> Non
     tracker.track(store, cfg, at("2026-11-18T08:00"))
     assert hops(store, cid) == [(None, "pending"), ("pending", "broken"), ("broken", "suggested")]
     s = store.suggestion_for(cid)
-    assert s is not None and s.title.startswith("Chase Kim Ortiz (Contoso) — they promised:")
+    assert s is not None and s.title.startswith("Chase Kim Ortiz (Contoso) for the purchase order — they promised:")
     assert s.start.astimezone(NY) == at("2026-11-18T09:00")
     assert [t.commitment_id for t in store.transitions(to_state=S.BROKEN)] == [cid]
 
