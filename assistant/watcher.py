@@ -9,16 +9,27 @@ store them - each batch with its cursor in ONE transaction, so a crash repeats n
 - AuthError stops that account only (its message names `assistant login ...`); the others go on.
 - A stop request (Ctrl-C, SIGTERM) is honoured between messages: what was processed is committed
   (without moving the cursor past unprocessed messages) and the pass ends.
+- A large sync (a first sync: `PARALLEL_MIN` messages or more) runs the extractor in one worker process
+  (multiprocessing, spawn context): the watcher reads, parses and strips batch k+1 and stores batch k while
+  the worker extracts, so two cores are used. Batches are still stored in order, each with its cursor
+  in one transaction; a worker that dies or fails hands its batch back to in-process extraction, and
+  the worker exits when the watcher dies (it watches its parent's sentinel).
 - `watch` runs passes forever (or once) and calls `assistant.pipeline.after_sync` after each."""
 
 from __future__ import annotations
 
 import importlib
 import logging
+import multiprocessing
+import os
+import pickle
+import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_ready
 from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -123,6 +134,133 @@ def nlp_extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
     return out
 
 
+# -- extraction in a worker process ----------------------------------------------------------------
+
+PARALLEL_MIN = 1000  # a sync this large pays for the worker's start-up (a second or two) many times over
+
+
+def _worker_main(conn: Connection, extractor: Extractor) -> None:
+    """The worker: extract each batch it is sent until told to stop, or until the watcher is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the watcher's to handle (it stops cleanly)
+    parent = multiprocessing.parent_process()
+    watched: list[Any] = [conn] + ([parent.sentinel] if parent is not None else [])
+    while True:
+        if conn not in wait_ready(watched):
+            return  # the watcher died (SIGKILL): do not linger
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        job_id, messages = job
+        try:
+            conn.send((job_id, True, extractor(messages)))
+        except Exception as e:
+            conn.send((job_id, False, f"{type(e).__name__}: {e}"))
+
+
+class _Job:
+    """Commitments for one batch of messages: computed in the worker, or in-process on demand."""
+
+    def __init__(self, runner: ExtractRunner, job_id: int, messages: list[Message], sent: bool) -> None:
+        self.runner, self.id, self.messages, self.sent = runner, job_id, messages, sent
+
+    def result(self) -> list[list[Commitment]]:
+        if not self.messages:
+            return []
+        if self.sent:
+            found = self.runner.receive(self.id)
+            if found is not None:
+                return found
+        return self.runner.extractor(self.messages)
+
+
+class ExtractRunner:
+    """Runs the extractor in-process, or in one worker process when `parallel` (see the module doc)."""
+
+    def __init__(self, extractor: Extractor, parallel: bool) -> None:
+        self.extractor = extractor
+        self.next_id = 0
+        self.conn: Connection | None = None
+        self.process: multiprocessing.process.BaseProcess | None = None
+        if parallel:
+            ctx = multiprocessing.get_context("spawn")
+            here, there = ctx.Pipe()
+            self.process = ctx.Process(target=_worker_main, args=(there, extractor), daemon=True,
+                                       name="assistant-extract")
+            self.process.start()
+            there.close()
+            self.conn = here
+
+    def submit(self, messages: list[Message]) -> _Job:
+        self.next_id += 1
+        sent = False
+        if self.conn is not None and messages:
+            try:
+                self.conn.send((self.next_id, messages))
+                sent = True
+            except (OSError, ValueError) as e:
+                self._broken(f"the extraction worker cannot be reached ({e})")
+        return _Job(self, self.next_id, messages, sent)
+
+    def receive(self, job_id: int) -> list[list[Commitment]] | None:
+        """The worker's answer for `job_id`, or None when it failed (the caller extracts in-process)."""
+        while self.conn is not None and self.process is not None:
+            ready = wait_ready([self.conn, self.process.sentinel])
+            try:
+                if self.conn not in ready:
+                    raise EOFError
+                got_id, ok, payload = self.conn.recv()
+            except (EOFError, OSError):
+                self.process.join(timeout=5)
+                self._broken(f"the extraction worker stopped (exit code {self.process.exitcode})")
+                return None
+            if got_id != job_id:
+                continue  # the answer to a batch abandoned by an earlier, interrupted fetch
+            if ok:
+                found: list[list[Commitment]] = payload
+                return found
+            log.warning("extraction worker: %s; extracting this batch in-process", payload)
+            return None
+        return None
+
+    def _broken(self, why: str) -> None:
+        log.warning("%s; extracting in-process from now on", why)
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                pass
+            self.conn.close()
+            self.conn = None
+        if self.process is not None:
+            self.process.join(timeout=10)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+            self.process = None
+
+
+def _wants_worker(parallel: bool | None, total: int | None, extractor: Extractor) -> bool:
+    if parallel is False:
+        return False
+    if parallel is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if cores < 2 or total is None or total < PARALLEL_MIN:
+            return False
+    try:  # the worker imports the extractor by name: a lambda or local function stays in-process
+        pickle.dumps(extractor)
+    except Exception:
+        if parallel:
+            log.warning("the extractor cannot be sent to a worker process; extracting in-process")
+        return False
+    return True
+
+
 # -- one account ------------------------------------------------------------------------------------
 
 
@@ -147,6 +285,24 @@ def _process(store: Store, config: Config, raws: Iterable[RawMessage], now: date
              result: SyncResult, stop: StopFlag | None) -> tuple[list[tuple[Message, list[Commitment]]],
                                                                   list[tuple[RawMessage, str]], bool]:
     """Parse, strip and extract (no writes). Returns (parsed, failures, stopped early)."""
+    parsed, failures, stopped = _parse_all(config, raws, now, stop)
+    return _with_commitments(parsed, ExtractRunner(extractor, False).submit(_extractable(parsed))), failures, stopped
+
+
+def _extractable(parsed: list[Message]) -> list[Message]:
+    return [m for m in parsed if not m.is_auto_reply and m.body.strip()]
+
+
+def _with_commitments(parsed: list[Message], job: _Job | _Done) -> list[tuple[Message, list[Commitment]]]:
+    found: dict[str, list[Commitment]] = {}
+    for m, cs in zip(job.messages, job.result(), strict=True):
+        found[m.id] = cs
+    return [(m, found.get(m.id, [])) for m in parsed]
+
+
+def _parse_all(config: Config, raws: Iterable[RawMessage], now: datetime,
+               stop: StopFlag | None) -> tuple[list[Message], list[tuple[RawMessage, str]], bool]:
+    """Parse and strip quotes (no writes). Returns (parsed, failures, stopped early)."""
     parsed: list[Message] = []
     failures: list[tuple[RawMessage, str]] = []
     stopped = False
@@ -164,12 +320,7 @@ def _process(store: Store, config: Config, raws: Iterable[RawMessage], now: date
             log.debug("parse crashed on %s", raw.source_id, exc_info=True)
             continue
         parsed.append(replace(msg, body=_strip(msg.body)))
-    to_extract = [m for m in parsed if not m.is_auto_reply and m.body.strip()]
-    found: dict[str, list[Commitment]] = {}
-    if to_extract:
-        for m, cs in zip(to_extract, extractor(to_extract), strict=True):
-            found[m.id] = cs
-    return [(m, found.get(m.id, [])) for m in parsed], failures, stopped
+    return parsed, failures, stopped
 
 
 def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failures: list[tuple[RawMessage, str]],
@@ -223,23 +374,72 @@ def _wait_for_retry(state: RetryCallState) -> float:
     return base
 
 
+@dataclass
+class _Prepared:
+    """A batch read, parsed and stripped, waiting for its commitments before it is stored."""
+
+    batch: Batch
+    parsed: list[Message]
+    failures: list[tuple[RawMessage, str]]
+    stopped: bool
+    now: datetime
+    job: _Job | None = None
+
+
 def sync_account(store: Store, source: MailSource, config: Config, clock: Clock, *,
                  stop: StopFlag | None = None, progress: Progress | None = None,
                  extractor: Extractor | None = None, retry_attempts: int = 6,
-                 retry_wait: Callable[[RetryCallState], float] | None = None) -> SyncResult:
+                 retry_wait: Callable[[RetryCallState], float] | None = None,
+                 parallel: bool | None = None) -> SyncResult:
     """One pass over one account. Raises AuthError/SourceError/ConfigError for the caller to report;
-    TransientError only once the retries are spent."""
+    TransientError only once the retries are spent. `parallel`: extract in a worker process (None: when
+    the sync is large and there are two cores; see the module doc)."""
     account = source.account
     extractor = extractor or nlp_extractor
     result = SyncResult(account)
     retry_failures(store, config, account, clock(), extractor, result)
+    runner: ExtractRunner | None = None
+
+    def finish(ready: _Prepared, commitments: list[list[Commitment]]) -> None:
+        assert ready.job is not None
+        parsed = _with_commitments(ready.parsed, _Done(ready.job.messages, commitments))
+        with store.transaction():
+            _write(store, parsed, ready.failures, ready.now, result)
+            if not ready.stopped:
+                store.set_cursor(result.account, ready.batch.cursor, ready.now)
+        if progress is not None:
+            progress(len(ready.batch.messages), ready.batch.total)
 
     def one_fetch() -> None:
+        """Batch k+1 is read and parsed while batch k is extracted; batches are stored in order."""
+        nonlocal runner
         cursor = store.cursor(account)
-        for batch in source.fetch(cursor):
-            if _store_batch(store, config, batch, clock(), extractor, result, stop, progress):
-                result.stopped = True
-                return
+        batches = iter(source.fetch(cursor))
+        waiting: _Prepared | None = None
+        try:
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                if runner is None:
+                    runner = ExtractRunner(extractor, _wants_worker(parallel, batch.total, extractor))
+                current = _prepare(store, config, batch, clock(), result, stop)
+                # answer k, then send k+1 before storing k: the worker never waits on the writes
+                previous = waiting.job.result() if waiting is not None and waiting.job is not None else None
+                current.job = runner.submit(_extractable(current.parsed))
+                if waiting is not None and previous is not None:
+                    finish(waiting, previous)
+                waiting = current
+                if current.stopped:
+                    result.stopped = True
+                    break
+        except TransientError:
+            if waiting is not None and waiting.job is not None:  # what was read before the fault is kept
+                finish(waiting, waiting.job.result())
+            raise
+        if waiting is not None and waiting.job is not None:
+            finish(waiting, waiting.job.result())
 
     retrying = Retrying(
         retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(retry_attempts),
@@ -248,26 +448,34 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
                                            s.outcome.exception() if s.outcome else "?", s.attempt_number),
         sleep=lambda seconds: stop.sleep(seconds) if stop is not None else threading.Event().wait(seconds),
     )
-    retrying(one_fetch)
+    try:
+        retrying(one_fetch)
+    finally:
+        if runner is not None:
+            runner.close()
     return result
 
 
-def _store_batch(store: Store, config: Config, batch: Batch, now: datetime, extractor: Extractor,
-                 result: SyncResult, stop: StopFlag | None, progress: Progress | None) -> bool:
-    """Store one batch and its cursor in one transaction; True when a stop request cut it short."""
+class _Done:
+    """A job whose commitments are already known."""
+
+    def __init__(self, messages: list[Message], found: list[list[Commitment]]) -> None:
+        self.messages, self.found = messages, found
+
+    def result(self) -> list[list[Commitment]]:
+        return self.found
+
+
+def _prepare(store: Store, config: Config, batch: Batch, now: datetime, result: SyncResult,
+             stop: StopFlag | None) -> _Prepared:
+    """Skip messages already stored, parse and strip the rest (no writes)."""
     account_ids = [r.source_id for r in batch.messages]
     known = store.stored_source_ids(batch.messages[0].account, account_ids) if batch.messages else set()
     fresh = [r for r in batch.messages if r.source_id not in known]
     result.fetched += len(batch.messages)
     result.duplicates += len(batch.messages) - len(fresh)
-    parsed, failures, stopped = _process(store, config, fresh, now, extractor, result, stop)
-    with store.transaction():
-        _write(store, parsed, failures, now, result)
-        if not stopped:
-            store.set_cursor(result.account, batch.cursor, now)
-    if progress is not None:
-        progress(len(batch.messages), batch.total)
-    return stopped
+    parsed, failures, stopped = _parse_all(config, fresh, now, stop)
+    return _Prepared(batch, parsed, failures, stopped, now)
 
 
 # -- the loop ---------------------------------------------------------------------------------------
@@ -292,7 +500,7 @@ def _default_after_sync(store: Store, config: Config, now: datetime) -> list[str
 
 def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock, *, stop: StopFlag,
              source_factory: SourceFactory = open_source, progress_for: Callable[[str], Progress | None] | None = None,
-             extractor: Extractor | None = None) -> list[SyncResult]:
+             extractor: Extractor | None = None, parallel: bool | None = None) -> list[SyncResult]:
     """Sync every active account once. An account that fails to sign in is stopped with its message;
     an account that fails otherwise is retried on the next pass. Others go on either way."""
     results: list[SyncResult] = []
@@ -307,7 +515,8 @@ def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock,
                 run.source = source_factory(run.config, config)
             first = not store.cursor(name)
             progress = progress_for(name) if (progress_for and first) else None
-            res = sync_account(store, run.source, config, clock, stop=stop, progress=progress, extractor=extractor)
+            res = sync_account(store, run.source, config, clock, stop=stop, progress=progress, extractor=extractor,
+                               parallel=parallel)
         except AuthError as e:
             run.stopped_reason = str(e)
             log.error("%s", e)
@@ -342,7 +551,8 @@ def _close(run: AccountRun) -> None:
 def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | None = None,
           source_factory: SourceFactory = open_source, after: AfterSync | None = None,
           poll_seconds: float = 60.0, progress_for: Callable[[str], Progress | None] | None = None,
-          extractor: Extractor | None = None, store: Store | None = None) -> list[SyncResult]:
+          extractor: Extractor | None = None, store: Store | None = None,
+          parallel: bool | None = None) -> list[SyncResult]:
     """Run passes until stopped (or one pass with `once`). Returns the last pass's results."""
     stop = stop if stop is not None else StopFlag()  # (an unset StopFlag is falsy)
     after = after or _default_after_sync
@@ -356,7 +566,7 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
     try:
         while not stop:
             results = run_pass(store, runs, config, clock, stop=stop, source_factory=source_factory,
-                               progress_for=progress_for, extractor=extractor)
+                               progress_for=progress_for, extractor=extractor, parallel=parallel)
             if not stop:
                 for line in after(store, config, clock()):
                     log.info("%s", line)

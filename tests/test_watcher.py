@@ -60,6 +60,22 @@ def fake_extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
     return out
 
 
+def slow_extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
+    time.sleep(0.003 * len(messages))  # widen the window in which a kill lands mid-sync
+    return fake_extractor(messages)
+
+
+def dying_extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
+    """Kills the worker process on its second batch; in the watcher's own process it just extracts."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        dying_extractor.calls = getattr(dying_extractor, "calls", 0) + 1  # type: ignore[attr-defined]
+        if dying_extractor.calls == 2:  # type: ignore[attr-defined]
+            os._exit(3)
+    return fake_extractor(messages)
+
+
 def build_maildir(root: Path, n: int) -> None:
     (root / "mail").mkdir(parents=True)
     sent = mailbox.Maildir(root / "mail" / "Sent", create=True)
@@ -90,43 +106,57 @@ def write_config(root: Path, batch_size: int = 20) -> Path:
 
 
 CHILD = textwrap.dedent("""
-    import sys, time
-    from datetime import datetime, UTC
+    import sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[2])
-    from tests.test_watcher import fake_extractor, NOW
+    from tests.test_watcher import slow_extractor, NOW
     from assistant.clock import fixed_clock
     from assistant.config import load_config
     from assistant.watcher import watch
 
-    def slow(messages):
-        time.sleep(0.003 * len(messages))  # widen the window in which a kill lands mid-sync
-        return fake_extractor(messages)
-
-    watch(load_config(Path(sys.argv[1])), fixed_clock(NOW), once=True, extractor=slow, after=lambda *a: [])
+    watch(load_config(Path(sys.argv[1])), fixed_clock(NOW), once=True, extractor=slow_extractor,
+          after=lambda *a: [], parallel=sys.argv[3] == "parallel")
     print("DONE")
 """)
 
 
-def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Path) -> None:
+def marked_processes(mark: str) -> list[int]:
+    """Processes whose environment carries `mark` (the watcher children of one test and their workers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and mark.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("mode", ["inline", "parallel"])
+def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Path, mode: str) -> None:
     n = 300
     build_maildir(tmp_path, n)
     config_path = write_config(tmp_path)
     rng = random.Random(20261120)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    mark = f"FT_KILL_TEST_{os.getpid()}_{mode}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), mark: "1"}
     kills = 0
     for _ in range(12):
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(config_path), str(ROOT)], env=env,
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(config_path), str(ROOT), mode], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.3, 1.2))
+        time.sleep(rng.uniform(0.3, 1.2) + (0.5 if mode == "parallel" else 0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.communicate(timeout=60)
-    final = subprocess.run([sys.executable, "-c", CHILD, str(config_path), str(ROOT)], env=env,
+    final = subprocess.run([sys.executable, "-c", CHILD, str(config_path), str(ROOT), mode], env=env,
                            capture_output=True, text=True, timeout=120)
     assert final.returncode == 0, final.stderr
     assert kills >= 3  # the test really killed syncs in flight
+    deadline = time.monotonic() + 15
+    while marked_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert marked_processes(mark) == []  # no extraction worker outlives a killed watcher
     config = load_config(config_path)
     with Store(config.store_path) as store:
         assert store.count_messages() == n
@@ -141,6 +171,35 @@ def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Pa
             original = store.db.execute("SELECT thread_id FROM messages WHERE message_id = ?",
                                         (reply.in_reply_to,)).fetchone()
             assert original[0] == reply.thread_id
+
+
+def test_parallel_extraction_stores_every_batch_in_order_and_survives_a_dying_worker(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import multiprocessing
+
+    n = 40
+    build_maildir(tmp_path, n)
+    config = load_config(write_config(tmp_path, batch_size=7))
+    cursors: list[dict[str, Any]] = []
+    with Store(config.store_path) as store:
+        real_set_cursor = store.set_cursor
+
+        def recording(account: str, cursor: dict[str, Any], now: datetime | None = None) -> None:
+            cursors.append(cursor)
+            assert store.count_messages() == sum(len(c["maildir"]["mail/INBOX"]["new"]["names"]) +
+                                                 len(c["maildir"]["mail/Sent"]["new"]["names"]) for c in cursors[-1:])
+            real_set_cursor(account, cursor, now)
+
+        store.set_cursor = recording  # type: ignore[method-assign]
+        from assistant.sources.local import LocalSource
+
+        src = LocalSource(config.accounts[0], config)
+        res = sync_account(store, src, config, fixed_clock(NOW), extractor=dying_extractor, parallel=True)
+        assert res.stored == n and store.count_messages() == n
+        assert store.count_commitments() == len([i for i in range(n) if i % 3 != 2])
+        assert len(cursors) == 6  # one commit per batch, each holding exactly the messages stored so far
+    assert "extraction worker stopped (exit code 3)" in caplog.text  # the second batch came back to this process
+    assert multiprocessing.active_children() == []
 
 
 # -- fakes for the loop -----------------------------------------------------------------------------
