@@ -202,6 +202,36 @@ def test_parallel_extraction_stores_every_batch_in_order_and_survives_a_dying_wo
     assert multiprocessing.active_children() == []
 
 
+def test_first_sync_shows_progress_and_later_passes_do_not(tmp_path: Path) -> None:
+    import io
+    import re
+
+    from rich.console import Console
+
+    from assistant.cli.watch_cmds import first_sync_progress
+
+    build_maildir(tmp_path, 12)
+    config = load_config(write_config(tmp_path, batch_size=5))
+    out = io.StringIO()
+    progress, progress_for = first_sync_progress(Console(file=out, force_terminal=True, width=100))
+    with progress:
+        watch(config, fixed_clock(NOW), once=True, extractor=fake_extractor, after=lambda *a: [],
+              progress_for=progress_for)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())  # the terminal's control codes
+    assert "first sync of local" in text
+    counts = re.findall(r"first sync of local.*?(\d+)/(\d+)", text)
+    assert {total for _, total in counts} == {"12"}
+    assert [int(done) for done, _ in counts][-1] == 12
+    assert {"5", "10", "12"} <= {done for done, _ in counts}  # it moved batch by batch
+    again = io.StringIO()
+    progress, progress_for = first_sync_progress(Console(file=again, force_terminal=True, width=100))
+    (tmp_path / "mail" / "INBOX" / "new" / "99.x").write_bytes(email_bytes(99, reply_to=98))
+    with progress:
+        res = watch(config, fixed_clock(NOW), once=True, extractor=fake_extractor, after=lambda *a: [],
+                    progress_for=progress_for)
+    assert res[0].stored == 1 and "first sync" not in again.getvalue()
+
+
 # -- fakes for the loop -----------------------------------------------------------------------------
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import click
+from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from assistant.cli.common import config_option, console, edge, err_console, load, make_clock, now_option
@@ -26,6 +27,24 @@ def setup_logging(verbose: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("assistant").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def first_sync_progress(console: Console) -> tuple[Progress, Callable[[str], Callable[[int, int | None], None]]]:
+    """A rich progress display and the per-account callback the watcher calls after each stored batch
+    of a first sync (the watcher asks for one only on an account's first sync)."""
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=console, transient=True)
+    tasks: dict[str, TaskID] = {}
+
+    def progress_for(account: str) -> Callable[[int, int | None], None]:
+        def advance(done: int, total: int | None) -> None:
+            if account not in tasks:
+                tasks[account] = progress.add_task(f"first sync of {account}", total=total)
+            progress.update(tasks[account], advance=done, total=total, refresh=True)
+
+        return advance
+
+    return progress, progress_for
 
 
 @click.command("watch")
@@ -56,18 +75,7 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=err_console, transient=True)
-    tasks: dict[str, Any] = {}
-
-    def progress_for(account: str) -> Any:
-        def advance(done: int, total: int | None) -> None:
-            if account not in tasks:
-                tasks[account] = progress.add_task(f"first sync of {account}", total=total)
-            progress.update(tasks[account], advance=done, total=total)
-
-        return advance
-
+    progress, progress_for = first_sync_progress(err_console)
     log.info("watching %d account(s) from %s; store %s", len(config.accounts),
              config.source_path or default_config_path(), config.store_path)
     try:
