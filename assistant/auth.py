@@ -53,7 +53,9 @@ _PATTERNS = [
     re.compile(r"(?i)((?:access_token|refresh_token|id_token|client_secret|password|code|device_code)=)[^&\s\"']+"),
     # IMAP: AUTHENTICATE XOAUTH2 <base64> and LOGIN user "password"
     re.compile(r"(?i)(AUTHENTICATE\s+XOAUTH2\s+)\S+"),
-    re.compile(r"""(?i)(\bLOGIN\s+"?[^\s"]+"?\s+)("[^"]*"|\S+)"""),
+    # (upper case, after a command tag, as the protocol writes it: the words "assistant login gmail --account"
+    # in a hint must stay readable)
+    re.compile(r"""(\b[A-Za-z]*\d+\s+LOGIN\s+"?[^\s"]+"?\s+)("[^"]*"|\S+)"""),
 ]
 
 

@@ -194,3 +194,12 @@ def test_records_are_redacted_even_on_handlers_set_up_after_import() -> None:
         root.handlers[:] = saved
     out = buffer.getvalue()
     assert "pw-registered-later" not in out and "1//abc" not in out and out.count("[redacted]") == 2
+
+
+def test_redaction_keeps_the_login_hint_readable() -> None:
+    """The hint that names the sign-in command is not a secret: only the protocol's LOGIN argument is."""
+    from assistant.auth import redact
+
+    hint = "run `assistant login gmail --account work`"
+    assert redact(hint) == hint
+    assert "pw" not in redact('> b\'A0012 LOGIN rep "pw-secret"\'')
