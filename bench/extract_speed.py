@@ -19,6 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent.parent
 DEFAULT = HERE.parent / "shared" / "data" / "external" / "enron-sent.jsonl"
 FIXED_SENT_AT = "2001-05-15T10:00:00-05:00"
+REPEAT = 3
 
 
 def main() -> int:
@@ -37,21 +38,30 @@ def main() -> int:
     cmd = [exe, "extract"]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]  # one core
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, input=data, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t0
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_kb = usage.ru_maxrss
-    cpu = usage.ru_utime + usage.ru_stime
-    if proc.returncode != 0:
-        print(proc.stderr[-2000:])
-        return 1
+    runs = []
+    for _ in range(REPEAT):  # best of REPEAT: the machine is shared, so single runs are noisy
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, input=data, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            print(proc.stderr[-2000:])
+            return 1
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        runs.append((wall, cpu))
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = [json.loads(x) for x in proc.stdout.splitlines() if x.strip()]
     found = sum(len(o.get("commitments", [])) for o in out)
     errors = sum(1 for o in out if "error" in o)
-    print(f"messages {len(lines)}; outputs {len(out)}; errors {errors}; commitments found {found}")
-    print(f"wall {wall:.2f} s (incl. start-up); {len(lines) / wall:.0f} messages/s wall; "
-          f"CPU {cpu:.2f} s -> {len(lines) / cpu:.0f} messages/CPU-s; peak RSS {peak_kb / 1024:.0f} MB")
+    n = len(lines)
+    print(f"messages {n}; outputs {len(out)}; errors {errors}; commitments found {found}")
+    for wall, cpu in runs:
+        print(f"  run: wall {wall:.2f} s -> {n / wall:.0f} messages/s; CPU {cpu:.2f} s -> {n / cpu:.0f} messages/CPU-s")
+    best_wall = min(w for w, _ in runs)
+    best_cpu = min(c for _, c in runs)
+    print(f"best of {REPEAT} (incl. start-up): {n / best_wall:.0f} messages/s wall, {n / best_cpu:.0f} messages/CPU-s; "
+          f"peak RSS {peak_kb / 1024:.0f} MB")
     print(f"load average {os.getloadavg()[0]:.1f} (the machine is shared: wall figures vary with it)")
     return 0
 

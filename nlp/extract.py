@@ -518,53 +518,47 @@ _ROUGH_SPLIT = re.compile(r"(?<=[.!?])(?=\s+\S)")
 _SOFT_END = re.compile(r"[.!?:;)]\s*$")
 
 
-def _units(msg: int, own: str) -> Iterator[_Unit]:
+def _units(msg: int, own: str) -> list[_Unit]:
     """Split the own text into hard-broken units; soft wraps (long line, no end punctuation, next line goes
     on in lower case) are joined by turning the newline into a space, which keeps every offset."""
-    lines = own.split("\n")
-    offs: list[int] = []
-    pos = 0
-    for ln in lines:
-        offs.append(pos)
-        pos += len(ln) + 1
+    out: list[_Unit] = []
     header = ""
     items = 0
     cur_start = -1
     cur_parts: list[str] = []
     cur_bullet = False
-
-    def flush() -> Iterator[_Unit]:
-        if cur_start >= 0 and any(p.strip() for p in cur_parts):
-            yield _Unit(msg, cur_start, " ".join(cur_parts), header, cur_bullet)
-
-    for i, ln in enumerate(lines):
+    pos = 0
+    for ln in own.split("\n"):
+        start, pos = pos, pos + len(ln) + 1
         stripped = ln.strip()
         if not stripped:
-            yield from flush()
-            cur_start, cur_parts, cur_bullet = -1, [], False
+            if cur_start >= 0:
+                out.append(_Unit(msg, cur_start, " ".join(cur_parts), header, cur_bullet))
+                cur_start, cur_parts, cur_bullet = -1, [], False
             if items:
                 header, items = "", 0  # a blank line after the list's items ends the list
             continue
-        is_bullet = bool(_BULLET.match(ln))
-        joinable = (
-            cur_start >= 0
-            and not is_bullet
-            and len(cur_parts[-1].strip()) >= 45
-            and not _SOFT_END.search(cur_parts[-1])
-        )
-        if joinable:
+        is_bullet = (stripped[0] in _BULLET_START or stripped[1:2] in (".", ")")) and bool(_BULLET.match(ln))
+        if (cur_start >= 0 and not is_bullet and len(cur_parts[-1].strip()) >= 45
+                and not _SOFT_END.search(cur_parts[-1])):
             cur_parts.append(ln)
             continue
-        yield from flush()
+        if cur_start >= 0:
+            out.append(_Unit(msg, cur_start, " ".join(cur_parts), header, cur_bullet))
         if len(stripped) < 80 and (len(stripped) < 45 or stripped[-1] in ":-–") and _HEADER_LINE.match(stripped):
             header, items = stripped, 0
             cur_start, cur_parts, cur_bullet = -1, [], False
             continue
         items += 1
-        if not is_bullet and header and not _TO_BULLET.match(stripped) and len(stripped) > 80:
+        if header and not is_bullet and len(stripped) > 80 and not _TO_BULLET.match(stripped):
             header = ""
-        cur_start, cur_parts, cur_bullet = offs[i], [ln], is_bullet
-    yield from flush()
+        cur_start, cur_parts, cur_bullet = start, [ln], is_bullet
+    if cur_start >= 0:
+        out.append(_Unit(msg, cur_start, " ".join(cur_parts), header, cur_bullet))
+    return out
+
+
+_BULLET_START = frozenset("-*•·‣◦▪>(0123456789")
 
 
 _INLINE_LIST = re.compile(r"\b(?:next\s+steps?|action\s+items?|to[\s-]?dos?|actions)\s*:\s*", re.I)
@@ -1048,10 +1042,14 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
     return True
 
 
+_SKIP_LEAD = re.compile(r"^" + _SKIP.replace(r"(?:\s+", r"(?:\s*", 1), re.I)
+_TO_LEAD = re.compile(r"^(?:to|and|&|then)\s+", re.I)
+
+
 def _classify(vp: str) -> tuple[str | None, bool]:
     """(action, vague) of a verb phrase; action None when the verb names a state, not something to do."""
-    v = re.sub(r"^" + _SKIP.replace(r"(?:\s+", r"(?:\s*", 1), "", vp.strip(), count=1, flags=re.I).strip()
-    v = re.sub(r"^(?:to|and|&|then)\s+", "", v, flags=re.I)
+    v = _SKIP_LEAD.sub("", vp.strip(), count=1).strip()
+    v = _TO_LEAD.sub("", v)
     if not v:
         return None, False
     word = re.match(r"^[a-z][\w-]*", v, re.I)
