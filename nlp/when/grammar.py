@@ -1406,6 +1406,19 @@ _WORD_NEEDS = {n: v for n, v in _NEEDS.items() if not isinstance(v, str)}
 _CHAR_NEEDS = {n: v for n, v in _NEEDS.items() if isinstance(v, str)}
 
 
+_Step = tuple[str, "str | None", frozenset[str], Callable[[str, int], "re.Match[str] | None"], Handler]
+
+
+def _plan(names: list[str]) -> list[_Step]:
+    """Each branch with its gate and bound methods, so the scan loop does no lookups."""
+    return [(n, _CHAR_NEEDS.get(n), _WORD_NEEDS[n][0] if n in _WORD_NEEDS else frozenset(), _COMPILED[n].match,
+             HANDLERS[n]) for n in names]
+
+
+_WORD_PLAN = {w: _plan(names) for w, names in _BY_WORD.items()}
+_DIGIT_PLAN = {cls: _plan(names) for cls, names in _DIGIT_BRANCHES.items()}
+
+
 def scan(text: str) -> list[Part]:
     """All atoms of `text`, left to right, non-overlapping. Candidate starts are tokens a branch can begin
     with (and only where a time word is near); at each start the longest atom a handler accepts wins."""
@@ -1438,30 +1451,28 @@ def scan(text: str) -> list[Part]:
         if w[0] <= "9":
             w = _D
             after = bounds[2 * i + 1]
-            names = _DIGIT_BRANCHES[_digit_class(low[after]) if after < n_text else "x"]
+            names = _DIGIT_PLAN[_digit_class(low[after]) if after < n_text else "x"]
         else:
             after = -1
-            names = _BY_WORD[w]
+            names = _WORD_PLAN[w]
         best: Part | None = None
         window_words = {_D if x[0] <= "9" else x for x in words[i:i + 9]}
-        for name in names:
-            need = _CHAR_NEEDS.get(name)
-            if need is not None:
+        for name, char_need, word_need, match, handler in names:
+            if char_need is not None:
                 if after < 0:
                     continue
-                if need == "":
+                if char_need == "":
                     if ndig != 4:
                         continue
-                elif need == "m":
+                elif char_need == "m":
                     if not 3 <= ndig <= 4 or not _MERID_AHEAD.match(text, after):
                         continue
-            else:
-                if _WORD_NEEDS[name][0].isdisjoint(window_words):
-                    continue
-            m = _COMPILED[name].match(text, start)
+            elif word_need.isdisjoint(window_words):
+                continue
+            m = match(text, start)
             if m is None or (best is not None and m.end() <= best.end):
                 continue
-            part = HANDLERS[name](text, m, m.start(), m.end())
+            part = handler(text, m, m.start(), m.end())
             if part is not None and (best is None or part.end > best.end):
                 if part.kinds[:1] != [name]:
                     part.kinds.insert(0, name)
