@@ -1,27 +1,36 @@
 """`assistant demo`: the whole product on the bundled sample mailbox, with a replayed clock and no account.
 
 It copies the sample (assistant/sample/: a Maildir, voicemail notes and config.toml) into the output
-folder, syncs it with the real watcher code, extracts, tracks, books into DIR/followups.ics and writes
-the weekly report. Running it again over the same folder changes nothing (sync and booking are
-idempotent)."""
+folder and replays the sample's time span as the background watcher would have lived it: the clock
+starts at the first message and moves from event to event (each message's arrival, each promise's
+target time, each weekly-report moment) up to 2026-11-20T09:00. At each moment it syncs only the mail
+that had arrived by then (with the real watcher code), then runs `after_sync` (extract, track, book into
+DIR/followups.ics, weekly report). So a fallback call is booked at the moment the rep promised when the
+buyer stayed silent, a reply that came in time means no event, and an out-of-office moves the event.
+Running it again over the same folder resumes from where the last run stopped and changes nothing."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from assistant.calendars import open_calendar
 from assistant.calendars.ics import IcsWriter
 from assistant.clock import fixed_clock, parse_now
 from assistant.config import CalendarConfig, Config, ReportConfig, load_config
+from assistant.models import RawMessage, StepState
 from assistant.pipeline import after_sync
+from assistant.sources.base import Batch, MailSource
 from assistant.store import Store
 from assistant.tracker import rep_zone
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 DEMO_NOW = "2026-11-20T09:00"
+MAX_MOMENTS = 5000
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class DemoResult:
     commitments: int
     log: tuple[str, ...]
     rows: tuple[DemoRow, ...]  # every suggestion, booked or waiting for review
+    moments: int = 0  # replayed watcher passes in this run
 
 
 def demo_config(out: Path) -> Config:
@@ -53,31 +63,134 @@ def demo_config(out: Path) -> Config:
     shutil.copytree(SAMPLE_DIR, sample, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
     config = load_config(sample / "config.toml")
     calendar = CalendarConfig(kind="ics", options={**config.calendar.options, "path": str(out / "followups.ics")})
-    report = replace(config.report, out_dir=str(out / "reports")) if isinstance(config.report, ReportConfig) \
-        else config.report
+    # weekly reports go to out/reports/<week>/
+    report = replace(config.report, out_dir=str(out)) if isinstance(config.report, ReportConfig) else config.report
     return replace(config, calendar=calendar, report=report, store_path=out / "follow-through.sqlite3")
 
 
-def run_demo(out: Path, now_text: str = DEMO_NOW) -> DemoResult:
+class ReplaySource:
+    """A mail source replayed in arrival order: it offers only the mail dated at or before `until`.
+
+    Everything the real source holds is read once and dated (the Date header, as the store keeps it);
+    each fetch offers what arrived since the last one. The account's cursor stays as it was until the
+    last message is offered, then becomes the real source's cursor (a later `assistant watch` on the
+    same folder starts from there)."""
+
+    def __init__(self, source: MailSource, config: Config, start: datetime) -> None:
+        from assistant.mailparse import parse
+
+        self.source = source
+        self.account = source.account
+        self.kind = source.kind
+        self.until = start
+        dated: list[tuple[datetime, RawMessage]] = []
+        self.final_cursor: dict[str, Any] = {}
+        for batch in source.fetch({}):
+            for raw in batch.messages:
+                try:
+                    when = parse(raw, config.rep, now=start).sent_at
+                except Exception:  # noqa: BLE001 - unreadable mail is offered first; the watcher records it
+                    when = start
+                dated.append((when, raw))
+            self.final_cursor = batch.cursor
+        dated.sort(key=lambda item: (item[0], item[1].source_id))
+        self.items = dated
+        self.offered = 0
+
+    def arrivals(self) -> list[datetime]:
+        return [when for when, _ in self.items]
+
+    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        first = last = self.offered
+        while last < len(self.items) and self.items[last][0] <= self.until:
+            last += 1
+        self.offered = last
+        if last > first or last == len(self.items):
+            done = last == len(self.items)
+            yield Batch(tuple(raw for _, raw in self.items[first:last]), self.final_cursor if done else cursor,
+                        total=last - first)
+
+    def wait(self, timeout: float) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def _report_moments(config: Config, start: datetime, end: datetime) -> list[datetime]:
+    """Each weekly-report moment (config report.weekday at report.at, rep's zone) between start and end."""
+    if not config.report.weekly:
+        return []
+    zone = rep_zone(config)
+    day = start.astimezone(zone).date()
+    out = []
+    while day <= end.astimezone(zone).date():
+        if day.weekday() == config.report.weekday:
+            moment = datetime.combine(day, config.report.at, tzinfo=zone)
+            if start < moment <= end:
+                out.append(moment)
+        day += timedelta(days=1)
+    return out
+
+
+def _next_target(store: Store, after: datetime) -> datetime | None:
+    """The earliest target of a pending step after `after` (the tracker must look then)."""
+    targets = [s.target for s in store.steps([StepState.PENDING]) if s.target > after]
+    return min(targets) if targets else None
+
+
+def replay(store: Store, config: Config, end: datetime, log: list[str]) -> int:
+    """Replay the watcher's life from the first stored-or-arriving message to `end` (or from where the
+    last replay stopped); returns how many moments it ran."""
     from assistant.watcher import open_source, sync_account
 
+    zone = rep_zone(config)
+    sources = [ReplaySource(open_source(account, config), config, end) for account in config.accounts]
+    try:
+        arrivals = sorted(a for s in sources for a in s.arrivals())
+        begin = min(arrivals[0], end) if arrivals else end
+        mark = store.tracker_mark()
+        if mark is not None and mark[2] > begin:
+            begin = min(mark[2], end)  # resume: what came before was replayed by an earlier run
+        fixed = sorted({*(a for a in arrivals if begin < a <= end), *_report_moments(config, begin, end), end})
+        totals: dict[str, list[int]] = {s.account: [0, 0, 0, 0] for s in sources}
+        now, moments = begin, 0
+        while moments < MAX_MOMENTS:
+            moments += 1
+            clock = fixed_clock(now)
+            for source in sources:
+                source.until = now
+                result = sync_account(store, source, config, clock)
+                for i, n in enumerate((result.stored, result.duplicates, result.failed, result.commitments)):
+                    totals[source.account][i] += n
+            lines = after_sync(store, config, now, writer=open_calendar(config, clock=clock))
+            stamp = f"{now.astimezone(zone):%a %d %b %H:%M}"
+            log.extend(f"{stamp}  {line}" for line in lines if line.startswith(("calendar", "weekly report")))
+            if now >= end:
+                break
+            later = [t for t in fixed if t > now]
+            target = _next_target(store, now)
+            now = min([*later[:1], *([target] if target is not None and target <= end else [])])
+    finally:
+        for source in sources:
+            source.close()
+    for account, (stored, duplicates, failed, commitments) in totals.items():
+        log.insert(0, f"sync {account}: {stored} new message(s), {duplicates} already stored, {failed} failed, "
+                      f"{commitments} commitment(s)")
+    log.insert(0, f"replayed {moments} watcher pass(es) from {begin.astimezone(zone):%a %d %b %Y %H:%M} "
+                  f"to {end.astimezone(zone):%a %d %b %Y %H:%M}")
+    return moments
+
+
+def run_demo(out: Path, now_text: str = DEMO_NOW) -> DemoResult:
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     config = demo_config(out)
     now = parse_now(now_text, config.rep.timezone)
-    clock = fixed_clock(now)
     log: list[str] = []
     with Store(config.store_path) as store:
-        for account in config.accounts:
-            source = open_source(account, config)
-            try:
-                result = sync_account(store, source, config, clock)
-            finally:
-                source.close()
-            log.append(f"sync {account.name}: {result.stored} new message(s), {result.duplicates} already stored, "
-                       f"{result.failed} failed, {result.commitments} commitment(s)")
-        writer = open_calendar(config, clock=clock)
-        log += after_sync(store, config, now, writer=writer)
+        moments = replay(store, config, now, log)
+        writer = open_calendar(config, clock=fixed_clock(now))
         report_path, report_note = _report(store, config, now, out)
         zone = rep_zone(config)
         rows = tuple(
@@ -89,7 +202,8 @@ def run_demo(out: Path, now_text: str = DEMO_NOW) -> DemoResult:
         commitments = len(store.commitments())
     ics_path = writer.path if isinstance(writer, IcsWriter) else out / "followups.ics"
     return DemoResult(out=out, now=now, store_path=config.store_path, ics_path=ics_path, report_path=report_path,
-                      report_note=report_note, messages=messages, commitments=commitments, log=tuple(log), rows=rows)
+                      report_note=report_note, messages=messages, commitments=commitments, log=tuple(log), rows=rows,
+                      moments=moments)
 
 
 def _report(store: Store, config: Config, now: datetime, out: Path) -> tuple[Path | None, str]:

@@ -533,6 +533,15 @@ class _Slots:
             self.parent[p] = ts
         return ts
 
+    def reserve(self, moment: datetime) -> None:
+        self._load()
+        self.taken.add(self._slot(moment))
+
+    def _load(self) -> None:
+        if self.load_taken is not None:
+            self.taken.update(datetime.fromisoformat(t).timestamp() for t in self.load_taken())
+            self.load_taken = None
+
     def claim(self, wanted: datetime) -> datetime:
         if self.load_taken is not None:
             self.taken.update(datetime.fromisoformat(t).timestamp() for t in self.load_taken())
@@ -678,6 +687,8 @@ class _Pass:
             if until is not None and start < until:
                 start = self.slots.claim(until)
                 reason = f"out of office until {until.astimezone(self.zone):%a %d %b}"
+            else:
+                self.slots.reserve(start)  # untimed follow-ups made later in this pass keep off it
         else:
             wanted = max(target, self.now)
             if until is not None and until > wanted:

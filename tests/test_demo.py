@@ -90,4 +90,28 @@ def test_demo_books_nothing_for_threads_that_got_a_real_reply(demo_runs: tuple[P
                        if m.direction == "received" and not m.is_auto_reply and promise_msg.sent_at < m.sent_at <= now]
             if c.who == "me" and c.conditional:
                 assert not replies, f"booked {detail.suggestion.title!r} although the thread got a reply"
-            assert detail.suggestion.start.astimezone(NY).hour >= 9
+        # a fallback the buyer answered in time was settled and never reached the calendar
+        settled = [s for s in store.steps([StepState.SETTLED]) if store.suggestion_for(s.commitment_id) is None]
+        assert settled, "the sample has a fallback answered before its time: it must settle without an event"
+
+
+def test_demo_replays_the_clock_so_fallbacks_land_at_the_promised_moment(
+        demo_runs: tuple[Path, object, object]) -> None:
+    out, first, second = demo_runs
+    assert first.moments > 10  # type: ignore[attr-defined]  (a pass at each arrival and target, not one pass)
+    assert second.moments == 1  # type: ignore[attr-defined]  (the second run resumes where the first stopped)
+    at_promised = 0
+    with Store(out / "follow-through.sqlite3") as store:
+        for b in store.bookings(["booked"]):
+            detail = store.suggestion_detail(b.suggestion_id)
+            assert detail is not None
+            s, step, c = detail.suggestion, detail.step, detail.commitment
+            if "out of office" in s.reason:  # moved after the buyer's return date
+                assert s.start > step.target
+            elif c.who == "me" and c.due_has_time and not step.target_is_default:
+                assert s.start == step.target, f"{s.title!r} booked at {s.start}, promised for {step.target}"
+                at_promised += 1
+            else:  # untimed: the first free business slot once it fell due
+                local = s.start.astimezone(NY)
+                assert local.weekday() < 5 and 9 <= local.hour < 17 and s.start >= step.target
+        assert at_promised >= 2, "the sample's unanswered fallbacks with a stated time are booked at that time"
