@@ -204,7 +204,8 @@ _SILENCE = re.compile(
     r"\b(?:if|in\s+case|should|when|unless|assuming)\b[^.;!?]{0,60}?(?:\b(?:haven" + _AP + r"?t|have\s+not|hasn"
     + _AP + r"?t|has\s+not|don" + _AP + r"?t|do\s+not|doesn" + _AP + r"?t|didn" + _AP + r"?t|did\s+not|can" + _AP
     + r"?t|cannot|won" + _AP + r"?t|not|no|never|nothing)\b[^.;!?]{0,40}?\b(?:hear|heard|speak|spoken|connect|"
-    r"connected|reach|reached|get|got|receive|received|catch|caught|talk|talked|respond|responded|reply|replied|"
+    r"connected|reach|reached|get|got|receive|received|catch|caught|talk|talked|respond|responded|reply|replied|seen|"
+    r"see|had|"
     r"response|answer|answered|word|news|back|through|chance|feedback|sign|signed|come\s+through|find)"
     r"|\bmiss(?:ed)?\s+(?:you|each\s+other|me|him|her|them)|\bno\s+(?:reply|response|answer|word|news|"
     r"joy|luck)|\bnothing\s+(?:by|from|yet|comes)|\bstill\s+nothing|\bhear\s+otherwise|\b(?:you" + _AP
@@ -673,6 +674,8 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
             continue  # "I'm sending the proposal" is news, not a promise, unless a later time is named
         due, has_time = _due(mention, ctx)
         conditional = _conditional(s, head, clause_end)
+        if conditional and due is not None and mention is not None:
+            due = _after_condition(s, times, head, clause_end, mention, due)
         who = _who(head.side, ctx)
         if who is None:
             continue
@@ -1166,6 +1169,25 @@ def _due(mention: TimeMention | None, ctx: _Ctx) -> tuple[datetime | None, bool]
         if cand >= ctx.sent_at:
             return cand, False
     return None, False
+
+
+_WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I)
+
+
+def _after_condition(s: str, times: list[TimeMention], head: _Head, clause_end: int, mention: TimeMention,
+                     due: datetime) -> datetime:
+    """A fallback falls after the silence it waits for: "If I don't hear back by next Wednesday, I'll call
+    you Thursday" (said on a Wednesday) means the Thursday after next Wednesday, not tomorrow."""
+    if not _WEEKDAY.search(mention.text) or re.search(r"\d", mention.text.split(" at ")[0]):
+        return due  # only a bare weekday is ambiguous by a week
+    bounds = [t.value for t in times if t is not mention and not t.is_past
+              and any(a <= t.start < b for a, b in _condition_spans(s, head, clause_end))]
+    if not bounds:
+        return due
+    limit = max(bounds).astimezone(due.tzinfo).date()
+    while due.date() <= limit:
+        due += timedelta(days=7)
+    return due
 
 
 def _conditional(s: str, head: _Head, clause_end: int) -> bool:

@@ -176,3 +176,17 @@ def test_huge_input(chunk: str) -> None:
     assert len(body) >= 1_000_000
     found = ex(body)
     assert all(0 <= c.start <= c.end <= len(body) for c in found)
+
+
+def test_fallback_falls_after_the_silence_it_waits_for() -> None:
+    wed = datetime(2026, 11, 11, 17, 10, tzinfo=ZoneInfo(NY))
+    c = one("If I don't hear back on the pilot scope by next Wednesday, I'll call you Thursday at 9:30.", sent_at=wed)
+    assert c.conditional and c.due is not None
+    assert (c.due.date().isoformat(), c.due.strftime("%H:%M")) == ("2026-11-19", "09:30")
+
+
+def test_time_shared_by_coordinated_verbs_and_anaphoric_then() -> None:
+    c = ex("Yes - I'll book a room for the workshop and send the invite for Thursday at 1pm.")
+    assert {x.due.date().isoformat() for x in c if x.due} == {"2026-11-05"}
+    notes = ex("Una - rescheduled to Thu 3:30pm. I'll call her then.", direction="note")
+    assert notes[0].due is not None and notes[0].due.strftime("%a %H:%M") == "Thu 15:30"
