@@ -507,6 +507,8 @@ def _context(m: MessageInput) -> _Ctx | None:
     except Exception:
         zone = ZoneInfo("UTC")
     sent_at = m.sent_at
+    if not isinstance(sent_at, datetime):
+        return None
     if sent_at.tzinfo is None:
         sent_at = sent_at.replace(tzinfo=zone)
     direction = m.direction if m.direction in DIRECTIONS else "sent"
