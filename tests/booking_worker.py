@@ -1,8 +1,10 @@
 """A booking run in its own process, for the kill-and-restart tests: opens the store and the calendar of
 a config file and books everything due. `--crash-after-put K` SIGKILLs itself right after the K-th
-calendar write, before the store commits (the window idempotency must survive).
+calendar write, before the store commits (the window idempotency must survive). `--progress` prints
+"ready" once the store is open and a line after each calendar read and write, so the test can SIGKILL it
+at random points of the booking run itself rather than at a wall-clock guess of when it starts.
 
-    python -m tests.booking_worker --config FILE --db FILE --now ISO [--crash-after-put K]
+    python -m tests.booking_worker --config FILE --db FILE --now ISO [--crash-after-put K] [--progress]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--now", required=True)
     parser.add_argument("--crash-after-put", type=int, default=0)
+    parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
     config = load_config(args.config)
     now = parse_now(args.now, config.rep.timezone)
@@ -42,7 +45,17 @@ def main(argv: list[str] | None = None) -> int:
             return remote
 
         writer.put = put  # type: ignore[method-assign]
+    if args.progress:
+        for name in ("get", "put", "delete"):
+            def traced(*a, _real=getattr(writer, name), _name=name):  # type: ignore[no-untyped-def]
+                out = _real(*a)
+                print(_name, flush=True)
+                return out
+
+            setattr(writer, name, traced)
     with Store(args.db) as store:
+        if args.progress:
+            print("ready", flush=True)
         outcomes = booking.book_due(store, writer, config, now)
     failed = [o for o in outcomes if o.action == "failed"]
     print(f"{len(outcomes)} outcomes, {len(failed)} failed", flush=True)

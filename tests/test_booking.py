@@ -165,15 +165,25 @@ def worker_config(tmp_path: Path) -> Path:
     return path
 
 
-def run_worker(cfg_path: Path, db: Path, *extra: str, kill_after: float | None = None) -> int:
+def run_worker(cfg_path: Path, db: Path, *extra: str, kill_after_lines: int | None = None,
+               delay: float = 0.0) -> int:
+    """Run one booking worker; with `kill_after_lines`, SIGKILL it `delay` seconds after its n-th progress
+    line (0 = "ready", then one per calendar read or write), so the kill lands inside the booking run
+    however slowly the interpreter starts."""
     cmd = [sys.executable, "-m", "tests.booking_worker", "--config", str(cfg_path), "--db", str(db),
            "--now", "2026-11-20T09:00", *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if kill_after is not None:
-        time.sleep(kill_after)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-    _, err = proc.communicate(timeout=120)
+    if kill_after_lines is not None:
+        cmd.append("--progress")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if kill_after_lines is not None:
+        assert proc.stdout is not None
+        seen = 0
+        while seen <= kill_after_lines and proc.stdout.readline():
+            seen += 1
+        if seen > kill_after_lines:
+            time.sleep(delay)
+            os.kill(proc.pid, signal.SIGKILL)  # a zombie that just exited ignores it: returncode 0 then
+    _, err = proc.communicate(timeout=300)
     if proc.returncode not in (0, -signal.SIGKILL):
         raise AssertionError(f"booking worker exited {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
     return proc.returncode
@@ -207,15 +217,16 @@ def test_sigkill_at_random_points_then_restart(tmp_path: Path) -> None:
         ids = fill(st, 25, config(tmp_path, mode="book"))
     rng = random.Random(int(os.environ.get("KILL_SEED", "20261120")))
     kills = 0
-    for _ in range(30):
-        if run_worker(cfg_path, db, kill_after=rng.uniform(0.15, 0.8)) == 0:
+    for _ in range(60):  # a kill after n progress lines: most runs book one or two more first
+        code = run_worker(cfg_path, db, kill_after_lines=rng.randint(0, 6), delay=rng.uniform(0, 0.05))
+        if code == 0:
             break
         kills += 1
     else:
         assert run_worker(cfg_path, db) == 0
     assert run_worker(cfg_path, db) == 0  # a clean rerun changes nothing
     check_exactly_once(tmp_path, db, ids)
-    assert kills >= 1, "no run was killed: the kill window missed the booking run"
+    assert kills >= 3, "the kills must land inside booking runs"
 
 
 def test_event_for_a_suggestion(store: Store, tmp_path: Path) -> None:

@@ -98,3 +98,15 @@ def test_open_calendar_maps_kinds(tmp_path: Path) -> None:
     writer = open_calendar(config(tmp_path))
     assert isinstance(writer, IcsWriter) and writer.path == tmp_path / "followups.ics"
     assert writer.target == f"ics:{tmp_path / 'followups.ics'}"
+
+
+def test_a_temp_file_left_by_a_killed_writer_is_cleared_on_the_next_write(tmp_path: Path) -> None:
+    writer = IcsWriter(tmp_path / "followups.ics", timezone="America/New_York")
+    writer.put(event("ft1"))
+    stale = tmp_path / ".followups.ics.k1ll3d.tmp"
+    stale.write_bytes(b"BEGIN:VCALENDAR\r\n")  # a writer died between its temp write and the rename
+    other = tmp_path / ".other.ics.x.tmp"
+    other.write_bytes(b"")
+    writer.put(event("ft2", start="2026-11-20T10:00"))
+    assert not stale.exists() and other.exists()
+    assert writer.uids() == {"ft1", "ft2"}

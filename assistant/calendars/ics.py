@@ -8,6 +8,7 @@ an advisory lock, so a crash never leaves a broken file and two processes never 
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -118,6 +119,10 @@ class IcsWriter:
             # VTIMEZONE first, as RFC 5545 readers expect.
             cal.subcomponents.sort(key=lambda c: 0 if c.name == "VTIMEZONE" else 1)
         data = cal.to_ical()
+        # Temp files exist only while a writer holds the lock: any found now are from a writer that was
+        # killed mid-write (its rename never happened), so they are garbage.
+        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            stale.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
