@@ -196,6 +196,18 @@ US_CASES = [
     ("Sun Microsystems and Sat-Nav vendors", None),
     ("the 3rd party vendor", None),
     ("Room 1204, 3rd floor", None),
+    ("Good morning, hope you are well", None),
+    ("I was her guest that evening", None),
+    ("San Juan 7.38, Permian 10.74", None),
+    ("Note about Diana for the 25 Yr Banquet", None),
+    ("and thus we start with 1 QB", None),
+    ("units 16,20a,20b are let", None),
+    ("it can take four to six months", None),
+    ("Final payment is due 45 days prior to travel", None),
+    ("update the 1/12 rentroll", "2027-01-12"),
+    ("Sat-Nav and Sun Microsystems", None),
+    ("we may need more time", None),
+    ("anything new on the 5 X 24?", None),
 ]
 
 LATE_CASES = [

@@ -918,7 +918,7 @@ def _h_numtime(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         return Part(s, e, clock=Clock(a, b, exact24=True))
     if a > 23 or b > 59:
         return None
-    return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
+    return Part(s, e, numeric=(a, b, None, "t0" if m.group(1).startswith("0") else "t"))
 
 
 def _h_num4(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1046,6 +1046,9 @@ def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if nxt in bad_next or (nxt and nxt[0].isdigit()):
         if nxt not in ("and", "or", "to") or not has_digit:
             return None
+    if has_digit and not t.endswith(("st", "nd", "rd", "th")) and nxt and nxt not in (
+            "at", "of", "in", "and", "or", "by", "before", "after", "for", "-", "–"):
+        return None  # "the 25 Yr Banquet", "the 5 X 24"
     if not has_digit:
         before = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
         if not before or (before[-1] not in ("on", "by", "until", "till", "before", "from", "after", "for", "since")
@@ -1159,6 +1162,16 @@ def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if dp in ("a.m.", "p.m."):
         dp = "morning" if dp == "a.m." else "afternoon"
         return Part(s, e, daypart=dp)
+    raw_dp = _clean(m.group(0))
+    if raw_dp == dp and dp in ("morning", "afternoon", "evening", "forenoon") and text.strip().lower() != dp:
+        prev = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
+        p_word = prev[-1].rstrip(".") if prev else ""
+        follows = re.match(r"\s*(?:of\b|on\b|[,(]?\s*(?:\d|" + _WD + r"|" + _MON + r"))", text[e:e + 14], re.I)
+        if not (p_word in WEEKDAYS or p_word in MONTHS or p_word[:1].isdigit()
+                or p_word in ("tomorrow", "today", "yesterday", "tmrw", "by", "before", "after", "until", "till",
+                              "on", "at", "during", "st", "nd", "rd", "th", "next", "following", "every")
+                or follows):
+            return None  # "that evening", "our evening out", "start the afternoon"
     if dp.startswith("lunch"):
         before = _clean(text[max(0, s - 12):s]).replace(",", " ").split()
         if _clean(m.group(2)) == "lunch" and not mod and not (before and (

@@ -79,15 +79,15 @@ def _merge(a: Part, b: Part) -> Part | None:
     b = copy.copy(b)
     # a dotted or four-digit number after a date is a clock time ("Mon Dec 4 08.40", "12 Nov 1115"), except
     # after a bare weekday, where a date that falls on that weekday wins ("Monday 19.06")
-    if b.numeric is not None and b.numeric[3] in (".", ".0", "4") and _has_date(a) and a.clock is None:
+    if b.numeric is not None and b.numeric[3] in (".", ".0", "t", "t0", "4") and _has_date(a) and a.clock is None:
         x, y = b.numeric[0], b.numeric[1]
         weekday_only = a.weekday is not None and not (a.abs_date or a.rel_days is not None or a.dom or a.numeric)
-        if x <= 23 and y <= 59 and not (weekday_only and b.numeric[3] != "4"):
-            b.clock, b.numeric = Clock(x, y, exact24=b.numeric[3] != "." or x >= 13 or x == 0), None
-    if a.numeric is not None and a.numeric[3] in (".", "4") and _has_date(b) and a.clock is None and b.clock is None:
-        x, y = a.numeric[0], a.numeric[1]
-        if x <= 23 and y <= 59 and a.numeric[3] == "4":
-            out.clock, out.numeric = Clock(x, y, exact24=True), None
+        if x <= 23 and y <= 59 and not (weekday_only and b.numeric[3] in (".", ".0")):
+            b.clock, b.numeric = Clock(x, y, exact24=b.numeric[3] not in (".", "t") or x >= 13 or x == 0), None
+    if a.numeric is not None and a.numeric[3] in ("t", "t0", "4") and _has_date(b) and a.clock is None and b.clock is None:
+        x, y = a.numeric[0], a.numeric[1]  # "10.30 tomorrow", "0900 Monday"
+        if x <= 23 and y <= 59:
+            out.clock, out.numeric = Clock(x, y, exact24=a.numeric[3] != "t" or x >= 13 or x == 0), None
     if b.numeric is not None and b.numeric[3] == "4" and not _has_date(a):
         return None
     if a.now or b.now:
@@ -610,6 +610,8 @@ def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
         if not ctx.ref.year - 1 <= g.abs_date[0] <= ctx.ref.year + 5:
             hh, mm = g.year_or_clock
             g = replace(g, abs_date=(None, g.abs_date[1], g.abs_date[2]), clock=Clock(hh, mm, exact24=True))
+    if g.numeric is not None and g.numeric[3] in ("t", "t0") and g.weekday is not None and g.clock is None:
+        g = replace(g, numeric=(g.numeric[0], g.numeric[1], None, "." if g.numeric[3] == "t" else ".0"))
     if g.numeric is not None and g.numeric[3] in (".", ".0") and g.weekday is not None and g.clock is None:
         # "Monday 19.06" is a date on that Monday; "Monday 9.45" (no such date on a Monday) is a time
         a, b, _, sep = g.numeric
@@ -618,10 +620,10 @@ def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
                          for d in (_numeric_date(a, b, None, o, today) for o in ("MDY", "DMY")))
         if not on_weekday and a <= 23 and b <= 59:
             g = replace(g, numeric=None, clock=Clock(a, b, exact24=sep == ".0" or a >= 13 or a == 0))
-    if g.numeric is not None and g.numeric[3] in (".", ".0", "4") and g.clock is None and not _has_date(g):
+    if g.numeric is not None and g.numeric[3] in (".", ".0", "t", "t0", "4") and g.clock is None and not _has_date(g):
         a, b, _, sep = g.numeric
-        if sep == "4":
-            return None
+        if sep in ("4", "t", "t0"):
+            return None  # "7.38" in a table, "1204": numbers, unless a date stands next to them
         # a lone dotted number: a date when it reads as one, else a clock time
         if _numeric_date(a, b, None, ctx.order, ctx.ref.date()) is None:
             if a <= 23 and b <= 59:
