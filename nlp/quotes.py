@@ -197,16 +197,35 @@ def _back_over_separator(lines: list[str], i: int) -> int:
     return i
 
 
+# First words that can open a device signature or a disclaimer: a set lookup spares the regexes on the
+# ordinary lines of a body.
+_DEVICE_WORDS = frozenset({"sent", "get"})
+_DISCLAIMER_WORDS = frozenset({"confidential", "confidentiality", "disclaimer", "privileged", "notice", "this", "the",
+                               "if", "please", "any"})
+
+
+def _first_word(line: str) -> str:
+    stripped = line.lstrip(" \t*")
+    if not stripped:
+        return ""
+    if stripped[0] in "-—_":
+        return stripped[:2]
+    return stripped.split(None, 1)[0].rstrip(":*-,").lower()
+
+
 def _signature_start(lines: list[str]) -> int:
     """Index where the signature/sign-off/disclaimer begins in the author's own lines (len(lines) if none)."""
     n = len(lines)
     cut = n
     for i, raw in enumerate(lines):
         line = raw[:_LINE_LIMIT]
-        if _SIG_DASHES.match(line) or _DEVICE_SIG.match(line):
+        first = _first_word(line)
+        if not first:
+            continue
+        if (first[0] in "-—_" and _SIG_DASHES.match(line)) or (first in _DEVICE_WORDS and _DEVICE_SIG.match(line)):
             cut = i
             break
-        if _DISCLAIMER.match(line) and _tail_is_small(lines, i, max_lines=40, max_len=2000):
+        if first in _DISCLAIMER_WORDS and _DISCLAIMER.match(line) and _tail_is_small(lines, i, 40, 2000):
             cut = i
             break
     # A sign-off ("Best,", "Thanks,") followed only by a short block of name/title/contact lines.
