@@ -354,14 +354,14 @@ def html_to_text(html: str) -> str:
         return " ".join(tree.itertext())
 
 
-def _part_text(part: StdMessage) -> str:
+def _part_text(part: StdMessage, subtype: str) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
     if len(payload) > MAX_TEXT_BYTES:
         payload = payload[:MAX_TEXT_BYTES]
     text = decode_bytes(payload, part.get_content_charset())
-    if part.get_content_subtype() == "html":
+    if subtype == "html":
         text = html_to_text(text)
     return text
 
@@ -382,24 +382,24 @@ def body_text(msg: StdMessage) -> str:
     """The message's own text: text/plain preferred over text/html in alternatives; attachments and
     forwarded message/rfc822 parts skipped."""
 
-    def walk(part: StdMessage) -> list[str]:
-        ctype = part.get_content_type()
-        if _is_attachment(part) or ctype == "message/rfc822":
+    def walk(part: StdMessage, ctype: str) -> list[str]:
+        if ctype == "message/rfc822" or _is_attachment(part):
             return []
         if part.is_multipart():
-            children = _parts(part)
+            children = [(c, c.get_content_type()) for c in _parts(part)]
             if ctype == "multipart/alternative":
-                texts = [c for c in children if c.get_content_type() == "text/plain"]
+                texts = [(c, t) for c, t in children if t == "text/plain"]
                 if not texts:
-                    texts = [c for c in children if c.get_content_maintype() in ("text", "multipart")][-1:]
-                return [t for c in texts[:1] for t in walk(c)]
-            return [t for c in children for t in walk(c)]
-        if part.get_content_maintype() == "text" and part.get_content_subtype() in ("plain", "html", "enriched", ""):
-            return [_part_text(part)]
+                    texts = [(c, t) for c, t in children if t.startswith(("text/", "multipart/"))][-1:]
+                return [text for c, t in texts[:1] for text in walk(c, t)]
+            return [text for c, t in children for text in walk(c, t)]
+        maintype, _, subtype = ctype.partition("/")
+        if maintype == "text" and subtype in ("plain", "html", "enriched", ""):
+            return [_part_text(part, subtype)]
         return []
 
     try:
-        texts = walk(msg)
+        texts = walk(msg, msg.get_content_type())
     except Exception:  # a structure `email` cannot walk: take the raw payload as text
         payload = msg.get_payload(decode=True)
         texts = [decode_bytes(payload, None)] if isinstance(payload, bytes) else []

@@ -141,7 +141,8 @@ PARALLEL_MIN = 1000  # a sync this large pays for the worker's start-up (a secon
 
 def _worker_main(conn: Connection, extractor: Extractor) -> None:
     """The worker: extract each batch it is sent until told to stop, or until the watcher is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the watcher's to handle (it stops cleanly)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C / a service stop reach the whole group: the
+        signal.signal(signum, signal.SIG_IGN)  # watcher stops between messages, then tells this worker to end
     parent = multiprocessing.parent_process()
     watched: list[Any] = [conn] + ([parent.sentinel] if parent is not None else [])
     while True:
