@@ -374,6 +374,10 @@ class Store:
                 f"SELECT source_id FROM messages WHERE account = ? AND source_id IN ({marks})", [account, *chunk]))
         return found
 
+    def failed_source_ids(self, account: str) -> set[str]:
+        """Source ids of `account`'s messages waiting for a parse retry."""
+        return {r[0] for r in self.db.execute("SELECT source_id FROM failed_messages WHERE account = ?", (account,))}
+
     def has_message_id(self, message_id: str) -> bool:
         """True when a message with this content-derived id is stored (from any account)."""
         return self.db.execute("SELECT 1 FROM messages WHERE id = ?", (message_id,)).fetchone() is not None
@@ -547,7 +551,7 @@ class Store:
 
     def stage_tracker_candidates(self, open_states: Iterable[StepState], now: datetime,
                                  mark: tuple[int, int, datetime] | None) -> int:
-        """Stage (in temp.track_cand, oldest promise first) every commitment the pass must look at:
+        """Stage (in temp.track_cand, in the order commitments were stored) every commitment the pass must look at:
         untracked ones from messages sent by `now`, and open steps that may move. Without a mark (first
         pass, or a clock replayed backwards) every open step; with one only those on threads with mail
         stored or sent since, pending ones whose target passed, due/broken ones and snoozes that ended.
@@ -581,7 +585,7 @@ class Store:
             args += [crowid, since, stamp, stamp, stamp, rowid, since, stamp]
         self.db.execute(
             "INSERT INTO temp.track_cand(" + ", ".join(self.CANDIDATE_COLUMNS) + ") " + select
-            + " ORDER BY m.sent_at, c.rowid", args)
+            + " ORDER BY c.rowid", args)  # extraction order: oldest mail first, without a sort
         return int(self.db.execute("SELECT COUNT(*) FROM temp.track_cand").fetchone()[0])
 
     def tracker_candidates(self, first: int, last: int) -> list[tuple[Any, ...]]:
@@ -650,6 +654,28 @@ class Store:
 
     def drop_tracker_candidates(self) -> None:
         self.db.execute("DROP TABLE IF EXISTS temp.track_cand")
+
+    def staged_new_steps(self) -> int:
+        """How many staged rows have no step yet (a first pass over a big mailbox stages them all)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM temp.track_cand WHERE state IS NULL").fetchone()[0])
+
+    TRACKER_TABLES = ("steps", "step_transitions", "suggestions")
+
+    @contextmanager
+    def bulk_tracker_load(self) -> Iterator[None]:
+        """A bulk load into the tracker's tables (inside a transaction): their secondary indexes are dropped
+        and built again at the end - one sort instead of a random b-tree insert per row, about twice as
+        fast for a first pass over 100,000 commitments. Unique and primary-key indexes stay."""
+        marks = ",".join("?" * len(self.TRACKER_TABLES))
+        indexes = [(r[0], r[1]) for r in self.db.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
+            self.TRACKER_TABLES)]
+        with self.transaction():
+            for name, _ in indexes:
+                self.db.execute(f'DROP INDEX "{name}"')
+            yield
+            for _, sql in indexes:
+                self.db.execute(sql)
 
     # -- suggestions (owner: assistant/tracker.py; read by the review and the report) ----------
     @staticmethod

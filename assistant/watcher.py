@@ -327,6 +327,7 @@ def _parse_all(config: Config, raws: Iterable[RawMessage], now: datetime,
 def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failures: list[tuple[RawMessage, str]],
            now: datetime, result: SyncResult) -> None:
     """Store messages with their commitments and record failures (inside the caller's transaction)."""
+    failed_before = store.failed_source_ids(parsed[0][0].account) if parsed else set()
     for msg, commitments in parsed:
         if store.has_message_id(msg.id):
             result.duplicates += 1
@@ -340,7 +341,8 @@ def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failure
             result.stored += 1
             result.new_message_ids.append(msg.id)
             result.commitments += store.add_commitments(commitments)
-            store.clear_failure(msg.account, msg.source_id)
+            if msg.source_id in failed_before:
+                store.clear_failure(msg.account, msg.source_id)
         else:
             result.duplicates += 1
     for raw, error in failures:
