@@ -210,6 +210,14 @@ US_CASES = [
     ("anything new on the 5 X 24?", None),
 ]
 
+# A text that is only a day-part word is that day part; inside prose the same words are not times.
+US_CASES += [
+    ("late", "2026-11-18 19:00"),
+    ("early", "2026-11-19 08:00"),
+    ("I'm running late", None),
+    ("early adopters get a discount", None),
+]
+
 LATE_CASES = [
     ("I'll look at it in the morning", "2026-11-19 09:00"),
     ("first thing in the morning", "2026-11-19 09:00"),

@@ -207,6 +207,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
                 r"(morning|afternoon|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
+    ("bareday", r"\b(?:very\s+)?(early|late)(?![a-z])"),
     ("zone", r"\b" + _ZONE),
     ("now", r"\b(?:right\s+now|just\s+now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|as\s+of\s+now|"
             r"now|atm)(?![a-z])"),
@@ -1193,6 +1194,14 @@ _DAYPART_NAMES = frozenset({"early morning", "late morning", "early afternoon", 
                             "late evening", "late night"})
 
 
+def _h_bareday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """A text that is nothing but "early" / "late" / "very late" is that part of the day; in prose these
+    words are never read as times."""
+    if text.strip().lower() != m.group(0).lower():
+        return None
+    return Part(s, e, daypart=_clean(m.group(1)))
+
+
 def _h_zone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     raw = m.group(0)
     core = raw.strip("() ")
@@ -1232,7 +1241,7 @@ HANDLERS: dict[str, Handler] = {
     "monthday": _h_monthday, "daymonth": _h_daymonth, "monthonly": _h_monthonly, "ordnofmonth": _h_ordnofmonth,
     "dayofmonth": _h_dayofmonth,
     "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "weekof": _h_weekof, "sametime": _h_sametime, "monthweek": _h_monthweek, "daypart": _h_daypart,
-    "zone": _h_zone, "now": _h_now,
+    "zone": _h_zone, "now": _h_now, "bareday": _h_bareday,
 }
 assert set(HANDLERS) == {n for n, _ in _BRANCHES}
 
@@ -1307,6 +1316,7 @@ _STARTS: dict[str, set[str]] = {
     "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "evening", "night",
                 "forenoon", "lunch", "lunchtime", "a", "p"},
     "zone": _ZONE_FIRST,
+    "bareday": {"very", "early", "late"},
     "now": {"right", "just", "at", "as", "now", "atm"},
 }
 assert set(_STARTS) == set(HANDLERS)
@@ -1321,7 +1331,7 @@ for _name, _words in _STARTS.items():
     _CORE |= _words
 _CORE -= _PREFIXES
 _CORE.add(_D)
-_CORE |= _ORDINAL_WORDS
+_CORE |= _ORDINAL_WORDS | {"early", "late"}
 _CORE |= {"week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
           "hours", "days", "weeks", "months", "years", "moment", "sec", "secs", "seconds", "present", "now", "noon", "midnight", "time",
@@ -1372,6 +1382,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "monthweek": (frozenset({"week"}), 4),
     "daypart": (frozenset({"morning", "afternoon", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"}), 5),
     "zone": (frozenset(_ZONE_FIRST), 1),
+    "bareday": (frozenset({"early", "late"}), 2),
     "now": (frozenset({"now", "moment", "present", "atm"}), 5),
 }
 assert set(_NEEDS) == set(HANDLERS)
