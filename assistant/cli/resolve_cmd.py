@@ -64,7 +64,7 @@ def run(inp: TextIO, out: TextIO, err: TextIO) -> int:
             bad += 1
             print(f"line {n}: {answer['error']}", file=err)
         out.write(json.dumps(answer) + "\n")
-        out.flush() if out.isatty() else None
+        out.flush()  # a caller may feed one line and wait for its answer
     return bad
 
 
