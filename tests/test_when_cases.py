@@ -477,6 +477,19 @@ def test_conditional_mention_is_marked_and_skipped_by_resolve() -> None:
     assert m is not None and m.value.strftime("%Y-%m-%d %H:%M") == "2026-11-19 08:15"
 
 
+def test_condition_ends_where_the_promise_starts() -> None:
+    text = "If I don't hear back by the 30th I'll give you a call on Tuesday Dec 1 around 10am."
+    cond, promise = find_times(text, datetime.fromisoformat(NY[0]), NY[1])
+    assert cond.is_conditional_ref and not promise.is_conditional_ref
+    assert promise.value.strftime("%Y-%m-%d %H:%M") == "2026-12-01 10:00"
+
+
+def test_named_zone_keeps_the_writers_calendar_for_the_day() -> None:
+    # Wednesday 16:05 in Los Angeles is already Thursday in India: "Thursday" is still the writer's Thursday
+    m = resolve("Let's regroup Thursday at 4:30pm IST.", datetime(2026, 11, 18, 16, 5), "America/Los_Angeles")
+    assert m is not None and m.value.strftime("%Y-%m-%d %H:%M") == "2026-11-19 03:00"
+
+
 def test_date_order_override() -> None:
     ref = datetime.fromisoformat(NY[0])
     dmy = resolve("3/4", ref, NY[1], date_order="DMY")

@@ -592,6 +592,13 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
 
 
 def _resolve_group(g: Part, ctx: _Ctx) -> _Res | None:
+    if g.zone is not None and g.clock is not None and ctx.tz_known and _has_date(g) and g.offset is None:
+        # "Thursday at 4:30pm IST": Thursday on the writer's calendar, 4:30 pm on Indian clocks
+        r = _resolve_in(g, ctx)
+        if r is None or not r.has_time:
+            return r
+        v = _wall(r.value.date(), r.value.hour, r.value.minute, g.zone, r.value.second).astimezone(ctx.tz)
+        return _Res(v, r.grain, True, None, None, r.past)
     if g.zone is not None and (g.clock is not None or g.numeric is not None) and ctx.tz_known:
         local = _Ctx(ctx.ref.astimezone(g.zone), g.zone, ctx.order)
         r = _resolve_in(g, local)
@@ -725,6 +732,7 @@ _AFTER_BEFORE = re.compile(
 )
 _CUE_WORDS = frozenset("""by before until till til than to due deadline deadline: latest within as through thru up
 after since starting beginning of from the this on at""".split())
+_CONSEQUENT = re.compile(r"'ll\b|\bwill\b|\bshall\b|\bthen\b|\blet's\b|\bplease\b", re.I)
 _CONDITION_HINTS = ("if", "unless", "case", "provided", "assuming", "should", "event", "once", "when", "whether")
 _CONDITION = re.compile(r"\b(?:if|unless|in\s+case|provided(?:\s+that)?|assuming|should\s+(?:you|they|we|he|she)"
                         r"|in\s+the\s+event|once|when|whether)\b", re.I)
@@ -740,7 +748,9 @@ def _is_conditional(text: str, start: int) -> bool:
     hits = list(_CONDITION.finditer(clause))
     if not hits:
         return False
-    return "," not in clause[hits[-1].end():]
+    rest = clause[hits[-1].end():]
+    # the condition ends at a comma, "then", or where the promise starts ("... by the 30th I'll call Tuesday")
+    return "," not in rest and not _CONSEQUENT.search(rest)
 
 
 # A writer "in UTC" is, in practice, a writer whose zone nobody recorded (server defaults, corpora): a time
