@@ -164,6 +164,16 @@ US_CASES = [
     ("New Year's Eve", "2026-12-31"),
     ("MLK Day", "2027-01-18"),
     ("Independence Day", "2027-07-04"),
+    # counted from another date
+    ("the Monday after Thanksgiving", "2026-11-30"),
+    ("the Friday before Christmas", "2026-12-18"),
+    ("the day after Labor Day", "2027-09-07"),
+    ("the week after Thanksgiving", "2026-11-30"),
+    ("two days before the 15th", "2026-12-13"),
+    ("the Tuesday after 12/1", "2026-12-08"),
+    ("Monday after lunch", "2026-11-23 12:00"),
+    ("the Tuesday following our call", "2026-11-24"),
+    ("monday after 3pm PST", "2026-11-23 18:00"),
     # past references
     ("I called yesterday", "2026-11-17"),
     ("as discussed last Friday", "2026-11-13"),

@@ -202,6 +202,8 @@ _BRANCHES: list[tuple[str, str]] = [
                 rf"|(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?:the\s+)?{_MON})(?:st|nd|rd|th)?)?"),
     ("monthweek", rf"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+(?:of|in)\s+"
                   rf"(?:the\s+)?({_MON}|this\s+month|next\s+month)"),
+    ("wdrel", rf"\b(?:the\s+)?(?:(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)\s+)?({_WD}|day|week)\s+"
+              r"(after|before|following|prior\s+to)(?=\s)"),
     ("weekof", r"\b(?:the\s+)?(?:week\s+of|week\s+commencing|w/c)(?=\s)"),
     ("sametime", r"\b(?:at\s+)?(?:this|the\s+same|same)\s+time(?![a-z])"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
@@ -1139,6 +1141,38 @@ def _h_monthweek(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, period=Period("monthweek", 0, None, quarter=n, month=_month(which)))
 
 
+_ANCHOR_WORDS = {"today", "tomorrow", "yesterday", "xmas", "christmas", "thanksgiving", "easter"}
+
+
+def _h_wdrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"the Monday after Thanksgiving", "third Tuesday after Christmas", "the day before Labor Day": counted
+    from a date that must follow (else the atom is dropped)."""
+    n = ordinal_value(m.group(1)) if m.group(1) else 1
+    what = _clean(m.group(2)).rstrip(".")
+    sign = -1 if _clean(m.group(3)) in ("before", "prior to") else 1
+    tail = text[e:e + 40]
+    nxt = re.match(r"\s+(?:the\s+)?([a-z]+|\d)", tail, re.I)
+    word = nxt.group(1).lower() if nxt else ""
+    if word[:1].isdigit():
+        ok = re.match(r"\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th|\s*[/.-]\s*\d|\s+(?:of\s+)?" + _MON + ")", tail, re.I)
+    elif word in ("next", "this"):
+        ok = re.match(r"\s+(?:next|this)\s+(?:" + _WD + "|week|month|" + _MON + ")", tail, re.I)
+    else:
+        ok = (word in _ANCHOR_WORDS or word in _HOLIDAY_WORDS or word in MONTHS or word in WEEKDAYS
+              or word.rstrip("s") in WEEKDAYS or word in _ORDINAL_WORDS)
+    if not ok:
+        return None  # "Monday after lunch", "monday after 3pm", "the Friday after next": nothing to count from
+    if what == "day":
+        return Part(s, e, offset_from=Offset(sign * (n or 1), "days"))
+    if what == "week":
+        return Part(s, e, offset_from=Offset(sign * (n or 1), "weeks"), week_of=True)
+    try:
+        wd = _weekday(what)
+    except KeyError:
+        return None
+    return Part(s, e, offset_from=Offset(sign * (n or 1), f"wd{wd}"))
+
+
 def _h_weekof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, week_of=True)
 
@@ -1240,7 +1274,7 @@ HANDLERS: dict[str, Handler] = {
     "noon": _h_noon, "numday": _h_numday, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
     "monthday": _h_monthday, "daymonth": _h_daymonth, "monthonly": _h_monthonly, "ordnofmonth": _h_ordnofmonth,
     "dayofmonth": _h_dayofmonth,
-    "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "weekof": _h_weekof, "sametime": _h_sametime, "monthweek": _h_monthweek, "daypart": _h_daypart,
+    "dom": _h_dom, "nthwd": _h_nthwd, "weekday": _h_weekday, "weekref": _h_weekref, "weekof": _h_weekof, "wdrel": _h_wdrel, "sametime": _h_sametime, "monthweek": _h_monthweek, "daypart": _h_daypart,
     "zone": _h_zone, "now": _h_now, "bareday": _h_bareday,
 }
 assert set(HANDLERS) == {n for n, _ in _BRANCHES}
@@ -1311,6 +1345,7 @@ _STARTS: dict[str, set[str]] = {
     "weekday": _WEEKDAY_WORDS | _WHICH | {"the", "this"},
     "weekref": _WHICH | {"of", "the"},
     "weekof": {"the", "week", "w"},
+    "wdrel": _WEEKDAY_WORDS | {"the", "day", "week", "first", "second", "third", "fourth", "fifth", _D},
     "sametime": {"at", "this", "the", "same"},
     "monthweek": {"the", "first", "second", "third", "fourth", "last", _D},
     "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "evening", "night",
@@ -1378,6 +1413,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "weekday": (frozenset(_WEEKDAY_WORDS), 4),
     "weekref": (frozenset({"week"}), 4),
     "weekof": (frozenset({"of", "commencing", "c"}), 3),
+    "wdrel": (frozenset({"after", "before", "following", "prior"}), 5),
     "sametime": (frozenset({"time"}), 4),
     "monthweek": (frozenset({"week"}), 4),
     "daypart": (frozenset({"morning", "afternoon", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"}), 5),
@@ -1403,7 +1439,7 @@ _DIGIT_NEXT: dict[str, str | None] = {  # None = any next character
     "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
     "num4": None, "clock3merid": " a", "clockrange": " -:.", "offset": " ah.", "weekfrom": " ", "clockmerid": " :.ha",
     "oclock": " a", "daymonth": " ./-as", "dom": "sx ", "nthwd": "snrt", "quarter": "snrt ", "ordnofmonth": " s",
-    "noon": " ", "numday": " :.", "clockrel": " ", "monthweek": "snrt",
+    "noon": " ", "numday": " :.", "clockrel": " ", "monthweek": "snrt", "wdrel": "snrt",
 }
 
 

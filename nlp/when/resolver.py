@@ -191,6 +191,15 @@ def _apply_offset(base: datetime, off: Offset, tz: tzinfo) -> tuple[datetime, st
         delta = {"seconds": timedelta(seconds=amt), "minutes": timedelta(minutes=amt), "hours": timedelta(hours=amt)}[off.unit]
         return (base.astimezone(ZoneInfo("UTC")) + delta).astimezone(tz), "minute"
     naive = base.replace(tzinfo=None)
+    if off.unit.startswith("wd"):
+        # the n-th given weekday strictly after (or before) the anchor day
+        wd, d = int(off.unit[2:]), naive.date()
+        n = int(off.amount)
+        if n > 0:
+            d = d + timedelta(days=(wd - d.weekday()) % 7 or 7) + timedelta(days=7 * (n - 1))
+        else:
+            d = d - timedelta(days=(d.weekday() - wd) % 7 or 7) - timedelta(days=7 * (-n - 1))
+        return _midnight(d, tz), "day"
     if off.unit == "days":
         whole = int(amt)
         frac = amt - whole
