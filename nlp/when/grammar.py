@@ -1153,6 +1153,7 @@ def _h_wdrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     tail = text[e:e + 40]
     nxt = re.match(r"\s+(?:the\s+)?([a-z]+|\d)", tail, re.I)
     word = nxt.group(1).lower() if nxt else ""
+    ok: object
     if word[:1].isdigit():
         ok = re.match(r"\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th|\s*[/.-]\s*\d|\s+(?:of\s+)?" + _MON + ")", tail, re.I)
     elif word in ("next", "this"):
