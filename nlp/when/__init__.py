@@ -1,8 +1,23 @@
 """`nlp.when`: find time expressions in text and resolve them against the moment of writing.
 
 Pure functions, no I/O. `find_times` returns every expression with its character span (what the extractor
-attaches to promise clauses); `resolve` returns the one a text is about. Values are aware datetimes in the
-writer's zone, DST-correct via `zoneinfo`."""
+attaches to promise clauses); `resolve` returns the one a text is about (the first not inside a condition).
+Values are aware datetimes in the writer's zone, DST-correct via `zoneinfo` (a wall time in a DST gap moves
+forward; an ambiguous one takes its first occurrence).
+
+Conventions (documented in the README, tested in tests/test_when_cases.py):
+- a date without a clock time is that day's midnight, `has_time` False, grain "day"; a day part ("tomorrow
+  afternoon") is a representative time (09:00 / 14:00 / 18:00 / 20:00) with its window, grain "hour";
+- "end of day"/EOD is 23:59 with the window opening at 17:00; "close of business"/COB is 17:00; "first thing"
+  is 09:00; a bare "at 9" reads business hours (7-11 am, 12 noon, 1-6 pm);
+- a bare or "this" weekday is the next one, never today; "next Friday" is the Friday of next week;
+- numeric dates are month-first in US/Canadian zones (and UTC), day-first elsewhere (`default_date_order`),
+  unless `date_order` says otherwise or a weekday next to the date decides; dates without a year roll forward;
+- minutes/hours offsets are elapsed time, days and longer are calendar steps;
+- a named zone ("2pm Eastern") is converted into the writer's zone; day words stay on the writer's calendar.
+  A writer zone of "UTC" is read as "unknown": the named zone's wall clock is kept.
+Flags: `is_past`, `is_deadline` ("by", "before", "within"...), `is_after` ("after", "from"...),
+`is_conditional_ref` (inside an "if/unless/in case" clause that has not ended yet)."""
 
 from nlp.when.lexicon import default_date_order
 from nlp.when.resolver import TimeMention, find_times, resolve
