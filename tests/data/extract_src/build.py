@@ -7,7 +7,7 @@ Case file format (a readable way to hand-label; the labels are written by hand, 
     ---
 WHO: me | them | me,them. ACTIONS: comma list. DATE: ISO date(s) (comma list), `any` (no date stated),
 `+N` (N days after the sent date), `mon`..`sun` (the first such day after the sent date), `nmon`..`nsun`
-(that day of the following week). TIME: HH:MM or HH:MM-HH:MM. No `=>` line = no promise in the message.
+(that day of the following week), `YYYY-MM-DD..YYYY-MM-DD` (any day of that range). TIME: HH:MM or HH:MM-HH:MM. No `=>` line = no promise in the message.
 """
 import datetime as dt
 import json
@@ -38,6 +38,9 @@ def resolve_date(tok, sent):
             out.append((monday_next + dt.timedelta(days=DAYS.index(t[1:]))).isoformat())
         elif t.startswith("+"):
             out.append((d + dt.timedelta(days=int(t[1:]))).isoformat())
+        elif ".." in t:
+            a, b = (dt.date.fromisoformat(x) for x in t.split(".."))
+            out.extend((a + dt.timedelta(days=k)).isoformat() for k in range((b - a).days + 1))
         else:
             dt.date.fromisoformat(t)
             out.append(t)
