@@ -551,7 +551,7 @@ class Store:
 
     def stage_tracker_candidates(self, open_states: Iterable[StepState], now: datetime,
                                  mark: tuple[int, int, datetime] | None) -> int:
-        """Stage (in temp.track_cand, in the order commitments were stored) every commitment the pass must look at:
+        """Stage (in temp.track_cand, oldest promise first) every commitment the pass must look at:
         untracked ones from messages sent by `now`, and open steps that may move. Without a mark (first
         pass, or a clock replayed backwards) every open step; with one only those on threads with mail
         stored or sent since, pending ones whose target passed, due/broken ones and snoozes that ended.
@@ -585,7 +585,7 @@ class Store:
             args += [crowid, since, stamp, stamp, stamp, rowid, since, stamp]
         self.db.execute(
             "INSERT INTO temp.track_cand(" + ", ".join(self.CANDIDATE_COLUMNS) + ") " + select
-            + " ORDER BY c.rowid", args)  # extraction order: oldest mail first, without a sort
+            + " ORDER BY m.sent_at, c.rowid", args)  # oldest promise first: it gets the first free slot
         return int(self.db.execute("SELECT COUNT(*) FROM temp.track_cand").fetchone()[0])
 
     def tracker_candidates(self, first: int, last: int) -> list[tuple[Any, ...]]:

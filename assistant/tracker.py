@@ -24,6 +24,7 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -277,6 +278,9 @@ def company_label(company: str, name: str = "") -> str:
     return company.title() if company.islower() else company
 
 
+_label = lru_cache(maxsize=4096)(company_label)
+
+
 def _other_party(direction: str, sender_email: str, sender_name: str, recipients: Iterable[Sequence[str]],
                  mine: frozenset[str]) -> tuple[str, str] | None:
     """The other party of one message: (email, name), or None when it names no one but the rep."""
@@ -440,11 +444,11 @@ def _what(text: str) -> str:
 
 def suggestion_texts(owner: str, action: str, text: str, who: str, email: str, company: str, subject: str,
                      sent_at: datetime | None, zone: ZoneInfo, link: str, *, conditional: bool = False,
-                     reason: str = "") -> tuple[str, str, str]:
+                     reason: str = "", promised: str | None = None) -> tuple[str, str, str]:
     """(title, body, reason) of a follow-up. The title's headline (before " — ") says what and with whom:
     "Send Ed Park the rollout plan", "Call Priya Nair (Bluefinhealth)", "Chase Kim Ortiz (Contoso)"."""
     who = who or email or "them"
-    label = company_label(company, who)
+    label = _label(company, who)
     where = f" ({label})" if label and label != who else ""
     what = _what(text) if action in ("send", "email") else ""
     if owner == "me":
@@ -465,7 +469,7 @@ def suggestion_texts(owner: str, action: str, text: str, who: str, email: str, c
         head = f"Chase {who}{where}" + (f" for {what}" if what else "")
         title = f"{head} \u2014 they promised: {text}"
         reason = reason or f"{who} did not do what they promised"
-    when = f" on {sent_at.astimezone(zone):%a %d %b %Y %H:%M}" if sent_at else ""
+    when = promised if promised is not None else f" on {sent_at.astimezone(zone):%a %d %b %Y %H:%M}" if sent_at else ""
     lines = [f"Promise{when}: \u201c{text}\u201d", f"Why now: {reason}."]
     if subject:
         lines.append(f"Thread: {subject}")
@@ -558,7 +562,10 @@ class _Slots:
 
 # -- the pass -------------------------------------------------------------------------------------
 CHUNK = 4000  # staged steps read per round (bounds memory: the rows and the mail of their threads)
+BULK = 20_000  # new steps from which a pass rebuilds the tracker tables' indexes instead of updating them
 _ALLOWED = frozenset((a.value, b.value) for a, targets in TRANSITIONS.items() for b in targets)
+_PENDING, _DUE, _BROKEN, _SUGGESTED, _SNOOZED, _KEPT = (
+    S.PENDING.value, S.DUE.value, S.BROKEN.value, S.SUGGESTED.value, S.SNOOZED.value, S.KEPT.value)
 
 
 class _Pass:
@@ -574,7 +581,9 @@ class _Pass:
         self.mine = config.rep.addresses
         self.book_accounts = {a.name for a in config.accounts if a.mode == "book"}
         self.slots = _Slots(lambda: store.taken_starts(now - self.grace), self.hours)
-        self.hops: dict[str, int] = defaultdict(int)
+        self.hops: dict[tuple[str | None, str], int] = defaultdict(int)
+        self._promised: dict[str, str] = {}  # sent_at text -> " on Mon 16 Nov 2026 10:00" (rep's zone)
+        self._utc: dict[float, str] = {}  # slot timestamp -> UTC ISO text
         self.made: list[str] = []
         self.moved: list[str] = []
         self.new_steps = 0
@@ -591,14 +600,16 @@ class _Pass:
         if mark is not None and mark[2] > self.now:
             mark = None  # the clock was replayed backwards: look at everything
         total = store.stage_tracker_candidates(OPEN_STATES, self.now, mark)
-        for first in range(1, total + 1, CHUNK):
-            last = min(total, first + CHUNK - 1)
-            threads: dict[str, list[_Mail]] = defaultdict(list)
-            by_id: dict[str, _Mail] = {}
-            for row in store.tracker_thread_mail(first, last, self.now):
-                mail = by_id[row[1]] = _Mail._make(row)
-                threads[row[0]].append(mail)
-            self.chunk(store.tracker_candidates(first, last), threads, by_id)
+        bulk = store.bulk_tracker_load() if store.staged_new_steps() >= BULK else nullcontext()
+        with bulk:
+            for first in range(1, total + 1, CHUNK):
+                last = min(total, first + CHUNK - 1)
+                threads: dict[str, list[_Mail]] = defaultdict(list)
+                by_id: dict[str, _Mail] = {}
+                for row in store.tracker_thread_mail(first, last, self.now):
+                    mail = by_id[row[1]] = _Mail._make(row)
+                    threads[row[0]].append(mail)
+                self.chunk(store.tracker_candidates(first, last), threads, by_id)
         store.drop_tracker_candidates()
         store.set_tracker_mark(self.now)
 
@@ -629,42 +640,42 @@ class _Pass:
                 if party is None:
                     party = parties[message_id] = _counterpart(promise, thread, mine, self.correspondents)
                 cp_email, cp_name, company = party
-                state = S.PENDING.value
+                state = _PENDING
                 here.append((None, state, "tracked"))
             done = _outcome(who, action, bool(conditional), promise, thread, mine)
             if done is not None:
                 to, msg = done
-                why = "delivered" if to == S.KEPT else "a real reply"
+                why = "delivered" if to == _KEPT else "a real reply"
                 when = "before" if msg.sent_at < target else "after"
                 here.append((state, to, f"{why} {when} the target ({msg.direction} {msg.id})"))
             else:
-                if state == S.PENDING and now_s >= target:
-                    first = S.DUE.value if who == "me" else S.BROKEN.value
-                    here.append((state, first, "target passed unsettled" if first == S.DUE
+                if state == _PENDING and now_s >= target:
+                    first = _DUE if who == "me" else _BROKEN
+                    here.append((state, first, "target passed unsettled" if first == _DUE
                                  else "target passed with no delivery"))
                     state = first
-                if state in (S.DUE, S.BROKEN) and sugg_id is None:
+                if (state == _DUE or state == _BROKEN) and sugg_id is None:
                     timed = bool(due_has_time) and not target_is_default and who == "me"
                     suggestion, note = self.suggest(
                         cid, who, action, text, cp_email, cp_name, company, subject, sent_at, rfc_id, source_id,
                         datetime.fromisoformat(target), timed, bool(conditional), _ooo_until(thread, promise),
                         account)
                     suggestions.append(suggestion)
-                    here.append((state, S.SUGGESTED.value, note))
-                elif state == S.SNOOZED:
+                    here.append((state, _SUGGESTED, note))
+                elif state == _SNOOZED:
                     if snoozed_until is None or snoozed_until <= now_s:
-                        here.append((state, S.SUGGESTED.value, "snooze ended"))
-                elif state == S.SUGGESTED and sugg_start:
+                        here.append((state, _SUGGESTED, "snooze ended"))
+                elif state == _SUGGESTED and sugg_start:
                     until = _ooo_until(thread, promise)
                     if until is not None and sugg_start < until:
                         start = self.slots.claim(datetime.fromisoformat(until))
                         moves.append((sugg_id, utc_iso(start), utc_iso(start + self.event)))
                         self.moved.append(sugg_id)
-            for a, b, _ in here:
+            for a, b, note in here:
                 if a is not None and (a, b) not in _ALLOWED:
                     raise TransitionError(f"step {cid}: {a} -> {b} is not allowed")
-                hops["new->pending" if a is None else f"{a}->{b}"] += 1
-            transitions.extend((cid, a, b, note) for a, b, note in here)
+                hops[a, b] += 1
+                transitions.append((cid, a, b, note))
             if fresh:
                 self.new_steps += 1
                 new_steps.append((cid, who, action, cp_email, cp_name, company, thread_id, target,
@@ -696,15 +707,25 @@ class _Pass:
                 reason = f"out of office until {until.astimezone(self.zone):%a %d %b}"
             start = self.slots.claim(wanted)
         link = message_link(rfc_id, source_id)
-        title, body, reason = suggestion_texts(owner, action, text, name, email, company, subject,
-                                               datetime.fromisoformat(sent_at), self.zone, link,
-                                               conditional=conditional, reason=reason)
+        promised = self._promised.get(sent_at)
+        if promised is None:
+            promised = self._promised[sent_at] = f" on {datetime.fromisoformat(sent_at).astimezone(self.zone):%a %d %b %Y %H:%M}"
+        title, body, reason = suggestion_texts(owner, action, text, name, email, company, subject, None, self.zone,
+                                               link, conditional=conditional, reason=reason, promised=promised)
         sid = content_id(cid, prefix="ft")
         self.made.append(sid)
         note = f"follow-up suggested for {start.isoformat()}"
         if account in self.book_accounts:
             note += f" (account {account} books automatically)"
-        return (sid, cid, title, body, utc_iso(start), utc_iso(start + self.event), reason, link), note
+        return (sid, cid, title, body, self.utc(start), self.utc(start + self.event), reason, link), note
+
+    def utc(self, moment: datetime) -> str:
+        """UTC ISO text of a slot moment (cached: one follow-up's end is often the next one's start)."""
+        ts = moment.timestamp()
+        text = self._utc.get(ts)
+        if text is None:
+            text = self._utc[ts] = utc_iso(moment)
+        return text
 
 
 def track(store: Store, config: Config, now: datetime) -> TrackResult:
@@ -713,7 +734,8 @@ def track(store: Store, config: Config, now: datetime) -> TrackResult:
     run = _Pass(store, config, now)
     with store.transaction():
         run.run()
-    return TrackResult(new_steps=run.new_steps, transitions=dict(run.hops), suggestions=tuple(run.made),
+    hops = {("new" if a is None else a) + "->" + b: n for (a, b), n in run.hops.items()}
+    return TrackResult(new_steps=run.new_steps, transitions=hops, suggestions=tuple(run.made),
                        moved=tuple(run.moved))
 
 

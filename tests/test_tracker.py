@@ -361,3 +361,38 @@ def test_incremental_pass_sees_mail_synced_late_and_a_clock_replayed_backwards(s
     assert store.step(cid9).state == S.PENDING  # type: ignore[union-attr]
     tracker.track(store, cfg, at("2026-11-17T10:30"))
     assert store.step(cid9).state == S.SUGGESTED  # type: ignore[union-attr]
+
+
+def _indexes(store: Store) -> set[tuple[str, str]]:
+    return {(r[0], r[1]) for r in store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_a_bulk_first_pass_gives_the_same_result_and_keeps_every_index(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def world(path: Path) -> Store:
+        st = Store(path)
+        fallback(st)
+        reply(st, "ooo", "2026-11-16T10:01", "Away", auto=True, until=at("2026-11-19T00:00"))
+        for i in range(3):
+            m = message(st, f"s{i}", thread=f"ts{i}", sent_at=at("2026-11-16T10:00"), body=f"I'll send doc {i} Tuesday.")
+            promise(st, m, action="send", due=at("2026-11-17T00:00"))
+        kept = message(st, "k1", thread="tk", sent_at=at("2026-11-16T10:00"), body="I'll send the deck Tuesday.")
+        promise(st, kept, action="send", due=at("2026-11-17T00:00"))
+        message(st, "k2", thread="tk", sent_at=at("2026-11-16T15:00"), body="Attached is the deck.")
+        return st
+
+    def outcome(st: Store) -> list[tuple[object, ...]]:
+        return sorted((s.commitment_id, s.state, s.target) for s in st.steps()) + sorted(
+            (g.commitment_id, g.start, g.title) for g in st.suggestions()) + sorted(
+            (t.commitment_id, t.from_state or "", t.to_state, t.note) for t in st.transitions())
+
+    now = at("2026-11-20T09:00")
+    plain = world(tmp_path / "plain.sqlite3")
+    before = _indexes(plain)
+    tracker.track(plain, config(), now)
+    monkeypatch.setattr(tracker, "BULK", 1)  # every pass with a new step rebuilds the indexes
+    bulk = world(tmp_path / "bulk.sqlite3")
+    tracker.track(bulk, config(), now)
+    assert outcome(bulk) == outcome(plain) and len(outcome(bulk)) > 10
+    assert _indexes(bulk) == before == _indexes(plain)
+    assert tracker.track(bulk, config(), now).transitions == {}  # and a second pass changes nothing
