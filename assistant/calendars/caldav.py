@@ -29,13 +29,13 @@ import icalendar
 
 from assistant.calendars.remote import (
     DEFAULT_ATTEMPTS,
+    RetryingWriter,
     body_with_link,
     body_without_link,
     in_zone,
     minutes,
     parse_retry_after,
     rep_zone,
-    with_retries,
 )
 from assistant.config import CalendarConfig, Config
 from assistant.errors import AuthError, CalendarError, ConfigError, TransientError
@@ -141,7 +141,7 @@ class CalDavAuthError(AuthError):
         self.provider = "caldav"
 
 
-class CalDavWriter:
+class CalDavWriter(RetryingWriter):
     """Writes follow-ups to one calendar of a CalDAV server (Radicale, Nextcloud, Fastmail, iCloud...)."""
 
     kind = "caldav"
@@ -304,14 +304,6 @@ class CalDavWriter:
         return None
 
     # -- errors --------------------------------------------------------------------------------
-    def _retry(self, what: str, call: Callable[[], T]) -> T:
-        def attempt() -> T:
-            try:
-                return call()
-            except Exception as e:
-                raise self._translate(e, what) from e
-
-        return with_retries(attempt, attempts=self._attempts, sleep=self._sleep)
 
     def _auth_error(self, detail: str) -> AuthError:
         return CalDavAuthError(

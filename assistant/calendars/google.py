@@ -24,14 +24,15 @@ from typing import Any, TypeVar
 
 from assistant.calendars.remote import (
     DEFAULT_ATTEMPTS,
+    RetryingWriter,
     body_with_link,
     body_without_link,
     in_zone,
+    linked_account,
     parse_retry_after,
     rep_zone,
-    with_retries,
 )
-from assistant.config import AccountConfig, CalendarConfig, Config
+from assistant.config import CalendarConfig, Config
 from assistant.errors import AuthError, CalendarError, ConfigError, TransientError
 from assistant.models import CalendarEvent
 
@@ -71,7 +72,7 @@ def _when(value: dict[str, Any], zone: Any) -> datetime:
     return in_zone(date.fromisoformat(str(value["date"])), zone)
 
 
-class GoogleCalendarWriter:
+class GoogleCalendarWriter(RetryingWriter):
     """Writes follow-ups to a Google calendar (the rep's primary one unless `calendar_id` says otherwise)."""
 
     kind = "google"
@@ -83,30 +84,11 @@ class GoogleCalendarWriter:
         self.calendar_id = str(opts.get("calendar_id", "primary"))
         self.api_endpoint = str(opts.get("api_endpoint", "")).strip()
         self.zone = rep_zone(config)
-        self.account = self._account(config, opts, need=credentials is None and service is None)
+        self.account = linked_account(config, opts, "gmail", need=credentials is None and service is None)
         self._credentials = credentials
         self._service = service
         self._sleep = sleep
         self._attempts = attempts
-
-    @staticmethod
-    def _account(config: Config, opts: dict[str, Any], need: bool) -> AccountConfig:
-        name = str(opts.get("account", "")).strip()
-        gmail = [a for a in config.accounts if a.kind == "gmail"]
-        if name:
-            for a in config.accounts:
-                if a.name == name:
-                    return a
-            if need:
-                raise ConfigError(f"calendar.account = {name!r} but there is no [[accounts]] entry with that name: "
-                                  "add a kind = \"gmail\" account and run `assistant login gmail --account NAME`")
-            return AccountConfig(name=name, kind="gmail")
-        if len(gmail) == 1:
-            return gmail[0]
-        if need:
-            raise ConfigError('calendar.kind = "google" needs calendar.account = the name of the gmail [[accounts]] '
-                              "entry whose sign-in to use (then run `assistant login gmail --account NAME`)")
-        return AccountConfig(name="calendar", kind="gmail")
 
     # -- the port ------------------------------------------------------------------------------
     @property
@@ -239,14 +221,6 @@ class GoogleCalendarWriter:
                                   cache_discovery=False, client_options=client_options)
         return self._service.events()
 
-    def _retry(self, what: str, call: Callable[[], T]) -> T:
-        def attempt() -> T:
-            try:
-                return call()
-            except Exception as e:
-                raise self._translate(e, what) from e
-
-        return with_retries(attempt, attempts=self._attempts, sleep=self._sleep)
 
     def _translate(self, exc: Exception, what: str) -> Exception:
         if isinstance(exc, (TransientError, AuthError, CalendarError, ConfigError)):

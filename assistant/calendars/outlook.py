@@ -23,14 +23,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.calendars.remote import (
     DEFAULT_ATTEMPTS,
+    RetryingWriter,
     body_with_link,
     body_without_link,
     in_zone,
+    linked_account,
     parse_retry_after,
     rep_zone,
-    with_retries,
 )
-from assistant.config import AccountConfig, CalendarConfig, Config
+from assistant.config import CalendarConfig, Config
 from assistant.errors import AuthError, CalendarError, ConfigError, TransientError
 from assistant.models import CalendarEvent
 
@@ -82,7 +83,7 @@ class GraphStatusError(Exception):
         self.retry_after = retry_after
 
 
-class OutlookCalendarWriter:
+class OutlookCalendarWriter(RetryingWriter):
     """Writes follow-ups to an Outlook calendar through Microsoft Graph."""
 
     kind = "outlook"
@@ -95,33 +96,13 @@ class OutlookCalendarWriter:
         self.graph_url = str(opts.get("graph_url", GRAPH_URL)).rstrip("/")
         self.calendar_id = str(opts.get("calendar_id", "")).strip()
         self.zone = rep_zone(config)
-        self.account = self._account(config, opts, need=token_provider is None)
+        self.account = linked_account(config, opts, "outlook", need=token_provider is None)
         self._token_provider = token_provider
         self._refresh: Callable[[], str] | None = None  # set with the msal token provider
         self._session = session
         self._sleep = sleep
         self._attempts = attempts
         self._timeout = timeout
-
-    @staticmethod
-    def _account(config: Config, opts: dict[str, Any], need: bool) -> AccountConfig:
-        name = str(opts.get("account", "")).strip()
-        outlook = [a for a in config.accounts if a.kind == "outlook"]
-        if name:
-            for a in config.accounts:
-                if a.name == name:
-                    return a
-            if need:
-                raise ConfigError(f"calendar.account = {name!r} but there is no [[accounts]] entry with that name: "
-                                  "add a kind = \"outlook\" account and run `assistant login outlook --account NAME`")
-            return AccountConfig(name=name, kind="outlook")
-        if len(outlook) == 1:
-            return outlook[0]
-        if need:
-            raise ConfigError('calendar.kind = "outlook" needs calendar.account = the name of the outlook '
-                              "[[accounts]] entry whose sign-in to use (then run `assistant login outlook "
-                              "--account NAME`)")
-        return AccountConfig(name="calendar", kind="outlook")
 
     # -- the port ------------------------------------------------------------------------------
     @property
@@ -315,14 +296,6 @@ class OutlookCalendarWriter:
         )
 
     # -- errors --------------------------------------------------------------------------------
-    def _retry(self, what: str, call: Callable[[], T]) -> T:
-        def attempt() -> T:
-            try:
-                return call()
-            except Exception as e:
-                raise self._translate(e, what) from e
-
-        return with_retries(attempt, attempts=self._attempts, sleep=self._sleep)
 
     def _translate(self, exc: Exception, what: str) -> Exception:
         if isinstance(exc, (TransientError, AuthError, CalendarError, ConfigError)):

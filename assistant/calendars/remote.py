@@ -7,13 +7,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from assistant.config import Config
-from assistant.errors import TransientError
+from assistant.config import AccountConfig, Config
+from assistant.errors import ConfigError, TransientError
 
 T = TypeVar("T")
 
@@ -86,3 +86,45 @@ def body_without_link(body: str, url: str) -> str:
 
 def minutes(delta: timedelta) -> int:
     return int(abs(delta.total_seconds()) // 60)
+
+
+class RetryingWriter:
+    """Mixin for the remote writers: run a call with retries, translating the client library's errors
+    into the project's own (`_translate`) so that only TransientError is retried."""
+
+    _attempts: int
+    _sleep: Callable[[float], None]
+
+    def _translate(self, exc: Exception, what: str) -> Exception:
+        raise NotImplementedError
+
+    def _retry(self, what: str, call: Callable[[], T]) -> T:
+        def attempt() -> T:
+            try:
+                return call()
+            except Exception as e:
+                raise self._translate(e, what) from e
+
+        return with_retries(attempt, attempts=self._attempts, sleep=self._sleep)
+
+
+def linked_account(config: Config, opts: dict[str, Any], kind: str, need: bool) -> AccountConfig:
+    """The mail account whose sign-in a Google or Outlook calendar uses: `calendar.account`, or the only
+    account of that kind. `need` is False when the test injects a client, so no account must exist."""
+    name = str(opts.get("account", "")).strip()
+    login = f"`assistant login {kind} --account NAME`"
+    if name:
+        for a in config.accounts:
+            if a.name == name:
+                return a
+        if need:
+            raise ConfigError(f"calendar.account = {name!r} but there is no [[accounts]] entry with that name: "
+                              f"add a kind = \"{kind}\" account and run {login}")
+        return AccountConfig(name=name, kind=kind)
+    same_kind = [a for a in config.accounts if a.kind == kind]
+    if len(same_kind) == 1:
+        return same_kind[0]
+    if need:
+        raise ConfigError(f"calendar.kind needs calendar.account = the name of the {kind} [[accounts]] entry "
+                          f"whose sign-in to use (then run {login})")
+    return AccountConfig(name="calendar", kind=kind)
