@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import time as time_module
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -500,30 +501,44 @@ class _Slots:
     """Hands out non-overlapping business slots for untimed follow-ups made in one pass.
 
     `parent` maps a taken slot to the next candidate (union-find with path compression), so handing out
-    n slots costs about n steps even when many follow-ups want the same or nearby moments. The starts
-    already on the calendar are loaded on the first claim."""
+    n slots costs about n steps even when many follow-ups want the same or nearby moments; each slot knows
+    its place in its day's list, so the next one is a bisect away. The starts already on the calendar are
+    loaded on the first claim. Slots are keyed by POSIX timestamp."""
 
     def __init__(self, taken: Callable[[], Iterable[str]], hours: BusinessHours) -> None:
         self.hours = hours
         self.step = max(timedelta(minutes=15), hours.event)
+        self.step_s = self.step.total_seconds()
         self.at: dict[float, datetime] = {}  # every slot seen, by timestamp
+        self.pos: dict[float, tuple[list[float], list[datetime], int]] = {}  # slot -> its day's list, index
         self.taken: set[float] = set()
         self.parent: dict[float, float] = {}  # taken slot -> a later candidate (path-compressed)
         self.load_taken: Callable[[], Iterable[str]] | None = taken
-        self._wanted: tuple[datetime, datetime] | None = None  # the last wanted moment and its slot
+        self._wanted: tuple[datetime, float] | None = None  # the last wanted moment and its first slot
 
-    def _slot(self, moment: datetime) -> float:
+    def _place(self, moment: datetime) -> float:
+        """Key a moment `BusinessHours.next_slot` returned."""
+        stamps, moments = self.hours.day_slots(moment.date())
         ts = moment.timestamp()
+        i = bisect_left(stamps, ts)
+        if i < len(stamps) and stamps[i] == ts:
+            self.pos.setdefault(ts, (stamps, moments, i))
         self.at.setdefault(ts, moment)
         return ts
 
     def _after(self, ts: float) -> float:
-        """The first slot at least one follow-up's length after slot `ts` (same day: one bisect)."""
-        moment = self.at[ts]
-        later = moment + self.step
-        stamps, moments = self.hours.day_slots(moment.date())
-        i = bisect_left(stamps, later.timestamp())
-        return self._slot(moments[i] if i < len(stamps) else self.hours.next_slot(later))
+        """The first slot at least one follow-up's length after slot `ts`."""
+        place = self.pos.get(ts)
+        if place is not None:
+            stamps, moments, i = place
+            j = bisect_left(stamps, ts + self.step_s, i + 1)
+            if j < len(stamps):
+                nxt = stamps[j]
+                if nxt not in self.at:
+                    self.at[nxt] = moments[j]
+                    self.pos[nxt] = (stamps, moments, j)
+                return nxt
+        return self._place(self.hours.next_slot(self.at[ts] + self.step))
 
     def _find(self, ts: float) -> float:
         path = []
@@ -537,27 +552,27 @@ class _Slots:
             self.parent[p] = ts
         return ts
 
-    def reserve(self, moment: datetime) -> None:
-        self._load()
-        self.taken.add(self._slot(moment))
-
     def _load(self) -> None:
         if self.load_taken is not None:
             self.taken.update(datetime.fromisoformat(t).timestamp() for t in self.load_taken())
             self.load_taken = None
 
-    def claim(self, wanted: datetime) -> datetime:
-        if self.load_taken is not None:
-            self.taken.update(datetime.fromisoformat(t).timestamp() for t in self.load_taken())
-            self.load_taken = None
+    def reserve(self, moment: datetime) -> None:
+        """Mark a fixed start (a timed promise's moment) as taken."""
+        self._load()
+        self.taken.add(moment.timestamp())
+
+    def claim(self, wanted: datetime) -> float:
+        """Take the first free slot at or after `wanted`; returns its timestamp (the moment is `at[ts]`)."""
+        self._load()
         if self._wanted is not None and self._wanted[0] == wanted:
             first = self._wanted[1]
         else:
-            first = self.hours.next_slot(wanted)
+            first = self._place(self.hours.next_slot(wanted))
             self._wanted = (wanted, first)
-        ts = self._find(self._slot(first))
+        ts = self._find(first)
         self.taken.add(ts)
-        return self.at[ts]
+        return ts
 
 
 # -- the pass -------------------------------------------------------------------------------------
@@ -578,6 +593,7 @@ class _Pass:
         self.now_s = utc_iso(now)
         self.grace = timedelta(minutes=config.tracker.event_minutes)
         self.event = timedelta(minutes=config.tracker.event_minutes)
+        self.event_s = self.event.total_seconds()
         self.mine = config.rep.addresses
         self.book_accounts = {a.name for a in config.accounts if a.mode == "book"}
         self.slots = _Slots(lambda: store.taken_starts(now - self.grace), self.hours)
@@ -668,8 +684,8 @@ class _Pass:
                 elif state == _SUGGESTED and sugg_start:
                     until = _ooo_until(thread, promise)
                     if until is not None and sugg_start < until:
-                        start = self.slots.claim(datetime.fromisoformat(until))
-                        moves.append((sugg_id, utc_iso(start), utc_iso(start + self.event)))
+                        ts = self.slots.claim(datetime.fromisoformat(until))
+                        moves.append((sugg_id, self.utc(ts), self.utc(ts + self.event_s)))
                         self.moved.append(sugg_id)
             for a, b, note in here:
                 if a is not None and (a, b) not in _ALLOWED:
@@ -693,19 +709,18 @@ class _Pass:
         slot; an out-of-office return date pushes it after the return."""
         until = datetime.fromisoformat(ooo) if ooo else None
         reason = ""
-        if timed and target >= self.now - self.grace:
+        current = timed and target >= self.now - self.grace  # the promised moment is still ahead, or just passed
+        if current and (until is None or until <= target):
             start = target.astimezone(self.zone)
-            if until is not None and start < until:
-                start = self.slots.claim(until)
-                reason = f"out of office until {until.astimezone(self.zone):%a %d %b}"
-            else:
-                self.slots.reserve(start)  # untimed follow-ups made later in this pass keep off it
+            ts = start.timestamp()
+            self.slots.reserve(start)  # untimed follow-ups made later in this pass keep off it
         else:
             wanted = max(target, self.now)
-            if until is not None and until > wanted:
-                wanted = until
+            if until is not None and until > (target if current else wanted):
+                wanted = max(until, wanted)
                 reason = f"out of office until {until.astimezone(self.zone):%a %d %b}"
-            start = self.slots.claim(wanted)
+            ts = self.slots.claim(wanted)
+            start = self.slots.at[ts]
         link = message_link(rfc_id, source_id)
         promised = self._promised.get(sent_at)
         if promised is None:
@@ -717,14 +732,13 @@ class _Pass:
         note = f"follow-up suggested for {start.isoformat()}"
         if account in self.book_accounts:
             note += f" (account {account} books automatically)"
-        return (sid, cid, title, body, self.utc(start), self.utc(start + self.event), reason, link), note
+        return (sid, cid, title, body, self.utc(ts), self.utc(ts + self.event_s), reason, link), note
 
-    def utc(self, moment: datetime) -> str:
-        """UTC ISO text of a slot moment (cached: one follow-up's end is often the next one's start)."""
-        ts = moment.timestamp()
+    def utc(self, ts: float) -> str:
+        """UTC ISO text of a POSIX time (cached: one follow-up's end is often the next one's start)."""
         text = self._utc.get(ts)
         if text is None:
-            text = self._utc[ts] = utc_iso(moment)
+            text = self._utc[ts] = time_module.strftime("%Y-%m-%dT%H:%M:%S+00:00", time_module.gmtime(ts))
         return text
 
 
