@@ -129,8 +129,8 @@ _REPORTED = re.compile(
 )
 # Present progressive for the future needs a future time to be a promise: "sending the deck over on Thursday".
 _PROGRESSIVE = re.compile(
-    r"(?:\b(?P<subj>i|we|he|she|they)\s*(?:" + _AP + r"m|" + _AP + r"re|" + _AP + r"s|\s+am|\s+are|\s+is|m)\s+|(?:^|(?<=[,:;\-–—]\s)|(?<=^\W\s)))"
-    r"(?=(?:sending|calling|emailing|shipping|sharing|ringing|phoning|meeting|dropping|circulating|forwarding|"
+    r"(?:\b(?P<subj>i|we|he|she|they)\s*(?:" + _AP + r"m|" + _AP + r"re|" + _AP + r"s|\s+am|\s+are|\s+is|m)\s+|(?:^\s*|(?<=[,:;\-–—]\s)|(?<=^\W\s)))"
+    r"(?=(?:(?:defo|def|definitely|also|still|then|just)\s+)?(?:sending|calling|emailing|shipping|sharing|ringing|phoning|meeting|dropping|circulating|forwarding|"
     r"delivering|getting\s+back|getting\s+\w+\s+(?:over|to\s+you)|popping|swinging|coming\s+by|visiting|"
     r"following\s+up|touching\s+base|checking\s+in|reaching\s+out|hosting|presenting|putting\s+together)\b)",
     re.I,
@@ -221,7 +221,8 @@ _SILENCE = re.compile(
 # Any subordinate condition (its time is not the promise's).
 _CONDITION = re.compile(
     r"\b(?:if|unless|in\s+case|should\s+(?:i|we|you|it|that|there)\b|failing|provided(?:\s+that)?|as\s+long\s+as|"
-    r"so\s+long\s+as|assuming|once|when|whenever|in\s+the\s+event|as\s+soon\s+as|until|till|before\s+(?:i|we|you|"
+    r"so\s+long\s+as|assuming|once|when|whenever|in\s+the\s+event|as\s+soon\s+as|(?:until|till)(?=\s+(?:i|we|you|"
+    r"u|they|he|she|it|the|our|your|their|my|this|that|after|then)\b)|before\s+(?:i|we|you|"
     r"they|he|she)\b|after\s+(?:i|we|you|they|he|she)\b)\b",
     re.I,
 )
@@ -616,6 +617,24 @@ _DAY_WORDS = re.compile(
 
 
 _ANAPHOR = re.compile(r"(?<!\bby\s)\b(?:then|that\s+day|that\s+time|at\s+that\s+point)\b\s*[.!]?\s*$", re.I)
+# A day named relative to one said earlier: "the demo is Thursday ... I'll send the dial-in the day before".
+_REL_DAY = re.compile(r"\bthe\s+(?:day|night|morning|evening|afternoon)\s+(?P<dir>before|after|of)\b|\bon\s+the\s+day\b|"
+                      r"\b(?:right|straight|just|soon|shortly)\s+after(?:wards)?\b|\bafterwards\b|\bafter\s+that\b",
+                      re.I)
+
+
+def _relative_day(s: str, head_start: int, verb: int, clause_end: int, prior: list[TimeMention]) -> TimeMention | None:
+    """The day an anaphoric phrase points at, from the last future day named before the promise."""
+    m = _REL_DAY.search(s, verb, clause_end)
+    if m is None:
+        return None
+    days = [t for t in prior if t.start < head_start and not t.is_past]
+    if not days:
+        return None
+    base = days[-1]
+    shift = {"before": -1, "after": 1}.get((m.group("dir") or "").lower(), 0)
+    value = base.value.replace(hour=0, minute=0) + timedelta(days=shift)
+    return replace(base, value=value, grain="day", has_time=False)
 
 
 def _combine_day(chosen: TimeMention, times: list[TimeMention], s_off: int) -> TimeMention:
@@ -669,12 +688,18 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         if mention is None and _ANAPHOR.search(s, head.verb, clause_end):
             prior = [t for t in earlier + times if t.start < head.start and not t.is_past]
             mention = prior[-1] if prior else None
+        if mention is None:
+            mention = _relative_day(s, head.start, head.verb, clause_end, earlier + times)
+        if mention is None:
+            mention = _condition_time(s, times, head, clause_end, prev_end)
         if mention is not None:
             usable_before = [t for t in earlier + times if t.start < mention.start]
             mention = _combine_day(mention, usable_before, s_off)
         if head.kind == "progressive" and (mention is None or mention.value <= ctx.sent_at + timedelta(minutes=30)):
             continue  # "I'm sending the proposal" is news, not a promise, unless a later time is named
-        due, has_time = _due(mention, ctx)
+        after_word = mention is not None and mention.start >= 0 and bool(
+            re.search(r"\bafter\s+$", s[max(0, mention.start - 8):mention.start], re.I))
+        due, has_time = _due(mention, ctx, after_word)
         conditional = _conditional(s, head, clause_end)
         if conditional and due is not None and mention is not None:
             due = _after_condition(s, times, head, clause_end, mention, due)
@@ -722,10 +747,15 @@ def _trim(s: str, a: int, b: int) -> tuple[int, int]:
 
 
 _COORD = re.compile(
-    r"(?:,\s*|\s+)(?:and|&|then|plus|,)\s+(?:then\s+|also\s+|will\s+|" + _AP + r"ll\s+)?(?=(?:call|ring|phone|"
+    r"(?:,\s*|\s+)(?:and|&|then|plus|n|,)\s+(?:then\s+|also\s+|will\s+|" + _AP + r"ll\s+)?(?=(?:call|ring|phone|"
     r"send|email|e-mail|share|forward|follow\s+up|touch\s+base|check\s+in|circle\s+back|set\s+up|schedule|book|"
-    r"get\s+back|get\s+(?:it|them|this|that)\s+(?:back|over|to)|get\s+(?:you|u)\b|let\s+(?:you|u|him|her|them)\s+"
-    r"know|loop\s+in|confirm|meet|give\s+(?:you|u)\s+a)\b)",
+    r"get\s+back|get\s+(?:it|them|this|that)\s+(?:back|over|to|signed|done)|get\s+(?:you|u)\b|let\s+(?:you|u|him|"
+    r"her|them)\s+know|loop\s+in|confirm|meet|give\s+(?:you|u|him|her|them)\s+a|revert|come\s+back|"
+    r"have\s+(?:it|them|this|that|something|the|an?|our|my)\b|discuss|review|update|provide|deliver|submit|"
+    r"circulate|return|sign|finali[sz]e|prepare|draft|arrange|organi[sz]e|pull\s+together|put\s+together|walk|"
+    r"shoot|drop|pop|try|reach\s+out|loop\s+back|ping|chase|present|host|introduce|intro|issue|raise|ship|"
+    r"courier|post|take\s+(?:it|this|that|them)\s+to|run\s+(?:it|this|that|them)\s+(?:by|past)|"
+    r"check\s+back|get\s+(?:something|an?\s+\w+)\s+(?:over|to|across)|turn\s+(?:it|them|this|that)\s+around)\b)",
     re.I,
 )
 
@@ -1152,7 +1182,7 @@ def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, p
     return None
 
 
-def _due(mention: TimeMention | None, ctx: _Ctx) -> tuple[datetime | None, bool]:
+def _due(mention: TimeMention | None, ctx: _Ctx, after_word: bool = False) -> tuple[datetime | None, bool]:
     if mention is None:
         return None, False
     value = mention.value
@@ -1166,6 +1196,8 @@ def _due(mention: TimeMention | None, ctx: _Ctx) -> tuple[datetime | None, bool]
             return None, False
         return value, True
     day = value.date()
+    if mention.is_after and mention.grain == "day" and after_word:
+        day += timedelta(days=1)  # "after Thanksgiving", "after the 15th": the next day
     for hour in _DATE_ONLY_HOURS:
         cand = datetime.combine(day, time(hour, 0 if hour == 17 else 59), tzinfo=ctx.zone)
         if cand >= ctx.sent_at:
@@ -1190,6 +1222,26 @@ def _after_condition(s: str, times: list[TimeMention], head: _Head, clause_end: 
     while due.date() <= limit:
         due += timedelta(days=7)
     return due
+
+
+_EVENT_COND = re.compile(r"^(?:when|once|as\s+soon\s+as|after|until|till)\b", re.I)
+
+
+def _condition_time(s: str, times: list[TimeMention], head: _Head, clause_end: int,
+                    prev_end: int) -> TimeMention | None:
+    """A promise with no time of its own takes the time of the condition it waits for: a silence
+    ("if nothing by Friday, I'll send the invite") or an event ("I'll circle back when I'm back on Monday")."""
+    best: TimeMention | None = None
+    for a, b in _condition_spans(s, head, clause_end):
+        if a < prev_end or a >= max(clause_end, head.start):
+            continue
+        span = s[a:b]
+        if not (_EVENT_COND.match(span) or _SILENCE.search(span)):
+            continue
+        inside = [t for t in times if a <= t.start < b and not t.is_past]
+        if inside:
+            best = inside[-1]
+    return best
 
 
 def _conditional(s: str, head: _Head, clause_end: int) -> bool:
