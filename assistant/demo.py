@@ -76,21 +76,21 @@ class ReplaySource:
     last message is offered, then becomes the real source's cursor (a later `assistant watch` on the
     same folder starts from there)."""
 
-    def __init__(self, source: MailSource, config: Config, start: datetime) -> None:
+    def __init__(self, source: MailSource, config: Config, end: datetime) -> None:
         from assistant.mailparse import parse
 
         self.source = source
         self.account = source.account
         self.kind = source.kind
-        self.until = start
+        self.until = end
         dated: list[tuple[datetime, RawMessage]] = []
         self.final_cursor: dict[str, Any] = {}
         for batch in source.fetch({}):
             for raw in batch.messages:
                 try:
-                    when = parse(raw, config.rep, now=start).sent_at
-                except Exception:  # noqa: BLE001 - unreadable mail is offered first; the watcher records it
-                    when = start
+                    when = parse(raw, config.rep, now=end).sent_at  # undated mail arrives at the end
+                except Exception:  # noqa: BLE001 - unreadable mail is offered at the end; the watcher records it
+                    when = end
                 dated.append((when, raw))
             self.final_cursor = batch.cursor
         dated.sort(key=lambda item: (item[0], item[1].source_id))
