@@ -175,9 +175,9 @@ _READER = re.compile(
     re.I,
 )
 _ARRIVE = re.compile(
-    r"\b(?P<subj>it|they|this|that|the\s+\w+(?:\s+\w+)?|[a-z]+)\s+(?:will|should|'ll|’ll)\s+(?:be\s+(?:with\s+you|"
-    r"in\s+your\s+(?:inbox|hands|mailbox)|on\s+your\s+desk|over\s+to\s+you|in\s+the\s+(?:post|mail))|"
-    r"(?:land|arrive|reach\s+you|hit\s+your\s+inbox)\b)",
+    r"(?:\b(?P<subj>it|they|this|that|the\s+\w+(?:\s+\w+)?|[a-z]+)\s+|^\W{0,3})(?:will|should|'ll|’ll)\s+(?:be\s+(?:with\s+you|"
+    r"in\s+your\s+(?:inbox|hands|mailbox)|on\s+your\s+desk|over\s+to\s+you|in\s+the\s+(?:post|mail)|sent\s+(?:out|over|"
+    r"across|to\s+you)|shipped|delivered)|(?:land|arrive|reach\s+you|hit\s+your\s+inbox|go\s+out|ship)\b)",
     re.I,
 )
 # "Next steps" bullets: "Acme to confirm headcount by 12/3", "Me: send pricing Fri", "- send MSA Friday".
@@ -278,7 +278,8 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                       r"(?:a|the)\s+(?:call|phone)|hold\s+of)", re.I),
     "have": re.compile(r"^have\s+(?:(?:\w+[\s-]){0,6}(?:to|over\s+to|back\s+to|with|across\s+to)\s+(?:you|u|him|"
                        r"her|them|us|me)|(?:\w+\s+){0,5}(?:ready|done|over|back|finished|sorted|in\s+your|\w+ed\b)|an?\s+(?:\w+\s+)?"
-                       r"(?:look|think|chat|word|go|call|quick)|someone|\w+\s+(?:call|send|email|reach|contact)|"
+                       r"(?:look|think|chat|word|go|call|quick)|someone|(?:[\w'’]+\s+){1,4}(?:call|send|email|reach|contact|look|review|"
+                       r"check|sign|get\s+back|go\s+(?:over|through))\b|"
                        r"an?\s+(?:update|answer|proposal|quote|draft|response))", re.I),
     "be": re.compile(r"^be\s+(?:sending|calling|emailing|sharing|following\s+up|reaching\s+out|in\s+touch|"
                      r"back\s+(?:to|in\s+touch)|touching\s+base|checking\s+in|circling\s+back|ringing|phoning|"
@@ -294,23 +295,28 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                        re.I),
     "let": re.compile(r"^let\s+(?:you|u|him|her|them|\w+|the\s+\w+)\s+know\b", re.I),
     "see": re.compile(r"^see\s+(?:you|u|y'all|everyone|the\s+team)\b", re.I),
-    "try": re.compile(r"^try\s+(?:you|u|him|her|them|your|his|her|again|back|to\s+(?:call|reach|ring|phone|get))",
-                      re.I),
+    "try": re.compile(r"^try\s+(?:you|u|him|her|them|your|his|her|again|back|to\s+(?:call|reach|ring|phone|get)|"
+                      r"(?:next|on|this|tomorrow|tmrw|later|mon|tue|wed|thu|fri|sat|sun|first|around|at|after|in\s+the)"
+                      r"\b)", re.I),
     "keep": re.compile(r"^keep\s+(?:you|u|him|her|them|everyone)\s+(?:posted|updated|informed|in\s+the\s+loop)",
                        re.I),
     "drop": re.compile(r"^drop\s+(?:you|u|him|her|them|by|in|off|it|a\s+(?:line|note|mail|email|message))",
                        re.I),
     "put": re.compile(r"^put\s+(?:together|something\s+together|it\s+together|(?:\w+\s+){0,4}in\s+the\s+"
                       r"(?:post|mail|diary|calendar))", re.I),
-    "do": re.compile(r"^do\s+(?:a|the|an)\s+(?:\w+\s+)?(?:call|demo|walkthrough|review|session|intro|survey|visit|"
-                     r"install|installation|training|presentation|workshop|audit|assessment)\b", re.I),
+    "do": re.compile(r"^do\s+(?:a|the|an|our|my)\s+(?:[\w-]+\s+)?(?:call|demo|walkthrough|review|session|intro|survey|"
+                     r"visit|install|installation|training|presentation|workshop|audit|assessment|set[\s-]?up|poc|pilot|"
+                     r"kick[\s-]?off|onboarding|integration|migration|configuration|config|test|testing|trial|rollout|"
+                     r"deployment|analysis|write[\s-]?up|summary|proposal|quote|estimate|evaluation|sizing|scoping)\b",
+                     re.I),
     "make": re.compile(r"^make\s+(?:the\s+(?:intro|introduction|call|changes|edits|decision|payment)|an?\s+"
                        r"(?:intro|introduction|call|decision|payment)|contact|sure|a\s+final\s+decision)", re.I),
     "look": re.compile(r"^look\s+(?:into|at|over|through)\b", re.I),
     "work": re.compile(r"^work\s+(?:on|up|through)\b", re.I),
     "go": re.compile(r"^go\s+(?:over|through)\b", re.I),
     "pay": re.compile(r"^pay\s+(?:the|your|it|that|this|by|you|our)\b", re.I),
-    "take": re.compile(r"^take\s+(?:a\s+look|care\s+of|it\s+(?:up|forward)|you\s+through)", re.I),
+    "take": re.compile(r"^take\s+(?:a\s+look|care\s+of|it\s+(?:up|forward)|you\s+through|(?:it|this|that|them)\s+"
+                       r"(?:to|up\s+with|forward))", re.I),
     "help": re.compile(r"^help\s+(?:you|u|set|with)\b", re.I),
     "move": re.compile(r"^move\s+(?:the|it|this|our|that)\b", re.I),
     "change": re.compile(r"^change\s+(?:the|it|this|that)\b", re.I),
@@ -327,7 +333,8 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
         r"^(?:(?:be\s+)?(?:call|calling|ring|ringing|phone|phoning|dial|buzz|tele?phone|skype|zoom)\b|"
         r"give\s+(?:you|u|him|her|them|\w+)\s+(?:a\s+|another\s+|one\s+more\s+)?(?:quick\s+)?(?:call|ring|buzz|"
         r"bell|tinkle|shout|phone\s+call)|try\s+(?:you|u|him|her|them|your|his|her|again|back|to\s+(?:call|reach|"
-        r"ring|phone))|(?:follow\s+up|check\s+in|reach\s+out)\s+by\s+(?:phone|telephone)|"
+        r"ring|phone)|(?:next|on|this|tomorrow|tmrw|later|mon|tue|wed|thu|fri|sat|sun|first|around|at|after|"
+        r"in\s+the)\b)|(?:follow\s+up|check\s+in|reach\s+out)\s+by\s+(?:phone|telephone)|"
         r"get\s+on\s+(?:a|the)\s+(?:call|phone)|have\s+(?:someone|\w+)\s+call|(?:be\s+)?(?:give|giving)\s+"
         r"(?:you|u)\s+a\s+call|touch\s+base\s+by\s+phone|hop\s+on\s+a\s+call)", re.I)),
     ("meet", re.compile(
@@ -695,6 +702,8 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         if mention is not None:
             usable_before = [t for t in earlier + times if t.start < mention.start]
             mention = _combine_day(mention, usable_before, s_off)
+        if head.kind == "arrive" and mention is None and re.search(r"\bshould\b", s[head.start:head.start + 40], re.I):
+            continue
         if head.kind == "progressive" and (mention is None or mention.value <= ctx.sent_at + timedelta(minutes=30)):
             continue  # "I'm sending the proposal" is news, not a promise, unless a later time is named
         after_word = mention is not None and mention.start >= 0 and bool(
@@ -768,7 +777,8 @@ _G_YOU = frozenset("you u".split())
 _G_YOU_MODAL = frozenset("ll will should can".split())
 _G_HEAD = frozenset("ll d will wil shall would going gonna planning aiming due set about plan intend promise aim "
                     "undertake expect hope".split())
-_G_ARRIVE = frozenset("land arrive reach hit inbox desk hands post mail over mailbox with".split())
+_G_ARRIVE = frozenset("land arrive reach hit inbox desk hands post mail over mailbox with out ship sent shipped "
+                      "delivered".split())
 _G_FUTURE = frozenset("will ll shall going gonna".split())
 _G_IMPLICIT = frozenset("will wil ll shall gonna going planning plan promised agreed intend intends aim hope".split())
 _G_PROGRESSIVE = frozenset("sending calling emailing shipping sharing ringing phoning meeting dropping circulating "
@@ -805,6 +815,10 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
                     r"^(?:.{0,60}?)\b(?:to|from)\s+(?:us|me)\b", rest, re.I) and not re.search(
                     r"\bfrom\s+(?:me|us)\b", rest[:60], re.I):
                 continue  # "you'll get the user list to us" is their promise: a modal head covers it
+            if re.match(r"^\s+to\b|^\s+(?:it|them|this|that|everything|the\s+\w+(?:\s+\w+)?)\s+(?:signed|countersigned|"
+                        r"done|approved|reviewed|sorted|finali[sz]ed|executed|completed|returned|back\s+to\s+(?:us|me)|"
+                        r"over\s+to\s+(?:us|me))\b", rest, re.I):
+                continue  # "you'll get it signed by Wednesday": a modal head reads it as their promise
             if "hear" in lead or re.match(r"^\s*(?:back\s+)?from\s+(?:me|us|my|our)\b", rest, re.I):
                 noun = "email"
             else:
@@ -830,7 +844,7 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         side = _subject_side(low, s, h_end, ctx, reported=False)
         add(_Head(h_start, h_end, side, "modal"), h_end)
     for m in _ARRIVE.finditer(s) if (words & _G_ARRIVE) and (words & _G_YOU_MODAL) else ():
-        subj = m.group("subj").lower()
+        subj = (m.group("subj") or "it").lower()
         if subj in {"you", "i", "we", "he", "she"}:
             continue
         add(_Head(m.start(), m.start(), "writer", "arrive", "send"), m.end())
@@ -1021,7 +1035,7 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
         return False
     prefix = s[:head.start]
     # Question: the promise's own segment ends with "?" or starts with inversion.
-    seg_end = re.search(r"[?]|\s[-–—]\s|[.!;]\s|,\s*(?:and\s+|but\s+|or\s+)?(?:should|shall|can|could|would|will|do|does|"
+    seg_end = re.search(r"[?]|\s[-–—]\s|[.!;]\s|\s+and\s+(?:then\s+)?(?:we|you|u)\s+(?:can|could)\b|,\s*(?:and\s+|but\s+|or\s+)?(?:should|shall|can|could|would|will|do|does|"
                         r"is|are)\s+(?:i|we|you|u|it|that|this)\b", s[head.verb:], re.I)
     if seg_end and seg_end.group(0) == "?" and not _OK_TAIL.search(s[head.verb:head.verb + seg_end.end()]):
         return False
@@ -1102,6 +1116,10 @@ def _classify(vp: str) -> tuple[str | None, bool]:
                 if re.match(r"^follow(?:ing)?\s+up\s+with\s+(?!" + _PERSON_OBJ + r"\b)(?:the|a|an|our|my|some|"
                             r"more|further|details|pricing|numbers|figures|\w+s\b)", v):
                     return "send", False
+                if re.match(r"^(?:reach(?:ing)?\s+out|follow(?:ing)?\s+up|get\s+in\s+touch)\s+(?:(?:to|with)\s+(?:you|u|"
+                            r"him|her|them)\s+)?to\s+(?:schedule|set\s+up|book|arrange|organi[sz]e|find\s+a\s+time)\b",
+                            v, re.I):
+                    return "meet", False
                 if re.match(r"^(?:follow(?:ing)?\s+up|circle\s+back|touch\s+base|check\s+in|reach\s+out)\s+"
                             r"(?:with\s+(?:you\s+)?|to\s+you\s+)?(?:by|via|over|on)\s+(?:phone|telephone)", v, re.I):
                     return "call", False
@@ -1174,8 +1192,8 @@ def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, p
     after = [t for t in times if head.start <= t.start < clause_end and usable(t)]
     if after:
         return after[0]
-    if not first:
-        return None  # the text before this head belongs to the previous promise
+    if not first or head.kind == "arrive":
+        return None  # the text before this head belongs to the previous promise (or to a past delivery)
     before = [t for t in times if prev_end <= t.start < head.start and usable(t)]
     if before:
         return before[-1]
