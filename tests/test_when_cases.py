@@ -329,7 +329,7 @@ SYDNEY_CASES = [
     ("10am AEST", "2026-09-05 10:00"),
     ("2pm Pacific", "2026-09-05 07:00"),
     ("tomorrow", "2026-09-05"),
-    ("this arvo or tomorrow morning", "2026-09-05 09:00"),
+    ("this arvo or tomorrow morning", "2026-09-04 14:00"),  # "arvo" = afternoon; 15 minutes of it are left
     ("in a few hours", "2026-09-04 19:45"),
     ("11/9 at 3pm", "2026-09-11 15:00"),
     ("next Friday", "2026-09-11"),
@@ -514,3 +514,83 @@ def test_aware_reference_is_converted_to_the_writers_zone() -> None:
     ref = datetime(2026, 11, 18, 19, 30, tzinfo=ZoneInfo("UTC"))  # 14:30 in New York
     m = resolve("at 3", ref, "America/New_York")
     assert m is not None and m.value.strftime("%Y-%m-%d %H:%M") == "2026-11-18 15:00"
+
+
+# Phrases of quick sales mail: a clock number after a day word, "by end of week", "tomorrow AM", "2moro",
+# "3pm your time (Pacific)", day parts under way, "arvo", possessive weekdays, weekday/month typos.
+# (reference, zone, text, expected wall time or None, has_time or None when not checked)
+MAIL_CASES = [
+    # a bare number after a day word is a clock time when a function word follows, not when a noun does
+    ("2026-01-15T11:00", "Asia/Kolkata", "I'll ring you Monday at 10 as agreed.", "2026-01-19 10:00", True),
+    ("2026-09-04T16:45", "Australia/Sydney", "We'll dial in tomorrow around 4 to go over the numbers.",
+     "2026-09-05 16:00", True),
+    ("2026-11-18T14:30", "America/Los_Angeles", "Tuesday at 9 like we said", "2026-11-24 09:00", True),
+    ("2026-06-10T09:15", "Europe/London", "Thursday, around 2 so we have time", "2026-06-11 14:00", True),
+    ("2026-11-18T14:30", "America/New_York", "On Monday at 3 locations we ran the pilot.", "2026-11-23", False),
+    ("2026-11-18T14:30", "America/New_York", "They priced it at 11 as well.", None, None),
+    # end of a period without "the"
+    ("2026-06-10T09:15", "Europe/London", "I'll get you the revised quote by end of week.", "2026-06-12", False),
+    ("2026-01-15T11:00", "Asia/Kolkata", "Should have the numbers by end of quarter, then we can talk",
+     "2026-03-31", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "end of month works for us", "2026-09-30", False),
+    ("2026-11-18T14:30", "America/Los_Angeles", "Legal will sign off by EOM", "2026-11-30", False),
+    ("2026-11-18T14:30", "America/Los_Angeles", "Final numbers by year end.", "2026-12-31", False),
+    ("2026-11-18T14:30", "America/New_York", "I'll send the end of month report Friday", "2026-11-20", False),
+    # AM / PM after a day word is that day part; "am" the verb is not
+    ("2026-06-10T09:15", "Europe/London", "Can do Tues PM if that suits", "2026-06-16 14:00", False),
+    ("2026-01-15T11:00", "Asia/Kolkata", "I'll ping you tmrw a.m. with the PO", "2026-01-16 09:00", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "Monday AM I'll have the pricing", "2026-09-07 09:00", False),
+    ("2026-11-18T14:30", "America/New_York", "Tomorrow am in meetings all day", "2026-11-19", False),
+    # "tomorrow" as typed in a hurry
+    ("2026-09-04T16:45", "Australia/Sydney", "will send the invoice 2moro", "2026-09-05", False),
+    ("2026-06-10T09:15", "Europe/London", "ta, will call tomo", "2026-06-11", False),
+    ("2026-06-10T09:15", "Europe/London", "sending it tmr first thing", "2026-06-11 09:00", True),
+    ("2026-01-15T11:00", "Asia/Kolkata", "tommorow at 4pm IST", "2026-01-16 16:00", True),
+    ("2026-06-10T09:15", "Europe/London", "Tomo Suzuki will join the call", None, None),
+    # "your time": the zone named with it applies; without one the writer's wall clock stays
+    ("2026-06-10T09:15", "Europe/London", "Let's speak at 10am your time (Eastern) on Friday.", "2026-06-12 15:00",
+     True),
+    ("2026-11-18T14:30", "America/Los_Angeles", "I'll call at 4pm your time, Central, tomorrow", "2026-11-19 14:00",
+     True),
+    ("2026-11-18T14:30", "America/New_York", "Call you at 5pm your time", "2026-11-18 17:00", True),
+    # a day part under way: today when the text places the act inside it, else the next one
+    ("2026-06-10T12:30", "Europe/London", "Can go through it over lunch", "2026-06-10 12:30", False),
+    ("2026-09-04T15:10", "Australia/Sydney", "I'll call in the afternoon", "2026-09-04 15:15", False),
+    ("2026-06-10T09:30", "Europe/London", "I'll call in the morning", "2026-06-11 09:00", False),
+    ("2026-01-15T18:20", "Asia/Kolkata", "will ping you during the evening", "2026-01-15 18:30", False),
+    # "arvo" (afternoon)
+    ("2026-09-04T16:45", "Australia/Sydney", "Friday arvo suits", "2026-09-11 14:00", False),
+    ("2026-06-10T09:15", "Europe/London", "I'll pop it over this arvo", "2026-06-10 14:00", False),
+    # a possessive weekday after a cue names the day
+    ("2026-01-15T11:00", "Asia/Kolkata", "I'll circulate the agenda ahead of Monday's kickoff.", "2026-01-19", False),
+    ("2026-11-18T14:30", "America/Los_Angeles", "Will prep slides for Friday's QBR", "2026-11-20", False),
+    ("2026-11-18T14:30", "America/New_York", "Monday's call went well.", None, None),
+    # typos of weekday and month names
+    ("2026-06-10T09:15", "Europe/London", "Let's catch up on wedensday", "2026-06-17", False),
+    ("2026-01-15T11:00", "Asia/Kolkata", "call you tusday", "2026-01-20", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "contract back by Firday", "2026-09-11", False),
+    ("2026-11-18T14:30", "America/New_York", "kick-off on the 3rd of febuary", "2027-02-03", False),
+    ("2026-11-18T14:30", "America/Los_Angeles", "Septmber 14 works", "2027-09-14", False),
+    ("2026-11-18T14:30", "America/New_York", "Happy holiday, see you someday", None, None),
+    # both DST transitions
+    ("2026-03-07T12:00", "America/New_York", "I'll send it tomorrow AM", "2026-03-08 09:00", False),
+    ("2026-10-31T12:00", "America/New_York", "Sunday at 11 as planned", "2026-11-01 11:00", True),
+    ("2026-10-03T10:00", "Australia/Sydney", "Sunday arvo", "2026-10-04 14:00", False),
+    ("2026-10-24T10:00", "Europe/London", "tmrw pm", "2026-10-25 14:00", False),
+    ("2026-03-28T10:00", "Europe/London", "by end of week", "2026-04-03", False),
+]
+
+
+@pytest.mark.parametrize(("ref", "zone", "text", "expected", "has_time"), MAIL_CASES,
+                         ids=[f"{z}:{t}" for _, z, t, _, _ in MAIL_CASES])
+def test_mail_phrases(ref: str, zone: str, text: str, expected: str | None, has_time: bool | None) -> None:
+    m = resolve(text, datetime.fromisoformat(ref), zone)
+    if expected is None:
+        assert m is None, f"{text!r} is not a time, got {m}"
+        return
+    assert m is not None, f"{text!r} found nothing"
+    fmt = "%Y-%m-%d %H:%M" if " " in expected else "%Y-%m-%d"
+    assert m.value.strftime(fmt) == expected
+    assert str(m.value.tzinfo) == zone
+    if has_time is not None:
+        assert m.has_time == has_time

@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 
 from nlp.when.holidays import HOLIDAY_PATTERNS
 from nlp.when.lexicon import (
+    MONTH_TYPOS,
     MONTHS,
     RISKY_WEEKDAYS,
+    TOMORROW_WORDS,
+    WEEKDAY_TYPOS,
     WEEKDAYS,
     ZONES,
     number_value,
@@ -88,15 +91,16 @@ class Part:
     past_word: bool = False
     deadline: bool = False
     after: bool = False
+    during: bool = False  # "over lunch", "in the afternoon": a day part under way is the current one
     atoms: int = 1
     kinds: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- vocabulary
-_MON = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-        r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])\.?")
-_WD = (r"(?:(?:monday|tuesday|wednesday|thursday|thursady|friday|saturday|sunday)s?|thurs|thur|tues|weds"
-       r"|mon|tue|wed|thu|fri|sat|sun)(?![a-z'])\.?")
+_MON = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+        + "|".join(sorted(MONTH_TYPOS)) + r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])\.?")
+_WD = (r"(?:(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|"
+       + "|".join(sorted(WEEKDAY_TYPOS)) + r")(?![a-z'])|(?:thurs|thur|tues|weds|mon|tue|wed|thu|fri|sat|sun)(?![a-z'])\.?)")
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
 _SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
           r"|sixteen|seventeen|eighteen|nineteen)")
@@ -121,6 +125,13 @@ _ZONE_WORDS = sorted(ZONES, key=len, reverse=True)
 _ZONE = (r"(?:\(\s*)?(?:(?:utc|gmt)\s*[+-−]\s*\d{1,2}(?::?\d\d)?|"
          + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in _ZONE_WORDS)
          + r")(?:\s+time)?(?![a-z])(?:\s*\))?")
+
+_TMRW = "(?:" + "|".join(sorted(TOMORROW_WORDS, key=len, reverse=True)) + ")"
+# "tomorrow AM", "Wed PM": a day part after a day word
+_AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
+
+# a weekday that may be possessive ("before Thursday's meeting")
+_WD_POSS = _WD.replace("(?![a-z'])", "(?![a-z]|'(?!s(?![a-z])))")
 
 _HOLIDAY = "|".join(f"(?:{p})" for p, _ in HOLIDAY_PATTERNS)
 
@@ -149,7 +160,7 @@ _BRANCHES: list[tuple[str, str]] = [
                 rf"(?:\s+(?:of\s+)?((?:19|20)\d\d|next\s+year|this\s+year|last\s+year))?"),
     ("eod", rf"\b(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day|end\s+of\s+business|"
             rf"close\s+of\s+(?:business|play)|end\s+of\s+play|eod|cob|eob|c\.o\.b\.?)"
-            rf"(?:\s+(today|tomorrow|{_WD}))?(?![a-z])"),
+            rf"(?:\s+(today|{_TMRW}|{_WD}))?(?![a-z])"),
     ("endof", rf"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(today|tomorrow|tonight|(?:this\s+|next\s+)?{_WD})"),
     ("period", r"\b(?:(early|mid|late|later|the\s+end\s+of|end\s+of|by\s+the\s+end\s+of|the\s+beginning\s+of|beginning\s+of"
                r"|the\s+start\s+of|start\s+of|the\s+middle\s+of|middle\s+of|the\s+rest\s+of|rest\s+of)[\s-]+"
@@ -161,11 +172,11 @@ _BRANCHES: list[tuple[str, str]] = [
                 r"(?:the\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+((?:19|20)\d\d))?(?![a-z\d])"),
     ("later", r"\blater\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b"),
     ("nextdays", r"\b(?:in|over|within)\s+the\s+(?:next|coming)\s+(?:few|couple(?:\s+of)?)\s+days\b"),
-    ("relday", r"\b(?:(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?|tomorow)|(?:the\s+)?day\s+before\s+yesterday"
-               r"|today|tonight|tonite|tomorrows?|tomorow|tmrw|tmr|yesterday|(?:the\s+)?(?:next|following)\s+day"
-               r"|this\s+(?:morning|afternoon|evening|night)|last\s+night"
-               r"|(?:the\s+)?(?:next|following)\s+(?:morning|afternoon|evening|night))(?![a-z])"),
-    ("firstthing", rf"\bfirst\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|tomorrow|{_WD}))?"),
+    ("relday", rf"\b(?:(?:the\s+)?day\s+after\s+{_TMRW}|(?:the\s+)?day\s+before\s+yesterday"
+               rf"|today|tonight|tonite|{_TMRW}|yesterday|(?:the\s+)?(?:next|following)\s+day"
+               r"|this\s+(?:morning|afternoon|evening|night|arvo)|s'arvo|last\s+night"
+               r"|(?:the\s+)?(?:next|following)\s+(?:morning|afternoon|evening|night))(?![a-z])" + _AMPM),
+    ("firstthing", rf"\bfirst\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|{_TMRW}|{_WD}))?"),
     ("clockrel", rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
                  rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?"),
     ("halfhr", rf"\bhalf\s+({_HOURWORD}|\d{{1,2}})(?![\d:])(?!\s+(?:an?\s|hours?|of|days?|the|dozen|million|percent))"),
@@ -175,7 +186,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("wordclock", rf"\b({_HOURWORD})(?:[\s-]+({_MINWORD}|o'?clock))?\s*({_MERID})"),
     ("clock24", r"(?<![\w$€£.:/])(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s*(?:h|hrs|uhr)(?![a-z]))?(?![\d])"),
     ("clockh", r"(?<![\w$€£.:/])(\d{1,2})h(\d\d)?(?![a-z\d])"),
-    ("numday", rf"(?<![\w$€£.,:/])(\d{{1,2}}|{_HOURWORD})(?:[:.](\d\d))?(?=\s+(?:tomorrow|today|tonight|this\s+(?:morning|afternoon|evening))\b)"),
+    ("numday", rf"(?<![\w$€£.,:/])(\d{{1,2}}|{_HOURWORD})(?:[:.](\d\d))?(?=\s+(?:{_TMRW}|today|tonight|this\s+(?:morning|afternoon|evening))\b)"),
     ("noon", r"\b(?:12\s+)?(?:noon(?:ish|time)?|midday|mid[\s-]day|midnight|mid\s+night)(?![a-z])"),
     ("cueclock", rf"(?:\b(?:at|around|about|by|before|after|until|till|til|from|circa|approx\.?|approximately|say|"
                  rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{_HOURWORD}(?:[\s-]+{_MINWORD})?)"
@@ -196,7 +207,8 @@ _BRANCHES: list[tuple[str, str]] = [
     ("nthwd", rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+({_WD})\s+(?:of|in)\s+(?:the\s+)?({_MON}|this\s+month|next\s+month)"
               rf"(?:\s+((?:19|20)\d\d))?"),
     ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
-                rf"the\s+following|the\s+coming|this\s+past)\s+)?\b({_WD})(?:\s+(after\s+next|before\s+last|next|last))?"
+                rf"the\s+following|the\s+coming|this\s+past)\s+)?\b({_WD_POSS})(?P<poss>'s)?"
+                rf"(?:\s+(after\s+next|before\s+last|next|last))?{_AMPM}"
                 rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?![\d:./\-]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)"
                 rf"|\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business|working|more)\b"
                 rf"|(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?:the\s+)?{_MON})(?:st|nd|rd|th)?)?"),
@@ -208,7 +220,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("sametime", r"\b(?:at\s+)?(?:this|the\s+same|same)\s+time(?![a-z])"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
-                r"(morning|afternoon|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
+                r"(morning|afternoon|arvo|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
     ("bareday", r"\b(?:very\s+)?(early|late)(?![a-z])"),
     ("zone", r"\b" + _ZONE),
     ("now", r"\b(?:right\s+now|just\s+now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|as\s+of\s+now|"
@@ -223,8 +235,8 @@ on tomorrow today tonight this next in or and to then sharp ish your my our if f
 ok okay that the we i you let please latest earliest at works? suits suit sounds should could will can pst pdt est
 edt cst cdt et pt ct mt cet gmt utc bst ist aest aedt eastern pacific central mountain london new sydney time local
 a.m p.m am pm o'clock oclock monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
-morning afternoon evening night instead - – work? latest. it tmrw tmr
-""".split())
+morning afternoon evening night instead - – work? latest. it
+""".split()) | TOMORROW_WORDS
 
 _CUE_WORDS = ("at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
               "approx.", "approximately", "say", "@", "latest", "earliest")
@@ -241,6 +253,24 @@ def _next_is_ok(text: str, end: int) -> bool:
         return True
     w = _word_after(text, end)
     return w in _AFTER_CLOCK_OK
+
+
+# After a day word ("Friday at 11 as planned", "Wednesday around 11 to confirm") a bare number is a clock time
+# when a function word follows; a noun ("Friday at 3 sites") still makes it a count.
+_ANCHORED_OK = _AFTER_CLOCK_OK | frozenset("""
+as like per when once unless because since while which where who he she they us me him them there here just
+again latest either both via through also too
+""".split())
+_DAY_BEFORE = re.compile(
+    r"(?<![a-z])(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri|sat|sun)\.?"
+    rf"|today|{_TMRW}|tonight|\d(?:st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\s*,?\s*$",
+    re.I,
+)
+
+
+def _day_before(text: str, start: int) -> bool:
+    """A day word ends right before `start` ("Friday at ...", "tomorrow, around ...")."""
+    return _DAY_BEFORE.search(text, max(0, start - 16), start) is not None
 
 
 def _clean(s: str) -> str:
@@ -572,7 +602,7 @@ def _h_eod(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         d = _clean(m.group(1))
         if d == "today":
             p.rel_days = 0
-        elif d == "tomorrow":
+        elif d in TOMORROW_WORDS:
             p.rel_days = 1
         else:
             p.weekday = _weekday(d)
@@ -609,7 +639,9 @@ def _h_period(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if not which and pos is not None:
         # "end of the month" / "later in the week" say which; "end of year-long contracts" does not
         if not re.search(r"\b(?:the|in)\s+" + unit, _clean(m.group(0))):
-            return None
+            # "by end of month." / "end of quarter, then" say which; "end of month reporting" is a noun
+            if not (re.match(r"\s*(?:[.,;:!?)\]]|$)", text[e:e + 3]) or _word_after(text, e) in _ANCHORED_OK):
+                return None
     if not which and pos is None and unit != "weekend":
         return None
     if unit == "week" and pos is None:
@@ -655,8 +687,30 @@ def _h_nextdays(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, period=Period("days", 0, "next"))
 
 
+_AM_VERB_NEXT = frozenset("""i we going not so in at on out off free available back here there still also only just
+really very the a an sure able happy glad busy around with travelling traveling flying meeting""".split())
+
+
+def _ampm_daypart(text: str, m: re.Match[str]) -> str | None:
+    """'tomorrow AM' / 'Wed pm' -> morning / afternoon; a lower-case 'am' that reads as the verb ("tomorrow am
+    in meetings") is not a day part."""
+    raw = m.group("ampm")
+    if not raw:
+        return None
+    if raw == "am" and _word_after(text, m.end()) in _AM_VERB_NEXT:
+        return None
+    return "morning" if raw[0] in "aA" else "afternoon"
+
+
 def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    t = _clean(m.group(0))
+    ampm = _ampm_daypart(text, m)
+    if m.group("ampm") and ampm is None:
+        e = m.start("ampm")
+        while e > s and text[e - 1].isspace():
+            e -= 1
+    t = _clean(text[s:m.start("ampm")] if m.group("ampm") else m.group(0))
+    if t in ("tomo", "tomoz") and not text[s:s + 4].islower():
+        return None
     p = Part(s, e)
     if "day after" in t:
         p.rel_days = 2
@@ -666,18 +720,20 @@ def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         p.rel_days = 0
     elif t in ("tonight", "tonite"):
         p.rel_days, p.daypart = 0, "night"
-    elif t.startswith("tom") or t in ("tmrw", "tmr") or t.endswith(("next day", "following day")):
+    elif t in TOMORROW_WORDS or t.endswith(("next day", "following day")):
         p.rel_days = 1
     elif t == "yesterday":
         p.rel_days, p.past_word = -1, True
-    elif t.startswith("this "):
-        p.rel_days, p.daypart = 0, t.split()[1]
+    elif t.startswith("this ") or t == "s'arvo":
+        p.rel_days, p.daypart = 0, "afternoon" if t.endswith("arvo") else t.split()[1]
     elif t == "last night":
         p.rel_days, p.daypart, p.past_word = -1, "night", True
     elif t.split()[-1] in ("morning", "afternoon", "evening", "night"):
         p.rel_days, p.daypart = 1, t.split()[-1]
     else:
         return None
+    if ampm is not None and p.daypart is None:
+        p.daypart = ampm
     return p
 
 
@@ -687,7 +743,7 @@ def _h_firstthing(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         d = _clean(m.group(1))
         if d == "today":
             p.rel_days = 0
-        elif d == "tomorrow":
+        elif d in TOMORROW_WORDS:
             p.rel_days = 1
         else:
             p.weekday = _weekday(d)
@@ -892,9 +948,11 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return Part(num_start, e, clock=Clock(h, mv))
         if cue not in ("at", "@", "around", "about", "circa") and not tail:
             return None
-    if not tail and not _next_is_ok(text, e):
+    anchored = (not tail and cue in ("at", "@", "around", "about", "circa") and _day_before(text, s)
+                and (_word_after(text, e) in _ANCHORED_OK or _next_is_ok(text, e)))
+    if not tail and not anchored and not _next_is_ok(text, e):
         return None
-    if cue in ("about", "around", "circa", "say") and not tail and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish|in\s+the|works?\b|suits?\b|is\b|would\b|ok\b|okay\b|for\s+(?:me|you|us))", text[e:e + 12].lower()):
+    if cue in ("about", "around", "circa", "say") and not tail and not anchored and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish|in\s+the|works?\b|suits?\b|is\b|would\b|ok\b|okay\b|for\s+(?:me|you|us))", text[e:e + 12].lower()):
         return None
     if cue in ("by", "before", "after", "from", "until", "till", "til", "latest", "earliest") and not tail:
         # "by 3" is a clock time only when nothing else could be meant
@@ -1082,8 +1140,13 @@ def _h_nthwd(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, nth_in_month=(n, wd, _month(which), _year(m.group(4)), 0))
 
 
+_POSS_CUE = re.compile(r"\b(?:before|after|ahead\s+of|by|until|till|at|in|during|to|for|from|prior\s+to)\s+$", re.I)
+
+
 def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    mod_s, wd_s, post, dom_s = m.group(1), m.group(2), m.group(3), m.group(4)
+    mod_s, wd_s, post, dom_s = m.group(1), m.group(2), m.group(4), m.group(6)
+    if m.group("poss") and not (mod_s or _POSS_CUE.search(text, max(0, s - 12), s)):
+        return None  # "Monday's call went well": only "before/after/by ... Thursday's meeting" names the day
     wd_word = _clean(wd_s).rstrip(".")
     base = wd_word[:-1] if wd_word not in WEEKDAYS and wd_word.endswith("s") else wd_word
     if base not in WEEKDAYS:
@@ -1094,7 +1157,7 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None  # "Sat-Nav" (but "Mon-Fri" is fine)
         capital = wd_s[0].isupper()
         dotted = wd_s.endswith(".")
-        cue = bool(mod_s) or bool(dom_s) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
+        cue = bool(mod_s) or bool(dom_s) or bool(m.group("ampm")) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
                                                       text[max(0, s - 10):s].lower()) is not None
         if base == "mon" and not (capital or dotted or cue):
             return None
@@ -1119,10 +1182,15 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         elif pt == "last" and mod is None:
             mod = "last"
         else:
-            e = m.start(3)
+            e = m.start(4)
             while text[e - 1] == " ":
                 e -= 1
-    p = Part(s, e, weekday=WEEKDAYS[base], weekday_mod=mod)
+    ampm = _ampm_daypart(text, m)
+    if m.group("ampm") and ampm is None:
+        e, dom_s = m.start("ampm"), None
+        while e > s and text[e - 1].isspace():
+            e -= 1
+    p = Part(s, e, weekday=WEEKDAYS[base], weekday_mod=mod, daypart=ampm)
     if dom_s:
         p.dom = int(dom_s)
         if not 1 <= p.dom <= 31:
@@ -1199,32 +1267,39 @@ def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         dp = "morning" if dp == "a.m." else "afternoon"
         return Part(s, e, daypart=dp)
     raw_dp = _clean(m.group(0))
+    if dp == "arvo":  # Australian/British "afternoon"
+        dp = "afternoon"
+        raw_dp = raw_dp.replace("arvo", "afternoon")
     if raw_dp == dp and dp in ("morning", "afternoon", "evening", "forenoon") and text.strip().lower() != dp:
         prev = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
         p_word = prev[-1].rstrip(".") if prev else ""
         follows = re.match(r"\s*(?:of\b|on\b|[,(]?\s*(?:\d|" + _WD + r"|" + _MON + r"))", text[e:e + 14], re.I)
         if not (p_word in WEEKDAYS or p_word in MONTHS or p_word[:1].isdigit()
-                or p_word in ("tomorrow", "today", "yesterday", "tmrw", "by", "before", "after", "until", "till",
+                or p_word in TOMORROW_WORDS
+                or p_word in ("today", "yesterday", "by", "before", "after", "until", "till",
                               "on", "at", "during", "st", "nd", "rd", "th", "next", "following", "every")
                 or follows):
             return None  # "that evening", "our evening out", "start the afternoon"
     if dp.startswith("lunch"):
         before = _clean(text[max(0, s - 12):s]).replace(",", " ").split()
         if _clean(m.group(2)) == "lunch" and not mod and not (before and (
-                before[-1] in ("at", "by", "before", "after", "over", "around", "until", "till", "tomorrow", "today")
+                before[-1] in ("at", "by", "before", "after", "over", "around", "until", "till", "today")
+                or before[-1] in TOMORROW_WORDS
                 or before[-1].rstrip(".") in WEEKDAYS)):
             return None
         dp = "lunch"
     if dp == "night" and mod == "":
         raw = _clean(m.group(0))
         prev = _clean(text[max(0, s - 12):s]).replace(",", " ").split()
-        if raw == "night" and not (prev and (prev[-1].rstrip(".") in WEEKDAYS or prev[-1] in ("tomorrow", "tmrw", "today"))):
+        if raw == "night" and not (prev and (prev[-1].rstrip(".") in WEEKDAYS or (prev[-1] in TOMORROW_WORDS or prev[-1] == "today"))):
             return None  # "night" alone ("a late night", "the other night") is too weak
     mod = mod.replace("very ", "")
     name = f"{mod} {dp}" if mod and f"{mod} {dp}" in _DAYPART_NAMES else dp
-    return Part(s, e, daypart=name)
+    during = raw_dp.startswith("in ") or _DURING_CUE.search(text, max(0, s - 12), s) is not None
+    return Part(s, e, daypart=name, during=during)
 
 
+_DURING_CUE = re.compile(r"\b(?:over|during|at|around|after|before|by|until|till|through)\s+$", re.I)
 _DAYPART_NAMES = frozenset({"early morning", "late morning", "early afternoon", "late afternoon", "early evening",
                             "late evening", "late night"})
 
@@ -1283,7 +1358,8 @@ assert set(HANDLERS) == {n for n, _ in _BRANCHES}
 
 _D = "#d"  # any run of digits
 _MONTH_WORDS = set(MONTHS)
-_WEEKDAY_WORDS = set(WEEKDAYS) | {w + "s" for w in WEEKDAYS} | {"tues", "weds", "thur", "thurs"}
+_WEEKDAY_WORDS = (set(WEEKDAYS) | {w + "s" for w in WEEKDAYS} | {"tues", "weds", "thur", "thurs"}
+                  | {w + "'s" for w in WEEKDAYS if len(w) > 3})
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
                  "thirty", "forty", "fifty"}
@@ -1321,8 +1397,8 @@ _STARTS: dict[str, set[str]] = {
     "periodabbr": {"eow", "eom", "eoq", "eoy", "midweek", "mid", "month", "quarter", "year", "week's"},
     "quarter": _POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D},
     "later": {"later"}, "nextdays": {"in", "over", "within"},
-    "relday": {"the", "day", "today", "tonight", "tonite", "tomorrow", "tomorrows", "tomorow", "tmrw", "tmr",
-               "yesterday", "next", "following", "this", "last"},
+    "relday": {"the", "day", "today", "tonight", "tonite", "yesterday", "next", "following", "this", "last",
+               "s'arvo", _D} | TOMORROW_WORDS,
     "firstthing": {"first"},
     "clockrel": _NUMBER_WORDS | {_D, "a", "quarter", "half"},
     "halfhr": {"half"}, "clockmerid": {_D}, "wordclock": _NUMBER_WORDS - {"thirteen", "fourteen", "fifteen",
@@ -1349,7 +1425,7 @@ _STARTS: dict[str, set[str]] = {
     "wdrel": _WEEKDAY_WORDS | {"the", "day", "week", "first", "second", "third", "fourth", "fifth", _D},
     "sametime": {"at", "this", "the", "same"},
     "monthweek": {"the", "first", "second", "third", "fourth", "last", _D},
-    "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "evening", "night",
+    "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "arvo", "evening", "night",
                 "forenoon", "lunch", "lunchtime", "a", "p"},
     "zone": _ZONE_FIRST,
     "bareday": {"very", "early", "late"},
@@ -1395,8 +1471,8 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "periodabbr": (frozenset({"eow", "eom", "eoq", "eoy", "midweek", "week", "end"}), 3),
     "quarter": (frozenset({"q", "quarter"}), 6), "later": (frozenset({"later"}), 1),
     "nextdays": (frozenset({"days"}), 7),
-    "relday": (frozenset({"today", "tonight", "tonite", "tomorrow", "tomorrows", "tomorow", "tmrw", "tmr",
-                          "yesterday", "day", "morning", "afternoon", "evening", "night"}), 5),
+    "relday": (frozenset({"today", "tonight", "tonite", "yesterday", "day", "morning", "afternoon", "evening",
+                          "night", "arvo", "s'arvo", "morrow", "morow", "moro", "mrw", "mrow"} | TOMORROW_WORDS), 5),
     "firstthing": (frozenset({"thing"}), 2),
     "clockrel": (frozenset({"past", "after", "to", "till", "til", "before", "of"}), 5),
     "halfhr": (frozenset({"half"}), 1),
@@ -1417,7 +1493,8 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "wdrel": (frozenset({"after", "before", "following", "prior"}), 5),
     "sametime": (frozenset({"time"}), 4),
     "monthweek": (frozenset({"week"}), 4),
-    "daypart": (frozenset({"morning", "afternoon", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"}), 5),
+    "daypart": (frozenset({"morning", "afternoon", "arvo", "evening", "night", "forenoon", "lunch", "lunchtime", "a",
+                           "p"}), 5),
     "zone": (frozenset(_ZONE_FIRST), 1),
     "bareday": (frozenset({"early", "late"}), 2),
     "now": (frozenset({"now", "moment", "present", "atm"}), 5),
@@ -1440,7 +1517,7 @@ _DIGIT_NEXT: dict[str, str | None] = {  # None = any next character
     "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
     "num4": None, "clock3merid": " a", "clockrange": " -:.", "offset": " ah.", "weekfrom": " ", "clockmerid": " :.ha",
     "oclock": " a", "daymonth": " ./-as", "dom": "sx ", "nthwd": "snrt", "quarter": "snrt ", "ordnofmonth": " s",
-    "noon": " ", "numday": " :.", "clockrel": " ", "monthweek": "snrt", "wdrel": "snrt",
+    "noon": " ", "numday": " :.", "relday": "a", "clockrel": " ", "monthweek": "snrt", "wdrel": "snrt",
 }
 
 

@@ -26,8 +26,39 @@ WEEKDAYS: dict[str, int] = {
     "weds": 2, "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "thursady": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }
+
+
+def _one_slip(word: str) -> set[str]:
+    """Misspellings one keystroke away that people actually make: an inner letter dropped ("moday",
+    "wednsday") or two neighbours swapped ("thrusday", "firday")."""
+    out = {word[:i] + word[i + 1:] for i in range(1, len(word) - 1)}
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    out.discard(word)
+    return out
+
+
+# Typos of the full weekday names and of the month names of six letters or more (shorter names would give
+# short strings that are words or abbreviations: "mach", "arch", "jne"). None of these is an English word.
+WEEKDAY_TYPOS: dict[str, int] = {
+    t: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    for t in sorted(_one_slip(name) | ({"wensday", "wendsday", "wedsday"} if i == 2 else set()))
+}
+MONTH_TYPOS: dict[str, int] = {
+    t: n for name, n in (("january", 1), ("february", 2), ("august", 8), ("september", 9), ("october", 10),
+                         ("november", 11), ("december", 12))
+    for t in sorted(_one_slip(name) | ({"feburary", "febuary", "janurary"} if n in (1, 2) else set()))
+}
+WEEKDAYS.update(WEEKDAY_TYPOS)
+MONTHS.update(MONTH_TYPOS)
+
 # Abbreviations that are also ordinary English words: only read as weekdays with a date cue.
 RISKY_WEEKDAYS = frozenset({"sat", "sun", "wed", "tu", "mon"})
+
+# "tomorrow" as typed in quick mail. "tomo"/"tomoz" (UK/AU) only count in lower case ("Tomo" is a name).
+TOMORROW_WORDS = frozenset({
+    "tomorrow", "tomorrows", "tomorow", "tommorow", "tommorrow", "tomorrrow", "tmrw", "tmrow", "tmro", "tmrrw",
+    "tmr", "tmw", "2morrow", "2morow", "2moro", "2mrw", "2mrow", "tomo", "tomoz",
+})
 
 # Day parts: representative hour:minute, window start and end (hours, end exclusive-ish), day shift.
 DAYPARTS: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {

@@ -50,7 +50,7 @@ class _Ctx:
 # ---------------------------------------------------------------------------------------------- composition
 _GLUE = re.compile(
     r"(?:[\s,]|\b(?:at|on|@|around|about|approximately|approx|circa|of|the|in|by|from|say|maybe|preferably|ideally"
-    r"|before|until|till|after|latest|for|this|next|sharp)\b|[-–—()/|.@~])*",
+    r"|before|until|till|after|latest|for|this|next|sharp|(?:your|my|our|local)\s+time)\b|[-–—()/|.@~])*",
     re.I,
 )
 _DEADLINE_GLUE = re.compile(r"\b(?:by|before|until|till|latest)\b", re.I)
@@ -97,7 +97,7 @@ def _merge(a: Part, b: Part) -> Part | None:
         va, vb = getattr(out, name), getattr(b, name)
         if not _set(vb):
             continue
-        if name in ("past_word", "deadline", "after"):
+        if name in ("past_word", "deadline", "after", "during"):
             setattr(out, name, True)
             continue
         if not _set(va):
@@ -352,6 +352,15 @@ def _hour24(clock: Clock, daypart: str | None) -> int:
     if 1 <= rule <= 6 or (rule == 12 and h < 12):
         return h + 12 if h < 12 else h
     return h
+
+
+_MORNINGS = frozenset({"morning", "early morning", "first thing", "early", "forenoon"})
+
+
+def _next_quarter_hour(t: datetime) -> datetime:
+    """`t` rounded up to the next quarter hour (a day part under way is booked from now, not in the past)."""
+    over = (t.minute % 15) * 60 + t.second + t.microsecond / 1e6
+    return t if over == 0 else t + timedelta(seconds=15 * 60 - over)
 
 
 def _daypart_window(d: date, dp: str, tz: tzinfo) -> tuple[datetime, datetime, datetime]:
@@ -701,11 +710,18 @@ def _resolve_in(g: Part, ctx: _Ctx) -> _Res | None:
         dp = g.daypart
         if dp not in DAYPARTS:
             dp = "morning"
+        implicit = day is None
         if day is None:
+            # a day part still to come is today's; one under way is the next one ("afternoon" said at 12:43),
+            # unless the text places the act inside it ("over lunch" said at noon, "in the afternoon" at one);
+            # a morning that has begun is tomorrow's ("I'll call in the morning" said at 9:30)
             today = ctx.ref.date()
-            _, start, _ = _daypart_window(today, dp, tz)
-            day = today if ctx.ref < start else today + timedelta(days=1)
+            _, start, end = _daypart_window(today, dp, tz)
+            in_progress = g.during and start <= ctx.ref < end and dp not in _MORNINGS
+            day = today if ctx.ref < start or in_progress else today + timedelta(days=1)
         v, ws, we = _daypart_window(day, dp, tz)
+        if implicit and ws <= ctx.ref < we and v < ctx.ref:
+            v = min(_next_quarter_hour(ctx.ref), we)
         if res is not None and res.grain == "hour" and g.period is not None:  # later this afternoon
             ws = max(ws, ctx.ref)
             v = max(v, ctx.ref + timedelta(hours=1))
