@@ -11,6 +11,7 @@ Running it again over the same folder resumes from where the last run stopped an
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -61,6 +62,13 @@ def demo_config(out: Path) -> Config:
     """The sample's config, copied under `out/sample`, writing its store, calendar and report under `out`."""
     sample = out / "sample"
     shutil.copytree(SAMPLE_DIR, sample, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    # the copy points at this run's files, so `assistant review --config DIR/sample/config.toml` sees them
+    text = (sample / "config.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^path = "demo-out/followups.ics".*$', 'path = "../followups.ics"', text)
+    text = re.sub(r'(?m)^out_dir = "demo-out".*$', 'out_dir = ".."', text)
+    if "\n[store]" not in text:
+        text += '\n[store]\npath = "../follow-through.sqlite3"\n'
+    (sample / "config.toml").write_text(text, encoding="utf-8")
     config = load_config(sample / "config.toml")
     calendar = CalendarConfig(kind="ics", options={**config.calendar.options, "path": str(out / "followups.ics")})
     # weekly reports go to out/reports/<week>/
