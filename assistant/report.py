@@ -23,6 +23,7 @@ from assistant import check
 from assistant.config import Config, data_dir
 from assistant.models import Commitment, Message, NextStep, StepState
 from assistant.store import Store
+from assistant.tracker import OUT_OF_OFFICE_REASON
 
 Outcome = Literal["kept", "settled", "broken", "pending", "booked", "dropped"]
 CHART_WEEKS = 8
@@ -163,10 +164,11 @@ LATE = timedelta(hours=1)
 
 
 def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner: str = "me",
-               booked_start: datetime | None = None) -> Outcome:
+               booked_start: datetime | None = None, moved_by_them: bool = False) -> Outcome:
     """A step's outcome at `as_of` (see the module docstring). A follow-up on the calendar at the
     promised moment keeps the promise in flight; one booked to catch up after the target passed does
-    not unbreak it, and neither does chasing a buyer who missed theirs."""
+    not unbreak it, and neither does chasing a buyer who missed theirs. A follow-up the other side's
+    out-of-office moved (`moved_by_them`) is in flight, not late."""
     if state == StepState.KEPT:
         return "kept"
     if state == StepState.SETTLED:
@@ -179,7 +181,8 @@ def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner
     if state == StepState.REJECTED:
         return "dropped"
     if state in (StepState.BOOKED, StepState.ACCEPTED):
-        late = passed and target is not None and booked_start is not None and booked_start > target + LATE
+        late = (passed and target is not None and booked_start is not None and booked_start > target + LATE
+                and not moved_by_them)
         return "broken" if late else "booked"
     return "broken" if passed else "pending"
 
@@ -192,7 +195,10 @@ class _Index:
         self.store = store
         self.steps: dict[str, NextStep] = {s.commitment_id: s for s in store.steps()}
         self.commitments: dict[str, Commitment] = {c.id: c for c in store.commitments()}
-        self.starts: dict[str, datetime] = {s.commitment_id: s.start for s in store.suggestions()}
+        suggestions = store.suggestions()
+        self.starts: dict[str, datetime] = {s.commitment_id: s.start for s in suggestions}
+        self.moved_by_them: set[str] = {s.commitment_id for s in suggestions
+                                        if s.reason.startswith(OUT_OF_OFFICE_REASON)}
         self._messages: dict[str, Message | None] = {}
 
     def message(self, message_id: str) -> Message | None:
@@ -218,7 +224,8 @@ class _Index:
             made_at=msg.sent_at if msg else None, target=target,
             target_is_default=step.target_is_default if step is not None else commitment.due is None,
             due_has_time=commitment.due_has_time, vague=commitment.vague, conditional=commitment.conditional,
-            state=state.value, outcome=outcome_of(state, target, as_of, commitment.who, self.starts.get(commitment.id)),
+            state=state.value, outcome=outcome_of(state, target, as_of, commitment.who, self.starts.get(commitment.id),
+                               commitment.id in self.moved_by_them),
         )
 
 
@@ -228,7 +235,8 @@ def _figures(index: _Index, store: Store, week: str, tz: str, as_of: datetime) -
     for step in index.steps.values():
         if not (start <= step.target < end):
             continue
-        out = outcome_of(step.state, step.target, as_of, step.owner, index.starts.get(step.commitment_id))
+        out = outcome_of(step.state, step.target, as_of, step.owner, index.starts.get(step.commitment_id),
+                         step.commitment_id in index.moved_by_them)
         if out in ("pending", "booked"):
             counts["pending"] += 1
         elif out in counts:

@@ -75,6 +75,9 @@ CONTACT_RE = re.compile(
     r"(?:good|great|thanks for the) (?:call|chat|meeting|talking)|as discussed|following (?:up on )?our (?:call|chat|"
     r"meeting)|met with|invite|invitation)", re.IGNORECASE)
 
+# The reason a suggestion carries when the other side's out-of-office moved it (the report reads it).
+OUT_OF_OFFICE_REASON = "out of office until"
+
 
 class TransitionError(AssistantError):
     """A state change the step's state machine does not allow."""
@@ -718,7 +721,7 @@ class _Pass:
             wanted = max(target, self.now)
             if until is not None and until > (target if current else wanted):
                 wanted = max(until, wanted)
-                reason = f"out of office until {until.astimezone(self.zone):%a %d %b}"
+                reason = f"{OUT_OF_OFFICE_REASON} {until.astimezone(self.zone):%a %d %b}"
             ts = self.slots.claim(wanted)
             start = self.slots.at[ts]
         link = message_link(rfc_id, source_id)

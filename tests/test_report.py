@@ -48,6 +48,8 @@ def test_outcomes() -> None:
     assert report.outcome_of(StepState.BOOKED, past, NOW, "me", past) == "booked"
     assert report.outcome_of(StepState.BOOKED, past, NOW, "me", NOW) == "broken"  # booked to catch up, late
     assert report.outcome_of(StepState.BOOKED, past, NOW, "them") == "broken"  # chasing it does not unbreak it
+    # the buyer's out-of-office moved the follow-up: it is on the calendar, not late
+    assert report.outcome_of(StepState.BOOKED, past, NOW, "me", NOW, moved_by_them=True) == "booked"
     assert report.outcome_of(StepState.REJECTED, past, NOW) == "dropped"
 
 
