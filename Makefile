@@ -32,6 +32,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract_speed.py
 	$(BIN)/python bench/extract_quality.py
 	$(BIN)/python bench/quotes_compare.py
+	$(BIN)/python bench/sync_speed.py
+	$(BIN)/python bench/track_speed.py
+	$(BIN)/python bench/imap_idle_latency.py
 
 clean:
 	rm -rf $(VENV) demo-out tests/artifacts
