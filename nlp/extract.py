@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from spacy.lang.en import English
 from spacy.language import Language
 
-from nlp.quotes import own_text_mask
+from nlp.quotes import own_text_mask, quote_start
 from nlp.when import TimeMention, find_times
 
 __all__ = ["ExtractedCommitment", "MessageInput", "extract", "pipe", "DIRECTIONS", "ACTIONS"]
@@ -135,6 +135,21 @@ _PROGRESSIVE = re.compile(
     r"following\s+up|touching\s+base|checking\s+in|reaching\s+out|hosting|presenting|putting\s+together)\b)",
     re.I,
 )
+# Bare present for a plan, needs a future time in its clause: "i send the MSA mon", "we sign fri".
+_BARE = re.compile(
+    r"(?:^\W{0,3}|(?<=[,;:(])\s*|(?<=\s[-–—]\s)|(?<=\bso\s)|(?<=\bok\s)|(?<=\bplan\s)|(?<=\bthen\s))"
+    r"(?P<subj>i|we|u|you)\s+(?=(?:send|call|ring|phone|email|e-mail|share|forward|sign|countersign|"
+    r"get|review|deliver|submit|confirm|book|schedule|set\s+up|meet|follow\s+up|check\s+in|ping|circulate|return|"
+    r"provide|issue|draft|prepare|update|finali[sz]e|pay|approve|raise|process|chase|touch\s+base|come\s+back|"
+    r"revert|reply|respond|go\s+through|walk|present|demo|visit|host|drop|pop|swing|kick\s+off|start|launch|"
+    r"ship|courier|post|run|do)\b)",
+    re.I,
+)
+_HABITUAL = re.compile(r"\b(?:every|each|usually|always|normally|typically|generally|often|sometimes|never|weekly|"
+                       r"monthly|daily|annually|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b", re.I)
+_BARE_BLOCK = re.compile(r"\b(?:if|when|once|unless|before|after|until|till|whether|that|so|do|can|could|should|"
+                         r"would|shall|may|might|must|to|let|and|but|or|then|where|how|why|what|as|while|since|because|"
+                         r"cause|than|which|who|time|whenever|lest)\s*$", re.I)
 # Implicit subject after a filler word in unpunctuated writing: "sorry for the delay will send u the login".
 _FILLER_WILL = re.compile(
     r"\b(?:thanks|thx|ok|okay|sure|yes|yep|yeah|great|noted|cool|delay|np|perfect|done|understood|apologies|"
@@ -144,7 +159,10 @@ _FILLER_WILL = re.compile(
 _PROMISED_TO = re.compile(r"\b(?P<subj>i|we|he|she|they|[A-Z][a-z]{1,15})\s+(?:promised|agreed|committed|offered)"
                           r"\s+to\b", re.I)
 _PROMISED_NP = re.compile(r"\b(?P<subj>i|we)\s+(?:promised|owe)\s+(?:(?:him|her|them|you)\s+)?(?=(?:the|a|an|"
-                          r"my|our|some|two|three|four|five|a\s+few|\d+)\b)", re.I)
+                          r"my|our|some|two|three|four|five|a\s+few|\d+)\b)|\b(?P<subj2>i|we)\s+owe\s+(?:him|her|them|you)\s+"
+                          r"(?!(?:one|big|lunch|dinner|a\s+(?:beer|coffee|drink|favou?r)|an\s+apology|thanks|for|on|about|from|money)\b)"
+                          r"(?<!what\si\sowe\s)(?=[a-z])",
+                          re.I)
 # A note to self in a call log: "Try again Monday 9am.", "chase Tues".
 _NOTE_IMPERATIVE = re.compile(
     r"^\W*(?:(?:plan|next|todo|to\s+do|action|next\s+steps?)\s*:\s*)?(?:need\s+to\s+|must\s+|todo:?\s+|"
@@ -153,6 +171,9 @@ _NOTE_IMPERATIVE = re.compile(
     r"chase|ping|book|set\s+up|check\s+in|circle\s+back|touch\s+base|reach\s+out|share|forward|resend)\b)",
     re.I,
 )
+_NOTE_TO = re.compile(
+    r"(?:^\W*|(?<=[.;,:]\s)|(?<=\s[-–—]\s))(?P<subj>[A-Z][a-z]+|me|i|we|us|legal|finance|procurement|it|he|she|they|"
+    r"(?:his|her|their)\s+\w+)\s+to\s+(?P<passive>be\s+\w+ed\b)?")
 # "our support team will", "Kim from finance will", "your IT lead is going to".
 _TEAM_HEAD = re.compile(
     r"\b(?P<subj>(?P<poss>(?i:our|my|the|your|their|his|her))\s+(?:[\w&-]+\s+){0,2}(?:team|engineers?|colleagues?|"
@@ -176,15 +197,15 @@ _READER = re.compile(
 )
 _ARRIVE = re.compile(
     r"(?:\b(?P<subj>it|they|this|that|the\s+\w+(?:\s+\w+)?|[a-z]+)\s+|^\W{0,3})(?:will|should|'ll|’ll)\s+(?:be\s+(?:with\s+you|"
-    r"in\s+your\s+(?:inbox|hands|mailbox)|on\s+your\s+desk|over\s+to\s+you|in\s+the\s+(?:post|mail)|sent\s+(?:out|over|"
-    r"across|to\s+you)|shipped|delivered)|(?:land|arrive|reach\s+you|hit\s+your\s+inbox|go\s+out|ship)\b)",
+    r"in\s+your\s+(?:inbox|hands|mailbox)|on\s+your\s+desk|over\s+to\s+you|in\s+the\s+(?:post|mail)|(?:sent|shipped|"
+    r"delivered|couriered|emailed)\s+(?:out\b|over\b|across\b|to\s+(?:you|u)\b))|(?:land|arrive|reach\s+you|hit\s+your\s+inbox|go\s+out|ship)\b)",
     re.I,
 )
 # "Next steps" bullets: "Acme to confirm headcount by 12/3", "Me: send pricing Fri", "- send MSA Friday".
 _TO_BULLET = re.compile(
-    r"^\W{0,4}(?:\d+[.)]\s*)?(?P<subj>(?:[A-Z][\w&.'’-]*|me|i|we|us|you|u|they)(?:\s+(?:and|&)\s+[A-Z][\w'’-]*|"
+    r"^\W{0,4}(?:\d+[.)]\s*)?(?:(?:AI|A/I|action(?:\s+item)?|todo|to\s+do|owner)\s*[:\-–]\s*)?(?P<subj>(?:[A-Z][\w&.'’-]*|me|i|we|us|you|u|they)(?:\s+(?:and|&)\s+[A-Z][\w'’-]*|"
     r"\s+[A-Z][\w'’-]*){0,2}|(?:our|my|your|their)\s+(?:side|team|end|legal|finance)|(?:[A-Z][\w&'’-]*\s+)?team)"
-    r"(?:\s*(?:to|will)\s+|\s*[:\-–]\s+(?:to\s+|will\s+)?)(?P<rest>\w.*)$",
+    r"(?:\s*\([^()]{1,30}\))?(?:\s*(?:to|will)\s+|\s*[:\-–]\s+(?:to\s+|will\s+)?)(?P<rest>\w.*)$",
 )
 _HEADER_LINE = re.compile(
     r"^\W*(?:(?:agreed\s+|proposed\s+|our\s+|the\s+|recap\s+of\s+|summary\s+of\s+)?next\s+steps?|action\s+items?|"
@@ -269,7 +290,8 @@ _STATE_VERBS = frozenset(
     """be have need want close open apply start begin launch go come take remain stay continue expire run hold
     attend cover travel fly arrive leave return head land miss wait hope assume guess think believe look appreciate
     love like bet say tell admit remember forget mean know happen seem feel cost charge increase decrease rise
-    fall drop change move become get_ let see try keep do make put work help use pay owe win lose""".split()
+    fall drop change move become get_ let see try keep do make put work help use pay owe win lose understand notice
+    realize realise recall enjoy suppose wish join""".split()
 )
 _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
     "get": re.compile(r"^get\s+(?:back|in\s+touch|(?:\w+\s+){0,5}(?:to|over\s+to|across\s+to|back\s+to)\s+"
@@ -287,7 +309,7 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                      r"meeting|visiting|contacting|setting\s+up|scheduling|confirming|updating|replying|"
                      r"responding|there|over|with\s+you|in\s+contact|able\s+to|sure\s+to|on[\s-]?site|onsite|"
                      r"in\s+(?:touch|contact)|(?!(?:being|going|"
-                     r"travell?ing|staying|working|attending|flying|leaving|taking|doing|looking|hoping|waiting|"
+                     r"travell?ing|staying|working|attending|flying|leaving|taking|doing|looking|hoping|waiting|living|"
                      r"launching|closing|moving|running|using|expecting|planning|thinking|offering|charging|"
                      r"raising|increasing|starting|continuing|keeping|holding|heading|visiting\s+(?:family|"
                      r"friends))\b)\w+ing)\b", re.I),
@@ -445,7 +467,17 @@ class _Ctx:
     zone: ZoneInfo
     direction: str
     head: str  # the first 2,000 characters, for the out-of-office test
+    raw: str = ""  # the message body (bounded), for the signature's names
     _ooo: bool | None = None
+    _ours: frozenset[str] | None = None
+
+    @property
+    def ours(self) -> frozenset[str]:
+        """Capitalised words of the writer's signature ("Priya Das / Northwind Systems"): a subject named
+        there is the writer's side ("Northwind will deliver the plan by Feb 19")."""
+        if self._ours is None:
+            self._ours = _signature_names(self.raw)
+        return self._ours
 
     @property
     def ooo(self) -> bool:
@@ -521,7 +553,32 @@ def _context(m: MessageInput) -> _Ctx | None:
         sent_at = sent_at.replace(tzinfo=zone)
     direction = m.direction if m.direction in DIRECTIONS else "sent"
     head = m.text[:MAX_CHARS]
-    return _Ctx(sent_at.astimezone(zone), zone, direction, head[:2000])
+    return _Ctx(sent_at.astimezone(zone), zone, direction, head[:2000], head)
+
+
+_SIG_STOP = frozenset(
+    """Best Regards Kind Warm Thanks Thank Many Cheers Sincerely Yours Sent Regards, Account Executive Senior Sales
+    Manager Director Regional Enterprise Head Lead Partner Specialist Engineer Solutions Consultant Representative
+    Development Business Customer Success Vice President Officer Chief Associate Analyst Coordinator The Inc Ltd LLC
+    Mobile Office Tel Phone Email Web Direct Cell Fax Team Hi Hello Dear And From Subject Date To Cc""".split()
+)
+_SIG_LINE = re.compile(r"^\s*[A-Z][\w&.'’-]*(?:[ \t]+(?:[A-Z&][\w&.'’-]*|of|and|\|))*[ \t]*$")
+
+
+def _signature_names(raw: str) -> frozenset[str]:
+    """Capitalised words from the last short lines before any quoted history (name, company, title)."""
+    end = quote_start(raw)
+    region = raw[:end] if end is not None else raw
+    lines = [ln.strip() for ln in region[-1200:].split("\n") if ln.strip()][-6:]
+    names: set[str] = set()
+    for ln in lines[1:] if len(lines) > 1 else ():
+        if len(ln) > 80 or ln[-1:] in ".!?:" or ("|" not in ln and not _SIG_LINE.match(ln)):
+            continue
+        for part in ln.split("|"):
+            for w in re.findall(r"[A-Z][A-Za-z&'’-]{2,}", part):
+                if w not in _SIG_STOP:
+                    names.add(w)
+    return frozenset(names)
 
 
 _INNER_STOP = re.compile(r"[.!?;\n…](?=.*\w)", re.S)  # sentence punctuation before the last word
@@ -704,6 +761,9 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
             mention = _combine_day(mention, usable_before, s_off)
         if head.kind == "arrive" and mention is None and re.search(r"\bshould\b", s[head.start:head.start + 40], re.I):
             continue
+        if head.kind == "bare" and (mention is None or mention.is_past or mention.value.date() < ctx.sent_at.date()
+                                    or (mention.has_time and mention.value <= ctx.sent_at)):
+            continue  # "we sign contracts in person" is a fact; "we sign fri" is a plan
         if head.kind == "progressive" and (mention is None or mention.value <= ctx.sent_at + timedelta(minutes=30)):
             continue  # "I'm sending the proposal" is news, not a promise, unless a later time is named
         after_word = mention is not None and mention.start >= 0 and bool(
@@ -785,6 +845,7 @@ _G_PROGRESSIVE = frozenset("sending calling emailing shipping sharing ringing ph
                            "forwarding delivering getting popping swinging coming visiting following touching "
                            "checking reaching hosting presenting putting".split())
 _G_COORD = frozenset("and then plus".split())
+_G_BARE = frozenset("i we u you".split())
 
 
 def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
@@ -861,6 +922,19 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         add(_Head(m.start(), m.end(), "writer", "modal"), m.end())
     for m in _PROMISED_NP.finditer(s) if words & _G_PROMISED else ():
         add(_Head(m.start(), m.end(), "writer", "promised_np", "send"), m.end())
+    if ctx.direction == "note" and " to " in s:
+        for m in _NOTE_TO.finditer(s):
+            subj = m.group("subj").lower()
+            rest = s[m.end():]
+            if m.group("passive"):
+                owner = re.search(r"\((me|i|us|we)\)", rest[:80], re.I)
+                if owner:
+                    add(_Head(m.start(), m.start("passive"), "writer", "note_todo"), m.end())
+                continue
+            if subj in _NOT_NAMES_LOWER or not _verb_ok(rest):
+                continue
+            side = "writer" if subj in ("me", "i", "we", "us") else "other_side_writer"
+            add(_Head(m.start(), m.end(), side, "note_todo"), m.end())
     if ctx.direction == "note":
         m2 = _NOTE_IMPERATIVE.match(s)
         if m2:
@@ -896,6 +970,12 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         if not subj and ctx.direction == "note" and _note_speaker_other(s[:m.start()], unit):
             side = "other_side_writer"
         add(_Head(m.start(), m.end(), side, "progressive"), m.end() + 1)
+    if ctx.direction != "received" and words & _G_BARE and not _HABITUAL.search(s):
+        for m in _BARE.finditer(s):
+            if _BARE_BLOCK.search(s, max(0, m.start() - 12), m.start()):
+                continue
+            subj = m.group("subj").lower()
+            add(_Head(m.start(), m.end(), "writer" if subj in ("i", "we") else "reader", "bare"), m.end() + 1)
     bullet_heads = _bullet_heads(s, unit, ctx) if bulletish else []
     for h in bullet_heads:
         add(h, h.verb)
@@ -931,6 +1011,8 @@ def _subject_side(subj: str, s: str, after: int, ctx: _Ctx, *, reported: bool) -
         return "writer"
     if subj in {"you", "u"}:
         return "reader"
+    if ctx.direction == "sent" and subj[:1].isalpha() and subj.capitalize() in ctx.ours:
+        return "third_ours"
     obj = s[after:after + 80]
     if re.search(r"\b(?:you|your|u)\b", obj, re.I) and ctx.direction != "note":
         return "third_ours"  # "Raj will send you the spec" - a colleague of the writer
@@ -969,14 +1051,19 @@ def _bullet_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         if subj in _NOT_NAMES_LOWER:
             return []
         rest = m.group("rest")
-        if not _verb_ok(rest):
-            return []
-        if subj in {"me", "i", "we", "us"} or subj.startswith(("my ", "our ")):
+        if subj in {"me", "i", "we", "us"} or subj.startswith(("my ", "our ")) or (
+                ctx.direction == "sent" and subj.split()[0].capitalize() in ctx.ours):
             side = "writer"
         elif subj in {"you", "u"} or subj.startswith("your "):
             side = "reader"
         else:
             side = "third_theirs"
+        if not _verb_ok(rest):
+            # "Me: SOW Monday", "AI: me - quote by Fri": a deliverable and a day under a person's label
+            if subj in _LABEL_PERSONS and _DAY_WORDS.search(rest) and not rest.rstrip().endswith("?"):
+                return [_Head(m.start("subj"), m.start("rest"), side, "np_bullet",
+                              _noun_action(rest[:60]) if side == "writer" else "other")]
+            return []
         return [_Head(m.start("subj"), m.start("rest"), side, "bullet")]
     if not unit.header:
         return []
@@ -1005,6 +1092,7 @@ def _bullet_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
 
 # Bare verbs that open a next-step bullet ("- send MSA Friday"); a capitalised noun ("Pricing for 250 seats")
 # is not one of them.
+_LABEL_PERSONS = frozenset("me i we us you u her him she he them they".split())
 _BULLET_VERBS = frozenset(
     """call ring phone send share email e-mail forward deliver ship provide submit circulate review sign confirm
     book schedule set arrange organise organize loop finalise finalize prepare draft update check follow circle
@@ -1067,6 +1155,8 @@ def _is_promise(s: str, head: _Head, clause: str, vp: str, ctx: _Ctx, unit: _Uni
         return False
     if re.match(r"^(?:be\s+)?(?:happy|glad|delighted|pleased|more\s+than\s+happy)\s+to\b", vp, re.I):
         return False
+    if head.side != "writer" and re.match(r"^(?:have|need)\s+to\b", vp, re.I):
+        return False  # "you will have to verify the firm name" is an obligation put on them, not their promise
     hyp_after = re.search(r"\b(?:if\s+(?:you|u)\s+(?:like|want|wish|prefer|need|(?:would|" + _AP + r"?d)\s+like|"
                           r"are\s+interested)|if\s+(?:it|that)\s+(?:helps|would\s+help|is\s+useful)|if\s+needed|"
                           r"if\s+required|if\s+necessary|if\s+useful)\b", clause, re.I)
