@@ -594,3 +594,31 @@ def test_mail_phrases(ref: str, zone: str, text: str, expected: str | None, has_
     assert str(m.value.tzinfo) == zone
     if has_time is not None:
         assert m.has_time == has_time
+
+
+# "the following Monday" / "the week after" count from the day named before them in the same text
+# (reference, zone, text, expected of the last mention)
+ANAPHOR_CASES = [
+    ("2026-01-15T11:00", "Asia/Kolkata", "The steering group sits on the 27th; I'll hear back the following Friday.",
+     "2026-01-30"),
+    ("2026-09-04T16:45", "Australia/Sydney", "Install is on 14/9 and training the day after.", "2026-09-15"),
+    ("2026-06-10T09:15", "Europe/London", "They're away until Monday 22 June, so let's book the week after.",
+     "2026-06-29"),
+    ("2026-11-18T14:30", "America/Los_Angeles", "Let's talk the following Tuesday.", "2026-11-24"),
+    ("2026-11-18T14:30", "America/New_York", "Procurement signs on Dec 3 and we kick off the following Monday at 10.",
+     "2026-12-07 10:00"),
+]
+
+
+@pytest.mark.parametrize(("ref", "zone", "text", "expected"), ANAPHOR_CASES)
+def test_counted_from_the_day_named_before(ref: str, zone: str, text: str, expected: str) -> None:
+    found = find_times(text, datetime.fromisoformat(ref), zone)
+    assert found, text
+    fmt = "%Y-%m-%d %H:%M" if " " in expected else "%Y-%m-%d"
+    assert found[-1].value.strftime(fmt) == expected
+
+
+def test_the_week_after_with_nothing_before_is_not_a_time() -> None:
+    assert find_times("We can do the week after.", datetime.fromisoformat(NY[0]), NY[1]) == []
+    m = resolve("I'll call Monday after lunch", datetime.fromisoformat(NY[0]), NY[1])
+    assert m is not None and m.value.strftime("%Y-%m-%d") == "2026-11-23"

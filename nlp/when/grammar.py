@@ -92,13 +92,14 @@ class Part:
     deadline: bool = False
     after: bool = False
     during: bool = False  # "over lunch", "in the afternoon": a day part under way is the current one
+    anchor_back: bool = False  # "the following Monday", "the week after": counted from the date named before
     atoms: int = 1
     kinds: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- vocabulary
-_MON = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-        + "|".join(sorted(MONTH_TYPOS)) + r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])\.?")
+_MON = (r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+        + "|".join(sorted(MONTH_TYPOS)) + r")(?![a-z])|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])\.?)")
 _WD = (r"(?:(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|"
        + "|".join(sorted(WEEKDAY_TYPOS)) + r")(?![a-z'])|(?:thurs|thur|tues|weds|mon|tue|wed|thu|fri|sat|sun)(?![a-z'])\.?)")
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
@@ -215,7 +216,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("monthweek", rf"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+(?:of|in)\s+"
                   rf"(?:the\s+)?({_MON}|this\s+month|next\s+month)"),
     ("wdrel", rf"\b(?:the\s+)?(?:(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)\s+)?({_WD}|day|week)\s+"
-              r"(after|before|following|prior\s+to)(?=\s)"),
+              r"(after|before|following|prior\s+to)(?=\s|[.,;:!?)]|$)"),
     ("weekof", r"\b(?:the\s+)?(?:week\s+of|week\s+commencing|w/c)(?=\s)"),
     ("sametime", r"\b(?:at\s+)?(?:this|the\s+same|same)\s+time(?![a-z])"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
@@ -1190,7 +1191,8 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         e, dom_s = m.start("ampm"), None
         while e > s and text[e - 1].isspace():
             e -= 1
-    p = Part(s, e, weekday=WEEKDAYS[base], weekday_mod=mod, daypart=ampm)
+    p = Part(s, e, weekday=WEEKDAYS[base], weekday_mod=mod, daypart=ampm,
+             anchor_back=_clean(mod_s or "") in ("the following", "following") and not post)
     if dom_s:
         p.dom = int(dom_s)
         if not 1 <= p.dom <= 31:
@@ -1209,6 +1211,7 @@ def _h_monthweek(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, period=Period("monthweek", 0, None, quarter=n, month=_month(which)))
 
 
+_ANAPHOR_NEXT = frozenset("that and to so if then when or but we i you he she they for with".split())
 _ANCHOR_WORDS = {"today", "tomorrow", "yesterday", "xmas", "christmas", "thanksgiving", "easter"}
 
 
@@ -1229,17 +1232,23 @@ def _h_wdrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     else:
         ok = (word in _ANCHOR_WORDS or word in _HOLIDAY_WORDS or word in MONTHS or word in WEEKDAYS
               or word.rstrip("s") in WEEKDAYS or word in _ORDINAL_WORDS)
+    back = False
     if not ok:
-        return None  # "Monday after lunch", "monday after 3pm", "the Friday after next": nothing to count from
+        # "the week after." / "the day after that": counted from the date named before (the resolver drops it
+        # when there is none); "Monday after lunch", "monday after 3pm", "the Friday after next" count nothing
+        if not (m.group(0)[:4].lower() == "the " and (re.match(r"\s*(?:[.,;:!?)]|$)", tail)
+                                                      or word in _ANAPHOR_NEXT)):
+            return None
+        back = True
     if what == "day":
-        return Part(s, e, offset_from=Offset(sign * (n or 1), "days"))
+        return Part(s, e, offset_from=Offset(sign * (n or 1), "days"), anchor_back=back)
     if what == "week":
-        return Part(s, e, offset_from=Offset(sign * (n or 1), "weeks"), week_of=True)
+        return Part(s, e, offset_from=Offset(sign * (n or 1), "weeks"), week_of=True, anchor_back=back)
     try:
         wd = _weekday(what)
     except KeyError:
         return None
-    return Part(s, e, offset_from=Offset(sign * (n or 1), f"wd{wd}"))
+    return Part(s, e, offset_from=Offset(sign * (n or 1), f"wd{wd}"), anchor_back=back)
 
 
 def _h_weekof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1594,7 +1603,7 @@ def scan(text: str) -> list[Part]:
             after = -1
             names = _WORD_PLAN[w]
         best: Part | None = None
-        window_words = {_D if x[0] <= "9" else x for x in words[i:i + 9]}
+        window_words: set[str] | None = None
         for name, char_need, word_need, match, handler in names:
             if char_need is not None:
                 if after < 0:
@@ -1605,8 +1614,11 @@ def scan(text: str) -> list[Part]:
                 elif char_need == "m":
                     if not 3 <= ndig <= 4 or not _MERID_AHEAD.match(text, after):
                         continue
-            elif word_need.isdisjoint(window_words):
-                continue
+            else:
+                if window_words is None:
+                    window_words = {_D if x[0] <= "9" else x for x in words[i:i + 9]}
+                if word_need.isdisjoint(window_words):
+                    continue
             m = match(text, start)
             if m is None or (best is not None and m.end() <= best.end):
                 continue

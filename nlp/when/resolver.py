@@ -97,7 +97,7 @@ def _merge(a: Part, b: Part) -> Part | None:
         va, vb = getattr(out, name), getattr(b, name)
         if not _set(vb):
             continue
-        if name in ("past_word", "deadline", "after", "during"):
+        if name in ("past_word", "deadline", "after", "during", "anchor_back"):
             setattr(out, name, True)
             continue
         if not _set(va):
@@ -778,6 +778,16 @@ def _is_conditional(text: str, start: int) -> bool:
     return "," not in rest and not _CONSEQUENT.search(rest)
 
 
+def _from_named_day(g: Part, named: date) -> Part:
+    """"The board meets on the 18th ... the following Monday": the Monday after the 18th; "the week after":
+    the week after that day."""
+    if g.offset_from is None and g.weekday is not None:
+        g = replace(g, offset_from=Offset(1, f"wd{g.weekday}"), weekday=None, weekday_mod=None)
+    if g.offset_from is None or _has_date(g):
+        return g
+    return replace(g, abs_date=(named.year, named.month, named.day), anchor_back=False)
+
+
 # A writer "in UTC" is, in practice, a writer whose zone nobody recorded (server defaults, corpora): a time
 # given in a named zone then keeps its wall clock instead of being converted to UTC.
 _UNKNOWN_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"})
@@ -792,7 +802,10 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
     order = (date_order or default_date_order(timezone)).upper()
     ctx = _Ctx(ref, tz, order, timezone not in _UNKNOWN_ZONES)
     out: list[TimeMention] = []
+    named: date | None = None  # the day of the last mention, for "the following Monday", "the week after"
     for g in _compose(text, scan(text)):
+        if g.anchor_back and named is not None:
+            g = _from_named_day(g, named)
         try:
             r = _resolve_group(g, ctx)
         except (ValueError, OverflowError, KeyError):
@@ -807,6 +820,8 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
         ws, we = r.window_start, r.window_end
         if deadline and ws is None and not r.has_time:
             ws, we = ref, _end_of(r)
+        if r.grain in ("day", "hour", "minute"):
+            named = r.value.date()
         out.append(TimeMention(
             start=g.start, end=g.end, text=text[g.start:g.end], value=r.value, grain=r.grain, has_time=r.has_time,
             window_start=ws, window_end=we, is_past=bool(past), is_deadline=deadline,
