@@ -406,6 +406,13 @@ GRAINS = [
     ("in 10 minutes", "minute", True),
     ("by EOD", "minute", True),
     ("Friday", "day", False),
+    # a day part is a window (grain hour, has_time False); a written clock moment is a time
+    ("Friday around lunchtime", "hour", False),
+    ("Thu PM", "hour", False),
+    ("tomorrow at 2", "minute", True),
+    ("first thing Monday", "minute", True),
+    ("noon on Friday", "minute", True),
+    ("by end of week", "day", False),
 ]
 
 

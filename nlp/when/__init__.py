@@ -6,15 +6,24 @@ Values are aware datetimes in the writer's zone, DST-correct via `zoneinfo` (a w
 forward; an ambiguous one takes its first occurrence).
 
 Conventions (documented in the README, tested in tests/test_when_cases.py):
-- a date without a clock time is that day's midnight, `has_time` False, grain "day"; a day part ("tomorrow
-  afternoon") is a representative time (09:00 / 14:00 / 18:00 / 20:00) with its window, grain "hour";
+- `has_time` says whether a clock moment was written: digits or clock words ("at 2", "half past three"), noon,
+  midnight, and the business clock words EOD (23:59), COB (17:00) and "first thing" (09:00), grain "minute".
+  A day part ("tomorrow afternoon", "Wed AM", "Friday around lunchtime", "this arvo") is a window: grain
+  "hour", a representative time (09:00 / 12:00 / 14:00 / 18:00 / 20:00) inside `window_start`..`window_end`,
+  `has_time` False. A date alone is that day's midnight, grain "day", `has_time` False. Callers that book
+  a slot treat grains "minute" and "hour" as timed (a window still gives an hour to book);
+- a day part without a day is the next one; one under way is today's when the text places the act inside it
+  ("over lunch" said at noon, "in the afternoon" at three: from the next quarter hour), except a morning
+  ("I'll call in the morning" said at 9:30 is tomorrow's);
 - "end of day"/EOD is 23:59 with the window opening at 17:00; "close of business"/COB is 17:00; "first thing"
   is 09:00; a bare "at 9" reads business hours (7-11 am, 12 noon, 1-6 pm);
 - a bare or "this" weekday is the next one, never today; "next Friday" is the Friday of next week;
 - numeric dates are month-first in US/Canadian zones (and UTC), day-first elsewhere (`default_date_order`),
   unless `date_order` says otherwise or a weekday next to the date decides; dates without a year roll forward;
 - minutes/hours offsets are elapsed time, days and longer are calendar steps;
-- a named zone ("2pm Eastern") is converted into the writer's zone; day words stay on the writer's calendar.
+- a named zone ("2pm Eastern", "3pm your time (Pacific)") is converted into the writer's zone; day words stay
+  on the writer's calendar; "your time" without a zone keeps the writer's wall clock (the reader's is unknown);
+- "the following Monday", "the week after", "the day after" count from the day named before them in the text;
   A writer zone of "UTC" is read as "unknown": the named zone's wall clock is kept.
 Flags: `is_past`, `is_deadline` ("by", "before", "within"...), `is_after` ("after", "from"...),
 `is_conditional_ref` (inside an "if/unless/in case" clause that has not ended yet)."""
