@@ -210,7 +210,8 @@ def _first_word(line: str) -> str:
         return ""
     if stripped[0] in "-—_":
         return stripped[:2]
-    return stripped.split(None, 1)[0].rstrip(":*-,").lower()
+    parts = stripped.split(None, 1)  # None also splits on control whitespace ("\x1f") that lstrip kept
+    return parts[0].rstrip(":*-,").lower() if parts else ""
 
 
 def _signature_start(lines: list[str]) -> int:

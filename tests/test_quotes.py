@@ -48,3 +48,8 @@ def test_mask_keeps_offsets_and_never_raises(text: str) -> None:
     assert len(masked) == len(text)
     assert all(a == b or b == " " for a, b in zip(text, masked, strict=True) if a != "\n")
     strip_quotes(text)
+
+
+def test_control_whitespace_line_is_not_a_crash() -> None:
+    # str.split() treats \x1f as whitespace while lstrip(" \t*") keeps it: a line of it has no first word.
+    assert "call" in strip_quotes("I'll call you Friday.\n\x1f\nthanks")
