@@ -579,6 +579,17 @@ MAIL_CASES = [
     ("2026-11-18T14:30", "America/New_York", "kick-off on the 3rd of febuary", "2027-02-03", False),
     ("2026-11-18T14:30", "America/Los_Angeles", "Septmber 14 works", "2027-09-14", False),
     ("2026-11-18T14:30", "America/New_York", "Happy holiday, see you someday", None, None),
+    # lower-case and clipped mail: "mon am", "morn", a bare "arvo", "1st thing", "the first of the month"
+    ("2026-11-18T14:30", "America/New_York", "will try u again mon am", "2026-11-23 09:00", False),
+    ("2026-11-18T14:30", "America/Los_Angeles", "catch u tomorrow morn", "2026-11-19 09:00", False),
+    ("2026-09-04T10:00", "Australia/Sydney", "chase them up arvo", "2026-09-04 14:00", False),
+    ("2026-01-15T11:00", "Asia/Kolkata", "i'll get the SOW over 1st thing tomorrow", "2026-01-16 09:00", True),
+    ("2026-06-10T09:15", "Europe/London", "I'll settle the invoice by the first of the month", "2026-07-01", False),
+    ("2026-11-18T14:30", "America/New_York", "i'll ping legal mon, then circle back", "2026-11-23", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "free wed afternoon?", "2026-09-09 14:00", False),
+    ("2026-11-18T14:30", "America/New_York", "c'mon, let's get it done", None, None),
+    ("2026-06-10T09:15", "Europe/London", "Let's meet Thursday week", "2026-06-18", False),
+    ("2026-11-18T14:30", "America/New_York", "Left a voicemail (2nd try).", None, None),
     # both DST transitions
     ("2026-03-07T12:00", "America/New_York", "I'll send it tomorrow AM", "2026-03-08 09:00", False),
     ("2026-10-31T12:00", "America/New_York", "Sunday at 11 as planned", "2026-11-01 11:00", True),
@@ -629,3 +640,10 @@ def test_the_week_after_with_nothing_before_is_not_a_time() -> None:
     assert find_times("We can do the week after.", datetime.fromisoformat(NY[0]), NY[1]) == []
     m = resolve("I'll call Monday after lunch", datetime.fromisoformat(NY[0]), NY[1])
     assert m is not None and m.value.strftime("%Y-%m-%d") == "2026-11-23"
+
+
+def test_two_days_joined_by_for_stay_two_days() -> None:
+    found = find_times("I'm out Thursday and Friday for Thanksgiving.", datetime(2026, 11, 24, 17, 30),
+                       "America/New_York")
+    assert [(m.text, m.value.strftime("%m-%d")) for m in found] == [
+        ("Thursday", "11-26"), ("Friday", "11-27"), ("Thanksgiving", "11-26")]

@@ -177,7 +177,7 @@ _BRANCHES: list[tuple[str, str]] = [
                rf"|today|tonight|tonite|{_TMRW}|yesterday|(?:the\s+)?(?:next|following)\s+day"
                r"|this\s+(?:morning|afternoon|evening|night|arvo)|s'arvo|last\s+night"
                r"|(?:the\s+)?(?:next|following)\s+(?:morning|afternoon|evening|night))(?![a-z])" + _AMPM),
-    ("firstthing", rf"\bfirst\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|{_TMRW}|{_WD}))?"),
+    ("firstthing", rf"\b(?:first|1st)\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|{_TMRW}|{_WD}))?"),
     ("clockrel", rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
                  rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?"),
     ("halfhr", rf"\bhalf\s+({_HOURWORD}|\d{{1,2}})(?![\d:])(?!\s+(?:an?\s|hours?|of|days?|the|dozen|million|percent))"),
@@ -209,7 +209,7 @@ _BRANCHES: list[tuple[str, str]] = [
               rf"(?:\s+((?:19|20)\d\d))?"),
     ("weekday", rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
                 rf"the\s+following|the\s+coming|this\s+past)\s+)?\b({_WD_POSS})(?P<poss>'s)?"
-                rf"(?:\s+(after\s+next|before\s+last|next|last))?{_AMPM}"
+                rf"(?:\s+(after\s+next|before\s+last|next|last|week(?![a-z'’-])))?{_AMPM}"
                 rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?![\d:./\-]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)"
                 rf"|\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business|working|more)\b"
                 rf"|(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?:the\s+)?{_MON})(?:st|nd|rd|th)?)?"),
@@ -221,7 +221,7 @@ _BRANCHES: list[tuple[str, str]] = [
     ("sametime", r"\b(?:at\s+)?(?:this|the\s+same|same)\s+time(?![a-z])"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
-                r"(morning|afternoon|arvo|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
+                r"(morning|morn|afternoon|arvo|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
     ("bareday", r"\b(?:very\s+)?(early|late)(?![a-z])"),
     ("zone", r"\b" + _ZONE),
     ("now", r"\b(?:right\s+now|just\s+now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|as\s+of\s+now|"
@@ -1088,6 +1088,8 @@ def _h_ordnofmonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if d is None or not 1 <= d <= 31:
         return None
     which = _clean(m.group(2))
+    if which == "the":
+        return Part(s, e, dom=d)  # "by the first of the month": the next first of a month
     return Part(s, e, dom=d, dom_month_shift=1 if which in ("next", "following", "the next") else 0)
 
 
@@ -1104,7 +1106,9 @@ def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
                 "point", "step", "option", "attempt", "call", "meeting", "week", "month", "day", "thing", "person",
                 "draft", "one", "two", "of", "half", "row", "column", "quarters", "level", "generation", "phase",
                 "stage", "priority", "choice", "hand", "annual", "and", "or", "to", "-", "highest",
-                "lowest", "position", "issue", "team", "deal", "contract", "name", "letter", "paragraph", "section"}
+                "lowest", "position", "issue", "team", "deal", "contract", "name", "letter", "paragraph", "section",
+                "try", "tries", "attempts", "reminder", "go", "ring", "chase", "email", "message", "voicemail",
+                "request", "visit", "order", "invoice", "payment", "installment", "instalment", "notice"}
     if nxt in bad_next or (nxt and nxt[0].isdigit()):
         if nxt not in ("and", "or", "to") or not has_digit:
             return None
@@ -1141,11 +1145,17 @@ def _h_nthwd(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, nth_in_month=(n, wd, _month(which), _year(m.group(4)), 0))
 
 
+# what makes a lower-case "wed"/"mon"/"sun" a weekday: a day part after it ("wed afternoon"), or for "mon"/"wed"
+# a clock time or the end of a clause ("i send the msa mon, ..."); never after an apostrophe ("c'mon")
+_RISKY_WD_NEXT = re.compile(r"\s+(?:morning|morn|afternoon|arvo|evening|night|eve)\b", re.I)
+_RISKY_WD_AT = re.compile(r"\s+(?:at|around|@)\s*\d|\s*[,;!?]|\s*\.(?!\w)|\s*$", re.I)
 _POSS_CUE = re.compile(r"\b(?:before|after|ahead\s+of|by|until|till|at|in|during|to|for|from|prior\s+to)\s+$", re.I)
 
 
 def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     mod_s, wd_s, post, dom_s = m.group(1), m.group(2), m.group(4), m.group(6)
+    if s and text[s - 1] in "'’":
+        return None  # "c'mon"
     if m.group("poss") and not (mod_s or _POSS_CUE.search(text, max(0, s - 12), s)):
         return None  # "Monday's call went well": only "before/after/by ... Thursday's meeting" names the day
     wd_word = _clean(wd_s).rstrip(".")
@@ -1158,7 +1168,8 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None  # "Sat-Nav" (but "Mon-Fri" is fine)
         capital = wd_s[0].isupper()
         dotted = wd_s.endswith(".")
-        cue = bool(mod_s) or bool(dom_s) or bool(m.group("ampm")) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
+        cue = bool(mod_s) or bool(dom_s) or bool(m.group("ampm")) or _RISKY_WD_NEXT.match(text, e) is not None or (
+            base in ("mon", "wed") and _RISKY_WD_AT.match(text, e) is not None) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
                                                       text[max(0, s - 10):s].lower()) is not None
         if base == "mon" and not (capital or dotted or cue):
             return None
@@ -1174,7 +1185,7 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         mod = "last"
     if post:
         pt = _clean(post)
-        if pt == "after next":
+        if pt == "after next" or (pt == "week" and mod is None):  # "Tuesday week" (UK/AU)
             mod = "after_next"
         elif pt == "before last":
             mod = "before_last"
@@ -1276,9 +1287,17 @@ def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         dp = "morning" if dp == "a.m." else "afternoon"
         return Part(s, e, daypart=dp)
     raw_dp = _clean(m.group(0))
-    if dp == "arvo":  # Australian/British "afternoon"
+    if dp == "arvo":  # Australian/British "afternoon"; alone ("try him again arvo") it is this afternoon
+        if raw_dp == "arvo":
+            return Part(s, e, daypart="afternoon", during=True)
         dp = "afternoon"
         raw_dp = raw_dp.replace("arvo", "afternoon")
+    if dp == "morn":  # "tmrw morn": only right after a day word
+        prev_w = _clean(text[max(0, s - 12):s]).split()
+        if raw_dp != "morn" or not prev_w or not (prev_w[-1] in TOMORROW_WORDS or prev_w[-1].rstrip(".") in WEEKDAYS
+                                                   or prev_w[-1] in ("today", "this")):
+            return None
+        dp = raw_dp = "morning"
     if raw_dp == dp and dp in ("morning", "afternoon", "evening", "forenoon") and text.strip().lower() != dp:
         prev = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
         p_word = prev[-1].rstrip(".") if prev else ""
@@ -1408,7 +1427,7 @@ _STARTS: dict[str, set[str]] = {
     "later": {"later"}, "nextdays": {"in", "over", "within"},
     "relday": {"the", "day", "today", "tonight", "tonite", "yesterday", "next", "following", "this", "last",
                "s'arvo", _D} | TOMORROW_WORDS,
-    "firstthing": {"first"},
+    "firstthing": {"first", _D},
     "clockrel": _NUMBER_WORDS | {_D, "a", "quarter", "half"},
     "halfhr": {"half"}, "clockmerid": {_D}, "wordclock": _NUMBER_WORDS - {"thirteen", "fourteen", "fifteen",
                                                                           "sixteen", "seventeen", "eighteen",
@@ -1434,7 +1453,8 @@ _STARTS: dict[str, set[str]] = {
     "wdrel": _WEEKDAY_WORDS | {"the", "day", "week", "first", "second", "third", "fourth", "fifth", _D},
     "sametime": {"at", "this", "the", "same"},
     "monthweek": {"the", "first", "second", "third", "fourth", "last", _D},
-    "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "afternoon", "arvo", "evening", "night",
+    "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "morn", "afternoon", "arvo", "evening",
+                "night",
                 "forenoon", "lunch", "lunchtime", "a", "p"},
     "zone": _ZONE_FIRST,
     "bareday": {"very", "early", "late"},
@@ -1502,7 +1522,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "wdrel": (frozenset({"after", "before", "following", "prior"}), 5),
     "sametime": (frozenset({"time"}), 4),
     "monthweek": (frozenset({"week"}), 4),
-    "daypart": (frozenset({"morning", "afternoon", "arvo", "evening", "night", "forenoon", "lunch", "lunchtime", "a",
+    "daypart": (frozenset({"morning", "morn", "afternoon", "arvo", "evening", "night", "forenoon", "lunch", "lunchtime", "a",
                            "p"}), 5),
     "zone": (frozenset(_ZONE_FIRST), 1),
     "bareday": (frozenset({"early", "late"}), 2),
@@ -1526,7 +1546,7 @@ _DIGIT_NEXT: dict[str, str | None] = {  # None = any next character
     "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
     "num4": None, "clock3merid": " a", "clockrange": " -:.", "offset": " ah.", "weekfrom": " ", "clockmerid": " :.ha",
     "oclock": " a", "daymonth": " ./-as", "dom": "sx ", "nthwd": "snrt", "quarter": "snrt ", "ordnofmonth": " s",
-    "noon": " ", "numday": " :.", "relday": "a", "clockrel": " ", "monthweek": "snrt", "wdrel": "snrt",
+    "noon": " ", "numday": " :.", "relday": "a", "firstthing": "snrt", "clockrel": " ", "monthweek": "snrt", "wdrel": "snrt",
 }
 
 

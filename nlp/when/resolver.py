@@ -54,6 +54,7 @@ _GLUE = re.compile(
     re.I,
 )
 _DEADLINE_GLUE = re.compile(r"\b(?:by|before|until|till|latest)\b", re.I)
+_FOR_GLUE = re.compile(r"\bfor\b", re.I)
 _AFTER_GLUE = re.compile(r"\b(?:after)\b", re.I)
 
 _DATE_FIELDS = ("abs_date", "rel_days", "holiday", "dom", "weekday", "week", "period", "offset", "nth_weekday",
@@ -136,7 +137,9 @@ def _compose(text: str, parts: list[Part]) -> list[Part]:
     for p in parts:
         if cur is not None:
             gap = text[cur.end:p.start]
-            if len(gap) <= 24 and _GLUE.fullmatch(gap):
+            if len(gap) <= 24 and _GLUE.fullmatch(gap) and not (_FOR_GLUE.search(gap) and _has_date(cur)
+                                                                and _has_date(p)):
+                # ("out Friday for Thanksgiving" is two days; "tomorrow for 10am" is one moment)
                 merged = _merge(cur, p)
                 if merged is not None:
                     if _DEADLINE_GLUE.search(gap) and p.clock is not None:
