@@ -92,7 +92,8 @@ _HEAD = re.compile(
 _MODAL = re.compile(
     r"(?:['’](?:ll|d)\b|\s+(?:will|wil|shall|would)\b|(?:\s+(?:am|are|is|m|r)|\s*['’](?:m|re|s))\s+(?:going\s+to|"
     r"gonna|planning\s+(?:to|on)|aiming\s+to|due\s+to|set\s+to|about\s+to)\b|\s+(?:plan|intend|promise|aim|"
-    r"undertake|expect|hope)\s+to\b|\s+promise\s+(?=(?:i|we)\b))(?P<neg>\s+not\b|\s+never\b)?",
+    r"undertake|expect|hope)\s+to\b|\s+promise\s+(?=(?:i|we)\b)|(?:\s+(?:am|are|is)|['’](?:m|re|s))\s+to(?=\s+[a-z]))"
+    r"(?P<neg>\s+not\b|\s+never\b)?",
     re.I,
 )
 _SUBJ_BEFORE = re.compile(r"(?:^|(?<=[^\w'’]))(?P<subj>i|we|you|u|he|she|they|who|[A-Z][a-z]{1,15})$", re.I)
@@ -108,6 +109,9 @@ def _modal_heads(s: str) -> Iterator[tuple[int, int, str, str, bool]]:
         subj = sm.group("subj")
         if subj.lower() == "who" and not s[:sm.start()].endswith(", "):
             continue
+        if m.group(0).endswith("to") and (subj.lower() not in ("i", "we", "you", "he", "she", "they")
+                                          or re.match(r"\s+(?:blame|be\s+\w+ed)\b", s[m.end():])):
+            continue  # "I'm to send" is a plan; "the GTC's to you" and "I'm to blame" are not
         yield sm.start(), m.end(), subj, s[a:m.end()].strip().lower(), bool(m.group("neg"))
 
 
@@ -171,6 +175,11 @@ _NOTE_IMPERATIVE = re.compile(
     r"chase|ping|book|set\s+up|check\s+in|circle\s+back|touch\s+base|reach\s+out|share|forward|resend)\b)",
     re.I,
 )
+_NOTE_NEED = re.compile(r"\b(?:i|we)\s+(?:need|have|must|" + _AP + r"ve\s+got|got)\s+to\s+(?=[a-z])|\b(?:i|we)\s+must\s+"
+                        r"(?=[a-z])", re.I)
+_NOTE_TO_STOP = frozenset("""spoke went got sent wrote rang talked need needs want wants have has had going used able due
+    try tried told said go come back up down out next plan plans hope hopes way time nice good great reply replied
+    listen listened speak talk chat moved this that there it""".split())
 _NOTE_TO = re.compile(
     r"(?:^\W*|(?<=[.;,:]\s)|(?<=\s[-–—]\s))(?P<subj>[A-Z][a-z]+|me|i|we|us|legal|finance|procurement|it|he|she|they|"
     r"(?:his|her|their)\s+\w+)\s+to\s+(?P<passive>be\s+\w+ed\b)?")
@@ -183,7 +192,9 @@ _TEAM_HEAD = re.compile(
     r"are\s+going\s+to|shall)\b(?!\s+(?:not|never)\b)",
 )
 _ILL = re.compile(r"(?:^|(?<=[\s,;:(-]))(?:ill|Ill|ILL|il)\s+(?=(?:call|send|email|ring|get|try|follow|check|have|"
-                  r"give|shoot|share|let|reach|ping|touch|circle|set|book|confirm|revert|drop|phone|forward)\b)")
+                  r"give|shoot|share|let|reach|ping|touch|circle|set|book|confirm|revert|drop|phone|forward|update|review|"
+                  r"look|sort|prepare|draft|put|pull|loop|do|be|make|take|pop|flick|ask|chase|sign|schedule|"
+                  r"arrange|organi[sz]e|finali[sz]e|circulate|submit|return|deliver|provide|text|whatsapp)\b)")
 _HEDGE_BEFORE = re.compile(r"\b(?:not\s+sure|unsure|doubt|don" + _AP + r"?t\s+think|do\s+not\s+think|unlikely|"
                            r"no\s+idea\s+(?:if|whether)|wonder(?:ing)?\s+(?:if|whether)|not\s+certain)\b[^.;!?]*$",
                            re.I)
@@ -362,7 +373,7 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
     ("meet", re.compile(
         r"^(?:(?:be\s+)?(?:meet|meeting)\b|(?:set|setting)\s+up\s+(?:(?:a|an|the|some|our)\s+)?(?:\w+\s+){0,2}(?:call|"
         r"meeting|demo|session|time|workshop|review|walkthrough|zoom|teams|chat|visit|catch[\s-]?up)|"
-        r"(?:schedule|book|arrange|organi[sz]e|host|run|hold|set)\s+(?:a|an|the|some|our|up)\s+(?:\w+\s+){0,2}"
+        r"(?:schedule|book|arrange|organi[sz]e|host|run|hold|set)\s+(?:(?:a|an|the|some|our|up)\s+)?(?:[\w-]+\s+){0,2}"
         r"(?:call|meeting|demo|session|time|workshop|review|walkthrough|visit|catch[\s-]?up|lunch|coffee)|"
         r"(?:swing|stop|drop|pop|come|call)\s+(?:by|in|round|around|over)\b|visit|see\s+(?:you|u|y'all|everyone)|"
         r"demo\b|walk\s+(?:you|u|them|him|her)\s+through|get\s+together|sit\s+down|do\s+(?:a|the|an)\s+(?:\w+\s+)?"
@@ -385,7 +396,8 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
         r"(?:\w+\s+){0,4}in\s+the\s+(?:post|mail)|prepare|draft|write\s+up|pull\s+together|compile|produce|"
         r"follow\s+up\s+with\s+(?!you\b|u\b|him\b|her\b|them\b|everyone\b|[A-Z][a-z]+\b)\w|drop\s+(?:it|them|"
         r"\w+)\s+(?:off|in\s+the\s+post)|make\s+(?:the\s+)?(?:intro|introduction)|introduce|send\s+across|"
-        r"revert\s+with|get\s+back\s+to\s+(?:you|u)\s+with\s+(?:the|a|an|our|my|some)\b)", re.I)),
+        r"revert\s+with|get\s+back\s+to\s+(?:you|u)\s+with\s+(?:the|a|an|our|my|some)\b|turn\s+(?:it|them|this|that|"
+        r"these|those)\s+around)", re.I)),
     ("follow_up", _VAGUE_PHRASES),
 ]
 _NOUN_ACTION = [  # for reader-side phrasing: "expect a call from me"
@@ -824,7 +836,10 @@ _COORD = re.compile(
     r"circulate|return|sign|finali[sz]e|prepare|draft|arrange|organi[sz]e|pull\s+together|put\s+together|walk|"
     r"shoot|drop|pop|try|reach\s+out|loop\s+back|ping|chase|present|host|introduce|intro|issue|raise|ship|"
     r"courier|post|take\s+(?:it|this|that|them)\s+to|run\s+(?:it|this|that|them)\s+(?:by|past)|"
-    r"check\s+back|get\s+(?:something|an?\s+\w+)\s+(?:over|to|across)|turn\s+(?:it|them|this|that)\s+around)\b)",
+    r"check\s+back|get\s+(?:something|an?\s+\w+)\s+(?:over|to|across)|turn\s+(?:it|them|this|that)\s+around)\b)"
+    r"|(?:,\s*|\s+(?:and|&|then|n)\s+)(?=(?:sending|calling|ringing|emailing|sharing|reverting|reviewing|forwarding|"
+    r"following\s+up|getting\s+back|signing|confirming|booking|scheduling|circulating|delivering|submitting|"
+    r"chasing)\b)",
     re.I,
 )
 
@@ -929,13 +944,18 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
             if m.group("passive"):
                 owner = re.search(r"\((me|i|us|we)\)", rest[:80], re.I)
                 if owner:
-                    add(_Head(m.start(), m.start("passive"), "writer", "note_todo"), m.end())
+                    add(_Head(m.start(), m.start("passive"), "writer", "passive_todo"), m.end())
                 continue
-            if subj in _NOT_NAMES_LOWER or not _verb_ok(rest):
-                continue
+            if subj in _NOTE_TO_STOP or subj.endswith("ed") or not rest[:1].islower() or not _verb_ok(rest):
+                continue  # "Spoke to Jonah", "Talked to legal"
             side = "writer" if subj in ("me", "i", "we", "us") else "other_side_writer"
             add(_Head(m.start(), m.end(), side, "note_todo"), m.end())
     if ctx.direction == "note":
+        for m in _NOTE_NEED.finditer(s):
+            add(_Head(m.start(), m.end(), "writer", "note_todo"), m.end())
+        if not bulletish:
+            for h in _label_heads(s, ctx, persons_only=False):
+                add(h, h.verb)
         m2 = _NOTE_IMPERATIVE.match(s)
         if m2:
             add(_Head(m2.end(), m2.end(), "writer", "note_todo"), m2.end() + 1)
@@ -1039,6 +1059,24 @@ def _note_speaker_other(prefix: str, unit: _Unit) -> bool:
         return not re.search(r"\b(?:i|we)\s+(?:said|told|promised)\b|\bleft\s+(?:a\s+)?(?:vm|voicemail|msg|"
                              r"message)\b", p)
     return False
+
+
+def _label_heads(s: str, ctx: _Ctx, *, persons_only: bool) -> list[_Head]:
+    """A call note's 'Me: ...', 'Her: ...', 'Siobhan: reviewing tmrw' - the label names who owes the step."""
+    m = _TO_BULLET.match(s)
+    if m is None or not re.match(r"[^:]{1,40}:\s", s[m.start("subj"):]):
+        return []
+    subj = m.group("subj").strip().lower()
+    if subj in _NOT_NAMES_LOWER:
+        return []
+    rest = m.group("rest")
+    side = "writer" if subj in {"me", "i", "we", "us"} else "other_side_writer"
+    if _verb_ok(rest) and rest[:1].islower() and (not persons_only or subj in _LABEL_PERSONS):
+        return [_Head(m.start("subj"), m.start("rest"), side, "bullet")]
+    if subj in _LABEL_PERSONS and _DAY_WORDS.search(rest) and not rest.rstrip().endswith("?"):
+        return [_Head(m.start("subj"), m.start("rest"), side, "np_bullet",
+                      _noun_action(rest[:60]) if side == "writer" else "other")]
+    return []
 
 
 def _bullet_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
@@ -1225,6 +1263,8 @@ def _classify(vp: str) -> tuple[str | None, bool]:
 def _action(vp: str, head: _Head) -> tuple[str | None, bool]:
     if head.kind in ("reader", "arrive", "promised_np", "np_bullet"):
         return (head.noun_action or "send"), False
+    if head.kind == "passive_todo":
+        return "other", False
     action, vague = _classify(vp)
     if action is None and head.kind == "reported":
         return None, False
@@ -1280,6 +1320,8 @@ def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, p
         return not any(a <= t.start < b for a, b in conds)
 
     after = [t for t in times if head.start <= t.start < clause_end and usable(t)]
+    if len(after) > 1 and re.fullmatch(r"[QH][1-4]", after[0].text.strip(), re.I):
+        after = after[1:]  # "send the order form w/ Q4 discount - Mon 11/2"
     if after:
         return after[0]
     if not first or head.kind == "arrive":
@@ -1341,7 +1383,7 @@ def _condition_time(s: str, times: list[TimeMention], head: _Head, clause_end: i
     ("if nothing by Friday, I'll send the invite") or an event ("I'll circle back when I'm back on Monday")."""
     best: TimeMention | None = None
     for a, b in _condition_spans(s, head, clause_end):
-        if a < prev_end or a >= max(clause_end, head.start):
+        if (a < prev_end and not head.coord) or a >= max(clause_end, head.start):
             continue
         span = s[a:b]
         if not (_EVENT_COND.match(span) or _SILENCE.search(span)):
