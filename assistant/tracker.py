@@ -603,6 +603,7 @@ class _Pass:
         self.hops: dict[tuple[str | None, str], int] = defaultdict(int)
         self._promised: dict[str, str] = {}  # sent_at text -> " on Mon 16 Nov 2026 10:00" (rep's zone)
         self._utc: dict[float, str] = {}  # slot timestamp -> UTC ISO text
+        self._links: dict[tuple[str, str], str] = {}  # (Message-ID, source id) -> link back to the message
         self.made: list[str] = []
         self.moved: list[str] = []
         self.new_steps = 0
@@ -654,7 +655,7 @@ class _Pass:
                 target_dt, is_default = self.hours.target(
                     who, datetime.fromisoformat(due) if due else None, bool(due_has_time),
                     datetime.fromisoformat(sent_at))
-                target, target_is_default = utc_iso(target_dt), int(is_default)
+                target, target_is_default = self.utc_text(target_dt), int(is_default)
                 party = parties.get(message_id)
                 if party is None:
                     party = parties[message_id] = _counterpart(promise, thread, mine, self.correspondents)
@@ -724,7 +725,9 @@ class _Pass:
                 reason = f"{OUT_OF_OFFICE_REASON} {until.astimezone(self.zone):%a %d %b}"
             ts = self.slots.claim(wanted)
             start = self.slots.at[ts]
-        link = message_link(rfc_id, source_id)
+        link = self._links.get((rfc_id, source_id))
+        if link is None:  # one link per message (several promises a mail)
+            link = self._links[rfc_id, source_id] = message_link(rfc_id, source_id)
         promised = self._promised.get(sent_at)
         if promised is None:
             promised = self._promised[sent_at] = f" on {datetime.fromisoformat(sent_at).astimezone(self.zone):%a %d %b %Y %H:%M}"
@@ -743,6 +746,12 @@ class _Pass:
         if text is None:
             text = self._utc[ts] = time_module.strftime("%Y-%m-%dT%H:%M:%S+00:00", time_module.gmtime(ts))
         return text
+
+    def utc_text(self, moment: datetime) -> str:
+        """`utc_iso(moment)` through the cache of `utc` (targets repeat: a day's start, a default target)."""
+        if moment.tzinfo is None or moment.microsecond:
+            return utc_iso(moment)
+        return self.utc(moment.timestamp())
 
 
 def track(store: Store, config: Config, now: datetime) -> TrackResult:
