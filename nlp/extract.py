@@ -91,8 +91,8 @@ _HEAD = re.compile(
 # the regex engine can skip to), then check the word before it.
 _MODAL = re.compile(
     r"(?:['’](?:ll|d)\b|\s+(?:will|wil|shall|would)\b|(?:\s+(?:am|are|is|m|r)|\s*['’](?:m|re|s))\s+(?:going\s+to|"
-    r"gonna|planning\s+(?:to|on)|aiming\s+to|due\s+to|set\s+to|about\s+to)\b|\s+(?:plan|intend|promise|aim|"
-    r"undertake|expect|hope)\s+to\b|\s+promise\s+(?=(?:i|we)\b)|(?:\s+(?:am|are|is)|['’](?:m|re|s))\s+to(?=\s+[a-z]))"
+    r"gonna|planning\s+(?:to|on)|aiming\s+to|due\s+to|set\s+to|about\s+to|to(?=\s+[a-z]))\b|\s+(?:plan|intend|promise|"
+    r"aim|undertake|expect|hope)\s+to\b|\s+promise\s+(?=(?:i|we)\b))"
     r"(?P<neg>\s+not\b|\s+never\b)?",
     re.I,
 )
@@ -140,15 +140,19 @@ _PROGRESSIVE = re.compile(
     re.I,
 )
 # Bare present for a plan, needs a future time in its clause: "i send the MSA mon", "we sign fri".
+_BARE_VERBS = frozenset("""send call ring phone email e-mail share forward sign countersign get review deliver submit confirm
+    book schedule set meet follow check ping circulate return provide issue draft prepare update finalise finalize pay
+    approve raise process chase touch come revert reply respond go walk present demo visit host drop pop swing kick
+    start launch ship courier post run do""".split())
 _BARE = re.compile(
-    r"(?:^\W{0,3}|(?<=[,;:(])\s*|(?<=\s[-–—]\s)|(?<=\bso\s)|(?<=\bok\s)|(?<=\bplan\s)|(?<=\bthen\s))"
-    r"(?P<subj>i|we|u|you)\s+(?=(?:send|call|ring|phone|email|e-mail|share|forward|sign|countersign|"
+    r"\b(?P<subj>i|we|u|you)\s+(?=(?:send|call|ring|phone|email|e-mail|share|forward|sign|countersign|"
     r"get|review|deliver|submit|confirm|book|schedule|set\s+up|meet|follow\s+up|check\s+in|ping|circulate|return|"
     r"provide|issue|draft|prepare|update|finali[sz]e|pay|approve|raise|process|chase|touch\s+base|come\s+back|"
     r"revert|reply|respond|go\s+through|walk|present|demo|visit|host|drop|pop|swing|kick\s+off|start|launch|"
     r"ship|courier|post|run|do)\b)",
     re.I,
 )
+_BARE_START = re.compile(r"(?:^\W{0,3}|[,;:(]\s*|\s[-–—]\s|\b(?:so|ok|plan|then)\s)$", re.I)
 _HABITUAL = re.compile(r"\b(?:every|each|usually|always|normally|typically|generally|often|sometimes|never|weekly|"
                        r"monthly|daily|annually|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b", re.I)
 _BARE_BLOCK = re.compile(r"\b(?:if|when|once|unless|before|after|until|till|whether|that|so|do|can|could|should|"
@@ -647,7 +651,9 @@ _INLINE_LIST = re.compile(r"\b(?:next\s+steps?|action\s+items?|to[\s-]?dos?|acti
 def _split_inline_lists(units: Iterable[_Unit]) -> Iterator[_Unit]:
     """'Next steps: send pricing (me) Fri; Nina to confirm budget owner by 11/20.' -> one bullet per item."""
     for u in units:
-        m = _INLINE_LIST.search(u.text)
+        low = u.text.lower() if ":" in u.text else ""
+        m = _INLINE_LIST.search(u.text) if low and ("step" in low or "item" in low or "do" in low
+                                                     or "action" in low) else None
         if m is None or m.end() >= len(u.text):
             yield u
             continue
@@ -852,8 +858,8 @@ _G_YOU = frozenset("you u".split())
 _G_YOU_MODAL = frozenset("ll will should can".split())
 _G_HEAD = frozenset("ll d will wil shall would going gonna planning aiming due set about plan intend promise aim "
                     "undertake expect hope".split())
-_G_ARRIVE = frozenset("land arrive reach hit inbox desk hands post mail over mailbox with out ship sent shipped "
-                      "delivered".split())
+_G_ARRIVE = frozenset("land arrive reach hit inbox desk hands post mail over mailbox with ship shipped delivered "
+                      "couriered".split())
 _G_FUTURE = frozenset("will ll shall going gonna".split())
 _G_IMPLICIT = frozenset("will wil ll shall gonna going planning plan promised agreed intend intends aim hope".split())
 _G_PROGRESSIVE = frozenset("sending calling emailing shipping sharing ringing phoning meeting dropping circulating "
@@ -861,6 +867,11 @@ _G_PROGRESSIVE = frozenset("sending calling emailing shipping sharing ringing ph
                            "checking reaching hosting presenting putting".split())
 _G_COORD = frozenset("and then plus".split())
 _G_BARE = frozenset("i we u you".split())
+_DIGIT = re.compile(r"\d")
+_G_TIMEWORDS = frozenset("""mon monday tue tues tuesday wed weds wednesday thu thur thurs thursday fri friday sat saturday
+    sun sunday today tomorrow tmrw tmr tmrow morrow tonight eod cob eow week weekend month morning afternoon evening
+    arvo noon am pm jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august
+    september october november december next""".split())
 
 
 def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
@@ -919,7 +930,8 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
                 continue
         side = _subject_side(low, s, h_end, ctx, reported=False)
         add(_Head(h_start, h_end, side, "modal"), h_end)
-    for m in _ARRIVE.finditer(s) if (words & _G_ARRIVE) and (words & _G_YOU_MODAL) else ():
+    arrive_cue = bool(words & _G_ARRIVE) or ("out" in words and "go" in words) or ("sent" in words and "be" in words)
+    for m in _ARRIVE.finditer(s) if arrive_cue and (words & _G_YOU_MODAL) else ():
         subj = (m.group("subj") or "it").lower()
         if subj in {"you", "i", "we", "he", "she"}:
             continue
@@ -990,9 +1002,12 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
         if not subj and ctx.direction == "note" and _note_speaker_other(s[:m.start()], unit):
             side = "other_side_writer"
         add(_Head(m.start(), m.end(), side, "progressive"), m.end() + 1)
-    if ctx.direction != "received" and words & _G_BARE and not _HABITUAL.search(s):
+    if ctx.direction != "received" and words & _G_BARE and words & _BARE_VERBS \
+            and (words & _G_TIMEWORDS or _DIGIT.search(s)):
         for m in _BARE.finditer(s):
-            if _BARE_BLOCK.search(s, max(0, m.start() - 12), m.start()):
+            a = m.start()
+            if not _BARE_START.search(s[max(0, a - 8):a] if a > 8 else s[:a]) \
+                    or _BARE_BLOCK.search(s, max(0, a - 12), a) or _HABITUAL.search(s):
                 continue
             subj = m.group("subj").lower()
             add(_Head(m.start(), m.end(), "writer" if subj in ("i", "we") else "reader", "bare"), m.end() + 1)
@@ -1382,6 +1397,8 @@ def _condition_time(s: str, times: list[TimeMention], head: _Head, clause_end: i
     """A promise with no time of its own takes the time of the condition it waits for: a silence
     ("if nothing by Friday, I'll send the invite") or an event ("I'll circle back when I'm back on Monday")."""
     best: TimeMention | None = None
+    if not times or not any(t.start < head.start or t.start >= head.verb for t in times):
+        return None
     for a, b in _condition_spans(s, head, clause_end):
         if (a < prev_end and not head.coord) or a >= max(clause_end, head.start):
             continue
