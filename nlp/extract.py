@@ -964,7 +964,8 @@ def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
             add(_Head(m.start(), m.end(), side, "note_todo"), m.end())
     if ctx.direction == "note":
         for m in _NOTE_NEED.finditer(s):
-            add(_Head(m.start(), m.end(), "writer", "note_todo"), m.end())
+            if not re.search(r"\b(?:if|in\s+case|when|whether|unless|once)\s*$", s[max(0, m.start() - 9):m.start()], re.I):
+                add(_Head(m.start(), m.end(), "writer", "note_todo"), m.end())
         if not bulletish:
             for h in _label_heads(s, ctx, persons_only=False):
                 add(h, h.verb)
@@ -1086,8 +1087,11 @@ def _label_heads(s: str, ctx: _Ctx, *, persons_only: bool) -> list[_Head]:
         return []
     rest = m.group("rest")
     side = "writer" if subj in {"me", "i", "we", "us"} else "other_side_writer"
-    if _verb_ok(rest) and rest[:1].islower() and (not persons_only or subj in _LABEL_PERSONS):
-        return [_Head(m.start("subj"), m.start("rest"), side, "bullet")]
+    first = rest.split(" ", 1)[0].lower().rstrip(",.;")
+    action_word = first in _BULLET_VERBS or (first.endswith("ing") and (first[:-3] in _BULLET_VERBS
+                                                                       or first[:-3] + "e" in _BULLET_VERBS))
+    if action_word and _verb_ok(rest) and rest[:1].islower() and (not persons_only or subj in _LABEL_PERSONS):
+        return [_Head(m.start("subj"), m.start("rest"), side, "bullet")]  # not "Dan: legal stuck"
     if subj in _LABEL_PERSONS and _DAY_WORDS.search(rest) and not rest.rstrip().endswith("?"):
         return [_Head(m.start("subj"), m.start("rest"), side, "np_bullet",
                       _noun_action(rest[:60]) if side == "writer" else "other")]
