@@ -315,7 +315,7 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                       r"(?:a|the)\s+(?:call|phone)|hold\s+of)", re.I),
     "have": re.compile(r"^have\s+(?:(?:\w+[\s-]){0,6}(?:to|over\s+to|back\s+to|with|across\s+to)\s+(?:you|u|him|"
                        r"her|them|us|me)|(?:\w+\s+){0,5}(?:ready|done|over|back|finished|sorted|in\s+your|\w+ed\b)|an?\s+(?:\w+\s+)?"
-                       r"(?:look|think|chat|word|go|call|quick)|someone|(?:[\w'’]+\s+){1,4}(?:call|send|email|reach|contact|look|review|"
+                       r"(?:look|think|chat|word|go|call|quick)|someone|(?:(?!to\b|the\s+option|the\s+right)[\w'’]+\s+){1,4}(?:call|send|email|reach|contact|look|review|"
                        r"check|sign|get\s+back|go\s+(?:over|through))\b|"
                        r"an?\s+(?:update|answer|proposal|quote|draft|response))", re.I),
     "be": re.compile(r"^be\s+(?:sending|calling|emailing|sharing|following\s+up|reaching\s+out|in\s+touch|"
@@ -333,8 +333,8 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
     "let": re.compile(r"^let\s+(?:you|u|him|her|them|\w+|the\s+\w+)\s+know\b", re.I),
     "see": re.compile(r"^see\s+(?:you|u|y'all|everyone|the\s+team)\b", re.I),
     "try": re.compile(r"^try\s+(?:you|u|him|her|them|your|his|her|again|back|to\s+(?:call|reach|ring|phone|get)|"
-                      r"(?:next|on|this|tomorrow|tmrw|later|mon|tue|wed|thu|fri|sat|sun|first|around|at|after|in\s+the)"
-                      r"\b)", re.I),
+                      r"(?:next|on|this\s+(?:morning|afternoon|evening|arvo|week)|tomorrow|tmrw|later|mon|tue|wed|thu|"
+                      r"fri|sat|sun|first|around|at|after|in\s+the)\b)", re.I),
     "keep": re.compile(r"^keep\s+(?:you|u|him|her|them|everyone)\s+(?:posted|updated|informed|in\s+the\s+loop)",
                        re.I),
     "drop": re.compile(r"^drop\s+(?:you|u|him|her|them|by|in|off|it|a\s+(?:line|note|mail|email|message))",
@@ -370,8 +370,8 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
         r"^(?:(?:be\s+)?(?:call|calling|ring|ringing|phone|phoning|dial|buzz|tele?phone|skype|zoom)\b|"
         r"give\s+(?:you|u|him|her|them|\w+)\s+(?:a\s+|another\s+|one\s+more\s+)?(?:quick\s+)?(?:call|ring|buzz|"
         r"bell|tinkle|shout|phone\s+call)|try\s+(?:you|u|him|her|them|your|his|her|again|back|to\s+(?:call|reach|"
-        r"ring|phone)|(?:next|on|this|tomorrow|tmrw|later|mon|tue|wed|thu|fri|sat|sun|first|around|at|after|"
-        r"in\s+the)\b)|(?:follow\s+up|check\s+in|reach\s+out)\s+by\s+(?:phone|telephone)|"
+        r"ring|phone)|(?:next|on|this\s+(?:morning|afternoon|evening|arvo|week)|tomorrow|tmrw|later|mon|tue|wed|"
+        r"thu|fri|sat|sun|first|around|at|after|in\s+the)\b)|(?:follow\s+up|check\s+in|reach\s+out)\s+by\s+(?:phone|telephone)|"
         r"get\s+on\s+(?:a|the)\s+(?:call|phone)|have\s+(?:someone|\w+)\s+call|(?:be\s+)?(?:give|giving)\s+"
         r"(?:you|u)\s+a\s+call|touch\s+base\s+by\s+phone|hop\s+on\s+a\s+call)", re.I)),
     ("meet", re.compile(
