@@ -660,7 +660,6 @@ class Store:
         return int(self.db.execute("SELECT COUNT(*) FROM temp.track_cand WHERE state IS NULL").fetchone()[0])
 
     TRACKER_TABLES = ("steps", "step_transitions", "suggestions")
-    BULK_CACHE_KIB = 64 * 1024  # page cache (KiB) of a bulk load
 
     @contextmanager
     def bulk_tracker_load(self) -> Iterator[None]:
@@ -671,19 +670,12 @@ class Store:
         indexes = [(r[0], r[1]) for r in self.db.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
             self.TRACKER_TABLES)]
-        cache = self.db.execute("PRAGMA cache_size").fetchone()[0]
-        # A bigger page cache for the load: the primary-key b-trees take random inserts, and with the default
-        # 2 MB cache their pages are spilled to the WAL and read back mid-transaction. Restored after.
-        self.db.execute(f"PRAGMA cache_size = {min(int(cache), -self.BULK_CACHE_KIB)}")
-        try:
-            with self.transaction():
-                for name, _ in indexes:
-                    self.db.execute(f'DROP INDEX "{name}"')
-                yield
-                for _, sql in indexes:
-                    self.db.execute(sql)
-        finally:
-            self.db.execute(f"PRAGMA cache_size = {int(cache)}")
+        with self.transaction():
+            for name, _ in indexes:
+                self.db.execute(f'DROP INDEX "{name}"')
+            yield
+            for _, sql in indexes:
+                self.db.execute(sql)
 
     # -- suggestions (owner: assistant/tracker.py; read by the review and the report) ----------
     @staticmethod
