@@ -647,3 +647,44 @@ def test_two_days_joined_by_for_stay_two_days() -> None:
                        "America/New_York")
     assert [(m.text, m.value.strftime("%m-%d")) for m in found] == [
         ("Thursday", "11-26"), ("Friday", "11-27"), ("Thanksgiving", "11-26")]
+
+
+# Numbers in real mail that are not times (each list: the mentions that must be found, usually none)
+NOT_TIMES = [
+    ("Please see the comments on Section 5.6.", []),
+    ("Consensus growth rate of 24.2. Strong quarter.", []),
+    ("Offer beats the 6.5 cent cap", []),
+    ("Perm-CA 6.11  2.15  1.68  2.78 SJ-CA 4.79", []),
+    ("The bid was at 8 7/8 and closed at 11 7/8.", []),
+    ("We moved 1 to 3, 2 to 3, or 3 to 3 depending on flow.", []),
+    ("That is a decrease of $2 divided by 2.", []),
+    ("Prices went up by 3, then fell.", []),
+    ("Allow approximately 6 work days for processing.", []),
+    ("Our office is at 555 17th St., Suite 1850", []),
+    ("The 9th Circuit ruled on it.", []),
+    ("Tweak the 3rd sentence of the memo", []),
+    ("It is in the TW 4th Q plan", []),
+    ("Have not been corrected for October.\n\n\t\t2.  How many charts", []),
+    ("Open 24/7, 3/4 of the desks staffed", []),
+    ("Call me at 713-853-1234 or file Form 10-K under Rule 144", []),
+    # ... and what still is one
+    ("I'll be out from 10-2 tomorrow", ["10-2 tomorrow"]),
+    ("He wrote at 430 this am, before the call", ["430 this am"]),
+    ("We'll add them to tonight's list", ["tonight"]),
+    ("Associates attend the year end 2000 review", ["year end 2000"]),
+    ("Let's meet on 26.9. at 10.30", ["26.9. at 10.30"]),
+]
+
+
+@pytest.mark.parametrize(("text", "spans"), NOT_TIMES)
+def test_numbers_that_are_not_times(text: str, spans: list[str]) -> None:
+    assert [m.text for m in find_times(text, datetime.fromisoformat(NY[0]), NY[1])] == spans
+
+
+def test_values_of_clock_ranges_and_year_ends() -> None:
+    ref = datetime.fromisoformat(NY[0])
+    found = {m.text: m.value.strftime("%Y-%m-%d %H:%M") for t in (
+        "I'll be out from 10-2 tomorrow", "He wrote at 430 this am", "the year end 2000 review")
+        for m in find_times(t, ref, NY[1])}
+    assert found == {"10-2 tomorrow": "2026-11-19 10:00", "430 this am": "2026-11-18 04:30",
+                     "year end 2000": "2000-12-31 00:00"}

@@ -98,10 +98,36 @@ class Part:
 
 
 # ---------------------------------------------------------------------------------------------- vocabulary
-_MON = (r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-        + "|".join(sorted(MONTH_TYPOS)) + r")(?![a-z])|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])\.?)")
-_WD = (r"(?:(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|"
-       + "|".join(sorted(WEEKDAY_TYPOS)) + r")(?![a-z'])|(?:thurs|thur|tues|weds|mon|tue|wed|thu|fri|sat|sun)(?![a-z'])\.?)")
+_TrieNode = dict[str, "_TrieNode"]
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of `words` factored by common prefixes ("mon(?:day|)..."), so that a failed match gives up
+    after a letter or two instead of trying every word (the typo tables make these lists long)."""
+    tree: _TrieNode = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: _TrieNode) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + emit(tree) + ")"
+
+
+_FULL_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december"]
+_FULL_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MON = (r"(?:" + _trie(_FULL_MONTHS + sorted(MONTH_TYPOS)) + r"(?![a-z])|"
+        + _trie(["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept", "sep", "oct", "nov", "dec"]) + r"(?![a-z])\.?)")
+_WD = (r"(?:" + _trie(_FULL_WEEKDAYS + sorted(WEEKDAY_TYPOS)) + r"s?(?![a-z'])|"
+       + _trie(["thurs", "thur", "tues", "weds", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]) + r"(?![a-z'])\.?)")
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
 _SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
           r"|sixteen|seventeen|eighteen|nineteen)")
@@ -168,14 +194,15 @@ _BRANCHES: list[tuple[str, str]] = [
                r"(?:in\s+)?(?:the\s+)?(?:(this|next|last|following|coming|current|previous)\s+)?"
                r"|(this|next|last|the\s+following|following|the\s+coming|coming|previous|this\s+past)\s+|(?:over\s+)?the\s+(?=weekend))"
                r"(week[\s-]?end|week|month|quarter|year)(?![a-z])"),
-    ("periodabbr", r"\b(eow|eom|eoq|eoy|midweek|mid-week|month[\s-]end|quarter[\s-]end|year[\s-]end|week's\s+end)(?![a-z])"),
+    ("periodabbr", r"\b(eow|eom|eoq|eoy|midweek|mid-week|month[\s-]end|quarter[\s-]end|year[\s-]end|week's\s+end)(?![a-z])"
+                   r"(?:\s+((?:19|20)\d\d)(?![\d:]))?"),
     ("quarter", r"\b(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|start\s+of)[\s-]+)?"
                 r"(?:the\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+((?:19|20)\d\d))?(?![a-z\d])"),
     ("later", r"\blater\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b"),
     ("nextdays", r"\b(?:in|over|within)\s+the\s+(?:next|coming)\s+(?:few|couple(?:\s+of)?)\s+days\b"),
     ("relday", rf"\b(?:(?:the\s+)?day\s+after\s+{_TMRW}|(?:the\s+)?day\s+before\s+yesterday"
                rf"|today|tonight|tonite|{_TMRW}|yesterday|(?:the\s+)?(?:next|following)\s+day"
-               r"|this\s+(?:morning|afternoon|evening|night|arvo)|s'arvo|last\s+night"
+               r"|this\s+(?:morning|afternoon|evening|night|arvo|[ap]m(?![a-z])|[ap]\.m\.)|s'arvo|last\s+night"
                r"|(?:the\s+)?(?:next|following)\s+(?:morning|afternoon|evening|night))(?![a-z])" + _AMPM),
     ("firstthing", rf"\b(?:first|1st)\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|{_TMRW}|{_WD}))?"),
     ("clockrel", rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
@@ -383,16 +410,20 @@ def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         e -= 1
     raw = m.group(0)
     after = text[e:e + 12].lower()
-    if re.match(r"\s*(?:of\b|hours?\b|hrs?\b|h\b|cups?\b|miles?\b|inch|x\b|million|billion|k\b|m\b|mm\b|cm\b|km\b|lbs?\b|kg\b|%)", after):
+    if _QUANTITY_AFTER.match(after):
         return None
+    if sep == "/" and not yr and re.search(r"\d\s+$", text[max(0, s - 4):s]):
+        return None  # "8 7/8": a mixed fraction
     if raw.startswith(("24/7", "24-7")) or (a == 50 and b == 50):
         return None
     if sep == "." and not yr:
         # "2.5" and "VOC 1.31" are numbers; "26.9.", "on 16.12", "01.11", "Monday 19.06", "8.11 in the evening"
         # are dates; "10.30" after a date is a time (the resolver decides).
+        before = text[max(0, s - 16):s].lower()
+        after_s = text[e:e + 24].lower()
+        if _NUMBER_BEFORE.search(before) or re.match(r"\s*\d+\.\d+\s+\d+\.\d+", after_s):
+            return None  # "Section 5.6.", "version 2.1", a row of decimals in a price table
         if not trail and not m.group(1).startswith("0") and text.strip() != m.group(0):
-            before = text[max(0, s - 16):s].lower()
-            after_s = text[e:e + 24].lower()
             if not (re.search(r"(?:\bon|\bthe|\bby|\buntil|\btill|\bfrom|\bam|\bbefore|\bafter|\bdue|\bearliest|\blatest"
                               r"|\baround|[a-z]{3,}day|"
                               r"\btoday|\btomorrow|\bmon|\btue|\bwed|\bthu|\bfri|\bsat|\bsun)[,.]?\s*$", before)
@@ -402,14 +433,29 @@ def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         if (b > 12 or (len(m.group(3)) == 2 and not trail)) and a <= 23 and b <= 59:
             return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
     if sep == "-" and not yr:
-        # "3-4" is more often a range of numbers than a date
+        # "3-4" is more often a range of numbers than a date; "from 10-2 tomorrow" is a range of hours
         before = text[max(0, s - 12):s].lower()
         if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|[a-z]{3,}day,?)\s*$", before):
             return None
+        if 1 <= a <= 12 and 1 <= b <= 12 and _DAY_WORD_AFTER.match(text, e):
+            return Part(s, e, clock=Clock(a, 0), kinds=["range"])
     year = _year(yr) if yr else None
     if not (_valid(year, a, b) or _valid(year, b, a)):
         return None
     return Part(s, e, numeric=(a, b, year, "/"))
+
+
+_QUANTITY_AFTER = re.compile(
+    r"\s*(?:of\b|hours?\b|hrs?\b|h\b|cups?\b|miles?\b|inch|x\b|million|billion|k\b|m\b|mm\b|cm\b|km\b|lbs?\b|kg\b|%"
+    r"|cents?\b|percent|pct\b|dollars?\b|bucks\b|points?\b|pts\b|mw|kw|gw|dth|mmbtu|bcf|mcf|tons?\b|barrels?\b|bbls?\b"
+    r"|gallons?\b|feet\b|ft\b|acres?\b|times\b|per\b)")
+# words before a dotted number that make it a number: "Section 5.6.", "version 2.1", "Article 11.1."
+_NUMBER_BEFORE = re.compile(
+    r"(?:\b(?:sections?|articles?|paragraphs?|para|clauses?|items?|sec|rules?|steps?|chapters?|ch|fig|figure|table|note"
+    r"|exhibit|schedule|appendix|points?|version|ver|v|release|rel|no|nos|number|rate|pages?|pp|p|lines?|art|verse)\.?"
+    r"(?:\s+of)?"
+    r"|§|[\d%$=&])\s*$")
+_DAY_WORD_AFTER = re.compile(rf"\s+(?:{_TMRW}|today|tonight|{_WD})\b", re.I)
 
 
 def _unit_of(u: str) -> str:
@@ -660,7 +706,10 @@ def _h_periodabbr(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     unit = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year", "midweek": "week", "mid week": "week",
             "month end": "month", "quarter end": "quarter", "year end": "year", "week's end": "week"}[t]
     pos = "mid" if t.startswith("mid") else "end"
-    return Part(s, e, period=Period(unit, 0, pos))
+    year = int(m.group(2)) if m.group(2) and unit == "year" else None
+    if m.group(2) and year is None:
+        e = m.end(1)
+    return Part(s, e, period=Period(unit, 0, pos, year=year))
 
 
 def _h_quarter(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -726,7 +775,9 @@ def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     elif t == "yesterday":
         p.rel_days, p.past_word = -1, True
     elif t.startswith("this ") or t == "s'arvo":
-        p.rel_days, p.daypart = 0, "afternoon" if t.endswith("arvo") else t.split()[1]
+        dp = t.split()[-1]
+        p.rel_days, p.daypart = 0, {"arvo": "afternoon", "s'arvo": "afternoon", "am": "morning", "a.m.": "morning",
+                                    "pm": "afternoon", "p.m.": "afternoon"}.get(dp, dp)
     elif t == "last night":
         p.rel_days, p.daypart, p.past_word = -1, "night", True
     elif t.split()[-1] in ("morning", "afternoon", "evening", "night"):
@@ -772,6 +823,9 @@ def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         if mv is None or not 1 <= mv <= 59:
             return None
         minutes = mv
+        if (nmin or "")[:1].isdigit() and "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "of") \
+                and not tail:
+            return None  # "flow 1 to 3, 2 to 3": digits before "to" are a range, "ten to five" is a time
         if "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
             if not tail and not _next_is_ok(text, e):
                 return None  # "four to six months", "5 to 10 users"
@@ -901,6 +955,13 @@ def _h_noon(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, clock=Clock(12, 0, exact24=True, special="noon"))
 
 
+_COUNT_AFTER = re.compile(r"\s+(?:work|working|business|calendar)\s+(?:days?|hours?|weeks?)\b", re.I)
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:divided|multiplied|increased?|decreased?|reduced?|raised?|lowered?|grew|grow|fell|fall|dropped|drop|rose"
+    r"|rise|up|down|off|short|beat|lead|led|won|win|lost|lose|exceeded?|cut|adjusted|times|factor|margin|outnumbered"
+    r"|overpaid|underpaid|shifted|moved|changed)\s+$", re.I)
+
+
 def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     val, tail = m.group(1), m.group(2)
     cue = _clean(m.group(0)).split()[0] if not m.group(0).startswith("@") else "@"
@@ -908,6 +969,8 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     t = _clean(val)
     if _MERID_AFTER.match(text, e):
         return None
+    if _COUNT_AFTER.match(text, e) or (cue == "by" and _CHANGE_BEFORE.search(text, max(0, s - 16), s)):
+        return None  # "approximately 6 work days", "divided by 2", "prices went up by 3"
     tail_c = _clean(tail) if tail else ""
     if tail_c in ("hours",) and not re.fullmatch(r"\d{4}", t):
         return None
@@ -990,7 +1053,15 @@ def _h_num4(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, numeric=(a, b, None, "4"))
 
 
+def _broken_line(gap: str) -> bool:
+    """A month and a number on different lines are a list ("October.\n\n2."), unless a single line break
+    wraps a date ("December\n4th")."""
+    return "\n" in gap and ("." in gap or gap.count("\n") > 1)
+
+
 def _h_monthday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    if _broken_line(text[m.end(1):m.start(2)]):
+        return None
     mon_s = m.group(1)
     mo = _month(mon_s)
     d = ordinal_value(m.group(2))
@@ -1020,6 +1091,8 @@ def _h_monthday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    if _broken_line(text[m.end(1):m.start(2)]):
+        return None
     d = ordinal_value(m.group(1))
     mon_s = m.group(2)
     if d is None:
@@ -1093,6 +1166,22 @@ def _h_ordnofmonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, dom=d, dom_month_shift=1 if which in ("next", "following", "the next") else 0)
 
 
+# words after an ordinal that make it a count or a rank, not a day of the month ("3rd floor", "2nd try")
+_DOM_BAD_NEXT = frozenset({
+    "floor", "quarter", "party", "time", "times", "place", "round", "year", "years", "grade", "edition",
+    "version", "century", "anniversary", "largest", "biggest", "best", "most", "item", "line", "page",
+    "point", "step", "option", "attempt", "call", "meeting", "week", "month", "day", "thing", "person",
+    "draft", "one", "two", "of", "half", "row", "column", "quarters", "level", "generation", "phase",
+    "stage", "priority", "choice", "hand", "annual", "and", "or", "to", "-", "highest", "lowest",
+    "position", "issue", "team", "deal", "contract", "name", "letter", "paragraph", "section", "try",
+    "tries", "attempts", "reminder", "go", "ring", "chase", "email", "message", "voicemail", "request",
+    "visit", "order", "invoice", "payment", "installment", "instalment", "notice", "sentence", "circuit",
+    "q", "up", "birthday", "district", "amendment", "street", "st", "ave", "avenue", "blvd", "clause",
+    "article", "word", "bullet", "grader", "percentile", "inning", "hole", "fl", "flr", "oldest", "newest"
+})
+_CAPITALISED_NEXT = re.compile(r"\s+[A-Z][a-z]")
+
+
 def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     raw = m.group(1) or m.group(2)
     d = ordinal_value(raw)
@@ -1101,15 +1190,9 @@ def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     t = _clean(raw)
     has_digit = bool(re.search(r"\d", t))
     nxt = _word_after(text, e)
-    bad_next = {"floor", "quarter", "party", "time", "times", "place", "round", "year", "years", "grade", "edition",
-                "version", "century", "anniversary", "largest", "biggest", "best", "most", "item", "line", "page",
-                "point", "step", "option", "attempt", "call", "meeting", "week", "month", "day", "thing", "person",
-                "draft", "one", "two", "of", "half", "row", "column", "quarters", "level", "generation", "phase",
-                "stage", "priority", "choice", "hand", "annual", "and", "or", "to", "-", "highest",
-                "lowest", "position", "issue", "team", "deal", "contract", "name", "letter", "paragraph", "section",
-                "try", "tries", "attempts", "reminder", "go", "ring", "chase", "email", "message", "voicemail",
-                "request", "visit", "order", "invoice", "payment", "installment", "instalment", "notice"}
-    if nxt in bad_next or (nxt and nxt[0].isdigit()):
+    if _CAPITALISED_NEXT.match(text, e) and nxt.rstrip(".") not in MONTHS and nxt not in WEEKDAYS:
+        return None  # "the 9th Circuit", "6th Olympiad": an ordinal before a name
+    if nxt in _DOM_BAD_NEXT or (nxt and nxt[0].isdigit()):
         if nxt not in ("and", "or", "to") or not has_digit:
             return None
     if has_digit and not t.endswith(("st", "nd", "rd", "th")) and nxt and nxt not in (
@@ -1226,6 +1309,11 @@ _ANAPHOR_NEXT = frozenset("that and to so if then when or but we i you he she th
 _ANCHOR_WORDS = {"today", "tomorrow", "yesterday", "xmas", "christmas", "thanksgiving", "easter"}
 
 
+_WDREL_DATE_NEXT = re.compile(r"\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th|\s*[/.-]\s*\d|\s+(?:of\s+)?" + _MON + ")", re.I)
+_WDREL_WHICH_NEXT = re.compile(r"\s+(?:next|this)\s+(?:" + _WD + "|week|month|" + _MON + ")", re.I)
+_DAYPART_FOLLOWS = re.compile(r"\s*(?:of\b|on\b|[,(]?\s*(?:\d|" + _WD + r"|" + _MON + r"))", re.I)
+
+
 def _h_wdrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     """"the Monday after Thanksgiving", "third Tuesday after Christmas", "the day before Labor Day": counted
     from a date that must follow (else the atom is dropped)."""
@@ -1237,9 +1325,9 @@ def _h_wdrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     word = nxt.group(1).lower() if nxt else ""
     ok: object
     if word[:1].isdigit():
-        ok = re.match(r"\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th|\s*[/.-]\s*\d|\s+(?:of\s+)?" + _MON + ")", tail, re.I)
+        ok = _WDREL_DATE_NEXT.match(tail)
     elif word in ("next", "this"):
-        ok = re.match(r"\s+(?:next|this)\s+(?:" + _WD + "|week|month|" + _MON + ")", tail, re.I)
+        ok = _WDREL_WHICH_NEXT.match(tail)
     else:
         ok = (word in _ANCHOR_WORDS or word in _HOLIDAY_WORDS or word in MONTHS or word in WEEKDAYS
               or word.rstrip("s") in WEEKDAYS or word in _ORDINAL_WORDS)
@@ -1301,7 +1389,7 @@ def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if raw_dp == dp and dp in ("morning", "afternoon", "evening", "forenoon") and text.strip().lower() != dp:
         prev = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
         p_word = prev[-1].rstrip(".") if prev else ""
-        follows = re.match(r"\s*(?:of\b|on\b|[,(]?\s*(?:\d|" + _WD + r"|" + _MON + r"))", text[e:e + 14], re.I)
+        follows = _DAYPART_FOLLOWS.match(text[e:e + 14])
         if not (p_word in WEEKDAYS or p_word in MONTHS or p_word[:1].isdigit()
                 or p_word in TOMORROW_WORDS
                 or p_word in ("today", "yesterday", "by", "before", "after", "until", "till",
@@ -1426,7 +1514,7 @@ _STARTS: dict[str, set[str]] = {
     "quarter": _POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D},
     "later": {"later"}, "nextdays": {"in", "over", "within"},
     "relday": {"the", "day", "today", "tonight", "tonite", "yesterday", "next", "following", "this", "last",
-               "s'arvo", _D} | TOMORROW_WORDS,
+               "s'arvo", "today's", "tonight's", "tomorrow's", "yesterday's", _D} | TOMORROW_WORDS,
     "firstthing": {"first", _D},
     "clockrel": _NUMBER_WORDS | {_D, "a", "quarter", "half"},
     "halfhr": {"half"}, "clockmerid": {_D}, "wordclock": _NUMBER_WORDS - {"thirteen", "fourteen", "fifteen",
@@ -1501,7 +1589,8 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "quarter": (frozenset({"q", "quarter"}), 6), "later": (frozenset({"later"}), 1),
     "nextdays": (frozenset({"days"}), 7),
     "relday": (frozenset({"today", "tonight", "tonite", "yesterday", "day", "morning", "afternoon", "evening",
-                          "night", "arvo", "s'arvo", "morrow", "morow", "moro", "mrw", "mrow"} | TOMORROW_WORDS), 5),
+                          "night", "arvo", "s'arvo", "morrow", "morow", "moro", "mrw", "mrow", "today's", "tonight's",
+                          "tomorrow's", "yesterday's", "am", "pm"} | TOMORROW_WORDS), 5),
     "firstthing": (frozenset({"thing"}), 2),
     "clockrel": (frozenset({"past", "after", "to", "till", "til", "before", "of"}), 5),
     "halfhr": (frozenset({"half"}), 1),
@@ -1576,14 +1665,18 @@ _CHAR_NEEDS = {n: v for n, v in _NEEDS.items() if isinstance(v, str)}
 _Step = tuple[str, "str | None", frozenset[str], Callable[[str, int], "re.Match[str] | None"], Handler]
 
 
-def _plan(names: list[str]) -> list[_Step]:
+# Branches that start on a word but may also start on digits, gated by what follows the digits ("2morrow").
+_DIGIT_ONLY_NEEDS = {"relday": "2m"}
+
+
+def _plan(names: list[str], digits: bool = False) -> list[_Step]:
     """Each branch with its gate and bound methods, so the scan loop does no lookups."""
-    return [(n, _CHAR_NEEDS.get(n), _WORD_NEEDS[n][0] if n in _WORD_NEEDS else frozenset(), _COMPILED[n].match,
-             HANDLERS[n]) for n in names]
+    return [(n, _DIGIT_ONLY_NEEDS.get(n) if digits and n in _DIGIT_ONLY_NEEDS else _CHAR_NEEDS.get(n),
+             _WORD_NEEDS[n][0] if n in _WORD_NEEDS else frozenset(), _COMPILED[n].match, HANDLERS[n]) for n in names]
 
 
 _WORD_PLAN = {w: _plan(names) for w, names in _BY_WORD.items()}
-_DIGIT_PLAN = {cls: _plan(names) for cls, names in _DIGIT_BRANCHES.items()}
+_DIGIT_PLAN = {cls: _plan(names, digits=True) for cls, names in _DIGIT_BRANCHES.items()}
 
 
 def scan(text: str) -> list[Part]:
@@ -1595,6 +1688,9 @@ def scan(text: str) -> list[Part]:
     pieces = _SPLIT.split(low)  # gap, word, gap, word, ..., gap
     words = pieces[1::2]
     core_at = [i for i, w in enumerate(words) if w[0] <= "9" or w in _CORE]
+    if "this am" in low or "this pm" in low:  # "am" is too common a word to be a core word everywhere
+        core_at = sorted(set(core_at) | {i for i in range(1, len(words)) if words[i] in ("am", "pm")
+                                         and words[i - 1] == "this"})
     if not core_at:
         return []
     # a candidate start is a core word itself or a word that can open a branch up to four tokens before one
@@ -1633,6 +1729,9 @@ def scan(text: str) -> list[Part]:
                         continue
                 elif char_need == "m":
                     if not 3 <= ndig <= 4 or not _MERID_AHEAD.match(text, after):
+                        continue
+                elif char_need == "2m":
+                    if ndig != 1 or low[start] != "2" or low[after] != "m":
                         continue
             else:
                 if window_words is None:

@@ -485,7 +485,7 @@ def _period(p: Period, ctx: _Ctx) -> _Res:
             v = today
         return _Res(_midnight(v, tz), "month", False, _midnight(first, tz), _midnight(last + timedelta(days=1), tz))
     # year
-    y = today.year + p.shift
+    y = p.year if p.year is not None else today.year + p.shift
     pos = p.position
     if pos == "end":
         last = date(y, 12, 31)
