@@ -590,6 +590,21 @@ MAIL_CASES = [
     ("2026-11-18T14:30", "America/New_York", "c'mon, let's get it done", None, None),
     ("2026-06-10T09:15", "Europe/London", "Let's meet Thursday week", "2026-06-18", False),
     ("2026-11-18T14:30", "America/New_York", "Left a voicemail (2nd try).", None, None),
+    # a month alone after a cue; a short name only capitalised
+    ("2026-01-15T11:00", "Asia/Kolkata", "We'll go live in May", "2026-05-01", False),
+    ("2026-11-18T14:30", "America/New_York", "She's on leave until Feb", "2027-02-01", False),
+    ("2026-06-10T09:15", "Europe/London", "Budget is set for September, 2026", "2026-09-01", False),
+    ("2026-06-10T09:15", "Europe/London", "you may want to in may", None, None),
+    # seasons follow the writer's hemisphere; a season under way starts today
+    ("2026-01-15T11:00", "Asia/Kolkata", "We'll revisit pricing this summer", "2026-06-01", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "We'll revisit pricing this summer", "2026-12-01", False),
+    ("2026-06-10T09:15", "Europe/London", "Expect the rollout in the autumn", "2026-09-01", False),
+    ("2026-11-18T14:30", "America/Los_Angeles", "Budget frees up next spring", "2027-03-01", False),
+    ("2026-11-18T14:30", "America/New_York", "let's regroup this fall", "2026-11-18", False),
+    ("2026-06-10T09:15", "Europe/London", "prices fall as demand eases", None, None),
+    # an amount given as a range counts from its near edge; "this week's" is this week
+    ("2026-01-15T11:00", "Asia/Kolkata", "Legal needs 3-4 weeks; I'll chase in 2-3 days", "2026-01-17", False),
+    ("2026-06-10T09:15", "Europe/London", "I'll add it to next month's invoice", "2026-07-01", False),
     # both DST transitions
     ("2026-03-07T12:00", "America/New_York", "I'll send it tomorrow AM", "2026-03-08 09:00", False),
     ("2026-10-31T12:00", "America/New_York", "Sunday at 11 as planned", "2026-11-01 11:00", True),
@@ -664,7 +679,7 @@ NOT_TIMES = [
     ("The 9th Circuit ruled on it.", []),
     ("Tweak the 3rd sentence of the memo", []),
     ("It is in the TW 4th Q plan", []),
-    ("Have not been corrected for October.\n\n\t\t2.  How many charts", []),
+    ("Have not been corrected for October.\n\n\t\t2.  How many charts", ["October"]),  # not October 2
     ("Open 24/7, 3/4 of the desks staffed", []),
     ("Call me at 713-853-1234 or file Form 10-K under Rule 144", []),
     # ... and what still is one

@@ -142,7 +142,7 @@ _HOURWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)
 _MINWORD = rf"(?:(?:twenty|thirty|forty|fifty)(?:[- ]{_UNITS_WORD})?|{_SMALL}|oh[- ]{_UNITS_WORD})"
 _MERID = r"(?:a\.\s?m\.?|p\.\s?m\.?|a\s?m(?![a-z])|p\s?m(?![a-z]))"
 _MERID_ATTACHED = r"(?:[ap](?![a-z])\.?)"
-_NUMQ = (r"(?:\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
+_NUMQ = (r"(?:\d{1,2}\s*[-–]\s*\d{1,2}(?=\s)|\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
          r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
          rf"|an?|{_MINWORD}|\d/\d)")
 _UNIT = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
@@ -194,6 +194,9 @@ _BRANCHES: list[tuple[str, str]] = [
                r"(?:in\s+)?(?:the\s+)?(?:(this|next|last|following|coming|current|previous)\s+)?"
                r"|(this|next|last|the\s+following|following|the\s+coming|coming|previous|this\s+past)\s+|(?:over\s+)?the\s+(?=weekend))"
                r"(week[\s-]?end|week|month|quarter|year)(?![a-z])"),
+    ("season", r"\b(?:(early|mid|late)[\s-]+)?(?:(this|next|last|the\s+coming|coming|this\s+coming|this\s+past)\s+"
+               r"|((?:in|during|over|by|until|till|before|after)\s+the)\s+|(?=[a-z]+\s+(?:of\s+)?(?:19|20)\d\d))"
+               r"(spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?((?:19|20)\d\d)(?![\d:]))?(?![a-z'-])"),
     ("periodabbr", r"\b(eow|eom|eoq|eoy|midweek|mid-week|month[\s-]end|quarter[\s-]end|year[\s-]end|week's\s+end)(?![a-z])"
                    r"(?:\s+((?:19|20)\d\d)(?![\d:]))?"),
     ("quarter", r"\b(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|start\s+of)[\s-]+)?"
@@ -228,7 +231,8 @@ _BRANCHES: list[tuple[str, str]] = [
                  rf"(?:(?:,\s*|\s+(?:in\s+|of\s+)?|[/\-.])({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?"),
     ("monthonly", rf"\b(?:(in|by|during|until|till|before|after|since|from|early|mid|late|end\s+of|the\s+end\s+of|"
                   rf"beginning\s+of|the\s+beginning\s+of|start\s+of|middle\s+of|the\s+middle\s+of|next|this|last)[\s-]+"
-                  rf"({_MON})(?:\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON})\s+(?:of\s+)?((?:19|20)\d\d))(?![a-z\d])"),
+                  rf"({_MON})(?:,?\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON}),?\s+(?:of\s+)?((?:19|20)\d\d)"
+                  rf"|(?<=\bfor\s)({_MON})(?:,?\s+(?:of\s+)?((?:19|20)\d\d))?)(?![a-z\d])"),
     ("ordnofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+(?:day\s+)?(?:of|in)\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month"),
     ("dayofmonth", rf"\b(?:the\s+)?({_DAY}|last)\s+day\s+(?:of|in)\s+({_MON})(?:\s+((?:19|20)\d\d))?"),
     ("dom", rf"\b(?:the\s+)({_DAY})(?![a-z]|[/.:,-]?\d|\s*[x*×+=%$])|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th)?)(?![a-z\d:.,/%-])"),
@@ -486,6 +490,8 @@ def _unit_of(u: str) -> str:
 
 def _qty(q: str) -> float | None:
     t = _clean(q)
+    if re.fullmatch(r"\d+\s*[-–]\s*\d+", t):  # "in 3-4 weeks": the near edge
+        return float(re.split(r"\s*[-–]\s*", t)[0])
     if re.fullmatch(r"\d+(?:\.\d+)?", t):
         return float(t)
     if re.fullmatch(r"\d/\d", t):
@@ -530,7 +536,12 @@ def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
                 amount, unit = days, "days"
     raw = _clean(m.group(0))
     window = None
-    if " or two" in raw or " or 2" in raw:
+    span = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", _clean(q))
+    if span:
+        if not 0 < int(span.group(1)) < int(span.group(2)):
+            return None  # "in 10-2 days" is not a range of amounts
+        window = float(span.group(2))
+    elif " or two" in raw or " or 2" in raw:
         window = amount + 1
     elif " or three" in raw or " or 3" in raw:
         window = amount + 2
@@ -697,6 +708,25 @@ def _h_period(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if shift < 0:
         p.past_word = True
     if pos == "end" and re.match(r"(?:by\s+)", _clean(pos_s or "")):
+        p.deadline = True
+    return p
+
+
+_SEASONS = {"spring": 0, "summer": 1, "fall": 2, "autumn": 2, "winter": 3}
+
+
+def _h_season(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"this summer", "in the fall", "next spring", "late autumn", "winter 2027": a season of the writer's
+    hemisphere (the resolver decides which months)."""
+    pos = _clean(m.group(1)) if m.group(1) else None
+    which = _clean(m.group(2)) if m.group(2) else ""
+    shift = {"next": 1, "last": -1, "this past": -1}.get(which, 0)
+    year = int(m.group(5)) if m.group(5) else None
+    if not (which or m.group(3) or year):
+        return None
+    p = Part(s, e, period=Period("season", shift, pos, quarter=_SEASONS[_clean(m.group(4))], year=year))
+    p.past_word = shift < 0
+    if m.group(3) and _clean(m.group(3)).split()[0] in ("by", "until", "till", "before"):
         p.deadline = True
     return p
 
@@ -1119,18 +1149,25 @@ def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return p
 
 
+_DAY_NUMBER_NEXT = re.compile(r"[ \t]*,?[ \t]*(?:the\s+)?\d{1,2}(?![\d:.])")
+
+
 def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    pre = _clean(m.group(1)) if m.group(1) else ""
-    mon_s = m.group(2) or m.group(4)
+    pre = _clean(m.group(1)) if m.group(1) else "for" if m.group(6) else ""
+    mon_s = m.group(2) or m.group(4) or m.group(6)
     mo = _month(mon_s)
-    yr = m.group(3) or m.group(5)
+    yr = m.group(3) or m.group(5) or m.group(7)
     full = _clean(mon_s).rstrip(".")
     if not yr and pre in ("from", "since", "after"):
         return None
+    if not yr and _DAY_NUMBER_NEXT.match(text, e):
+        return None  # "this May 8th": the month and day atom reads it
     if full in ("may", "mar", "march") and not mon_s[0].isupper():
         return None
     if len(full) <= 4 and full not in ("june", "july") and not yr:
-        return None
+        # "in May", "until Feb", "by Sept": a capitalised short name after a cue; "may"/"mar" alone are words
+        if not (mon_s[0].isupper() and pre and pre not in ("from", "since", "after") and full != "mar"):
+            return None
     pos = {"early": "early", "mid": "mid", "late": "late", "end of": "end", "the end of": "end",
            "beginning of": "start", "the beginning of": "start", "start of": "start", "middle of": "mid",
            "the middle of": "mid"}.get(pre)
@@ -1459,7 +1496,7 @@ def _h_now(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 HANDLERS: dict[str, Handler] = {
     "iso": _h_iso, "ymond": _h_ymond, "clockrange": _h_clockrange, "numdate": _h_numdate, "offset": _h_offset,
     "dayoffset": _h_dayoffset, "halfhour": _h_halfhour, "fortnight": _h_fortnight, "weekfrom": _h_weekfrom,
-    "holiday": _h_holiday, "eod": _h_eod, "endof": _h_endof, "period": _h_period, "periodabbr": _h_periodabbr,
+    "holiday": _h_holiday, "eod": _h_eod, "endof": _h_endof, "period": _h_period, "season": _h_season, "periodabbr": _h_periodabbr,
     "quarter": _h_quarter, "later": _h_later, "nextdays": _h_nextdays, "relday": _h_relday,
     "firstthing": _h_firstthing, "clockrel": _h_clockrel, "halfhr": _h_halfhr, "clockmerid": _h_clockmerid,
     "clock3merid": _h_clock3merid, "wordclock": _h_wordclock, "clock24": _h_clock24, "clockh": _h_clockh,
@@ -1510,6 +1547,8 @@ _STARTS: dict[str, set[str]] = {
     "eod": {"the", "end", "close", "eod", "cob", "eob", "c"},
     "endof": {"the", "end"},
     "period": _POSITION_WORDS | _WHICH | {"the", "by", "over"},
+    "season": {"early", "mid", "late", "this", "next", "last", "the", "coming", "in", "during", "over", "by", "until",
+               "till", "before", "after", "spring", "summer", "fall", "autumn", "winter"},
     "periodabbr": {"eow", "eom", "eoq", "eoy", "midweek", "mid", "month", "quarter", "year", "week's"},
     "quarter": _POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D},
     "later": {"later"}, "nextdays": {"in", "over", "within"},
@@ -1561,7 +1600,7 @@ for _name, _words in _STARTS.items():
 _CORE -= _PREFIXES
 _CORE.add(_D)
 _CORE |= _ORDINAL_WORDS | {"early", "late"}
-_CORE |= {"week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
+_CORE |= {"week's", "month's", "year's", "quarter's", "weekend's", "week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
           "hours", "days", "weeks", "months", "years", "moment", "sec", "secs", "seconds", "present", "now", "noon", "midnight", "time",
           "hour", "minute", "after", "tomorrow", "sunday", "birthday", "weekdays", "m", "o", "b"}
@@ -1584,7 +1623,9 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "holiday": (frozenset(_HOLIDAY_WORDS), 3),
     "eod": (frozenset({"day", "business", "play", "eod", "cob", "eob", "c"}), 6),
     "endof": (frozenset({"today", "tomorrow", "tonight"} | _WEEKDAY_WORDS), 6),
-    "period": (frozenset({"week", "month", "quarter", "year", "weekend"}), 7),
+    "period": (frozenset({"week", "month", "quarter", "year", "weekend", "week's", "month's", "quarter's", "year's",
+                          "weekend's"}), 7),
+    "season": (frozenset({"spring", "summer", "fall", "autumn", "winter"}), 5),
     "periodabbr": (frozenset({"eow", "eom", "eoq", "eoy", "midweek", "week", "end"}), 3),
     "quarter": (frozenset({"q", "quarter"}), 6), "later": (frozenset({"later"}), 1),
     "nextdays": (frozenset({"days"}), 7),
@@ -1606,7 +1647,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "dom": (frozenset(_ORDINAL_SUFFIX | _ORDINAL_WORDS | {_D}), 3),
     "nthwd": (frozenset(_WEEKDAY_WORDS), 3),
     "weekday": (frozenset(_WEEKDAY_WORDS), 4),
-    "weekref": (frozenset({"week"}), 4),
+    "weekref": (frozenset({"week", "week's"}), 4),
     "weekof": (frozenset({"of", "commencing", "c"}), 3),
     "wdrel": (frozenset({"after", "before", "following", "prior"}), 5),
     "sametime": (frozenset({"time"}), 4),
@@ -1694,13 +1735,9 @@ def scan(text: str) -> list[Part]:
     if not core_at:
         return []
     # a candidate start is a core word itself or a word that can open a branch up to four tokens before one
-    seen: set[int] = set()
-    for c in core_at:
-        for i in range(c - 4 if c >= 4 else 0, c + 1):
-            w = words[i]
-            if w[0] <= "9" or w in _BY_WORD:
-                seen.add(i)
-    cands = sorted(seen)
+    by_word = _BY_WORD
+    cands = sorted({i for c in core_at for i in range(c - 4 if c >= 4 else 0, c + 1)
+                    if words[i][0] <= "9" or words[i] in by_word})
     bounds = list(accumulate(map(len, pieces)))  # bounds[2i] = where word i starts, bounds[2i+1] = where it ends
     n_text = len(text)
     parts: list[Part] = []

@@ -459,6 +459,8 @@ def _period(p: Period, ctx: _Ctx) -> _Res:
                         _midnight(first.replace(day=b) + timedelta(days=1), tz))
         v = max(first, today) if first.month == today.month and first.year == today.year else first
         return _Res(_midnight(v, tz), "month", False, _midnight(first, tz), _midnight(last + timedelta(days=1), tz))
+    if p.unit == "season":
+        return _season(p, ctx)
     if p.unit == "quarter":
         if p.quarter is not None:
             q = p.quarter
@@ -497,6 +499,46 @@ def _period(p: Period, ctx: _Ctx) -> _Res:
         first = date(y, 10, 1)
     v = max(first, today) if y == today.year else first
     return _Res(_midnight(v, tz), "month", False, _midnight(first, tz), _midnight(date(y + 1, 1, 1), tz))
+
+
+_SOUTHERN = ("Australia/", "Pacific/Auckland", "Pacific/Chatham", "Pacific/Fiji", "America/Sao_Paulo",
+             "America/Argentina/", "America/Buenos_Aires", "America/Santiago", "America/Montevideo",
+             "America/Asuncion", "America/Lima", "Africa/Johannesburg", "Africa/Maputo", "Africa/Harare",
+             "Antarctica/", "Indian/Mauritius", "Indian/Reunion")
+
+
+def _season(p: Period, ctx: _Ctx) -> _Res:
+    """Meteorological seasons of the writer's hemisphere (northern spring = March to May). "this"/bare: the
+    season under way or the next one; "next": the one after that if this one is under way; a year names the
+    season that starts in that year."""
+    tz, today = ctx.tz, ctx.ref.date()
+    south = str(tz).startswith(_SOUTHERN)
+    first_month = (3 + 3 * (p.quarter or 0) + (6 if south else 0) - 1) % 12 + 1
+    if p.year is not None:
+        start = date(p.year, first_month, 1)
+    else:
+        start = date(today.year, first_month, 1)
+        while _add_months(start, 3) <= today:  # the occurrence under way or to come
+            start = date(start.year + 1, first_month, 1)
+        while start > today and _add_months(date(start.year - 1, first_month, 1), 3) > today:
+            start = date(start.year - 1, first_month, 1)
+        under_way = start <= today
+        if p.shift > 0 and under_way:
+            start = date(start.year + 1, first_month, 1)
+        elif p.shift < 0:
+            start = date(start.year - 1, first_month, 1)
+    end = _add_months(start, 3)
+    pos = p.position
+    if pos == "early":
+        a, b = start, _add_months(start, 1)
+    elif pos == "mid":
+        a, b = _add_months(start, 1), _add_months(start, 2)
+    elif pos == "late":
+        a, b = _add_months(start, 2), end
+    else:
+        a, b = start, end
+    v = max(a, today) if a <= today < b else a
+    return _Res(_midnight(v, tz), "month", False, _midnight(a, tz), _midnight(b, tz))
 
 
 def _next_clock(clock: Clock, daypart: str | None, ctx: _Ctx) -> datetime:
