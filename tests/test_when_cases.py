@@ -579,6 +579,9 @@ MAIL_CASES = [
     ("2026-11-18T14:30", "America/New_York", "kick-off on the 3rd of febuary", "2027-02-03", False),
     ("2026-11-18T14:30", "America/Los_Angeles", "Septmber 14 works", "2027-09-14", False),
     ("2026-11-18T14:30", "America/New_York", "Happy holiday, see you someday", None, None),
+    ("2026-01-15T11:00", "Asia/Kolkata", "will ring you tomrrow monring", "2026-01-16 09:00", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "Can do Tuesday afternon", "2026-09-08 14:00", False),
+    ("2026-06-10T09:15", "Europe/London", "the monring rush", None, None),
     # lower-case and clipped mail: "mon am", "morn", a bare "arvo", "1st thing", "the first of the month"
     ("2026-11-18T14:30", "America/New_York", "will try u again mon am", "2026-11-23 09:00", False),
     ("2026-11-18T14:30", "America/Los_Angeles", "catch u tomorrow morn", "2026-11-19 09:00", False),

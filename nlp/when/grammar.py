@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from nlp.when.holidays import HOLIDAY_PATTERNS
 from nlp.when.lexicon import (
+    DAYPART_TYPOS,
     MONTH_TYPOS,
     MONTHS,
     RISKY_WEEKDAYS,
@@ -153,7 +154,7 @@ _ZONE = (r"(?:\(\s*)?(?:(?:utc|gmt)\s*[+-−]\s*\d{1,2}(?::?\d\d)?|"
          + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in _ZONE_WORDS)
          + r")(?:\s+time)?(?![a-z])(?:\s*\))?")
 
-_TMRW = "(?:" + "|".join(sorted(TOMORROW_WORDS, key=len, reverse=True)) + ")"
+_TMRW = _trie(sorted(TOMORROW_WORDS))
 # "tomorrow AM", "Wed PM": a day part after a day word
 _AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
 
@@ -252,7 +253,8 @@ _BRANCHES: list[tuple[str, str]] = [
     ("sametime", r"\b(?:at\s+)?(?:this|the\s+same|same)\s+time(?![a-z])"),
     ("weekref", r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])"),
     ("daypart", r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
-                r"(morning|morn|afternoon|arvo|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.)(?![a-z])"),
+                r"(morning|morn|afternoon|arvo|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.|"
+                + _trie(sorted(DAYPART_TYPOS)) + r")(?![a-z])"),
     ("bareday", r"\b(?:very\s+)?(early|late)(?![a-z])"),
     ("zone", r"\b" + _ZONE),
     ("now", r"\b(?:right\s+now|just\s+now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|as\s+of\s+now|"
@@ -1406,6 +1408,12 @@ def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     mod = _clean(m.group(1)) if m.group(1) else ""
     dp = _clean(m.group(2)).replace(" ", "")
+    if dp in DAYPART_TYPOS:  # "tomorrow monring": only right after a day word
+        prev_w = _clean(text[max(0, s - 12):s]).split()
+        if _clean(m.group(0)) != dp or not prev_w or not (
+                prev_w[-1] in TOMORROW_WORDS or prev_w[-1].rstrip(".") in WEEKDAYS or prev_w[-1] in ("today", "this")):
+            return None
+        dp = DAYPART_TYPOS[dp]
     if re.search(r"\b(?:good|an?)\s+$", text[max(0, s - 8):s].lower()):
         return None  # "Good morning," is a greeting; "a late night" / "an early morning flight" describe
     if dp in ("a.m.", "p.m."):
@@ -1580,9 +1588,8 @@ _STARTS: dict[str, set[str]] = {
     "wdrel": _WEEKDAY_WORDS | {"the", "day", "week", "first", "second", "third", "fourth", "fifth", _D},
     "sametime": {"at", "this", "the", "same"},
     "monthweek": {"the", "first", "second", "third", "fourth", "last", _D},
-    "daypart": {"very", "early", "late", "mid", "in", "this", "the", "morning", "morn", "afternoon", "arvo", "evening",
-                "night",
-                "forenoon", "lunch", "lunchtime", "a", "p"},
+    "daypart": set(DAYPART_TYPOS) | {"very", "early", "late", "mid", "in", "this", "the", "morning", "morn",
+                                     "afternoon", "arvo", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"},
     "zone": _ZONE_FIRST,
     "bareday": {"very", "early", "late"},
     "now": {"right", "just", "at", "as", "now", "atm"},
@@ -1652,8 +1659,8 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "wdrel": (frozenset({"after", "before", "following", "prior"}), 5),
     "sametime": (frozenset({"time"}), 4),
     "monthweek": (frozenset({"week"}), 4),
-    "daypart": (frozenset({"morning", "morn", "afternoon", "arvo", "evening", "night", "forenoon", "lunch", "lunchtime", "a",
-                           "p"}), 5),
+    "daypart": (frozenset(set(DAYPART_TYPOS) | {"morning", "morn", "afternoon", "arvo", "evening", "night", "forenoon",
+                                                "lunch", "lunchtime", "a", "p"}), 5),
     "zone": (frozenset(_ZONE_FIRST), 1),
     "bareday": (frozenset({"early", "late"}), 2),
     "now": (frozenset({"now", "moment", "present", "atm"}), 5),

@@ -50,6 +50,10 @@ MONTH_TYPOS: dict[str, int] = {
 }
 WEEKDAYS.update(WEEKDAY_TYPOS)
 MONTHS.update(MONTH_TYPOS)
+# "tomorrow monring": slips of the day-part words (read only right after a day word, like the words themselves)
+DAYPART_TYPOS: dict[str, str] = {
+    t: name for name in ("morning", "afternoon", "evening") for t in sorted(_one_slip(name))
+}
 
 # Abbreviations that are also ordinary English words: only read as weekdays with a date cue.
 RISKY_WEEKDAYS = frozenset({"sat", "sun", "wed", "tu", "mon"})
@@ -58,7 +62,7 @@ RISKY_WEEKDAYS = frozenset({"sat", "sun", "wed", "tu", "mon"})
 TOMORROW_WORDS = frozenset({
     "tomorrow", "tomorrows", "tomorow", "tommorow", "tommorrow", "tomorrrow", "tmrw", "tmrow", "tmro", "tmrrw",
     "tmr", "tmw", "2morrow", "2morow", "2moro", "2mrw", "2mrow", "tomo", "tomoz",
-})
+}) | frozenset(_one_slip("tomorrow"))
 
 # Day parts: representative hour:minute, window start and end (hours, end exclusive-ish), day shift.
 DAYPARTS: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {
