@@ -598,6 +598,8 @@ MAIL_CASES = [
     ("2026-11-18T14:30", "America/New_York", "She's on leave until Feb", "2027-02-01", False),
     ("2026-06-10T09:15", "Europe/London", "Budget is set for September, 2026", "2026-09-01", False),
     ("2026-06-10T09:15", "Europe/London", "you may want to in may", None, None),
+    ("2026-11-18T14:30", "America/New_York", "Our lawyer is out until Dec. 29.", "2026-12-29", False),
+    ("2026-11-18T14:30", "America/New_York", "Taxes are owed by April 16.", "2027-04-16", False),
     # seasons follow the writer's hemisphere; a season under way starts today
     ("2026-01-15T11:00", "Asia/Kolkata", "We'll revisit pricing this summer", "2026-06-01", False),
     ("2026-09-04T16:45", "Australia/Sydney", "We'll revisit pricing this summer", "2026-12-01", False),

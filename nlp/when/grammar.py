@@ -1151,7 +1151,7 @@ def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return p
 
 
-_DAY_NUMBER_NEXT = re.compile(r"[ \t]*,?[ \t]*(?:the\s+)?\d{1,2}(?![\d:.])")
+_DAY_NUMBER_NEXT = re.compile(r"[ \t]*,?[ \t]*(?:the\s+)?\d{1,2}(?![\d:]|\.\d)")
 
 
 def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1344,7 +1344,7 @@ def _h_monthweek(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, period=Period("monthweek", 0, None, quarter=n, month=_month(which)))
 
 
-_ANAPHOR_NEXT = frozenset("that and to so if then when or but we i you he she they for with".split())
+_ANAPHOR_NEXT = frozenset("that and to so then or but for with".split())
 _ANCHOR_WORDS = {"today", "tomorrow", "yesterday", "xmas", "christmas", "thanksgiving", "easter"}
 
 
