@@ -687,7 +687,9 @@ NOT_TIMES = [
     ("Have not been corrected for October.\n\n\t\t2.  How many charts", ["October"]),  # not October 2
     ("Open 24/7, 3/4 of the desks staffed", []),
     ("Call me at 713-853-1234 or file Form 10-K under Rule 144", []),
+    ("Rate it on a scale from 1 to 10", []),
     # ... and what still is one
+    ("I have a call from 2 to 3 but am free after", ["2 to 3"]),
     ("I'll be out from 10-2 tomorrow", ["10-2 tomorrow"]),
     ("He wrote at 430 this am, before the call", ["430 this am"]),
     ("We'll add them to tonight's list", ["tonight"]),

@@ -843,6 +843,9 @@ def _hour_of(s: str) -> int | None:
     return number_value(t)
 
 
+_RANGE_CUE = re.compile(r"\b(?:from|between)\s+$", re.I)
+
+
 def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     qh, nmin, rel, hour_s, tail = m.group(1), m.group(2), _clean(m.group(3)), m.group(4), m.group(5)
     hour = _hour_of(hour_s)
@@ -857,7 +860,12 @@ def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         minutes = mv
         if (nmin or "")[:1].isdigit() and "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "of") \
                 and not tail:
-            return None  # "flow 1 to 3, 2 to 3": digits before "to" are a range, "ten to five" is a time
+            # "flow 1 to 3, 2 to 3": digits before "to" are a range of numbers ("ten to five" is a time), but
+            # "a call from 2 to 3" is a range of hours: its first hour
+            if (rel == "to" and _RANGE_CUE.search(text, max(0, s - 9), s) and 1 <= minutes <= 12
+                    and 1 <= hour <= 12 and 1 <= (hour - minutes) % 12 <= 8):
+                return Part(s, e, clock=Clock(minutes, 0), kinds=["range"])
+            return None
         if "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
             if not tail and not _next_is_ok(text, e):
                 return None  # "four to six months", "5 to 10 users"
@@ -1151,7 +1159,7 @@ def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return p
 
 
-_DAY_NUMBER_NEXT = re.compile(r"[ \t]*,?[ \t]*(?:the\s+)?\d{1,2}(?![\d:]|\.\d)")
+_DAY_NUMBER_NEXT = re.compile(r"[ \t]*,?[ \t]*(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?![\d:]|\.\d)")
 
 
 def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1218,7 +1226,7 @@ _DOM_BAD_NEXT = frozenset({
     "q", "up", "birthday", "district", "amendment", "street", "st", "ave", "avenue", "blvd", "clause",
     "article", "word", "bullet", "grader", "percentile", "inning", "hole", "fl", "flr", "oldest", "newest"
 })
-_CAPITALISED_NEXT = re.compile(r"\s+[A-Z][a-z]")
+_CAPITALISED_NEXT = re.compile(r" [A-Z][a-z]")  # one space: two or a line break may end an unpunctuated sentence
 
 
 def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
