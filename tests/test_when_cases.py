@@ -452,6 +452,9 @@ FLAGS = [
     ("this morning at 9", {"is_past": True}),
     ("after Thanksgiving", {"is_after": True, "is_deadline": False}),
     ("if we don't speak before Friday", {"is_conditional_ref": True}),
+    ("I'll have it to you Monday at the latest", {"is_deadline": True}),
+    ("Thursday latest, please", {"is_deadline": True}),
+    ("Let's pencil in the holidays", {"is_deadline": False}),
 ]
 
 
@@ -610,6 +613,10 @@ MAIL_CASES = [
     # an amount given as a range counts from its near edge; "this week's" is this week
     ("2026-01-15T11:00", "Asia/Kolkata", "Legal needs 3-4 weeks; I'll chase in 2-3 days", "2026-01-17", False),
     ("2026-06-10T09:15", "Europe/London", "I'll add it to next month's invoice", "2026-07-01", False),
+    # "the holidays" start on Christmas Eve; "after the holidays" is the first working day from January 2
+    ("2026-11-18T14:30", "America/New_York", "Let's reconnect after the holidays", "2027-01-04", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "Can we lock it in before the holidays?", "2026-12-24", False),
+    ("2026-06-10T09:15", "Europe/London", "Quiet over the festive season", "2026-12-24", False),
     # both DST transitions
     ("2026-03-07T12:00", "America/New_York", "I'll send it tomorrow AM", "2026-03-08 09:00", False),
     ("2026-10-31T12:00", "America/New_York", "Sunday at 11 as planned", "2026-11-01 11:00", True),

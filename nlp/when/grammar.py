@@ -1544,7 +1544,7 @@ _HOLIDAY_WORDS = {"christmas", "xmas", "boxing", "new", "valentine", "valentines
                   "thanksgiving", "black", "cyber", "mothers", "mother's", "mother", "fathers", "father's", "father",
                   "good", "easter", "april", "earth", "groundhog", "groundhog's", "flag", "patriot", "pi", "cinco",
                   "bonfire", "guy", "boss", "boss's", "bosses", "election", "mardi", "fat", "shrove", "pancake", "ash",
-                  "palm", "victoria", "early", "may", "spring", "summer", "august"}
+                  "palm", "victoria", "early", "may", "spring", "summer", "august", "holidays", "holiday", "festive"}
 _ZONE_FIRST = {z.split()[0] for z in ZONES} | {"utc", "gmt"}
 
 # The words each branch can start with. Words marked as prefixes (in, the, at...) only open a candidate when
@@ -1559,7 +1559,7 @@ _STARTS: dict[str, set[str]] = {
                "thirty", "forty", "fifty"},
     "dayoffset": {"in", "within"}, "halfhour": {"in", "within"}, "fortnight": {"in", "within", "a"},
     "weekfrom": {_D, "a", "one", "two", "three", "four"},
-    "holiday": _HOLIDAY_WORDS | _WHICH | {"the"},
+    "holiday": _HOLIDAY_WORDS | _WHICH | {"the", "after"},
     "eod": {"the", "end", "close", "eod", "cob", "eob", "c"},
     "endof": {"the", "end"},
     "period": _POSITION_WORDS | _WHICH | {"the", "by", "over"},

@@ -39,6 +39,11 @@ def _nth(month: int, weekday: int, n: int) -> Callable[[int], date]:
     return lambda y: nth_weekday(y, month, weekday, n)
 
 
+def _first_weekday_from(d: date) -> date:
+    """`d`, or the Monday after it when it falls on a weekend."""
+    return d + timedelta(days=(7 - d.weekday()) % 7 if d.weekday() >= 5 else 0)
+
+
 HOLIDAYS: dict[str, Callable[[int], date]] = {
     "christmas eve": _fixed(12, 24),
     "christmas": _fixed(12, 25),
@@ -86,10 +91,16 @@ HOLIDAYS: dict[str, Callable[[int], date]] = {
     "canadian thanksgiving": _nth(10, 0, 2),
     "good friday": lambda y: _easter(y) - timedelta(days=2),
     "easter monday": lambda y: _easter(y) + timedelta(days=1),
+    # "the holidays" (the Christmas to New Year break) start on Christmas Eve; "after the holidays" is the
+    # first working days of January
+    "the holidays": _fixed(12, 24),
+    "after the holidays": lambda y: _first_weekday_from(date(y, 1, 2)),
 }
 
 # Surface forms -> canonical names (matched case-insensitively; apostrophes optional).
 HOLIDAY_PATTERNS: list[tuple[str, str]] = [
+    (r"after\s+the\s+(?:holidays|holiday\s+season|festive\s+season|christmas\s+(?:break|holidays))", "after the holidays"),
+    (r"the\s+(?:holidays|holiday\s+season|festive\s+season|christmas\s+(?:break|holidays))", "the holidays"),
     (r"christmas\s+eve|xmas\s+eve", "christmas eve"),
     (r"(?:christmas|xmas)(?:\s+day)?", "christmas"),
     (r"boxing\s+day", "boxing day"),

@@ -800,6 +800,7 @@ _AFTER_BEFORE = re.compile(
     r"|no\s+earlier\s+than|later\s+than|from)|>=?)\s*(?:the\s+|this\s+|on\s+|at\s+)?$",
     re.I,
 )
+_LATEST_AFTER = re.compile(r"\s*,?\s*(?:at\s+the\s+(?:very\s+)?latest|latest)\b", re.I)
 _CUE_WORDS = frozenset("""by before until till til than to due deadline deadline: latest within as through thru up
 after since starting beginning of from the this on at""".split())
 _CONSEQUENT = re.compile(r"'ll\b|\bwill\b|\bshall\b|\bthen\b|\blet's\b|\bplease\b", re.I)
@@ -859,7 +860,8 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
             continue
         before = text[max(0, g.start - 40):g.start]
         cue = not _CUE_WORDS.isdisjoint(before.lower().split()[-4:]) or "<" in before or ">" in before or "≤" in before
-        deadline = g.deadline or (cue and bool(_DEADLINE_BEFORE.search(before)))
+        deadline = g.deadline or (cue and bool(_DEADLINE_BEFORE.search(before))) or bool(
+            _LATEST_AFTER.match(text, g.end))
         after = g.after or (cue and bool(_AFTER_BEFORE.search(before)))
         past = g.past_word or r.past or _end_of(r) <= ref and not deadline
         ws, we = r.window_start, r.window_end
