@@ -717,3 +717,10 @@ def test_values_of_clock_ranges_and_year_ends() -> None:
         for m in find_times(t, ref, NY[1])}
     assert found == {"10-2 tomorrow": "2026-11-19 10:00", "430 this am": "2026-11-18 04:30",
                      "year end 2000": "2000-12-31 00:00"}
+
+
+def test_a_deadline_in_the_past_gets_no_window_that_ends_before_it_starts() -> None:
+    for m in find_times("latest past Friday; last Monday at the latest", datetime.fromisoformat(NY[0]), NY[1]):
+        assert m.is_past
+        if m.window_start is not None and m.window_end is not None:
+            assert m.window_start <= m.window_end

@@ -865,7 +865,7 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
         after = g.after or (cue and bool(_AFTER_BEFORE.search(before)))
         past = g.past_word or r.past or _end_of(r) <= ref and not deadline
         ws, we = r.window_start, r.window_end
-        if deadline and ws is None and not r.has_time:
+        if deadline and ws is None and not r.has_time and _end_of(r) > ref:
             ws, we = ref, _end_of(r)
         if r.grain in ("day", "hour", "minute"):
             named = r.value.date()
