@@ -724,3 +724,18 @@ def test_a_deadline_in_the_past_gets_no_window_that_ends_before_it_starts() -> N
         assert m.is_past
         if m.window_start is not None and m.window_end is not None:
             assert m.window_start <= m.window_end
+
+
+# a bare weekday that opens a range comes before the one that closes it
+RANGE_CASES = [
+    ("2026-11-17T09:00", "America/Chicago", "In the Denver office Tuesday through Friday", ["2026-11-17", "2026-11-20"]),
+    ("2026-01-15T11:00", "Asia/Kolkata", "on leave Thursday - Monday", ["2026-01-15", "2026-01-19"]),
+    ("2026-09-05T10:00", "Australia/Sydney", "closed Friday to Tuesday", ["2026-09-11", "2026-09-15"]),
+    ("2026-06-10T09:15", "Europe/London", "Wednesday or Friday", ["2026-06-17", "2026-06-12"]),
+]
+
+
+@pytest.mark.parametrize(("ref", "zone", "text", "days"), RANGE_CASES)
+def test_weekday_ranges(ref: str, zone: str, text: str, days: list[str]) -> None:
+    found = find_times(text, datetime.fromisoformat(ref), zone)
+    assert [m.value.strftime("%Y-%m-%d") for m in found] == days

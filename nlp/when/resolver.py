@@ -848,6 +848,7 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
     order = (date_order or default_date_order(timezone)).upper()
     ctx = _Ctx(ref, tz, order, timezone not in _UNKNOWN_ZONES)
     out: list[TimeMention] = []
+    bare_weekday: list[bool] = []
     named: date | None = None  # the day of the last mention, for "the following Monday", "the week after"
     for g in _compose(text, scan(text)):
         if g.anchor_back and named is not None:
@@ -874,7 +875,31 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
             window_start=ws, window_end=we, is_past=bool(past), is_deadline=deadline,
             is_conditional_ref=_is_conditional(text, g.start), is_after=after and not deadline,
         ))
+        bare_weekday.append(g.weekday is not None and g.weekday_mod is None and g.week is None and g.dom is None
+                            and g.abs_date is None and g.numeric is None)
+    _start_ranges_today(text, out, bare_weekday, ref)
     return out
+
+
+_RANGE_GAP = re.compile(r"\s*(?:through|thru|to|until|till|-|–|—)\s*", re.I)
+
+
+def _start_ranges_today(text: str, out: list[TimeMention], bare_weekday: list[bool], ref: datetime) -> None:
+    """"In the office Tuesday through Friday" said on a Tuesday starts today: a bare weekday that opens a range
+    comes before the weekday that closes it (a bare weekday alone is never today); else the closing one moves on."""
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if not (bare_weekday[i] and a.value > b.value and a.window_start is None
+                and _RANGE_GAP.fullmatch(text, a.end, b.start)):
+            continue
+        tz = ref.tzinfo or ZoneInfo("UTC")
+        day = a.value.date() - timedelta(days=7)
+        if day >= ref.date():
+            out[i] = replace(a, value=_wall(day, a.value.hour, a.value.minute, tz))
+        elif bare_weekday[i + 1]:  # "Friday through Tuesday" said on a Saturday: the Tuesday after that Friday
+            week = timedelta(days=7)
+            out[i + 1] = replace(b, value=_wall(b.value.date() + week, b.value.hour, b.value.minute, tz),
+                                 window_end=b.window_end + week if b.window_end is not None else None)
 
 
 def resolve(text: str, reference: datetime, timezone: str, date_order: str | None = None) -> TimeMention | None:
