@@ -575,6 +575,9 @@ MAIL_CASES = [
     ("2026-01-15T11:00", "Asia/Kolkata", "I'll circulate the agenda ahead of Monday's kickoff.", "2026-01-19", False),
     ("2026-11-18T14:30", "America/Los_Angeles", "Will prep slides for Friday's QBR", "2026-11-20", False),
     ("2026-11-18T14:30", "America/New_York", "Monday's call went well.", None, None),
+    ("2026-06-10T09:15", "Europe/London", "I'll miss this afternoon's review", "2026-06-10 14:00", False),
+    ("2026-09-04T16:45", "Australia/Sydney", "we'll decide on Tuesday's call", "2026-09-08", False),
+    ("2026-01-15T11:00", "Asia/Kolkata", "I'll reach out during the next few days", "2026-01-16", False),
     # typos of weekday and month names
     ("2026-06-10T09:15", "Europe/London", "Let's catch up on wedensday", "2026-06-17", False),
     ("2026-01-15T11:00", "Asia/Kolkata", "call you tusday", "2026-01-20", False),

@@ -203,7 +203,8 @@ _BRANCHES: list[tuple[str, str]] = [
     ("quarter", r"\b(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|start\s+of)[\s-]+)?"
                 r"(?:the\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+((?:19|20)\d\d))?(?![a-z\d])"),
     ("later", r"\blater\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b"),
-    ("nextdays", r"\b(?:in|over|within)\s+the\s+(?:next|coming)\s+(?:few|couple(?:\s+of)?)\s+days\b"),
+    ("nextdays", r"\b(?:in|over|within|during)\s+the\s+(?:next|coming)\s+(few|couple(?:\s+of)?|two|three|four|five|[2-9])"
+                 r"\s+days\b"),
     ("relday", rf"\b(?:(?:the\s+)?day\s+after\s+{_TMRW}|(?:the\s+)?day\s+before\s+yesterday"
                rf"|today|tonight|tonite|{_TMRW}|yesterday|(?:the\s+)?(?:next|following)\s+day"
                r"|this\s+(?:morning|afternoon|evening|night|arvo|[ap]m(?![a-z])|[ap]\.m\.)|s'arvo|last\s+night"
@@ -766,7 +767,8 @@ def _h_later(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_nextdays(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    return Part(s, e, period=Period("days", 0, "next"))
+    n = number_value(m.group(1))  # "the next two days"; "few"/"couple" leave the default span
+    return Part(s, e, period=Period("days", 0, "next", quarter=n))
 
 
 _AM_VERB_NEXT = frozenset("""i we going not so in at on out off free available back here there still also only just
@@ -1279,7 +1281,7 @@ def _h_nthwd(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 # a clock time or the end of a clause ("i send the msa mon, ..."); never after an apostrophe ("c'mon")
 _RISKY_WD_NEXT = re.compile(r"\s+(?:morning|morn|afternoon|arvo|evening|night|eve)\b", re.I)
 _RISKY_WD_AT = re.compile(r"\s+(?:at|around|@)\s*\d|\s*[,;!?]|\s*\.(?!\w)|\s*$", re.I)
-_POSS_CUE = re.compile(r"\b(?:before|after|ahead\s+of|by|until|till|at|in|during|to|for|from|prior\s+to)\s+$", re.I)
+_POSS_CUE = re.compile(r"\b(?:before|after|ahead\s+of|by|until|till|at|in|on|during|to|for|from|prior\s+to)\s+$", re.I)
 
 
 def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1567,7 +1569,7 @@ _STARTS: dict[str, set[str]] = {
                "till", "before", "after", "spring", "summer", "fall", "autumn", "winter"},
     "periodabbr": {"eow", "eom", "eoq", "eoy", "midweek", "mid", "month", "quarter", "year", "week's"},
     "quarter": _POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D},
-    "later": {"later"}, "nextdays": {"in", "over", "within"},
+    "later": {"later"}, "nextdays": {"in", "over", "within", "during"},
     "relday": {"the", "day", "today", "tonight", "tonite", "yesterday", "next", "following", "this", "last",
                "s'arvo", "today's", "tonight's", "tomorrow's", "yesterday's", _D} | TOMORROW_WORDS,
     "firstthing": {"first", _D},
@@ -1615,7 +1617,7 @@ for _name, _words in _STARTS.items():
 _CORE -= _PREFIXES
 _CORE.add(_D)
 _CORE |= _ORDINAL_WORDS | {"early", "late"}
-_CORE |= {"week's", "month's", "year's", "quarter's", "weekend's", "week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
+_CORE |= {"morning's", "afternoon's", "evening's", "week's", "month's", "year's", "quarter's", "weekend's", "week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
           "hours", "days", "weeks", "months", "years", "moment", "sec", "secs", "seconds", "present", "now", "noon", "midnight", "time",
           "hour", "minute", "after", "tomorrow", "sunday", "birthday", "weekdays", "m", "o", "b"}
@@ -1646,6 +1648,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "nextdays": (frozenset({"days"}), 7),
     "relday": (frozenset({"today", "tonight", "tonite", "yesterday", "day", "morning", "afternoon", "evening",
                           "night", "arvo", "s'arvo", "morrow", "morow", "moro", "mrw", "mrow", "today's", "tonight's",
+                          "morning's", "afternoon's", "evening's",
                           "tomorrow's", "yesterday's", "am", "pm"} | TOMORROW_WORDS), 5),
     "firstthing": (frozenset({"thing"}), 2),
     "clockrel": (frozenset({"past", "after", "to", "till", "til", "before", "of"}), 5),

@@ -389,9 +389,9 @@ def _period(p: Period, ctx: _Ctx) -> _Res:
         end = _wall(today, 23, 59, tz)
         start = ref + timedelta(hours=1)
         return _Res(ref + timedelta(hours=2), "hour", False, start, end)
-    if p.unit == "days":  # in the next few days
+    if p.unit == "days":  # in the next few days (a number of them in `quarter`: "the next two days")
         return _Res(_midnight(today + timedelta(days=1), tz), "day", False, ref,
-                    _midnight(today + timedelta(days=4), tz))
+                    _midnight(today + timedelta(days=1 + (p.quarter or 3)), tz))
     if p.unit in ("week", "weekend"):
         monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * p.shift)
         if p.unit == "weekend":
