@@ -666,8 +666,11 @@ def test_counted_from_the_day_named_before(ref: str, zone: str, text: str, expec
     assert found[-1].value.strftime(fmt) == expected
 
 
-def test_the_week_after_with_nothing_before_is_not_a_time() -> None:
-    assert find_times("We can do the week after.", datetime.fromisoformat(NY[0]), NY[1]) == []
+def test_the_week_after_with_nothing_before_counts_from_today() -> None:
+    found = find_times("We can do the week after.", datetime.fromisoformat(NY[0]), NY[1])
+    assert [(f.value.strftime("%Y-%m-%d"), f.grain) for f in found] == [("2026-11-23", "week")]
+    day_after = resolve("What about the day after?", datetime.fromisoformat(KOLKATA[0]), KOLKATA[1])
+    assert day_after is not None and day_after.value.strftime("%Y-%m-%d") == "2026-01-16"
     m = resolve("I'll call Monday after lunch", datetime.fromisoformat(NY[0]), NY[1])
     assert m is not None and m.value.strftime("%Y-%m-%d") == "2026-11-23"
 

@@ -851,8 +851,10 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
     bare_weekday: list[bool] = []
     named: date | None = None  # the day of the last mention, for "the following Monday", "the week after"
     for g in _compose(text, scan(text)):
-        if g.anchor_back and named is not None:
-            g = _from_named_day(g, named)
+        if g.anchor_back and (named is not None or g.weekday is None):
+            # counted from the day named before; "the day after" alone counts from today, "the following
+            # Friday" alone is next week's
+            g = _from_named_day(g, named if named is not None else ref.date())
         try:
             r = _resolve_group(g, ctx)
         except (ValueError, OverflowError, KeyError):
