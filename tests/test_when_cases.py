@@ -616,6 +616,10 @@ MAIL_CASES = [
     # an amount given as a range counts from its near edge; "this week's" is this week
     ("2026-01-15T11:00", "Asia/Kolkata", "Legal needs 3-4 weeks; I'll chase in 2-3 days", "2026-01-17", False),
     ("2026-06-10T09:15", "Europe/London", "I'll add it to next month's invoice", "2026-07-01", False),
+    # "the upcoming two days", "3 coming weeks": as far as the stretch reaches
+    ("2026-09-04T16:45", "Australia/Sydney", "I'm travelling the upcoming three days", "2026-09-07", False),
+    ("2026-06-10T09:15", "Europe/London", "We'll trial it over the next 2 weeks", "2026-06-24", False),
+    ("2026-01-15T11:00", "Asia/Kolkata", "busy for 2 coming weeks", "2026-01-29", False),
     # "the holidays" start on Christmas Eve; "after the holidays" is the first working day from January 2
     ("2026-11-18T14:30", "America/New_York", "Let's reconnect after the holidays", "2027-01-04", False),
     ("2026-09-04T16:45", "Australia/Sydney", "Can we lock it in before the holidays?", "2026-12-24", False),

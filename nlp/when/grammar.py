@@ -203,6 +203,9 @@ _BRANCHES: list[tuple[str, str]] = [
     ("quarter", r"\b(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|start\s+of)[\s-]+)?"
                 r"(?:the\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+((?:19|20)\d\d))?(?![a-z\d])"),
     ("later", r"\blater\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b"),
+    ("upcoming", r"\b(?:the\s+)?(?:upcoming|coming|next)\s+(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                 r"(days?|weeks?|months?)\b|\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:upcoming|coming)\s+"
+                 r"(days?|weeks?|months?)\b"),
     ("nextdays", r"\b(?:in|over|within|during)\s+the\s+(?:next|coming)\s+(few|couple(?:\s+of)?|two|three|four|five|[2-9])"
                  r"\s+days\b"),
     ("relday", rf"\b(?:(?:the\s+)?day\s+after\s+{_TMRW}|(?:the\s+)?day\s+before\s+yesterday"
@@ -764,6 +767,14 @@ def _h_later(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if "tonight" in t:
         p.daypart = "night"
     return p
+
+
+def _h_upcoming(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"the upcoming two days", "next 3 weeks", "2 upcoming days": as far as that stretch reaches."""
+    n = number_value(m.group(1) or m.group(3))
+    if not n:
+        return None
+    return Part(s, e, offset=Offset(n, _unit_of(m.group(2) or m.group(4))))
 
 
 def _h_nextdays(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -1515,7 +1526,7 @@ HANDLERS: dict[str, Handler] = {
     "iso": _h_iso, "ymond": _h_ymond, "clockrange": _h_clockrange, "numdate": _h_numdate, "offset": _h_offset,
     "dayoffset": _h_dayoffset, "halfhour": _h_halfhour, "fortnight": _h_fortnight, "weekfrom": _h_weekfrom,
     "holiday": _h_holiday, "eod": _h_eod, "endof": _h_endof, "period": _h_period, "season": _h_season, "periodabbr": _h_periodabbr,
-    "quarter": _h_quarter, "later": _h_later, "nextdays": _h_nextdays, "relday": _h_relday,
+    "quarter": _h_quarter, "later": _h_later, "upcoming": _h_upcoming, "nextdays": _h_nextdays, "relday": _h_relday,
     "firstthing": _h_firstthing, "clockrel": _h_clockrel, "halfhr": _h_halfhr, "clockmerid": _h_clockmerid,
     "clock3merid": _h_clock3merid, "wordclock": _h_wordclock, "clock24": _h_clock24, "clockh": _h_clockh,
     "noon": _h_noon, "numday": _h_numday, "cueclock": _h_cueclock, "oclock": _h_oclock, "numtime": _h_numtime, "num4": _h_num4,
@@ -1570,6 +1581,8 @@ _STARTS: dict[str, set[str]] = {
     "periodabbr": {"eow", "eom", "eoq", "eoy", "midweek", "mid", "month", "quarter", "year", "week's"},
     "quarter": _POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D},
     "later": {"later"}, "nextdays": {"in", "over", "within", "during"},
+    "upcoming": {"the", "upcoming", "coming", "next", _D, "two", "three", "four", "five", "six", "seven", "eight",
+                 "nine", "ten"},
     "relday": {"the", "day", "today", "tonight", "tonite", "yesterday", "next", "following", "this", "last",
                "s'arvo", "today's", "tonight's", "tomorrow's", "yesterday's", _D} | TOMORROW_WORDS,
     "firstthing": {"first", _D},
@@ -1646,6 +1659,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "periodabbr": (frozenset({"eow", "eom", "eoq", "eoy", "midweek", "week", "end"}), 3),
     "quarter": (frozenset({"q", "quarter"}), 6), "later": (frozenset({"later"}), 1),
     "nextdays": (frozenset({"days"}), 7),
+    "upcoming": (frozenset({"day", "days", "week", "weeks", "month", "months"}), 5),
     "relday": (frozenset({"today", "tonight", "tonite", "yesterday", "day", "morning", "afternoon", "evening",
                           "night", "arvo", "s'arvo", "morrow", "morow", "moro", "mrw", "mrow", "today's", "tonight's",
                           "morning's", "afternoon's", "evening's",
@@ -1694,7 +1708,7 @@ _DIGIT_NEXT: dict[str, str | None] = {  # None = any next character
     "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
     "num4": None, "clock3merid": " a", "clockrange": " -:.", "offset": " ah.", "weekfrom": " ", "clockmerid": " :.ha",
     "oclock": " a", "daymonth": " ./-as", "dom": "sx ", "nthwd": "snrt", "quarter": "snrt ", "ordnofmonth": " s",
-    "noon": " ", "numday": " :.", "relday": "a", "firstthing": "snrt", "clockrel": " ", "monthweek": "snrt", "wdrel": "snrt",
+    "noon": " ", "numday": " :.", "upcoming": " ", "relday": "a", "firstthing": "snrt", "clockrel": " ", "monthweek": "snrt", "wdrel": "snrt",
 }
 
 
