@@ -23,7 +23,13 @@ Conventions (documented in the README, tested in tests/test_when_cases.py):
 - minutes/hours offsets are elapsed time, days and longer are calendar steps;
 - a named zone ("2pm Eastern", "3pm your time (Pacific)") is converted into the writer's zone; day words stay
   on the writer's calendar; "your time" without a zone keeps the writer's wall clock (the reader's is unknown);
-- "the following Monday", "the week after", "the day after" count from the day named before them in the text;
+- "the following Monday", "the week after", "the day after" count from the day named before them in the text
+  ("the day after"/"the week after" alone count from today); a bare weekday that opens a range ("Tuesday
+  through Friday") may be today;
+- seasons are meteorological and follow the writer's hemisphere ("this summer" in Sydney starts in December);
+  "the holidays" start on December 24, "after the holidays" is the first weekday from January 2;
+- mail shorthand is read: "tmrw", "2morrow", "tomo", "Wed AM", "this arvo", "EOW", "Tuesday week", and one-slip
+  typos of weekday and month names ("wednsday", "febuary") and of "tomorrow"/"morning" ("tomrrow monring");
   A writer zone of "UTC" is read as "unknown": the named zone's wall clock is kept.
 Flags: `is_past`, `is_deadline` ("by", "before", "within"...), `is_after` ("after", "from"...),
 `is_conditional_ref` (inside an "if/unless/in case" clause that has not ended yet)."""
