@@ -620,6 +620,10 @@ MAIL_CASES = [
     ("2026-09-04T16:45", "Australia/Sydney", "I'm travelling the upcoming three days", "2026-09-07", False),
     ("2026-06-10T09:15", "Europe/London", "We'll trial it over the next 2 weeks", "2026-06-24", False),
     ("2026-01-15T11:00", "Asia/Kolkata", "busy for 2 coming weeks", "2026-01-29", False),
+    # a span of hours without am/pm starts at its first hour, read as business hours
+    ("2026-01-15T11:00", "Asia/Kolkata", "Free between 2 and 4 tomorrow", "2026-01-16 14:00", True),
+    ("2026-11-18T14:30", "America/Los_Angeles", "I'm around from 10 to 11:30 on Monday", "2026-11-23 10:00", True),
+    ("2026-09-04T16:45", "Australia/Sydney", "between 9 and 11 works.", "2026-09-05 09:00", True),
     # "the holidays" start on Christmas Eve; "after the holidays" is the first working day from January 2
     ("2026-11-18T14:30", "America/New_York", "Let's reconnect after the holidays", "2027-01-04", False),
     ("2026-09-04T16:45", "Australia/Sydney", "Can we lock it in before the holidays?", "2026-12-24", False),
@@ -706,7 +710,9 @@ NOT_TIMES = [
     ("Call me at 713-853-1234 or file Form 10-K under Rule 144", []),
     ("Rate it on a scale from 1 to 10", []),
     # ... and what still is one
-    ("I have a call from 2 to 3 but am free after", ["2 to 3"]),
+    ("I have a call from 2 to 3 but am free after", ["from 2 to 3"]),
+    ("Sales grew from 3 to 5 million", []),
+    ("Between 2 and 4 people will join", []),
     ("I'll be out from 10-2 tomorrow", ["10-2 tomorrow"]),
     ("He wrote at 430 this am, before the call", ["430 this am"]),
     ("We'll add them to tonight's list", ["tonight"]),

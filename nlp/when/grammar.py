@@ -170,6 +170,8 @@ _BRANCHES: list[tuple[str, str]] = [
     ("ymond", rf"(?<![\d\w])(\d{{4}})[-/ ]({_MON})[-/ ](\d{{1,2}})(?!\d)"),
     ("clockrange", rf"(?<![\w$€£.:/])(?:(between|from)\s+)?(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID})?\s*"
                    rf"(?:-|–|to|and|till|until)\s*(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID}|{_MERID_ATTACHED})"),
+    ("clockspan", r"\b(?:between|from)\s+(\d{1,2})(?:[:.](\d\d))?\s*(?:-|–|to|and|till|until)\s*(\d{1,2})(?:[:.](\d\d))?"
+                  r"(?![\d:/%-]|[.,]\d|\s*(?:[ap]\.?m\b|[ap]\b|o'?clock|%))"),
     ("numdate", r"(?<![\w$€£#.,/:\-+])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.)?(?![\w/\-%]|[.,]\d)"),
     ("offset", rf"\b(?:(in|within|after|over|inside\s+of|inside)\s+(?:the\s+next\s+|the\s+coming\s+|another\s+|about\s+"
                rf"|around\s+|approximately\s+|roughly\s+|less\s+than\s+|under\s+|just\s+|only\s+|a\s+further\s+)*)?"
@@ -412,6 +414,18 @@ def _h_clockrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         mer1 = "am" if (mer2 == "pm" and h1 > h2 and h1 != 12) else mer2
     # The span covers the first time only (plus the range), so a deadline cue can still attach.
     return Part(s, e, clock=Clock(h1, m1, meridiem=mer1), kinds=["range"])
+
+
+def _h_clockspan(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"between 2 and 4 tomorrow", "from 10 to 11:30": a span of hours without am/pm starts at its first hour
+    (business hours decide am/pm), when the numbers read as hours and no noun follows ("between 2 and 4 people")."""
+    a, b = int(m.group(1)), int(m.group(3))
+    ma, mb = int(m.group(2) or 0), int(m.group(4) or 0)
+    if not (1 <= a <= 12 and 1 <= b <= 12 and ma < 60 and mb < 60 and 1 <= (b - a) % 12 <= 8):
+        return None
+    if not (_next_is_ok(text, e) or _DAY_WORD_AFTER.match(text, e)) or _QUANTITY_AFTER.match(text[e:e + 12].lower()):
+        return None
+    return Part(s, e, clock=Clock(a, ma), kinds=["range"])
 
 
 def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -876,7 +890,9 @@ def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             # "flow 1 to 3, 2 to 3": digits before "to" are a range of numbers ("ten to five" is a time), but
             # "a call from 2 to 3" is a range of hours: its first hour
             if (rel == "to" and _RANGE_CUE.search(text, max(0, s - 9), s) and 1 <= minutes <= 12
-                    and 1 <= hour <= 12 and 1 <= (hour - minutes) % 12 <= 8):
+                    and 1 <= hour <= 12 and 1 <= (hour - minutes) % 12 <= 8
+                    and (_next_is_ok(text, e) or _DAY_WORD_AFTER.match(text, e))
+                    and not _QUANTITY_AFTER.match(text[e:e + 12].lower())):
                 return Part(s, e, clock=Clock(minutes, 0), kinds=["range"])
             return None
         if "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
@@ -1523,7 +1539,7 @@ def _h_now(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "iso": _h_iso, "ymond": _h_ymond, "clockrange": _h_clockrange, "numdate": _h_numdate, "offset": _h_offset,
+    "iso": _h_iso, "ymond": _h_ymond, "clockrange": _h_clockrange, "clockspan": _h_clockspan, "numdate": _h_numdate, "offset": _h_offset,
     "dayoffset": _h_dayoffset, "halfhour": _h_halfhour, "fortnight": _h_fortnight, "weekfrom": _h_weekfrom,
     "holiday": _h_holiday, "eod": _h_eod, "endof": _h_endof, "period": _h_period, "season": _h_season, "periodabbr": _h_periodabbr,
     "quarter": _h_quarter, "later": _h_later, "upcoming": _h_upcoming, "nextdays": _h_nextdays, "relday": _h_relday,
@@ -1566,6 +1582,7 @@ _STARTS: dict[str, set[str]] = {
     "iso": {_D}, "ymond": {_D}, "numdate": {_D}, "clock3merid": {_D}, "clock24": {_D}, "clockh": {_D},
     "numtime": {_D}, "num4": {_D},
     "clockrange": {_D, "between", "from"},
+    "clockspan": {"between", "from"},
     "offset": {_D, "in", "within", "after", "over", "inside", "a", "an", "couple", "few", "several", "half",
                "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
@@ -1645,6 +1662,7 @@ _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {
     "iso": "-/", "ymond": "-/ ", "numdate": "/-.", "numtime": ".", "clock24": ":", "clockh": "h",
     "num4": "", "clock3merid": "m",
     "clockrange": (frozenset(_MERID_WORDS), 9),
+    "clockspan": (frozenset({"and", "to", "till", "until"}), 5),
     "clockmerid": (frozenset(_MERID_WORDS), 5),
     "wordclock": (frozenset(_MERID_WORDS), 5),
     "offset": (frozenset(_UNIT_WORDS), 7),
