@@ -6,7 +6,7 @@ nothing. Adapters: local (Maildir/mbox/notes), imap, gmail, outlook."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,3 +35,30 @@ class MailSource(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class PollingWait:
+    """`wait()` for sources without push (Gmail without Pub/Sub, Graph): ask `_has_new()` at most every
+    `poll_seconds`. The watcher calls `wait` in short steps, so the last check time is kept between calls."""
+
+    poll_seconds: float
+    _last_check: float
+    _monotonic: Callable[[], float]
+    _sleep: Callable[[float], None]
+
+    def _has_new(self) -> bool:
+        raise NotImplementedError
+
+    def wait(self, timeout: float) -> bool:
+        deadline = self._monotonic() + timeout
+        while True:
+            now = self._monotonic()
+            if now - self._last_check >= self.poll_seconds:
+                self._last_check = now
+                if self._has_new():
+                    return True
+                continue
+            nap = min(self._last_check + self.poll_seconds, deadline) - now
+            if nap <= 0:
+                return False
+            self._sleep(nap)

@@ -25,7 +25,7 @@ from assistant import auth
 from assistant.config import AccountConfig, Config
 from assistant.errors import AuthError, SourceError, TransientError
 from assistant.models import RawMessage
-from assistant.sources.base import Batch
+from assistant.sources.base import Batch, PollingWait
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-class GmailSource:
+class GmailSource(PollingWait):
     """One Gmail account. Tests inject `credentials` (google-auth) or an `http` (HttpMockSequence)."""
 
     kind = "gmail"
@@ -233,22 +233,10 @@ class GmailSource:
                           direction_hint="sent" if sent else "received", received_at=received_at)
 
     # -- waiting ------------------------------------------------------------------------------------
-    def wait(self, timeout: float) -> bool:
-        """No push without Pub/Sub: ask for the profile's historyId at most every `poll_seconds` (the
-        watcher calls this in short steps, so the last check time is kept between calls)."""
-        deadline = self._monotonic() + timeout
-        while True:
-            now = self._monotonic()
-            if now - self._last_check >= self.poll_seconds:
-                self._last_check = now
-                profile = self._execute(lambda s: s.users().getProfile(userId="me"), "reading the profile")
-                if self._last_history_id is None or str(profile["historyId"]) != self._last_history_id:
-                    return True
-                continue
-            nap = min(self._last_check + self.poll_seconds, deadline) - now
-            if nap <= 0:
-                return False
-            self._sleep(nap)
+    def _has_new(self) -> bool:
+        """No push without Pub/Sub: the profile's historyId moved (PollingWait asks every `poll_seconds`)."""
+        profile = self._execute(lambda s: s.users().getProfile(userId="me"), "reading the profile")
+        return self._last_history_id is None or str(profile["historyId"]) != self._last_history_id
 
     def close(self) -> None:
         """Drop the client (its HTTP connections); safe to call twice."""

@@ -28,7 +28,7 @@ from assistant import auth
 from assistant.config import AccountConfig, Config
 from assistant.errors import AuthError, SourceError, TransientError
 from assistant.models import RawMessage
-from assistant.sources.base import Batch
+from assistant.sources.base import Batch, PollingWait
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class _SyncStateLost(Exception):
     pass
 
 
-class OutlookSource:
+class OutlookSource(PollingWait):
     """One Microsoft 365 account. Tests inject a `session` (requests, trusting the fake's CA); msal uses
     the same session for its own HTTP calls."""
 
@@ -179,23 +179,8 @@ class OutlookSource:
         return None if resp.status_code == 404 else resp.content
 
     # -- waiting ------------------------------------------------------------------------------------
-    def wait(self, timeout: float) -> bool:
-        """No push here: at most every `poll_seconds`, ask the last deltaLinks whether anything was added
-        (the watcher calls this in short steps, so the last check time is kept between calls)."""
-        deadline = self._monotonic() + timeout
-        while True:
-            now = self._monotonic()
-            if now - self._last_check >= self.poll_seconds:
-                self._last_check = now
-                if self._has_new():
-                    return True
-                continue
-            nap = min(self._last_check + self.poll_seconds, deadline) - now
-            if nap <= 0:
-                return False
-            self._sleep(nap)
-
     def _has_new(self) -> bool:
+        """No push here: ask the last deltaLinks whether anything was added (PollingWait paces it)."""
         if len(self._delta_links) < len(FOLDERS):
             return True
         for link in self._delta_links.values():
