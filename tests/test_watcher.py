@@ -6,11 +6,13 @@ import mailbox
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -132,6 +134,17 @@ def marked_processes(mark: str) -> list[int]:
     return found
 
 
+def stored_messages(db: Path) -> int:
+    """How many messages a (possibly running) watcher has committed; 0 before the schema exists."""
+    if not db.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 @pytest.mark.parametrize("mode", ["inline", "parallel"])
 def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Path, mode: str) -> None:
     n = 300
@@ -140,11 +153,21 @@ def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Pa
     rng = random.Random(20261120)
     mark = f"FT_KILL_TEST_{os.getpid()}_{mode}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), mark: "1"}
+    db = tmp_path / "store.sqlite3"
     kills = 0
     for _ in range(12):
+        before = stored_messages(db)
+        if before >= n:
+            break
         proc = subprocess.Popen([sys.executable, "-c", CHILD, str(config_path), str(ROOT), mode], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.3, 1.2) + (0.5 if mode == "parallel" else 0))
+        # Kill by progress, not by a guess of the machine's speed: once the child has committed some more
+        # batches, at a random moment within the next one.
+        target = before + rng.randint(1, 60)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and stored_messages(db) < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.08))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
