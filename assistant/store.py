@@ -167,6 +167,31 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return utc_iso(moment) if moment is not None else None
+
+
+def _state_values(states: Iterable[StepState | str] | None) -> list[str] | None:
+    return None if states is None else [str(StepState(s).value) for s in states]
+
+
+def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """A WHERE clause from (fragment, value) pairs, skipping those whose value is None; a list value fills
+    the fragment's `IN ({})` with one placeholder per item."""
+    parts: list[str] = []
+    args: list[Any] = []
+    for fragment, value in conditions:
+        if value is None:
+            continue
+        if isinstance(value, list):
+            parts.append(fragment.format(",".join("?" * len(value))))
+            args.extend(value)
+        else:
+            parts.append(fragment)
+            args.append(value)
+    return (" WHERE " + " AND ".join(parts) if parts else ""), args
+
+
 class Store:
     """A connection to the product's database. Not thread-safe: one Store per thread."""
 
@@ -325,20 +350,9 @@ class Store:
 
     def messages(self, *, thread_id: str | None = None, since: datetime | None = None,
                  until: datetime | None = None, direction: str | None = None) -> list[Message]:
-        sql, args = "SELECT * FROM messages WHERE 1=1", []
-        if thread_id is not None:
-            sql += " AND thread_id = ?"
-            args.append(thread_id)
-        if since is not None:
-            sql += " AND sent_at >= ?"
-            args.append(utc_iso(since))
-        if until is not None:
-            sql += " AND sent_at < ?"
-            args.append(utc_iso(until))
-        if direction is not None:
-            sql += " AND direction = ?"
-            args.append(direction)
-        return [self._message(r) for r in self.db.execute(sql + " ORDER BY sent_at, id", args)]
+        where, args = _where(("thread_id = ?", thread_id), ("sent_at >= ?", _iso_or_none(since)),
+                             ("sent_at < ?", _iso_or_none(until)), ("direction = ?", direction))
+        return [self._message(r) for r in self.db.execute(f"SELECT * FROM messages{where} ORDER BY sent_at, id", args)]
 
     def count_messages(self, account: str | None = None) -> int:
         if account is None:
@@ -464,16 +478,10 @@ class Store:
     def steps(self, states: Iterable[StepState | str] | None = None, *, company: str | None = None,
               owner: str | None = None, thread_id: str | None = None) -> list[NextStep]:
         """Tracked steps, filtered by state(s), company, owner or thread; ordered by target."""
-        sql, args = "SELECT * FROM steps WHERE 1=1", []
-        if states is not None:
-            wanted = [str(StepState(s).value) for s in states]
-            sql += f" AND state IN ({','.join('?' * len(wanted))})"
-            args.extend(wanted)
-        for column, value in (("company", company), ("owner", owner), ("thread_id", thread_id)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                args.append(value)
-        return [self._step(r) for r in self.db.execute(sql + " ORDER BY target, commitment_id", args)]
+        where, args = _where(("state IN ({})", _state_values(states)), ("company = ?", company),
+                             ("owner = ?", owner), ("thread_id = ?", thread_id))
+        return [self._step(r)
+                for r in self.db.execute(f"SELECT * FROM steps{where} ORDER BY target, commitment_id", args)]
 
     def set_step_states(self, changes: Iterable[tuple[str, StepState, StepState, str]], at: datetime) -> int:
         """Apply many (commitment_id, from_state, to_state, note) changes and record each transition.
@@ -507,19 +515,10 @@ class Store:
     def transitions(self, commitment_id: str | None = None, *, to_state: StepState | str | None = None,
                     since: datetime | None = None, until: datetime | None = None) -> list[StepTransition]:
         """The recorded history of steps, oldest first (the weekly report counts kept/broken/settled here)."""
-        sql, args = "SELECT * FROM step_transitions WHERE 1=1", []
-        if commitment_id is not None:
-            sql += " AND commitment_id = ?"
-            args.append(commitment_id)
-        if to_state is not None:
-            sql += " AND to_state = ?"
-            args.append(StepState(to_state).value)
-        if since is not None:
-            sql += " AND at >= ?"
-            args.append(utc_iso(since))
-        if until is not None:
-            sql += " AND at < ?"
-            args.append(utc_iso(until))
+        where, args = _where(("commitment_id = ?", commitment_id),
+                             ("to_state = ?", StepState(to_state).value if to_state is not None else None),
+                             ("at >= ?", _iso_or_none(since)), ("at < ?", _iso_or_none(until)))
+        sql = f"SELECT * FROM step_transitions{where}"
         return [StepTransition(seq=r["seq"], commitment_id=r["commitment_id"],
                                from_state=StepState(r["from_state"]) if r["from_state"] else None,
                                to_state=StepState(r["to_state"]), at=datetime.fromisoformat(r["at"]), note=r["note"])
@@ -708,18 +707,10 @@ class Store:
     def suggestions(self, states: Iterable[StepState | str] | None = None, *, since: datetime | None = None,
                     until: datetime | None = None) -> list[Suggestion]:
         """Suggestions by state(s) (e.g. the review queue: [SUGGESTED]) and start window; ordered by start."""
-        sql, args = "SELECT * FROM suggestions WHERE 1=1", []
-        if states is not None:
-            wanted = [str(StepState(s).value) for s in states]
-            sql += f" AND state IN ({','.join('?' * len(wanted))})"
-            args.extend(wanted)
-        if since is not None:
-            sql += " AND start >= ?"
-            args.append(utc_iso(since))
-        if until is not None:
-            sql += " AND start < ?"
-            args.append(utc_iso(until))
-        return [self._suggestion(r) for r in self.db.execute(sql + " ORDER BY start, id", args)]
+        where, args = _where(("state IN ({})", _state_values(states)), ("start >= ?", _iso_or_none(since)),
+                             ("start < ?", _iso_or_none(until)))
+        return [self._suggestion(r)
+                for r in self.db.execute(f"SELECT * FROM suggestions{where} ORDER BY start, id", args)]
 
     def update_suggestion(self, suggestion_id: str, now: datetime, *, start: datetime | None = None,
                           end: datetime | None = None, title: str | None = None, body: str | None = None,
