@@ -28,6 +28,9 @@ Conventions (documented in the README, tested in tests/test_when_cases.py):
   through Friday") may be today;
 - seasons are meteorological and follow the writer's hemisphere ("this summer" in Sydney starts in December);
   "the holidays" start on December 24, "after the holidays" is the first weekday from January 2;
+- holidays come from the `holidays` package, in the calendar of `country` (else the writer's zone's country,
+  else the first of US, GB, CA, AU, IE, NZ, IN that keeps the name): "Thanksgiving" in Toronto is October's;
+  a name is its own date, "Christmas (observed)" the weekday it is observed on (see `nlp.when.holidays`);
 - mail shorthand is read: "tmrw", "2morrow", "tomo", "Wed AM", "this arvo", "EOW", "Tuesday week", and one-slip
   typos of weekday and month names ("wednsday", "febuary") and of "tomorrow"/"morning" ("tomrrow monring");
   A writer zone of "UTC" is read as "unknown": the named zone's wall clock is kept.

@@ -71,7 +71,7 @@ class Part:
     end: int
     abs_date: tuple[int | None, int, int] | None = None  # (year or None, month, day)
     rel_days: int | None = None  # today 0, tomorrow 1, yesterday -1
-    holiday: tuple[str, int | None, int] | None = None  # (name, year, year shift)
+    holiday: tuple[str, int | None, int, bool] | None = None  # (name, year, year shift, observed)
     dom: int | None = None  # "the 9th"
     weekday: int | None = None
     weekday_mod: str | None = None
@@ -186,8 +186,10 @@ _BRANCHES: list[tuple[str, str]] = [
                  r"(?:'s\s+time)?"),
     ("fortnight", r"\b(?:in|within)\s+a\s+fortnight(?:'s|’s)?(?:\s+time)?|\ba\s+fortnight\s+(?:from\s+(?:now|today)|hence)"),
     ("weekfrom", rf"\b(?:a|one|two|three|four|\d)\s+(?:weeks?|months?|days?|years?)\s+from\s+(?=today|tomorrow|now|{_WD}|next|this)"),
-    ("holiday", rf"\b(?:(this|next|last|the\s+next|the\s+following|the\s+coming)\s+)?(?:{_HOLIDAY})(?![a-z])"
-                rf"(?:\s+(?:of\s+)?((?:19|20)\d\d|next\s+year|this\s+year|last\s+year))?"),
+    ("holiday", rf"\b(?:(this|next|last|the\s+next|the\s+following|the\s+coming)\s+)?(?P<obs1>(?:the\s+)?observed\s+)?"
+                rf"(?P<hname>{_HOLIDAY})(?![a-z])(?(obs1)(?:\s+(?:bank\s+)?holiday(?![a-z]))?)"
+                rf"(?P<obs2>\s*\(observed\)|\s+observed(?![a-z]))?"
+                rf"(?:\s+(?:of\s+)?(?P<hyear>(?:19|20)\d\d|next\s+year|this\s+year|last\s+year))?"),
     ("eod", rf"\b(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day|end\s+of\s+business|"
             rf"close\s+of\s+(?:business|play)|end\s+of\s+play|eod|cob|eob|c\.o\.b\.?)"
             rf"(?:\s+(today|{_TMRW}|{_WD}))?(?![a-z])"),
@@ -634,13 +636,9 @@ def _h_weekfrom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_holiday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    raw = _clean(m.group(0))
     mod = _clean(m.group(1)) if m.group(1) else ""
-    body = raw[len(m.group(1) or ""):].strip() if m.group(1) else raw
-    yr_s = m.group(2)
-    if yr_s:
-        body = body[: body.rfind(_clean(yr_s))].strip()
-        body = re.sub(r"\s+of$", "", body)
+    body = _clean(m.group("hname"))
+    yr_s = m.group("hyear")
     name = None
     for pat, canonical in HOLIDAY_PATTERNS:
         if re.fullmatch(pat, body, re.I):
@@ -658,7 +656,7 @@ def _h_holiday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             shift = {"next year": 1, "this year": 0, "last year": -1}[y]
     if mod == "last":
         shift = -1 if shift == 0 else shift
-    p = Part(s, e, holiday=(name, year, shift))
+    p = Part(s, e, holiday=(name, year, shift, bool(m.group("obs1") or m.group("obs2"))))
     if mod == "last":
         p.past_word = True
     return p
@@ -1589,7 +1587,7 @@ _STARTS: dict[str, set[str]] = {
                "thirty", "forty", "fifty"},
     "dayoffset": {"in", "within"}, "halfhour": {"in", "within"}, "fortnight": {"in", "within", "a"},
     "weekfrom": {_D, "a", "one", "two", "three", "four"},
-    "holiday": _HOLIDAY_WORDS | _WHICH | {"the", "after"},
+    "holiday": _HOLIDAY_WORDS | _WHICH | {"the", "after", "observed"},
     "eod": {"the", "end", "close", "eod", "cob", "eob", "c"},
     "endof": {"the", "end"},
     "period": _POSITION_WORDS | _WHICH | {"the", "by", "over"},

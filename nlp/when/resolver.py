@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from nlp.when.grammar import Clock, Offset, Part, Period, scan
-from nlp.when.holidays import HOLIDAYS, nth_weekday
+from nlp.when.holidays import country_of_zone, holiday_date, nth_weekday
 from nlp.when.lexicon import DAYPARTS, PM_DAYPARTS, default_date_order
 
 
@@ -45,6 +45,7 @@ class _Ctx:
     tz: tzinfo
     order: str
     tz_known: bool = True  # False for "UTC": the writer's zone is unknown, named zones keep their wall clock
+    country: str | None = None  # ISO code whose holiday calendar names are read in (None: the fallbacks)
 
 
 # ---------------------------------------------------------------------------------------------- composition
@@ -116,8 +117,8 @@ def _merge(a: Part, b: Part) -> Part | None:
     if len(datey) > 1:
         return None
     if out.offset is not None and out.holiday is not None and out.offset.unit == "years":
-        name, year, shift = out.holiday  # "thanksgiving in 3 years"
-        out.holiday, out.offset = (name, year, shift + int(out.offset.amount)), None
+        name, year, shift, observed = out.holiday  # "thanksgiving in 3 years"
+        out.holiday, out.offset = (name, year, shift + int(out.offset.amount), observed), None
     if out.offset is not None and out.rel_days == 0 and out.offset.unit in ("seconds", "minutes", "hours"):
         out.rel_days = None  # "today in one hour"
     if out.offset is not None and (out.abs_date or out.holiday or out.period or out.rel_days is not None):
@@ -323,17 +324,21 @@ def _numeric_date(a: int, b: int, year: int | None, order: str, today: date) -> 
     return _roll_year(m, d, today)
 
 
-def _holiday_date(name: str, year: int | None, shift: int, today: date, past: bool) -> date:
-    rule = HOLIDAYS[name]
+def _holiday_date(name: str, year: int | None, shift: int, observed: bool, ctx: _Ctx, past: bool) -> date:
+    today = ctx.ref.date()
+
+    def on(y: int) -> date:
+        return holiday_date(name, y, ctx.country, observed)
+
     if year is not None:
-        return rule(year)
+        return on(year)
     if past:
-        d = rule(today.year)
-        return d if d < today else rule(today.year - 1)
+        d = on(today.year)
+        return d if d < today else on(today.year - 1)
     if shift:
-        return rule(today.year + shift)
-    d = rule(today.year)
-    return d if d >= today else rule(today.year + 1)
+        return on(today.year + shift)
+    d = on(today.year)
+    return d if d >= today else on(today.year + 1)
 
 
 def _hour24(clock: Clock, daypart: str | None) -> int:
@@ -556,11 +561,6 @@ def _next_clock(clock: Clock, daypart: str | None, ctx: _Ctx) -> datetime:
     return _wall(today + timedelta(days=1), h, clock.minute, tz, clock.second)
 
 
-_CANADA_ZONES = ("Canada/", "America/Toronto", "America/Vancouver", "America/Montreal", "America/Edmonton",
-                 "America/Winnipeg", "America/Halifax", "America/St_Johns", "America/Regina", "America/Moncton",
-                 "America/Whitehorse", "America/Yellowknife", "America/Iqaluit")
-
-
 def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
     """The day a mention names: (date, grain, past-word, full result for periods/offsets)."""
     today = ctx.ref.date()
@@ -615,10 +615,8 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
         if d0 is not None:
             return d0, "day", False, None
     if g.holiday is not None:
-        name, year, shift = g.holiday
-        if name == "thanksgiving" and str(tz).startswith(_CANADA_ZONES):
-            name = "canadian thanksgiving"
-        return _holiday_date(name, year, shift, today, g.past_word), "day", g.past_word, None
+        name, year, shift, observed = g.holiday
+        return _holiday_date(name, year, shift, observed, ctx, g.past_word), "day", g.past_word, None
     if g.nth_in_month is not None:
         n, wd, month, year, mshift = g.nth_in_month
         if wd == -1 and month is not None:  # the last day of a month
@@ -663,7 +661,7 @@ def _resolve_group(g: Part, ctx: _Ctx) -> _Res | None:
         v = _wall(r.value.date(), r.value.hour, r.value.minute, g.zone, r.value.second).astimezone(ctx.tz)
         return _Res(v, r.grain, True, None, None, r.past)
     if g.zone is not None and (g.clock is not None or g.numeric is not None) and ctx.tz_known:
-        local = _Ctx(ctx.ref.astimezone(g.zone), g.zone, ctx.order)
+        local = _Ctx(ctx.ref.astimezone(g.zone), g.zone, ctx.order, country=ctx.country)
         r = _resolve_in(g, local)
         if r is None:
             return None
@@ -839,14 +837,16 @@ def _from_named_day(g: Part, named: date) -> Part:
 _UNKNOWN_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"})
 
 
-def find_times(text: str, reference: datetime, timezone: str, date_order: str | None = None) -> list[TimeMention]:
+def find_times(text: str, reference: datetime, timezone: str, date_order: str | None = None,
+               country: str | None = None) -> list[TimeMention]:
     """Every time expression in `text`, left to right, with its character span, resolved against `reference`
     (aware; a naive one is wall time in `timezone`). `date_order` "MDY"/"DMY" reads numeric dates; by default
-    it follows the zone (see `nlp.when.lexicon.default_date_order`)."""
+    it follows the zone (see `nlp.when.lexicon.default_date_order`). `country` (ISO code, e.g. "CA") names the
+    holiday calendar; by default the zone's country (see `nlp.when.holidays`)."""
     tz = ZoneInfo(timezone)
     ref = reference.replace(tzinfo=tz) if reference.tzinfo is None else reference.astimezone(tz)
     order = (date_order or default_date_order(timezone)).upper()
-    ctx = _Ctx(ref, tz, order, timezone not in _UNKNOWN_ZONES)
+    ctx = _Ctx(ref, tz, order, timezone not in _UNKNOWN_ZONES, country or country_of_zone(timezone))
     out: list[TimeMention] = []
     bare_weekday: list[bool] = []
     named: date | None = None  # the day of the last mention, for "the following Monday", "the week after"
@@ -904,10 +904,11 @@ def _start_ranges_today(text: str, out: list[TimeMention], bare_weekday: list[bo
                                  window_end=b.window_end + week if b.window_end is not None else None)
 
 
-def resolve(text: str, reference: datetime, timezone: str, date_order: str | None = None) -> TimeMention | None:
+def resolve(text: str, reference: datetime, timezone: str, date_order: str | None = None,
+            country: str | None = None) -> TimeMention | None:
     """The time expression `text` is about: the first one that is not inside a condition ("if I haven't heard
     back by Wednesday, I'll call Thursday" -> Thursday), else the first one; None when there is none."""
-    found = find_times(text, reference, timezone, date_order)
+    found = find_times(text, reference, timezone, date_order, country)
     if not found:
         return None
     for m in found:
