@@ -500,6 +500,16 @@ def direction_of(sender: Address, rep: RepConfig, hint: Direction | None) -> Dir
     return hint or "received"
 
 
+def message_identity(message_id: str, sender: Address, sent_at: datetime, subject: str, text: str) -> str:
+    """A message's id: its Message-ID AND its content (sender, date, subject, text).
+
+    The same message read twice (delivered twice, in two folders, re-offered after a crash) gets the
+    same id, even when transport headers differ; two different messages that share a Message-ID (a
+    re-delivery with new content, or anyone who can mail the rep) get two ids and are both kept."""
+    head = (message_id,) if message_id else ()
+    return content_id(*head, sender.email, sent_at.isoformat(), subject, text, prefix="m")
+
+
 def parse(raw: RawMessage, rep: RepConfig, *, now: datetime | None = None) -> Message:
     """Parse one raw message; `thread_id` is left empty for the store to resolve."""
     data = raw.raw
@@ -531,12 +541,9 @@ def parse(raw: RawMessage, rep: RepConfig, *, now: datetime | None = None) -> Me
     direction = direction_of(sender, rep, raw.direction_hint)
     auto = direction == "received" and is_auto_reply(heads, subject, text)
     until = return_date(text, sent_at, rep.timezone) if auto else None
-    if message_id:
-        mid = content_id("msgid", message_id, prefix="m")
-    else:
-        mid = content_id(sender.email, sent_at.isoformat(), subject, text, prefix="m")
     return Message(
-        id=mid, account=raw.account, source_id=raw.source_id, message_id=message_id, thread_id="",
+        id=message_identity(message_id, sender, sent_at, subject, text), account=raw.account,
+        source_id=raw.source_id, message_id=message_id, thread_id="",
         direction=direction, sender=sender, recipients=recipients, subject=subject, sent_at=sent_at,
         body=text, in_reply_to=in_reply_to, references=references,
         provider_thread_id=raw.provider_thread_id, is_auto_reply=auto, auto_reply_until=until,

@@ -53,7 +53,7 @@ class RawMessage:
 class Message:
     """A message as the product keeps it: the fields the rest needs, not the whole mailbox."""
 
-    id: str  # content-derived (Message-ID header, else a hash of headers+body)
+    id: str  # content-derived: Message-ID header AND sender, date, subject, text (mailparse.message_identity)
     account: str
     source_id: str
     message_id: str  # RFC 822 Message-ID without <>; "" for notes

@@ -396,6 +396,21 @@ class Store:
         """True when a message with this content-derived id is stored (from any account)."""
         return self.db.execute("SELECT 1 FROM messages WHERE id = ?", (message_id,)).fetchone() is not None
 
+    def is_stored(self, message: Message) -> bool:
+        """True when this message (same Message-ID and same content) is already stored, from any account.
+
+        By its id; and for rows stored before ids covered the content (their id came from the Message-ID
+        alone), by that old id with the same sender, time, subject and text."""
+        if self.has_message_id(message.id):
+            return True
+        if not message.message_id:
+            return False
+        row = self.db.execute(
+            "SELECT 1 FROM messages WHERE id = ? AND sender_email = ? AND sent_at = ? AND subject = ? AND body = ?",
+            (content_id("msgid", message.message_id, prefix="m"), message.sender.email, utc_iso(message.sent_at),
+             message.subject, message.body)).fetchone()
+        return row is not None
+
     def sync_states(self) -> list[tuple[str, datetime]]:
         """(account, time its cursor last moved) for every account ever synced."""
         return [(r[0], datetime.fromisoformat(r[1]))

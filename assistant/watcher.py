@@ -295,10 +295,12 @@ def _extractable(parsed: list[Message]) -> list[Message]:
 
 
 def _with_commitments(parsed: list[Message], job: _Job | _Done) -> list[tuple[Message, list[Commitment]]]:
-    found: dict[str, list[Commitment]] = {}
+    """Each parsed message with its own commitments, matched by the message object and not by its id:
+    two entries of one batch may share an id (the same mail in two folders) and must not swap results."""
+    found: dict[int, list[Commitment]] = {}
     for m, cs in zip(job.messages, job.result(), strict=True):
-        found[m.id] = cs
-    return [(m, found.get(m.id, [])) for m in parsed]
+        found[id(m)] = cs
+    return [(m, found.get(id(m), [])) for m in parsed]
 
 
 def _parse_all(config: Config, raws: Iterable[RawMessage], now: datetime,
@@ -329,7 +331,7 @@ def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failure
     """Store messages with their commitments and record failures (inside the caller's transaction)."""
     failed_before = store.failed_source_ids(parsed[0][0].account) if parsed else set()
     for msg, commitments in parsed:
-        if store.has_message_id(msg.id):
+        if store.is_stored(msg):
             result.duplicates += 1
             continue
         if msg.message_id or msg.in_reply_to or msg.references or msg.provider_thread_id:
@@ -348,6 +350,20 @@ def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failure
     for raw, error in failures:
         log.warning("could not parse %s (kept for retry): %s", raw.source_id, error)
         store.record_failure(raw.account, raw.source_id, error, raw.raw, now)
+        result.failed += 1
+
+
+def _record_unreadable(store: Store, account: str, entries: Sequence[tuple[str, str]], now: datetime,
+                       result: SyncResult) -> None:
+    """Entries the source could not read: recorded as failed (no bytes to keep; the source offers them
+    again), one log line each the first time; the rest of the account goes on."""
+    if not entries:
+        return
+    known = store.failed_source_ids(account)
+    for source_id, error in entries:
+        if source_id not in known:
+            log.warning("%s: %s (recorded as failed; tried again next pass)", account, error)
+        store.record_failure(account, source_id, error, None, now)
         result.failed += 1
 
 
@@ -408,6 +424,7 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
         parsed = _with_commitments(ready.parsed, _Done(ready.job.messages, commitments))
         with store.transaction():
             _write(store, parsed, ready.failures, ready.now, result)
+            _record_unreadable(store, result.account, ready.batch.unreadable, ready.now, result)
             if not ready.stopped:
                 store.set_cursor(result.account, ready.batch.cursor, ready.now)
         if progress is not None:

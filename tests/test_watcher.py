@@ -13,6 +13,7 @@ import textwrap
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -436,3 +437,83 @@ def test_cli_watch_once_init_service_and_bad_config(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     out = runner.invoke(main, ["service", "install", "--config", str(conf)])
     assert out.exit_code == 0 and (tmp_path / "xdg" / "systemd" / "user" / "follow-through.service").exists()
+
+
+# -- message identity: Message-ID AND content -------------------------------------------------------
+
+
+def _same_id_mail(body: str, *, received: str = "") -> bytes:
+    e = EmailMessage()
+    if received:
+        e["Received"] = received
+    e["From"], e["To"] = "Kim Lee <kim@buyer.example>", "Sam Rivera <sam@northwind-analytics.com>"
+    e["Subject"] = "pricing"
+    e["Date"] = "Mon, 16 Nov 2026 09:00:00 -0500"
+    e["Message-ID"] = "<reused@buyer.example>"
+    e.set_content(body)
+    return e.as_bytes()
+
+
+def test_two_messages_with_one_message_id_are_both_stored_each_with_its_own_commitments(tmp_path: Path) -> None:
+    first = _same_id_mail("I'll call you Tuesday about the renewal.\n")
+    second = _same_id_mail("I'll send the signed order form on Friday.\n")
+    again = _same_id_mail("I'll call you Tuesday about the renewal.\n", received="from mx2 by mx1; Mon, 16 Nov 2026")
+    src = ListSource("a", [first, second, first, again], batch=10)  # all in one batch
+    with Store(tmp_path / "s.sqlite3") as store:
+        res = sync_account(store, src, cfg(tmp_path, "a"), fixed_clock(NOW), extractor=fake_extractor)
+        assert (res.stored, res.duplicates, res.failed) == (2, 2, 0)
+        stored = store.messages()
+        assert len(stored) == 2 and len({m.id for m in stored}) == 2
+        for m in stored:
+            texts = [c.text for c in store.commitments(m.id)]
+            assert texts == [m.body.strip()], (m.body, texts)  # not the other message's promise
+        assert {m.thread_id for m in stored} == {stored[0].thread_id}
+
+
+def test_a_copy_stored_before_ids_covered_the_content_is_not_stored_again(tmp_path: Path) -> None:
+    from assistant.mailparse import parse
+
+    raw = _same_id_mail("I'll call you Tuesday about the renewal.\n")
+    old = parse(RawMessage("a", "a/old", raw), REP)
+    with Store(tmp_path / "s.sqlite3") as store:
+        with store.transaction():  # the row as an earlier version stored it: id from the Message-ID alone
+            store.add_message(replace(old, id=content_id("msgid", old.message_id, prefix="m"), thread_id="t1",
+                                      body=old.body.strip()))
+        src = ListSource("a", [raw, _same_id_mail("Something else entirely.\n")])
+        res = sync_account(store, src, cfg(tmp_path, "a"), fixed_clock(NOW), extractor=fake_extractor)
+        assert (res.stored, res.duplicates) == (1, 1) and store.count_messages() == 2
+
+
+def test_an_unreadable_maildir_entry_is_recorded_and_the_account_goes_on(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    build_maildir(tmp_path, 6)
+    new = tmp_path / "mail" / "INBOX" / "new"
+    (new / "1700000000.bad.host").mkdir()  # an entry no one can read as a file (root reads any mode)
+    locked = sorted((tmp_path / "mail" / "Sent" / "new").iterdir())[0]
+    import assistant.sources.local as local
+
+    real_read = local.LocalSource._read_file
+
+    def no_permission(self: local.LocalSource, path: Path) -> bytes:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(self, path)
+
+    config = load_config(write_config(tmp_path))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(local.LocalSource, "_read_file", no_permission)
+        with caplog.at_level("WARNING"):
+            res = watch(config, fixed_clock(NOW), once=True, extractor=fake_extractor, after=lambda *a: [])
+    assert res[0].error == "" and (res[0].stored, res[0].failed) == (5, 2)
+    lines = [r.getMessage() for r in caplog.records if "recorded as failed" in r.getMessage()]
+    assert len(lines) == 2 and any(str(locked) in line and "Permission denied" in line for line in lines)
+    assert not any(r.exc_info for r in caplog.records)
+    with Store(config.store_path) as store:
+        assert {r["source_id"].rsplit("/", 1)[1] for r in store.failures()} == {"1700000000.bad.host",
+                                                                                 locked.name}
+    # the permission is fixed: the next pass reads it and clears its failure; the directory stays failed
+    res = watch(config, fixed_clock(NOW), once=True, extractor=fake_extractor, after=lambda *a: [])
+    assert (res[0].stored, res[0].failed) == (1, 1)
+    with Store(config.store_path) as store:
+        assert store.count_messages() == 6
+        assert [r["source_id"].rsplit("/", 1)[1] for r in store.failures()] == ["1700000000.bad.host"]

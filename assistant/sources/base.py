@@ -18,6 +18,9 @@ class Batch:
     messages: tuple[RawMessage, ...]
     cursor: dict[str, Any]  # the account's cursor once every message in this batch is stored
     total: int | None = None  # messages expected in this sync, for progress bars (None: unknown)
+    # entries that could not be read (no permission, vanished mid-read): (source id, one line naming the
+    # path); the watcher records them as failed and goes on, and the source offers them again next pass
+    unreadable: tuple[tuple[str, str], ...] = ()
 
 
 @runtime_checkable

@@ -55,7 +55,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.config import AccountConfig, Config
-from assistant.errors import ConfigError, SourceError
+from assistant.errors import ConfigError
 from assistant.mailparse import SLIM_THRESHOLD, slim
 from assistant.models import Direction, RawMessage
 from assistant.sources.base import Batch
@@ -319,7 +319,8 @@ class LocalSource:
         # mboxrd/mboxo: ">From " at a line start was escaped on write
         return re.sub(rb"(?m)^>(>*From )", rb"\1", data)
 
-    def _raw(self, item: _Item) -> RawMessage | None:
+    def _raw(self, item: _Item) -> RawMessage | str:
+        """The item's message, or one line saying why it cannot be read (no permission, vanished)."""
         try:
             if item.kind == "note":
                 return RawMessage(self.account, item.source_id, self.note_message(item.path), folder="notes",
@@ -336,10 +337,11 @@ class LocalSource:
                 uniq = item.path.name.split(":")[0]
                 for sub in ("cur", "new"):
                     for cand in (item.path.parent.parent / sub).glob(f"{glob_escape(uniq)}*"):
-                        return self._raw(replace(item, path=cand))
-            return None
+                        if cand != item.path:
+                            return self._raw(replace(item, path=cand))
+            return f"cannot read {item.path}: it vanished while being read"
         except OSError as e:
-            raise SourceError(f"cannot read {item.path}: {e.strerror}: check its permissions") from None
+            return f"cannot read {item.path}: {e.strerror or e}: check its permissions"
         return RawMessage(self.account, sid, data, folder=item.folder, direction_hint=self._direction(item.folder),
                           received_at=mtime)
 
@@ -427,8 +429,14 @@ class LocalSource:
             return
         for i in range(0, total, self.batch_size):
             chunk = items[i:i + self.batch_size]
-            raws = [r for r in (self._raw(it) for it in chunk) if r is not None]
+            raws: list[RawMessage] = []
+            unreadable: list[tuple[str, str]] = []
             for it in chunk:
+                got = self._raw(it)
+                if isinstance(got, str):  # not marked read: its folder is listed and the entry offered again
+                    unreadable.append((it.source_id or f"mbox:{it.key}@{it.start}", got))
+                    continue
+                raws.append(got)
                 if it.kind == "mbox":
                     mboxes[it.key] = {**mbox_final[it.key], "offset": it.end}
                 elif it.kind == "maildir":
@@ -436,7 +444,7 @@ class LocalSource:
                     pending[(it.key, it.sub)] -= 1
                 else:
                     stamps[it.key] = max(stamps.get(it.key, 0), it.stamp)
-            yield Batch(tuple(raws), snapshot(), total=total)
+            yield Batch(tuple(raws), snapshot(), total=total, unreadable=tuple(unreadable))
 
     def _fingerprint(self) -> dict[str, int]:
         marks: dict[str, int] = {}
