@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from nlp.when.grammar import Clock, Offset, Part, Period, scan
+from nlp.when.base import Clock, Offset, Part, Period
+from nlp.when.grammar import scan
 from nlp.when.holidays import country_of_zone, holiday_date, nth_weekday
 from nlp.when.lexicon import DAYPARTS, PM_DAYPARTS, default_date_order
 

@@ -1,0 +1,134 @@
+"""Shared building blocks of the expression classes: the partial meanings an atom yields (`Part`, `Clock`,
+`Offset`, `Period`), the `Unit` every class declares, the vocabulary as regex fragments, and small readers
+used by several classes (`_clean`, `_month`, `_meridiem`, the checks on the words around a number)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A clock time as written. `meridiem` is 'am'/'pm' when given; `exact24` when the writing fixes the hour
+    (15:30, 08:00, 16h); `special` names business words (eod, cob, noon, midnight, first_thing)."""
+
+    hour: int
+    minute: int = 0
+    second: int = 0
+    meridiem: str | None = None
+    exact24: bool = False
+    special: str | None = None
+    rule_hour: int | None = None  # the hour that decides am/pm by business hours ("quarter to seven" -> 7)
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A signed amount of a unit: minutes, hours, days, business_days, weeks, months, years, or a weekday
+    count (unit 'wd0'..'wd6')."""
+
+    amount: float
+    unit: str
+    window_amount: float | None = None  # "in a day or two": the far edge
+    plus_days: float | None = None  # "2 years 21 days later": days on top of whole months
+
+
+@dataclass(frozen=True)
+class Period:
+    """A named stretch: ('week', 1, 'early') = early next week; ('month', 0, 'end') = end of this month."""
+
+    unit: str  # day | week | weekend | month | quarter | year | days
+    shift: int
+    position: str | None = None  # early | mid | late | end | start | later | None
+    quarter: int | None = None
+    month: int | None = None
+    year: int | None = None
+
+
+@dataclass
+class Part:
+    """What one atom (or several composed atoms) says. Fields left None say nothing."""
+
+    start: int
+    end: int
+    abs_date: tuple[int | None, int, int] | None = None  # (year or None, month, day)
+    rel_days: int | None = None  # today 0, tomorrow 1, yesterday -1
+    holiday: tuple[str, int | None, int, bool] | None = None  # (name, year, year shift, observed)
+    dom: int | None = None  # "the 9th"
+    weekday: int | None = None
+    weekday_mod: str | None = None
+    week: int | None = None  # next week = 1
+    period: Period | None = None
+    offset: Offset | None = None  # from the reference ("in 3 days")
+    offset_from: Offset | None = None  # from an anchor that must follow ("3 days from Tuesday")
+    nth_weekday: tuple[int, int] | None = None  # ("3 fridays from now") -> (3, 4)
+    clock: Clock | None = None
+    numeric: tuple[int, int, int | None, str] | None = None  # (a, b, year, sep): "9.15", "1030", "3/4"
+    nth_in_month: tuple[int, int, int | None, int | None, int] | None = None  # (n, weekday, month, year, shift)
+    week_of: bool = False  # "the week of Dec 7th": that date's week
+    year_or_clock: tuple[int, int] | None = None  # "2 Nov 1940": a year, or 19:40 when no year fits
+    dom_month_shift: int | None = None  # "the 15th of next month" -> 1
+    daypart: str | None = None
+    zone: tzinfo | None = None
+    now: bool = False
+    past_word: bool = False
+    deadline: bool = False
+    after: bool = False
+    during: bool = False  # "over lunch", "in the afternoon": a day part under way is the current one
+    anchor_back: bool = False  # "the following Monday", "the week after": counted from the date named before
+    atoms: int = 1
+    kinds: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- vocabulary
+_TrieNode = dict[str, "_TrieNode"]
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of `words` factored by common prefixes ("mon(?:day|)..."), so that a failed match gives up
+    after a letter or two instead of trying every word (the typo tables make these lists long)."""
+    tree: _TrieNode = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: _TrieNode) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + emit(tree) + ")"
+
+
+_D = "#d"  # any run of digits
+
+_ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                  "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+                  "eighteenth", "nineteenth", "twentieth", "thirtieth"}
+
+
+Handler = Callable[[str, "re.Match[str]", int, int], "Part | None"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One atom of an expression class: its `name`, its surface `pattern` (compiled case-insensitively), the
+    `handler` that turns a match into a `Part` (or None to refuse it), the words it can start with
+    (`starts`; `D` stands for any run of digits), the cheap gate the scanner checks before trying the
+    pattern (`needs`: a set of words one of which must occur within a window of tokens, or the characters
+    that may follow its digits), the characters that may follow a leading run of digits (`digit_next`,
+    None = any) and a one-line `doc`. Units are registered in `nlp.when.registry`."""
+
+    name: str
+    pattern: str
+    handler: Handler
+    starts: frozenset[str]
+    needs: tuple[frozenset[str], int] | str
+    digit_next: str | None = None
+    doc: str = ""

@@ -1,0 +1,1 @@
+"""The expression classes of `nlp.when`, one module each; `nlp.when.registry` lists them."""

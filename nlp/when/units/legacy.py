@@ -1,0 +1,1875 @@
+"""Atoms not yet moved into their class."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from nlp.when.base import (
+    _D,
+    _ORDINAL_WORDS,
+    Clock,
+    Offset,
+    Part,
+    Period,
+    Unit,
+    _trie,
+)
+from nlp.when.holidays import HOLIDAY_PATTERNS
+from nlp.when.lexicon import (
+    DAYPART_TYPOS,
+    MONTH_TYPOS,
+    MONTHS,
+    RISKY_WEEKDAYS,
+    TOMORROW_WORDS,
+    WEEKDAY_TYPOS,
+    WEEKDAYS,
+    ZONES,
+    number_value,
+    ordinal_value,
+)
+
+_FULL_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december"]
+_FULL_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MON = (r"(?:" + _trie(_FULL_MONTHS + sorted(MONTH_TYPOS)) + r"(?![a-z])|"
+        + _trie(["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept", "sep", "oct", "nov", "dec"]) + r"(?![a-z])\.?)")
+_WD = (r"(?:" + _trie(_FULL_WEEKDAYS + sorted(WEEKDAY_TYPOS)) + r"s?(?![a-z'])|"
+       + _trie(["thurs", "thur", "tues", "weds", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]) + r"(?![a-z'])\.?)")
+_DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
+_SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+          r"|sixteen|seventeen|eighteen|nineteen)")
+_UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_ORDWORD = (r"(?:(?:twenty|thirty)[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
+            r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth"
+            r"|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)")
+_DAYWORDS = rf"(?:(?:twenty|thirty)(?:[- ]{_UNITS_WORD})?|{_SMALL})"
+_DAY = rf"(?:{_DAYNUM}(?:\s?(?:st|nd|rd|th)(?![a-z]))?(?![\d:])|{_ORDWORD}|{_DAYWORDS})"
+_YEAR = r"(?:(?:19|20)\d\d(?![\d:])|'\d\d(?!\d))"
+_HOURWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_MINWORD = rf"(?:(?:twenty|thirty|forty|fifty)(?:[- ]{_UNITS_WORD})?|{_SMALL}|oh[- ]{_UNITS_WORD})"
+_MERID = r"(?:a\.\s?m\.?|p\.\s?m\.?|a\s?m(?![a-z])|p\s?m(?![a-z]))"
+_MERID_ATTACHED = r"(?:[ap](?![a-z])\.?)"
+_NUMQ = (r"(?:\d{1,2}\s*[-–]\s*\d{1,2}(?=\s)|\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
+         r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
+         rf"|an?|{_MINWORD}|\d/\d)")
+_UNIT = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
+         rf"|fortnights?|months?|years?|yrs?|{_WD})")
+
+_ZONE_WORDS = sorted(ZONES, key=len, reverse=True)
+_ZONE = (r"(?:\(\s*)?(?:(?:utc|gmt)\s*[+-−]\s*\d{1,2}(?::?\d\d)?|"
+         + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in _ZONE_WORDS)
+         + r")(?:\s+time)?(?![a-z])(?:\s*\))?")
+
+_TMRW = _trie(sorted(TOMORROW_WORDS))
+
+# "tomorrow AM", "Wed PM": a day part after a day word
+_AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
+
+# a weekday that may be possessive ("before Thursday's meeting")
+_WD_POSS = _WD.replace("(?![a-z'])", "(?![a-z]|'(?!s(?![a-z])))")
+
+_HOLIDAY = "|".join(f"(?:{p})" for p, _ in HOLIDAY_PATTERNS)
+
+# Words that may follow a bare number read as a clock time ("at 3 tomorrow" yes, "at 3 locations" no).
+_AFTER_CLOCK_OK = frozenset("""
+on tomorrow today tonight this next in or and to then sharp ish your my our if for with so but is would works work
+ok okay that the we i you let please latest earliest at works? suits suit sounds should could will can pst pdt est
+edt cst cdt et pt ct mt cet gmt utc bst ist aest aedt eastern pacific central mountain london new sydney time local
+a.m p.m am pm o'clock oclock monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
+morning afternoon evening night instead - – work? latest. it
+""".split()) | TOMORROW_WORDS
+
+_CUE_WORDS = ("at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
+              "approx.", "approximately", "say", "@", "latest", "earliest")
+
+
+def _word_after(text: str, end: int) -> str:
+    m = re.match(r"\s*([^\s]+)", text[end:end + 30])
+    return m.group(1).lower().rstrip(",.;:!?)") if m else ""
+
+
+def _next_is_ok(text: str, end: int) -> bool:
+    tail = text[end:end + 20]
+    if not tail.strip() or re.match(r"\s*[.,;:!?)\]\n]", tail) and not re.match(r"\s*[.,]\d", tail):
+        return True
+    w = _word_after(text, end)
+    return w in _AFTER_CLOCK_OK
+
+
+# After a day word ("Friday at 11 as planned", "Wednesday around 11 to confirm") a bare number is a clock time
+# when a function word follows; a noun ("Friday at 3 sites") still makes it a count.
+_ANCHORED_OK = _AFTER_CLOCK_OK | frozenset("""
+as like per when once unless because since while which where who he she they us me him them there here just
+again latest either both via through also too
+""".split())
+_DAY_BEFORE = re.compile(
+    r"(?<![a-z])(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|weds?|thu(?:rs?)?|fri|sat|sun)\.?"
+    rf"|today|{_TMRW}|tonight|\d(?:st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\s*,?\s*$",
+    re.I,
+)
+
+
+def _day_before(text: str, start: int) -> bool:
+    """A day word ends right before `start` ("Friday at ...", "tomorrow, around ...")."""
+    return _DAY_BEFORE.search(text, max(0, start - 16), start) is not None
+
+
+def _clean(s: str) -> str:
+    return re.sub(r"\s+", " ", s.strip().lower())
+
+
+def _month(s: str) -> int:
+    return MONTHS[_clean(s).rstrip(".")]
+
+
+def _weekday(s: str) -> int:
+    t = _clean(s).rstrip(".")
+    if t not in WEEKDAYS and t.endswith("s"):
+        t = t[:-1]
+    return WEEKDAYS[t]
+
+
+def _year(s: str | None) -> int | None:
+    if not s:
+        return None
+    t = s.strip().lstrip("'")
+    y = int(t)
+    if len(t) == 2:
+        y += 2000 if y < 70 else 1900
+    return y
+
+
+def _valid(y: int | None, m: int, d: int) -> bool:
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return False
+    try:
+        date(y or 2000, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def _meridiem(s: str | None) -> str | None:
+    if not s:
+        return None
+    t = s.lower().replace(".", "").replace(" ", "")
+    if t.startswith("a"):
+        return "am"
+    if t.startswith("p"):
+        return "pm"
+    return None
+
+
+def _minute_words(s: str | None) -> int | None:
+    if not s:
+        return None
+    t = _clean(s).replace("-", " ")
+    if t.startswith("oh "):
+        return number_value(t[3:])
+    return number_value(t)
+
+
+def _zone_of(s: str) -> tzinfo | None:
+    t = _clean(s).strip("() ").replace("−", "-")
+    m = re.match(r"(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d\d))?", t)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        mins = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        if mins > 14 * 60:
+            return None
+        return timezone(sign * timedelta(minutes=mins))
+    t = re.sub(r"\s+time$", "", t) if t not in ZONES else t
+    name = ZONES.get(t) or ZONES.get(t + " time")
+    return ZoneInfo(name) if name else None
+
+
+def _h_iso(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not _valid(y, mo, d):
+        return None
+    p = Part(s, e, abs_date=(y, mo, d))
+    if m.group(4):
+        h, mi = int(m.group(4)), int(m.group(5))
+        if h > 23 or mi > 59:
+            return None
+        p.clock = Clock(h, mi, int(m.group(6) or 0), exact24=True)
+    return p
+
+
+def _h_ymond(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    y, mo, d = int(m.group(1)), _month(m.group(2)), int(m.group(3))
+    return Part(s, e, abs_date=(y, mo, d)) if _valid(y, mo, d) else None
+
+
+def _h_clockrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h1, m1 = int(m.group(2)), int(m.group(3) or 0)
+    h2 = int(m.group(5))
+    mer1, mer2 = _meridiem(m.group(4)), _meridiem(m.group(7))
+    if h1 > 12 or h2 > 12 or m1 > 59 or h1 == 0:
+        return None
+    if mer1 is None:
+        # "11-1pm" starts in the morning; "2-4pm" in the afternoon.
+        mer1 = "am" if (mer2 == "pm" and h1 > h2 and h1 != 12) else mer2
+    # The span covers the first time only (plus the range), so a deadline cue can still attach.
+    return Part(s, e, clock=Clock(h1, m1, meridiem=mer1), kinds=["range"])
+
+
+def _h_clockspan(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"between 2 and 4 tomorrow", "from 10 to 11:30": a span of hours without am/pm starts at its first hour
+    (business hours decide am/pm), when the numbers read as hours and no noun follows ("between 2 and 4 people")."""
+    a, b = int(m.group(1)), int(m.group(3))
+    ma, mb = int(m.group(2) or 0), int(m.group(4) or 0)
+    if not (1 <= a <= 12 and 1 <= b <= 12 and ma < 60 and mb < 60 and 1 <= (b - a) % 12 <= 8):
+        return None
+    if not (_next_is_ok(text, e) or _DAY_WORD_AFTER.match(text, e)) or _QUANTITY_AFTER.match(text[e:e + 12].lower()):
+        return None
+    return Part(s, e, clock=Clock(a, ma), kinds=["range"])
+
+
+def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    a, sep, b, yr, trail = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4), m.group(5)
+    if trail and sep != ".":
+        e -= 1
+    raw = m.group(0)
+    after = text[e:e + 12].lower()
+    if _QUANTITY_AFTER.match(after):
+        return None
+    if sep == "/" and not yr and re.search(r"\d\s+$", text[max(0, s - 4):s]):
+        return None  # "8 7/8": a mixed fraction
+    if raw.startswith(("24/7", "24-7")) or (a == 50 and b == 50):
+        return None
+    if sep == "." and not yr:
+        # "2.5" and "VOC 1.31" are numbers; "26.9.", "on 16.12", "01.11", "Monday 19.06", "8.11 in the evening"
+        # are dates; "10.30" after a date is a time (the resolver decides).
+        before = text[max(0, s - 16):s].lower()
+        after_s = text[e:e + 24].lower()
+        if _NUMBER_BEFORE.search(before) or re.match(r"\s*\d+\.\d+\s+\d+\.\d+", after_s):
+            return None  # "Section 5.6.", "version 2.1", a row of decimals in a price table
+        if not trail and not m.group(1).startswith("0") and text.strip() != m.group(0):
+            if not (re.search(r"(?:\bon|\bthe|\bby|\buntil|\btill|\bfrom|\bam|\bbefore|\bafter|\bdue|\bearliest|\blatest"
+                              r"|\baround|[a-z]{3,}day|"
+                              r"\btoday|\btomorrow|\bmon|\btue|\bwed|\bthu|\bfri|\bsat|\bsun)[,.]?\s*$", before)
+                    or re.match(r"\s*(?:in\s+the\s+|at\s+|early\s+|late\s+)?(?:morning|afternoon|evening|night|\d{1,2}[:.]\d\d|at\b)",
+                                after_s)):
+                return None
+        if (b > 12 or (len(m.group(3)) == 2 and not trail)) and a <= 23 and b <= 59:
+            return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
+    if sep == "-" and not yr:
+        # "3-4" is more often a range of numbers than a date; "from 10-2 tomorrow" is a range of hours
+        before = text[max(0, s - 12):s].lower()
+        if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|[a-z]{3,}day,?)\s*$", before):
+            return None
+        if 1 <= a <= 12 and 1 <= b <= 12 and _DAY_WORD_AFTER.match(text, e):
+            return Part(s, e, clock=Clock(a, 0), kinds=["range"])
+    year = _year(yr) if yr else None
+    if not (_valid(year, a, b) or _valid(year, b, a)):
+        return None
+    return Part(s, e, numeric=(a, b, year, "/"))
+
+
+_QUANTITY_AFTER = re.compile(
+    r"\s*(?:of\b|hours?\b|hrs?\b|h\b|cups?\b|miles?\b|inch|x\b|million|billion|k\b|m\b|mm\b|cm\b|km\b|lbs?\b|kg\b|%"
+    r"|cents?\b|percent|pct\b|dollars?\b|bucks\b|points?\b|pts\b|mw|kw|gw|dth|mmbtu|bcf|mcf|tons?\b|barrels?\b|bbls?\b"
+    r"|gallons?\b|feet\b|ft\b|acres?\b|times\b|per\b)")
+
+# words before a dotted number that make it a number: "Section 5.6.", "version 2.1", "Article 11.1."
+_NUMBER_BEFORE = re.compile(
+    r"(?:\b(?:sections?|articles?|paragraphs?|para|clauses?|items?|sec|rules?|steps?|chapters?|ch|fig|figure|table|note"
+    r"|exhibit|schedule|appendix|points?|version|ver|v|release|rel|no|nos|number|rate|pages?|pp|p|lines?|art|verse)\.?"
+    r"(?:\s+of)?"
+    r"|§|[\d%$=&])\s*$")
+_DAY_WORD_AFTER = re.compile(rf"\s+(?:{_TMRW}|today|tonight|{_WD})\b", re.I)
+
+
+def _unit_of(u: str) -> str:
+    t = _clean(u)
+    if t.startswith(("business", "working")):
+        return "business_days"
+    if t.startswith("min"):
+        return "minutes"
+    if t.startswith("sec"):
+        return "seconds"
+    if t in ("h", "hr", "hrs") or t.startswith("hour"):
+        return "hours"
+    if t.startswith("day"):
+        return "days"
+    if t.startswith(("week", "wk")):
+        return "weeks"
+    if t.startswith("fortnight"):
+        return "fortnights"
+    if t.startswith("month"):
+        return "months"
+    if t.startswith(("year", "yr")):
+        return "years"
+    try:
+        return f"wd{_weekday(t)}"
+    except KeyError:
+        return "days"
+
+
+def _qty(q: str) -> float | None:
+    t = _clean(q)
+    if re.fullmatch(r"\d+\s*[-–]\s*\d+", t):  # "in 3-4 weeks": the near edge
+        return float(re.split(r"\s*[-–]\s*", t)[0])
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return float(t)
+    if re.fullmatch(r"\d/\d", t):
+        a, b = t.split("/")
+        return int(a) / int(b) if int(b) else None
+    m = re.fullmatch(r"(\d+) and an? half", t)
+    if m:
+        return int(m.group(1)) + 0.5
+    table = {"a couple": 2, "a couple of": 2, "couple": 2, "couple of": 2, "a few": 3, "few": 3, "several": 3,
+             "a pair of": 2, "half a": 0.5, "half an": 0.5, "a half": 0.5, "an half": 0.5,
+             "one and a half": 1.5, "a quarter of a": 0.25, "a quarter of an": 0.25}
+    if t in table:
+        return float(table[t])
+    n = number_value(t)
+    return float(n) if n is not None else None
+
+
+def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    prefix, q, unit_s, extra, suffix = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
+    amount = _qty(q)
+    if amount is None:
+        return None
+    unit = _unit_of(unit_s)
+    extra_days = 0.0
+    if extra:
+        # a compound duration becomes minutes, days or months, whichever unit is the smallest named
+        pairs = [(amount, unit)] + [(float(a), _unit_of(u)) for a, u in re.findall(r"(\d+)\s*([a-z]+)", extra.lower())]
+        if any(u in ("minutes", "hours") for _, u in pairs):
+            scale = {"minutes": 1, "hours": 60, "days": 1440, "weeks": 10080}
+            if any(u not in scale for _, u in pairs):
+                return None
+            amount, unit = sum(a * scale[u] for a, u in pairs), "minutes"
+        else:
+            months = sum(a * {"months": 1, "years": 12}.get(u, 0) for a, u in pairs)
+            days = sum(a * {"days": 1, "weeks": 7, "fortnights": 14}.get(u, 0) for a, u in pairs)
+            if days and months:
+                amount, unit = months, "months+days"
+                extra_days = days
+            elif months:
+                amount, unit = months, "months"
+            else:
+                amount, unit = days, "days"
+    raw = _clean(m.group(0))
+    window = None
+    span = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", _clean(q))
+    if span:
+        if not 0 < int(span.group(1)) < int(span.group(2)):
+            return None  # "in 10-2 days" is not a range of amounts
+        window = float(span.group(2))
+    elif " or two" in raw or " or 2" in raw:
+        window = amount + 1
+    elif " or three" in raw or " or 3" in raw:
+        window = amount + 2
+    elif " or so" in raw:
+        window = amount * 1.5
+    suf = _clean(suffix) if suffix else ""
+    pre = _clean(prefix) if prefix else ""
+    if unit.startswith("wd"):
+        if suf not in ("from now", "from today", "later", "from right now") and pre != "in":
+            return None
+        return Part(s, e, nth_weekday=(int(amount), int(unit[2:])))
+    if unit == "hours" and _clean(unit_s) == "h" and not pre and not suf:
+        return None
+    if suf in ("ago", "earlier", "back"):
+        return Part(s, e, offset=Offset(-amount, unit), past_word=True)
+    if suf in ("from", "after", "before", "prior to", "since"):
+        sign = -1 if suf in ("before", "prior to") else 1
+        part = Part(s, e, offset_from=Offset(sign * amount, unit))
+        if pre == "within":
+            part.deadline = True
+        return part
+    if suf == "from tomorrow":
+        return Part(s, e, offset_from=Offset(amount, unit), rel_days=1)
+    if suf == "from yesterday":
+        return Part(s, e, offset_from=Offset(amount, unit), rel_days=-1)
+    if suf == "from the day after tomorrow":
+        return Part(s, e, offset_from=Offset(amount, unit), rel_days=2)
+    if not pre and not suf:
+        return None
+    if unit == "months+days":
+        p = Part(s, e, offset=Offset(amount, "months", None, extra_days))
+        return p
+    p = Part(s, e, offset=Offset(amount, unit, window))
+    if pre in ("within", "inside", "inside of", "over"):
+        p.deadline = True
+    if pre == "after":
+        p.after = True
+    return p
+
+
+def _h_dayoffset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0))
+    unit = "days" if " day " in f" {raw} " else "weeks" if "week" in raw else "months"
+    p = Part(s, e, offset=Offset(1, unit, 2 if "two" in raw else 1.5))
+    if raw.startswith("within"):
+        p.deadline = True
+    return p
+
+
+def _h_halfhour(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0))
+    amount = 90.0 if "and a half" in raw else 60.0 if raw.endswith("the hour") or raw.endswith("next hour") else 30.0
+    p = Part(s, e, offset=Offset(amount, "minutes"))
+    p.deadline = raw.startswith("within")
+    return p
+
+
+def _h_fortnight(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    p = Part(s, e, offset=Offset(14, "days"))
+    p.deadline = _clean(m.group(0)).startswith("within")
+    return p
+
+
+def _h_weekfrom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0)).split()
+    amount = _qty(raw[0])
+    if amount is None:
+        return None
+    return Part(s, e, offset_from=Offset(amount, _unit_of(raw[1])))
+
+
+def _h_holiday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mod = _clean(m.group(1)) if m.group(1) else ""
+    body = _clean(m.group("hname"))
+    yr_s = m.group("hyear")
+    name = None
+    for pat, canonical in HOLIDAY_PATTERNS:
+        if re.fullmatch(pat, body, re.I):
+            name = canonical
+            break
+    if name is None:
+        return None
+    year: int | None = None
+    shift = 0
+    if yr_s:
+        y = _clean(yr_s)
+        if y.isdigit():
+            year = int(y)
+        else:
+            shift = {"next year": 1, "this year": 0, "last year": -1}[y]
+    if mod == "last":
+        shift = -1 if shift == 0 else shift
+    p = Part(s, e, holiday=(name, year, shift, bool(m.group("obs1") or m.group("obs2"))))
+    if mod == "last":
+        p.past_word = True
+    return p
+
+
+def _h_eod(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = _clean(m.group(0))
+    head = raw.split()[0] if raw else ""
+    if head in ("eod", "cob", "eob") and text[s:s + 3].islower() and len(raw) == 3:
+        # lower-case three letters are still fine ("by eod"), but not inside other tokens (handled by \b)
+        pass
+    special = "eod"
+    if any(w in raw for w in ("close of", "cob", "c.o.b", "end of business", "eob", "business day", "working day")):
+        special = "cob"
+    if "play" in raw:
+        special = "cob"
+    p = Part(s, e, clock=Clock(17, 0, special=special) if special == "cob" else Clock(23, 59, special="eod"))
+    if m.group(1):
+        d = _clean(m.group(1))
+        if d == "today":
+            p.rel_days = 0
+        elif d in TOMORROW_WORDS:
+            p.rel_days = 1
+        else:
+            p.weekday = _weekday(d)
+    return p
+
+
+def _h_endof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    d = _clean(m.group(1))
+    p = Part(s, e, clock=Clock(23, 59, special="eod"))
+    if d in ("today", "tonight"):
+        p.rel_days = 0
+    elif d == "tomorrow":
+        p.rel_days = 1
+    else:
+        words = d.split()
+        if words[0] in ("this", "next"):
+            p.weekday_mod = words[0]
+        p.weekday = _weekday(words[-1])
+    return p
+
+
+_POSITIONS = {"early": "early", "mid": "mid", "late": "late", "later": "later", "the end of": "end", "end of": "end",
+              "by the end of": "end", "the beginning of": "start", "beginning of": "start", "the start of": "start",
+              "start of": "start", "the middle of": "mid", "middle of": "mid", "the rest of": "later",
+              "rest of": "later"}
+_SHIFTS = {"this past": -1, "this": 0, "current": 0, "the current": 0, "next": 1, "following": 1, "the following": 1, "coming": 1,
+           "the coming": 1, "last": -1, "previous": -1}
+
+
+def _h_period(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    pos_s, which, unit = m.group(1), m.group(2) or m.group(3), _clean(m.group(4)).replace("-", "").replace(" ", "")
+    pos = _POSITIONS.get(_clean(pos_s)) if pos_s else None
+    shift = _SHIFTS.get(_clean(which), 0) if which else 0
+    if not which and pos is not None:
+        # "end of the month" / "later in the week" say which; "end of year-long contracts" does not
+        if not re.search(r"\b(?:the|in)\s+" + unit, _clean(m.group(0))):
+            # "by end of month." / "end of quarter, then" say which; "end of month reporting" is a noun
+            if not (re.match(r"\s*(?:[.,;:!?)\]]|$)", text[e:e + 3]) or _word_after(text, e) in _ANCHORED_OK):
+                return None
+    if not which and pos is None and unit != "weekend":
+        return None
+    if unit == "week" and pos is None:
+        return None  # plain "next week" is a weekref atom
+    p = Part(s, e, period=Period(unit, shift, pos))
+    if shift < 0:
+        p.past_word = True
+    if pos == "end" and re.match(r"(?:by\s+)", _clean(pos_s or "")):
+        p.deadline = True
+    return p
+
+
+_SEASONS = {"spring": 0, "summer": 1, "fall": 2, "autumn": 2, "winter": 3}
+
+
+def _h_season(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"this summer", "in the fall", "next spring", "late autumn", "winter 2027": a season of the writer's
+    hemisphere (the resolver decides which months)."""
+    pos = _clean(m.group(1)) if m.group(1) else None
+    which = _clean(m.group(2)) if m.group(2) else ""
+    shift = {"next": 1, "last": -1, "this past": -1}.get(which, 0)
+    year = int(m.group(5)) if m.group(5) else None
+    if not (which or m.group(3) or year):
+        return None
+    p = Part(s, e, period=Period("season", shift, pos, quarter=_SEASONS[_clean(m.group(4))], year=year))
+    p.past_word = shift < 0
+    if m.group(3) and _clean(m.group(3)).split()[0] in ("by", "until", "till", "before"):
+        p.deadline = True
+    return p
+
+
+def _h_periodabbr(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(1)).replace("-", " ")
+    unit = {"eow": "week", "eom": "month", "eoq": "quarter", "eoy": "year", "midweek": "week", "mid week": "week",
+            "month end": "month", "quarter end": "quarter", "year end": "year", "week's end": "week"}[t]
+    pos = "mid" if t.startswith("mid") else "end"
+    year = int(m.group(2)) if m.group(2) and unit == "year" else None
+    if m.group(2) and year is None:
+        e = m.end(1)
+    return Part(s, e, period=Period(unit, 0, pos, year=year))
+
+
+def _h_quarter(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    pos = _POSITIONS.get(_clean(m.group(1))) if m.group(1) else None
+    qn = m.group(2) or m.group(3)
+    q = int(qn) if qn.isdigit() else {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
+                                      "3rd": 3, "4th": 4}[_clean(qn)]
+    if m.group(2) and not m.group(0)[m.start(2) - m.start(0) - 1].isupper() and pos is None and not m.group(4):
+        return None  # lower-case "q3" alone is too weak
+    return Part(s, e, period=Period("quarter", 0, pos or "start", quarter=q, year=_year(m.group(4))))
+
+
+def _h_later(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(1))
+    p = Part(s, e, period=Period("day", 0, "later"))
+    for dp in ("morning", "afternoon", "evening"):
+        if dp in t:
+            p.daypart = dp
+    if "tonight" in t:
+        p.daypart = "night"
+    return p
+
+
+def _h_upcoming(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"the upcoming two days", "next 3 weeks", "2 upcoming days": as far as that stretch reaches."""
+    n = number_value(m.group(1) or m.group(3))
+    if not n:
+        return None
+    return Part(s, e, offset=Offset(n, _unit_of(m.group(2) or m.group(4))))
+
+
+def _h_nextdays(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    n = number_value(m.group(1))  # "the next two days"; "few"/"couple" leave the default span
+    return Part(s, e, period=Period("days", 0, "next", quarter=n))
+
+
+_AM_VERB_NEXT = frozenset("""i we going not so in at on out off free available back here there still also only just
+really very the a an sure able happy glad busy around with travelling traveling flying meeting""".split())
+
+
+def _ampm_daypart(text: str, m: re.Match[str]) -> str | None:
+    """'tomorrow AM' / 'Wed pm' -> morning / afternoon; a lower-case 'am' that reads as the verb ("tomorrow am
+    in meetings") is not a day part."""
+    raw = m.group("ampm")
+    if not raw:
+        return None
+    if raw == "am" and _word_after(text, m.end()) in _AM_VERB_NEXT:
+        return None
+    return "morning" if raw[0] in "aA" else "afternoon"
+
+
+def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    ampm = _ampm_daypart(text, m)
+    if m.group("ampm") and ampm is None:
+        e = m.start("ampm")
+        while e > s and text[e - 1].isspace():
+            e -= 1
+    t = _clean(text[s:m.start("ampm")] if m.group("ampm") else m.group(0))
+    if t in ("tomo", "tomoz") and not text[s:s + 4].islower():
+        return None
+    p = Part(s, e)
+    if "day after" in t:
+        p.rel_days = 2
+    elif "day before" in t:
+        p.rel_days, p.past_word = -2, True
+    elif t in ("today",):
+        p.rel_days = 0
+    elif t in ("tonight", "tonite"):
+        p.rel_days, p.daypart = 0, "night"
+    elif t in TOMORROW_WORDS or t.endswith(("next day", "following day")):
+        p.rel_days = 1
+    elif t == "yesterday":
+        p.rel_days, p.past_word = -1, True
+    elif t.startswith("this ") or t == "s'arvo":
+        dp = t.split()[-1]
+        p.rel_days, p.daypart = 0, {"arvo": "afternoon", "s'arvo": "afternoon", "am": "morning", "a.m.": "morning",
+                                    "pm": "afternoon", "p.m.": "afternoon"}.get(dp, dp)
+    elif t == "last night":
+        p.rel_days, p.daypart, p.past_word = -1, "night", True
+    elif t.split()[-1] in ("morning", "afternoon", "evening", "night"):
+        p.rel_days, p.daypart = 1, t.split()[-1]
+    else:
+        return None
+    if ampm is not None and p.daypart is None:
+        p.daypart = ampm
+    return p
+
+
+def _h_firstthing(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    p = Part(s, e, clock=Clock(9, 0, special="first_thing"), daypart="first thing")
+    if m.group(1):
+        d = _clean(m.group(1))
+        if d == "today":
+            p.rel_days = 0
+        elif d in TOMORROW_WORDS:
+            p.rel_days = 1
+        else:
+            p.weekday = _weekday(d)
+    return p
+
+
+def _hour_of(s: str) -> int | None:
+    t = _clean(s)
+    if t == "noon":
+        return 12
+    if t == "midnight":
+        return 0
+    return number_value(t)
+
+
+_RANGE_CUE = re.compile(r"\b(?:from|between)\s+$", re.I)
+
+
+def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    qh, nmin, rel, hour_s, tail = m.group(1), m.group(2), _clean(m.group(3)), m.group(4), m.group(5)
+    hour = _hour_of(hour_s)
+    if hour is None or hour > 23:
+        return None
+    if qh:
+        minutes = 15 if _clean(qh) == "quarter" else 30
+    else:
+        mv = _minute_words(nmin)
+        if mv is None or not 1 <= mv <= 59:
+            return None
+        minutes = mv
+        if (nmin or "")[:1].isdigit() and "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "of") \
+                and not tail:
+            # "flow 1 to 3, 2 to 3": digits before "to" are a range of numbers ("ten to five" is a time), but
+            # "a call from 2 to 3" is a range of hours: its first hour
+            if (rel == "to" and _RANGE_CUE.search(text, max(0, s - 9), s) and 1 <= minutes <= 12
+                    and 1 <= hour <= 12 and 1 <= (hour - minutes) % 12 <= 8
+                    and (_next_is_ok(text, e) or _DAY_WORD_AFTER.match(text, e))
+                    and not _QUANTITY_AFTER.match(text[e:e + 12].lower())):
+                return Part(s, e, clock=Clock(minutes, 0), kinds=["range"])
+            return None
+        if "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
+            if not tail and not _next_is_ok(text, e):
+                return None  # "four to six months", "5 to 10 users"
+    rule_hour = None
+    if rel in ("to", "till", "til", "before", "of"):
+        if _clean(qh or "") == "half":
+            return None
+        total = hour * 60 - minutes
+        h, mi = divmod(total % (24 * 60), 60)
+        rule_hour = hour
+    else:
+        h, mi = hour, minutes
+    mer = _meridiem(tail) if tail and "clock" not in tail.lower() else None
+    special = None
+    if _clean(hour_s) == "noon":
+        mer, special = "pm" if h >= 12 else "am", None
+        h = h if h <= 12 else h
+    if _clean(hour_s) == "midnight":
+        return Part(s, e, clock=Clock(h, mi, exact24=True))
+    if _clean(hour_s) == "noon":
+        return Part(s, e, clock=Clock(h, mi, exact24=True))
+    if mer == "pm" and rule_hour is not None and rule_hour == 12 and h == 11:
+        mer = "am"  # "quarter to noon"
+    return Part(s, e, clock=Clock(h, mi, meridiem=mer, special=special, rule_hour=rule_hour))
+
+
+def _h_halfhr(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    hour = _hour_of(m.group(1))
+    if hour is None or not 1 <= hour <= 12:
+        return None
+    return Part(s, e, clock=Clock(hour, 30))
+
+
+def _h_clockmerid(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = int(m.group(1))
+    mi = int(m.group(3) or 0)
+    sec = int(m.group(4) or 0)
+    if m.group(2) == "h" and not m.group(3):
+        return None
+    mer_spaced, mer_att = m.group(5), m.group(6)
+    if mer_att:
+        # "3p" / "3:20a": only attached to the digits, never "3 a day"
+        gap = m.group(0)[m.end(1) - m.start(0):m.start(6) - m.start(0)]
+        if gap.strip() not in ("",) and not re.fullmatch(r"[:.h]\d\d(?:[:.]\d\d)?", gap.strip()):
+            if not re.fullmatch(r"(?:[:.h]\d\d(?:[:.]\d\d)?)?\s*(?:o'?clock)?\s*(?:ish)?", gap):
+                return None
+        if " " in gap:
+            return None
+        if text[e - 1:e] != "." and re.match(r"[\w']", text[e:e + 1] or " "):
+            return None
+        after = text[e:e + 10].lower()
+        if re.match(r"\s*(?:\d|/)", after):
+            return None
+    mer = _meridiem(mer_spaced or mer_att)
+    if mer_att and h > 12:
+        return None
+    if h > 23 or mi > 59 or (mer and h > 12) or (mer and h == 0):
+        if mer and h > 12 and h <= 23:
+            return Part(s, e, clock=Clock(h, mi, sec, exact24=True))
+        return None
+    return Part(s, e, clock=Clock(h, mi, sec, meridiem=mer))
+
+
+def _h_clock3merid(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    digits = m.group(1)
+    h, mi = int(digits[:-2]), int(digits[-2:])
+    mer = _meridiem(m.group(2))
+    if mi > 59 or h > 23:
+        return None
+    if h > 12:
+        return Part(s, e, clock=Clock(h, mi, exact24=True))
+    return Part(s, e, clock=Clock(h, mi, meridiem=mer))
+
+
+def _h_wordclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = _hour_of(m.group(1))
+    if h is None:
+        return None
+    mi = 0
+    if m.group(2) and "clock" not in m.group(2).lower():
+        mv = _minute_words(m.group(2))
+        if mv is None or mv > 59:
+            return None
+        mi = mv
+    return Part(s, e, clock=Clock(h, mi, meridiem=_meridiem(m.group(3))))
+
+
+def _h_clock24(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h, mi = int(m.group(1)), int(m.group(2))
+    if h > 23 or mi > 59:
+        return None
+    before = text[max(0, s - 3):s]
+    if re.search(r"\d[/.]?\s?$", before) and not before.endswith(" "):
+        return None
+    return Part(s, e, clock=Clock(h, mi, int(m.group(3) or 0), exact24=h >= 13 or m.group(1).startswith("0") or h == 0))
+
+
+def _h_clockh(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = int(m.group(1))
+    mi = int(m.group(2) or 0)
+    if h > 23 or mi > 59:
+        return None
+    if not m.group(2):
+        before = _clean(text[max(0, s - 10):s]).split()
+        if h < 13 and not (before and before[-1] in _CUE_WORDS):
+            return None
+    return Part(s, e, clock=Clock(h, mi, exact24=True))
+
+
+def _h_numday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    hv = _hour_of(m.group(1))
+    if hv is None:
+        return None
+    h, mi = hv, int(m.group(2) or 0)
+    if not 1 <= h <= 23 or mi > 59:
+        return None
+    before = _clean(text[max(0, s - 12):s]).split()
+    if before and before[-1] in ("the", "of", "for", "than", "to", "and", "by", "with", "x", "#"):
+        return None
+    return Part(s, e, clock=Clock(h, mi, exact24=h >= 13))
+
+
+def _h_noon(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(0))
+    if "night" in t:
+        return Part(s, e, clock=Clock(0, 0, exact24=True, special="midnight"))
+    return Part(s, e, clock=Clock(12, 0, exact24=True, special="noon"))
+
+
+_COUNT_AFTER = re.compile(r"\s+(?:work|working|business|calendar)\s+(?:days?|hours?|weeks?)\b", re.I)
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:divided|multiplied|increased?|decreased?|reduced?|raised?|lowered?|grew|grow|fell|fall|dropped|drop|rose"
+    r"|rise|up|down|off|short|beat|lead|led|won|win|lost|lose|exceeded?|cut|adjusted|times|factor|margin|outnumbered"
+    r"|overpaid|underpaid|shifted|moved|changed)\s+$", re.I)
+
+
+def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    val, tail = m.group(1), m.group(2)
+    cue = _clean(m.group(0)).split()[0] if not m.group(0).startswith("@") else "@"
+    num_start = m.start(1)
+    t = _clean(val)
+    if _MERID_AFTER.match(text, e):
+        return None
+    if _COUNT_AFTER.match(text, e) or (cue == "by" and _CHANGE_BEFORE.search(text, max(0, s - 16), s)):
+        return None  # "approximately 6 work days", "divided by 2", "prices went up by 3"
+    tail_c = _clean(tail) if tail else ""
+    if tail_c in ("hours",) and not re.fullmatch(r"\d{4}", t):
+        return None
+    if re.fullmatch(r"\d{3,4}", t):
+        h, mi = int(t[:-2]), int(t[-2:])
+        if h > 23 or mi > 59:
+            return None
+        if cue in ("by", "before", "after", "from", "until", "till", "til", "latest", "earliest", "say") and len(t) == 3:
+            return None
+        if len(t) == 4 and 1900 <= int(t) <= 2100 and cue not in ("at", "@", "around", "circa"):
+            return None
+        if not tail and not _next_is_ok(text, e):
+            return None
+        return Part(num_start, e, clock=Clock(h, mi, exact24=len(t) == 4 and t[0] in "012" and h >= 13))
+    if re.fullmatch(r"\d{1,2}[.:]\d\d", t):
+        h, mi = (int(x) for x in re.split(r"[.:]", t))
+        if h > 23 or mi > 59:
+            return None
+        if "." in t and cue not in ("at", "@", "around", "circa", "approx", "approx.", "approximately", "about",
+                                    "by", "before", "after", "until", "till", "from"):
+            return None
+        return Part(num_start, e, clock=Clock(h, mi, exact24=h >= 13 or t.startswith("0")))
+    if t.isdigit():
+        h = int(t)
+        if h > 23:
+            return None
+    else:
+        words = t.replace("-", " ").split()
+        hv = number_value(words[0])
+        if hv is None:
+            return None
+        h = hv
+        if len(words) > 1:
+            mv = _minute_words(" ".join(words[1:]))
+            if mv is None or mv > 59:
+                return None
+            if not _next_is_ok(text, e) and not tail:
+                return None
+            return Part(num_start, e, clock=Clock(h, mv))
+        if cue not in ("at", "@", "around", "about", "circa") and not tail:
+            return None
+    anchored = (not tail and cue in ("at", "@", "around", "about", "circa") and _day_before(text, s)
+                and (_word_after(text, e) in _ANCHORED_OK or _next_is_ok(text, e)))
+    if not tail and not anchored and not _next_is_ok(text, e):
+        return None
+    if cue in ("about", "around", "circa", "say") and not tail and not anchored and not re.match(r"\s*(?:[.,;!?]|$|am|pm|a\.m|p\.m|on|tomorrow|today|tonight|this|next|o'?clock|ish|in\s+the|works?\b|suits?\b|is\b|would\b|ok\b|okay\b|for\s+(?:me|you|us))", text[e:e + 12].lower()):
+        return None
+    if cue in ("by", "before", "after", "from", "until", "till", "til", "latest", "earliest") and not tail:
+        # "by 3" is a clock time only when nothing else could be meant
+        if not re.match(r"\s*(?:[.;!?]|$|,\s|on|tomorrow|today|tonight|this|next|at|pm|am|p\.m|a\.m)", text[e:e + 12].lower()):
+            return None
+        if h == 0 or h > 12 and h < 13:
+            return None
+    p = Part(num_start, e, clock=Clock(h, 0, exact24=h >= 13 or (t.startswith("0") and len(t) == 2)))
+    return p
+
+
+def _h_oclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h = _hour_of(m.group(1))
+    if h is None or h > 23:
+        return None
+    return Part(s, e, clock=Clock(h, 0, exact24=h >= 13))
+
+
+def _h_numtime(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    a, b = int(m.group(1)), int(m.group(2))
+    if m.group(3):
+        if a > 23 or b > 59:
+            return None
+        return Part(s, e, clock=Clock(a, b, exact24=True))
+    if a > 23 or b > 59:
+        return None
+    return Part(s, e, numeric=(a, b, None, "t0" if m.group(1).startswith("0") else "t"))
+
+
+def _h_num4(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    a, b = int(m.group(1)), int(m.group(2))
+    if m.group(3):
+        return Part(s, e, clock=Clock(a, b, exact24=True))
+    return Part(s, e, numeric=(a, b, None, "4"))
+
+
+def _broken_line(gap: str) -> bool:
+    """A month and a number on different lines are a list ("October.\n\n2."), unless a single line break
+    wraps a date ("December\n4th")."""
+    return "\n" in gap and ("." in gap or gap.count("\n") > 1)
+
+
+def _h_monthday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    if _broken_line(text[m.end(1):m.start(2)]):
+        return None
+    mon_s = m.group(1)
+    mo = _month(mon_s)
+    d = ordinal_value(m.group(2))
+    if d is None:
+        return None
+    if _clean(mon_s).startswith("may") and not mon_s[0].isupper() and not re.search(r"\d", m.group(2)):
+        return None
+    if _clean(mon_s) in ("mar", "march", "may", "sat") and not re.search(r"\d|st|nd|rd|th", m.group(2)):
+        if not mon_s[0].isupper():
+            return None
+    yr = m.group(3)
+    year = None
+    if yr:
+        t = yr.strip()
+        if len(t.lstrip("'")) == 2 and not t.startswith("'"):
+            # "Jan 12 15" is a two-digit year only after a comma
+            seg = m.group(0)[m.end(2) - m.start(0):m.start(3) - m.start(0)]
+            if "," not in seg:
+                e = m.start(3)
+                while e > s and text[e - 1] in " ,/-":
+                    e -= 1
+                t = ""
+        year = _year(t) if t else None
+    if not _valid(year, mo, d):
+        return None
+    return Part(s, e, abs_date=(year, mo, d))
+
+
+def _h_daymonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    if _broken_line(text[m.end(1):m.start(2)]):
+        return None
+    d = ordinal_value(m.group(1))
+    mon_s = m.group(2)
+    if d is None:
+        return None
+    mo = _month(mon_s)
+    day_s = _clean(m.group(1))
+    if _clean(mon_s).rstrip(".") in ("may", "march") and not mon_s[0].isupper():
+        # "3 may" / "one march" need a clearer cue
+        gap = m.group(0)[m.end(1) - m.start(0):m.start(2) - m.start(0)]
+        if "of" not in gap and not re.search(r"st|nd|rd|th", day_s):
+            return None
+    if not re.search(r"\d", day_s) and not re.search(r"st|nd|rd|th$", day_s) and "of" not in _clean(m.group(0)):
+        return None
+    yr = m.group(3)
+    year = None
+    if yr:
+        t = yr.strip()
+        year = _year(t)
+    if not _valid(year, mo, d):
+        return None
+    p = Part(s, e, abs_date=(year, mo, d))
+    if yr and re.fullmatch(r"\d{4}", yr.strip()) and int(yr[-2:]) < 60 and int(yr.strip()[:2]) < 24:
+        p.year_or_clock = (int(yr.strip()[:2]), int(yr.strip()[2:]))
+    return p
+
+
+_DAY_NUMBER_NEXT = re.compile(r"[ \t]*,?[ \t]*(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?![\d:]|\.\d)")
+
+
+def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    pre = _clean(m.group(1)) if m.group(1) else "for" if m.group(6) else ""
+    mon_s = m.group(2) or m.group(4) or m.group(6)
+    mo = _month(mon_s)
+    yr = m.group(3) or m.group(5) or m.group(7)
+    full = _clean(mon_s).rstrip(".")
+    if not yr and pre in ("from", "since", "after"):
+        return None
+    if not yr and _DAY_NUMBER_NEXT.match(text, e):
+        return None  # "this May 8th": the month and day atom reads it
+    if full in ("may", "mar", "march") and not mon_s[0].isupper():
+        return None
+    if len(full) <= 4 and full not in ("june", "july") and not yr:
+        # "in May", "until Feb", "by Sept": a capitalised short name after a cue; "may"/"mar" alone are words
+        if not (mon_s[0].isupper() and pre and pre not in ("from", "since", "after") and full != "mar"):
+            return None
+    pos = {"early": "early", "mid": "mid", "late": "late", "end of": "end", "the end of": "end",
+           "beginning of": "start", "the beginning of": "start", "start of": "start", "middle of": "mid",
+           "the middle of": "mid"}.get(pre)
+    shift = {"next": 1, "last": -1}.get(pre, 0)
+    p = Part(s, e, period=Period("month", shift, pos, month=mo, year=_year(yr) if yr else None))
+    if pre in ("by", "until", "till", "before"):
+        p.deadline = True
+    if pre == "last":
+        p.past_word = True
+    return p
+
+
+def _h_dayofmonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mo = _month(m.group(2))
+    year = _year(m.group(3))
+    if _clean(m.group(1)) == "last":
+        return Part(s, e, nth_in_month=(-1, -1, mo, year, 0))
+    d = ordinal_value(m.group(1))
+    if d is None or not _valid(year, mo, d):
+        return None
+    return Part(s, e, abs_date=(year, mo, d))
+
+
+def _h_ordnofmonth(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    if _clean(m.group(1)) == "last":
+        return Part(s, e, dom=-1, dom_month_shift=1 if _clean(m.group(2)) in ("next", "following", "the next") else 0)
+    d = ordinal_value(m.group(1))
+    if d is None or not 1 <= d <= 31:
+        return None
+    which = _clean(m.group(2))
+    if which == "the":
+        return Part(s, e, dom=d)  # "by the first of the month": the next first of a month
+    return Part(s, e, dom=d, dom_month_shift=1 if which in ("next", "following", "the next") else 0)
+
+
+# words after an ordinal that make it a count or a rank, not a day of the month ("3rd floor", "2nd try")
+_DOM_BAD_NEXT = frozenset({
+    "floor", "quarter", "party", "time", "times", "place", "round", "year", "years", "grade", "edition",
+    "version", "century", "anniversary", "largest", "biggest", "best", "most", "item", "line", "page",
+    "point", "step", "option", "attempt", "call", "meeting", "week", "month", "day", "thing", "person",
+    "draft", "one", "two", "of", "half", "row", "column", "quarters", "level", "generation", "phase",
+    "stage", "priority", "choice", "hand", "annual", "and", "or", "to", "-", "highest", "lowest",
+    "position", "issue", "team", "deal", "contract", "name", "letter", "paragraph", "section", "try",
+    "tries", "attempts", "reminder", "go", "ring", "chase", "email", "message", "voicemail", "request",
+    "visit", "order", "invoice", "payment", "installment", "instalment", "notice", "sentence", "circuit",
+    "q", "up", "birthday", "district", "amendment", "street", "st", "ave", "avenue", "blvd", "clause",
+    "article", "word", "bullet", "grader", "percentile", "inning", "hole", "fl", "flr", "oldest", "newest"
+})
+_CAPITALISED_NEXT = re.compile(r" [A-Z][a-z]")  # one space: two or a line break may end an unpunctuated sentence
+
+
+def _h_dom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = m.group(1) or m.group(2)
+    d = ordinal_value(raw)
+    if d is None or not 1 <= d <= 31:
+        return None
+    t = _clean(raw)
+    has_digit = bool(re.search(r"\d", t))
+    nxt = _word_after(text, e)
+    if _CAPITALISED_NEXT.match(text, e) and nxt.rstrip(".") not in MONTHS and nxt not in WEEKDAYS:
+        return None  # "the 9th Circuit", "6th Olympiad": an ordinal before a name
+    if nxt in _DOM_BAD_NEXT or (nxt and nxt[0].isdigit()):
+        if nxt not in ("and", "or", "to") or not has_digit:
+            return None
+    if has_digit and not t.endswith(("st", "nd", "rd", "th")) and nxt and nxt not in (
+            "at", "of", "in", "and", "or", "by", "before", "after", "for", "-", "–"):
+        return None  # "the 25 Yr Banquet", "the 5 X 24"
+    if not has_digit:
+        before = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
+        if not before or (before[-1] not in ("on", "by", "until", "till", "before", "from", "after", "for", "since")
+                          and before[-1].rstrip(".") not in WEEKDAYS):
+            return None
+        if nxt and nxt not in ("at", "in", "morning", "afternoon", "evening", "works", "is", "would", "then", "if"):
+            return None
+        if len(t.split()) == 1 and t in ("second",) and nxt not in ("at",):
+            return None
+    if not m.group(1) and has_digit:
+        before = _clean(text[max(0, s - 14):s]).split()
+        if not t.endswith(("st", "nd", "rd", "th")):
+            # "on 15" / "on 15 at 8:00": a day of the month, when nothing follows that makes it a count
+            if not (before and before[-1] == "on" and re.match(r"\s*(?:$|[.,;!?]|at\b|,)", text[e:e + 5])):
+                return None
+        if before and before[-1] in ("our", "my", "his", "her", "their", "your", "its", "a", "an"):
+            return None
+    return Part(s, e, dom=d)
+
+
+def _h_nthwd(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    n_s = _clean(m.group(1))
+    n = -1 if n_s == "last" else (ordinal_value(n_s) or 1)
+    wd = _weekday(m.group(2))
+    which = _clean(m.group(3))
+    if which in ("this month", "next month"):
+        return Part(s, e, nth_in_month=(n, wd, None, None, 1 if which == "next month" else 0))
+    return Part(s, e, nth_in_month=(n, wd, _month(which), _year(m.group(4)), 0))
+
+
+# what makes a lower-case "wed"/"mon"/"sun" a weekday: a day part after it ("wed afternoon"), or for "mon"/"wed"
+# a clock time or the end of a clause ("i send the msa mon, ..."); never after an apostrophe ("c'mon")
+_RISKY_WD_NEXT = re.compile(r"\s+(?:morning|morn|afternoon|arvo|evening|night|eve)\b", re.I)
+_RISKY_WD_AT = re.compile(r"\s+(?:at|around|@)\s*\d|\s*[,;!?]|\s*\.(?!\w)|\s*$", re.I)
+_POSS_CUE = re.compile(r"\b(?:before|after|ahead\s+of|by|until|till|at|in|on|during|to|for|from|prior\s+to)\s+$", re.I)
+
+
+def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mod_s, wd_s, post, dom_s = m.group(1), m.group(2), m.group(4), m.group(6)
+    if s and text[s - 1] in "'’":
+        return None  # "c'mon"
+    if m.group("poss") and not (mod_s or _POSS_CUE.search(text, max(0, s - 12), s)):
+        return None  # "Monday's call went well": only "before/after/by ... Thursday's meeting" names the day
+    wd_word = _clean(wd_s).rstrip(".")
+    base = wd_word[:-1] if wd_word not in WEEKDAYS and wd_word.endswith("s") else wd_word
+    if base not in WEEKDAYS:
+        return None
+    if base in RISKY_WEEKDAYS:
+        nxt = re.match(r"-([a-z]+)", text[e:e + 12], re.I)
+        if (nxt and nxt.group(1).lower().rstrip(".") not in WEEKDAYS) or re.match(r"[a-z]", text[e:e + 1]):
+            return None  # "Sat-Nav" (but "Mon-Fri" is fine)
+        capital = wd_s[0].isupper()
+        dotted = wd_s.endswith(".")
+        cue = bool(mod_s) or bool(dom_s) or bool(m.group("ampm")) or _RISKY_WD_NEXT.match(text, e) is not None or (
+            base in ("mon", "wed") and _RISKY_WD_AT.match(text, e) is not None) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
+                                                      text[max(0, s - 10):s].lower()) is not None
+        if base == "mon" and not (capital or dotted or cue):
+            return None
+        if not (cue or dotted or (capital and base != "sun")) and not (capital and re.match(r"\s*[,.]?\s*\d", text[e:e + 4])):
+            if not (capital and base in ("wed", "sat") and text[s:e] == text[s:e].capitalize()):
+                return None
+    mod = _clean(mod_s) if mod_s else None
+    if mod in ("the following", "following"):
+        mod = "next"
+    elif mod in ("this coming", "this upcoming", "coming", "upcoming", "the coming"):
+        mod = "coming"
+    elif mod in ("past", "previous", "this past"):
+        mod = "last"
+    if post:
+        pt = _clean(post)
+        if pt == "after next" or (pt == "week" and mod is None):  # "Tuesday week" (UK/AU)
+            mod = "after_next"
+        elif pt == "before last":
+            mod = "before_last"
+        elif pt == "next" and mod is None:
+            mod = "next"
+        elif pt == "last" and mod is None:
+            mod = "last"
+        else:
+            e = m.start(4)
+            while text[e - 1] == " ":
+                e -= 1
+    ampm = _ampm_daypart(text, m)
+    if m.group("ampm") and ampm is None:
+        e, dom_s = m.start("ampm"), None
+        while e > s and text[e - 1].isspace():
+            e -= 1
+    p = Part(s, e, weekday=WEEKDAYS[base], weekday_mod=mod, daypart=ampm,
+             anchor_back=_clean(mod_s or "") in ("the following", "following") and not post)
+    if dom_s:
+        p.dom = int(dom_s)
+        if not 1 <= p.dom <= 31:
+            return None
+    if mod in ("last", "before_last"):
+        p.past_word = True
+    return p
+
+
+def _h_monthweek(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    n_s = _clean(m.group(1))
+    n = -1 if n_s == "last" else (ordinal_value(n_s) or 1)
+    which = _clean(m.group(2))
+    if which in ("this month", "next month"):
+        return Part(s, e, period=Period("monthweek", 1 if which == "next month" else 0, None, quarter=n))
+    return Part(s, e, period=Period("monthweek", 0, None, quarter=n, month=_month(which)))
+
+
+_ANAPHOR_NEXT = frozenset("that and to so then or but for with".split())
+_ANCHOR_WORDS = {"today", "tomorrow", "yesterday", "xmas", "christmas", "thanksgiving", "easter"}
+
+_WDREL_DATE_NEXT = re.compile(r"\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th|\s*[/.-]\s*\d|\s+(?:of\s+)?" + _MON + ")", re.I)
+_WDREL_WHICH_NEXT = re.compile(r"\s+(?:next|this)\s+(?:" + _WD + "|week|month|" + _MON + ")", re.I)
+_DAYPART_FOLLOWS = re.compile(r"\s*(?:of\b|on\b|[,(]?\s*(?:\d|" + _WD + r"|" + _MON + r"))", re.I)
+
+
+def _h_wdrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"the Monday after Thanksgiving", "third Tuesday after Christmas", "the day before Labor Day": counted
+    from a date that must follow (else the atom is dropped)."""
+    n = ordinal_value(m.group(1)) if m.group(1) else 1
+    what = _clean(m.group(2)).rstrip(".")
+    sign = -1 if _clean(m.group(3)) in ("before", "prior to") else 1
+    tail = text[e:e + 40]
+    nxt = re.match(r"\s+(?:the\s+)?([a-z]+|\d)", tail, re.I)
+    word = nxt.group(1).lower() if nxt else ""
+    ok: object
+    if word[:1].isdigit():
+        ok = _WDREL_DATE_NEXT.match(tail)
+    elif word in ("next", "this"):
+        ok = _WDREL_WHICH_NEXT.match(tail)
+    else:
+        ok = (word in _ANCHOR_WORDS or word in _HOLIDAY_WORDS or word in MONTHS or word in WEEKDAYS
+              or word.rstrip("s") in WEEKDAYS or word in _ORDINAL_WORDS)
+    back = False
+    if not ok:
+        # "the week after." / "the day after that": counted from the date named before (the resolver drops it
+        # when there is none); "Monday after lunch", "monday after 3pm", "the Friday after next" count nothing
+        if not (m.group(0)[:4].lower() == "the " and (re.match(r"\s*(?:[.,;:!?)]|$)", tail)
+                                                      or word in _ANAPHOR_NEXT)):
+            return None
+        back = True
+    if what == "day":
+        return Part(s, e, offset_from=Offset(sign * (n or 1), "days"), anchor_back=back)
+    if what == "week":
+        return Part(s, e, offset_from=Offset(sign * (n or 1), "weeks"), week_of=True, anchor_back=back)
+    try:
+        wd = _weekday(what)
+    except KeyError:
+        return None
+    return Part(s, e, offset_from=Offset(sign * (n or 1), f"wd{wd}"), anchor_back=back)
+
+
+def _h_weekof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    return Part(s, e, week_of=True)
+
+
+def _h_sametime(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    return Part(s, e, clock=Clock(0, 0, special="same_time"))
+
+
+def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    which = _clean(m.group(1))
+    p = Part(s, e, week=_SHIFTS.get(which, 0) if which != "previous" else -1)
+    if p.week is not None and p.week < 0:
+        p.past_word = True
+    return p
+
+
+def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mod = _clean(m.group(1)) if m.group(1) else ""
+    dp = _clean(m.group(2)).replace(" ", "")
+    if dp in DAYPART_TYPOS:  # "tomorrow monring": only right after a day word
+        prev_w = _clean(text[max(0, s - 12):s]).split()
+        if _clean(m.group(0)) != dp or not prev_w or not (
+                prev_w[-1] in TOMORROW_WORDS or prev_w[-1].rstrip(".") in WEEKDAYS or prev_w[-1] in ("today", "this")):
+            return None
+        dp = DAYPART_TYPOS[dp]
+    if re.search(r"\b(?:good|an?)\s+$", text[max(0, s - 8):s].lower()):
+        return None  # "Good morning," is a greeting; "a late night" / "an early morning flight" describe
+    if dp in ("a.m.", "p.m."):
+        dp = "morning" if dp == "a.m." else "afternoon"
+        return Part(s, e, daypart=dp)
+    raw_dp = _clean(m.group(0))
+    if dp == "arvo":  # Australian/British "afternoon"; alone ("try him again arvo") it is this afternoon
+        if raw_dp == "arvo":
+            return Part(s, e, daypart="afternoon", during=True)
+        dp = "afternoon"
+        raw_dp = raw_dp.replace("arvo", "afternoon")
+    if dp == "morn":  # "tmrw morn": only right after a day word
+        prev_w = _clean(text[max(0, s - 12):s]).split()
+        if raw_dp != "morn" or not prev_w or not (prev_w[-1] in TOMORROW_WORDS or prev_w[-1].rstrip(".") in WEEKDAYS
+                                                   or prev_w[-1] in ("today", "this")):
+            return None
+        dp = raw_dp = "morning"
+    if raw_dp == dp and dp in ("morning", "afternoon", "evening", "forenoon") and text.strip().lower() != dp:
+        prev = _clean(text[max(0, s - 14):s]).replace(",", " ").split()
+        p_word = prev[-1].rstrip(".") if prev else ""
+        follows = _DAYPART_FOLLOWS.match(text[e:e + 14])
+        if not (p_word in WEEKDAYS or p_word in MONTHS or p_word[:1].isdigit()
+                or p_word in TOMORROW_WORDS
+                or p_word in ("today", "yesterday", "by", "before", "after", "until", "till",
+                              "on", "at", "during", "st", "nd", "rd", "th", "next", "following", "every")
+                or follows):
+            return None  # "that evening", "our evening out", "start the afternoon"
+    if dp.startswith("lunch"):
+        before = _clean(text[max(0, s - 12):s]).replace(",", " ").split()
+        if _clean(m.group(2)) == "lunch" and not mod and not (before and (
+                before[-1] in ("at", "by", "before", "after", "over", "around", "until", "till", "today")
+                or before[-1] in TOMORROW_WORDS
+                or before[-1].rstrip(".") in WEEKDAYS)):
+            return None
+        dp = "lunch"
+    if dp == "night" and mod == "":
+        raw = _clean(m.group(0))
+        prev = _clean(text[max(0, s - 12):s]).replace(",", " ").split()
+        if raw == "night" and not (prev and (prev[-1].rstrip(".") in WEEKDAYS or (prev[-1] in TOMORROW_WORDS or prev[-1] == "today"))):
+            return None  # "night" alone ("a late night", "the other night") is too weak
+    mod = mod.replace("very ", "")
+    name = f"{mod} {dp}" if mod and f"{mod} {dp}" in _DAYPART_NAMES else dp
+    during = raw_dp.startswith("in ") or _DURING_CUE.search(text, max(0, s - 12), s) is not None
+    return Part(s, e, daypart=name, during=during)
+
+
+_DURING_CUE = re.compile(r"\b(?:over|during|at|around|after|before|by|until|till|through)\s+$", re.I)
+_DAYPART_NAMES = frozenset({"early morning", "late morning", "early afternoon", "late afternoon", "early evening",
+                            "late evening", "late night"})
+
+
+def _h_bareday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """A text that is nothing but "early" / "late" / "very late" is that part of the day; in prose these
+    words are never read as times."""
+    if text.strip().lower() != m.group(0).lower():
+        return None
+    return Part(s, e, daypart=_clean(m.group(1)))
+
+
+def _h_zone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    raw = m.group(0)
+    core = raw.strip("() ")
+    core_words = _clean(core)
+    if len(core_words) <= 4 and " " not in core_words and not core_words.startswith(("utc", "gmt")):
+        if not core.isupper():
+            return None
+    z = _zone_of(core)
+    if z is None:
+        return None
+    return Part(s, e, zone=z)
+
+
+def _h_now(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    t = _clean(m.group(0))
+    if t == "atm" and m.group(0) != "ATM":
+        return None
+    if t == "now":
+        before = _clean(text[max(0, s - 12):s]).split()
+        if before and before[-1] in ("from", "until", "till", "by", "for", "as", "right", "just", "than", "of"):
+            return None
+        if re.match(r"\s+(?:on|that|and\s+then|is|are|or)\b", text[e:e + 12].lower()):
+            return None
+        if re.match(r"\s*,", text[e:e + 3]) or (s == 0 and text[e:].strip()):
+            return None
+    return Part(s, e, now=True)
+
+
+_MONTH_WORDS = set(MONTHS)
+_WEEKDAY_WORDS = (set(WEEKDAYS) | {w + "s" for w in WEEKDAYS} | {"tues", "weds", "thur", "thurs"}
+                  | {w + "'s" for w in WEEKDAYS if len(w) > 3})
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+                 "thirty", "forty", "fifty"}
+
+_WHICH = {"this", "next", "last", "past", "previous", "coming", "upcoming", "following", "current"}
+_POSITION_WORDS = {"early", "mid", "late", "later", "end", "beginning", "start", "middle", "rest"}
+_HOLIDAY_WORDS = {"christmas", "xmas", "boxing", "new", "valentine", "valentines", "valentine's", "st", "saint",
+                  "halloween", "independence", "fourth", "july", "canada", "australia", "juneteenth", "veterans",
+                  "veteran", "veterans'", "remembrance", "tax", "mlk", "martin", "presidents", "president",
+                  "presidents'", "washington", "washington's", "george", "memorial", "labor", "labour", "columbus",
+                  "thanksgiving", "black", "cyber", "mothers", "mother's", "mother", "fathers", "father's", "father",
+                  "good", "easter", "april", "earth", "groundhog", "groundhog's", "flag", "patriot", "pi", "cinco",
+                  "bonfire", "guy", "boss", "boss's", "bosses", "election", "mardi", "fat", "shrove", "pancake", "ash",
+                  "palm", "victoria", "early", "may", "spring", "summer", "august", "holidays", "holiday", "festive"}
+_ZONE_FIRST = {z.split()[0] for z in ZONES} | {"utc", "gmt"}
+
+_UNIT_WORDS = {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
+               "wk", "wks", "fortnight", "fortnights", "month", "months", "year", "years", "yr", "yrs", "business",
+               "working"} | _WEEKDAY_WORDS
+_MERID_WORDS = {"am", "pm", "a", "p"}
+_ORDINAL_SUFFIX = {"st", "nd", "rd", "th"}
+
+_MERID_AFTER = re.compile(r"\s*(?:[ap]\.?\s?m(?![a-z])|[ap](?![a-z]))", re.I)
+
+
+UNITS: tuple[Unit, ...] = (
+    Unit(
+        'iso',
+        r"(?<![\d\w])(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d\d)(?::(\d\d))?)?(?![\d])",
+        _h_iso,
+        starts=frozenset({_D}),
+        needs="-/",
+        digit_next="-/",
+        doc='ISO date, optionally with a time: 2024-05-31, 2024/5/31 14:15:09.',
+    ),
+    Unit(
+        'ymond',
+        rf"(?<![\d\w])(\d{{4}})[-/ ]({_MON})[-/ ](\d{{1,2}})(?!\d)",
+        _h_ymond,
+        starts=frozenset({_D}),
+        needs="-/ ",
+        digit_next="-/ ",
+        doc='Year, month name, day: 2024-May-31, 2024 may 31.',
+    ),
+    Unit(
+        'clockrange',
+        rf"(?<![\w$€£.:/])(?:(between|from)\s+)?(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID})?\s*"
+                   rf"(?:-|–|to|and|till|until)\s*(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID}|{_MERID_ATTACHED})",
+        _h_clockrange,
+        starts=frozenset({_D, "between", "from"}),
+        needs=(frozenset(_MERID_WORDS), 9),
+        digit_next=" -:.",
+        doc='A range of clock times with am/pm at its end: 2-4pm, 11-1pm, 3pm-4pm, between 9 and 10am.',
+    ),
+    Unit(
+        'clockspan',
+        r"\b(?:between|from)\s+(\d{1,2})(?:[:.](\d\d))?\s*(?:-|–|to|and|till|until)\s*(\d{1,2})(?:[:.](\d\d))?"
+                  r"(?![\d:/%-]|[.,]\d|\s*(?:[ap]\.?m\b|[ap]\b|o'?clock|%))",
+        _h_clockspan,
+        starts=frozenset({"between", "from"}),
+        needs=(frozenset({"and", "to", "till", "until"}), 5),
+        doc='A span of hours without am/pm: between 2 and 4, from 10 to 11:30.',
+    ),
+    Unit(
+        'numdate',
+        r"(?<![\w$€£#.,/:\-+])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.)?(?![\w/\-%]|[.,]\d)",
+        _h_numdate,
+        starts=frozenset({_D}),
+        needs="/-.",
+        digit_next="/-.",
+        doc='Two or three numbers with / . or -: 5/31, 31.05.2024, 3-15 after a cue; the resolver picks the order.',
+    ),
+    Unit(
+        'offset',
+        rf"\b(?:(in|within|after|over|inside\s+of|inside)\s+(?:the\s+next\s+|the\s+coming\s+|another\s+|about\s+"
+               rf"|around\s+|approximately\s+|roughly\s+|less\s+than\s+|under\s+|just\s+|only\s+|a\s+further\s+)*)?"
+               rf"({_NUMQ})\s*(?:more\s+|additional\s+|extra\s+|further\s+)?({_UNIT})(?:'s|s'|’s)?"
+               rf"((?:,?\s+(?:and\s+)?\d+\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)(?![a-z]))*)"
+               rf"(?:\s+or\s+(?:two|three|so|2|3))?(?:\s+time)?"
+               r"(?:\s+(from\s+now|from\s+right\s+now|from\s+today|hence|later|ago|earlier|back|from\s+tomorrow"
+               r"|from\s+yesterday|from\s+the\s+day\s+after\s+tomorrow|from|after|before|prior\s+to|since))?",
+        _h_offset,
+        starts=frozenset({_D, "in", "within", "after", "over", "inside", "a", "an", "couple", "few", "several", "half",
+               "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+               "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+               "thirty", "forty", "fifty"}),
+        needs=(frozenset(_UNIT_WORDS), 7),
+        digit_next=" ah.",
+        doc='An amount of a unit with a preposition or suffix: in 3 days, 2 hours later, 3 weeks ago, 1h 30m.',
+    ),
+    Unit(
+        'dayoffset',
+        r"\b(?:in|within)\s+(?:the\s+next\s+|the\s+coming\s+)?(?:day|week|month)\s+or\s+(?:two|so)\b",
+        _h_dayoffset,
+        starts=frozenset({"in", "within"}),
+        needs=(frozenset({"or"}), 6),
+        doc='in a day or two / within a week or so.',
+    ),
+    Unit(
+        'halfhour',
+        r"\b(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|a\s+half\s+hour"
+                 r"|the\s+(?:next\s+)?hour)"
+                 r"(?:'s\s+time)?",
+        _h_halfhour,
+        starts=frozenset({"in", "within"}),
+        needs=(frozenset({"half", "hour"}), 5),
+        doc='in half an hour / within the hour / in an hour and a half.',
+    ),
+    Unit(
+        'fortnight',
+        r"\b(?:in|within)\s+a\s+fortnight(?:'s|’s)?(?:\s+time)?|\ba\s+fortnight\s+(?:from\s+(?:now|today)|hence)",
+        _h_fortnight,
+        starts=frozenset({"in", "within", "a"}),
+        needs=(frozenset({"fortnight"}), 3),
+        doc='in a fortnight / a fortnight from now.',
+    ),
+    Unit(
+        'weekfrom',
+        rf"\b(?:a|one|two|three|four|\d)\s+(?:weeks?|months?|days?|years?)\s+from\s+(?=today|tomorrow|now|{_WD}|next|this)",
+        _h_weekfrom,
+        starts=frozenset({_D, "a", "one", "two", "three", "four"}),
+        needs=(frozenset({"from"}), 4),
+        digit_next=" ",
+        doc="'a week from' before a day word: counted from that day.",
+    ),
+    Unit(
+        'holiday',
+        rf"\b(?:(this|next|last|the\s+next|the\s+following|the\s+coming)\s+)?(?P<obs1>(?:the\s+)?observed\s+)?"
+                rf"(?P<hname>{_HOLIDAY})(?![a-z])(?(obs1)(?:\s+(?:bank\s+)?holiday(?![a-z]))?)"
+                rf"(?P<obs2>\s*\(observed\)|\s+observed(?![a-z]))?"
+                rf"(?:\s+(?:of\s+)?(?P<hyear>(?:19|20)\d\d|next\s+year|this\s+year|last\s+year))?",
+        _h_holiday,
+        starts=frozenset(_HOLIDAY_WORDS | _WHICH | {"the", "after", "observed"}),
+        needs=(frozenset(_HOLIDAY_WORDS), 3),
+        doc="A holiday name with an optional modifier, 'observed' and year.",
+    ),
+    Unit(
+        'eod',
+        rf"\b(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day|end\s+of\s+business|"
+            rf"close\s+of\s+(?:business|play)|end\s+of\s+play|eod|cob|eob|c\.o\.b\.?)"
+            rf"(?:\s+(today|{_TMRW}|{_WD}))?(?![a-z])",
+        _h_eod,
+        starts=frozenset({"the", "end", "close", "eod", "cob", "eob", "c"}),
+        needs=(frozenset({"day", "business", "play", "eod", "cob", "eob", "c"}), 6),
+        doc='EOD / end of (business) day / COB / close of play, optionally with a day.',
+    ),
+    Unit(
+        'endof',
+        rf"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(today|tomorrow|tonight|(?:this\s+|next\s+)?{_WD})",
+        _h_endof,
+        starts=frozenset({"the", "end"}),
+        needs=(frozenset({"today", "tomorrow", "tonight"} | _WEEKDAY_WORDS), 6),
+        doc='the end of today / Thursday.',
+    ),
+    Unit(
+        'period',
+        r"\b(?:(early|mid|late|later|the\s+end\s+of|end\s+of|by\s+the\s+end\s+of|the\s+beginning\s+of|beginning\s+of"
+               r"|the\s+start\s+of|start\s+of|the\s+middle\s+of|middle\s+of|the\s+rest\s+of|rest\s+of)[\s-]+"
+               r"(?:in\s+)?(?:the\s+)?(?:(this|next|last|following|coming|current|previous)\s+)?"
+               r"|(this|next|last|the\s+following|following|the\s+coming|coming|previous|this\s+past)\s+|(?:over\s+)?the\s+(?=weekend))"
+               r"(week[\s-]?end|week|month|quarter|year)(?![a-z])",
+        _h_period,
+        starts=frozenset(_POSITION_WORDS | _WHICH | {"the", "by", "over"}),
+        needs=(frozenset({"week", "month", "quarter", "year", "weekend", "week's", "month's", "quarter's", "year's",
+                          "weekend's"}), 7),
+        doc='this/next/last week/month/quarter/year, early next week, end of the month, the weekend.',
+    ),
+    Unit(
+        'season',
+        r"\b(?:(early|mid|late)[\s-]+)?(?:(this|next|last|the\s+coming|coming|this\s+coming|this\s+past)\s+"
+               r"|((?:in|during|over|by|until|till|before|after)\s+the)\s+|(?=[a-z]+\s+(?:of\s+)?(?:19|20)\d\d))"
+               r"(spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?((?:19|20)\d\d)(?![\d:]))?(?![a-z'-])",
+        _h_season,
+        starts=frozenset({"early", "mid", "late", "this", "next", "last", "the", "coming", "in", "during", "over", "by", "until",
+               "till", "before", "after", "spring", "summer", "fall", "autumn", "winter"}),
+        needs=(frozenset({"spring", "summer", "fall", "autumn", "winter"}), 5),
+        doc='this summer, in the fall, late spring 2027.',
+    ),
+    Unit(
+        'periodabbr',
+        r"\b(eow|eom|eoq|eoy|midweek|mid-week|month[\s-]end|quarter[\s-]end|year[\s-]end|week's\s+end)(?![a-z])"
+                   r"(?:\s+((?:19|20)\d\d)(?![\d:]))?",
+        _h_periodabbr,
+        starts=frozenset({"eow", "eom", "eoq", "eoy", "midweek", "mid", "month", "quarter", "year", "week's"}),
+        needs=(frozenset({"eow", "eom", "eoq", "eoy", "midweek", "week", "end"}), 3),
+        doc='EOW, EOM, EOQ, EOY, midweek, month end.',
+    ),
+    Unit(
+        'quarter',
+        r"\b(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|start\s+of)[\s-]+)?"
+                r"(?:the\s+)?(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+((?:19|20)\d\d))?(?![a-z\d])",
+        _h_quarter,
+        starts=frozenset(_POSITION_WORDS | {"the", "q", "first", "second", "third", "fourth", _D}),
+        needs=(frozenset({"q", "quarter"}), 6),
+        digit_next="snrt ",
+        doc='Q3, the second quarter, end of Q4 2025.',
+    ),
+    Unit(
+        'later',
+        r"\blater\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b",
+        _h_later,
+        starts=frozenset({"later"}),
+        needs=(frozenset({"later"}), 1),
+        doc='later today / later this afternoon.',
+    ),
+    Unit(
+        'upcoming',
+        r"\b(?:the\s+)?(?:upcoming|coming|next)\s+(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                 r"(days?|weeks?|months?)\b|\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:upcoming|coming)\s+"
+                 r"(days?|weeks?|months?)\b",
+        _h_upcoming,
+        starts=frozenset({"the", "upcoming", "coming", "next", _D, "two", "three", "four", "five", "six", "seven", "eight",
+                 "nine", "ten"}),
+        needs=(frozenset({"day", "days", "week", "weeks", "month", "months"}), 5),
+        digit_next=" ",
+        doc='the upcoming two days / next 3 weeks.',
+    ),
+    Unit(
+        'nextdays',
+        r"\b(?:in|over|within|during)\s+the\s+(?:next|coming)\s+(few|couple(?:\s+of)?|two|three|four|five|[2-9])"
+                 r"\s+days\b",
+        _h_nextdays,
+        starts=frozenset({"in", "over", "within", "during"}),
+        needs=(frozenset({"days"}), 7),
+        doc='over the next few days.',
+    ),
+    Unit(
+        'relday',
+        rf"\b(?:(?:the\s+)?day\s+after\s+{_TMRW}|(?:the\s+)?day\s+before\s+yesterday"
+               rf"|today|tonight|tonite|{_TMRW}|yesterday|(?:the\s+)?(?:next|following)\s+day"
+               r"|this\s+(?:morning|afternoon|evening|night|arvo|[ap]m(?![a-z])|[ap]\.m\.)|s'arvo|last\s+night"
+               r"|(?:the\s+)?(?:next|following)\s+(?:morning|afternoon|evening|night))(?![a-z])" + _AMPM,
+        _h_relday,
+        starts=frozenset({"the", "day", "today", "tonight", "tonite", "yesterday", "next", "following", "this", "last",
+               "s'arvo", "today's", "tonight's", "tomorrow's", "yesterday's", _D} | TOMORROW_WORDS),
+        needs=(frozenset({"today", "tonight", "tonite", "yesterday", "day", "morning", "afternoon", "evening",
+                          "night", "arvo", "s'arvo", "morrow", "morow", "moro", "mrw", "mrow", "today's", "tonight's",
+                          "morning's", "afternoon's", "evening's",
+                          "tomorrow's", "yesterday's", "am", "pm"} | TOMORROW_WORDS), 5),
+        digit_next="a",
+        doc='today, tonight, tomorrow (and its spellings), yesterday, this morning, the next day, tomorrow AM.',
+    ),
+    Unit(
+        'firstthing',
+        rf"\b(?:first|1st)\s+thing(?:\s+in\s+the\s+morning)?(?:\s+(today|{_TMRW}|{_WD}))?",
+        _h_firstthing,
+        starts=frozenset({"first", _D}),
+        needs=(frozenset({"thing"}), 2),
+        digit_next="snrt",
+        doc='first thing (in the morning) [day].',
+    ),
+    Unit(
+        'clockrel',
+        rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
+                 rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?",
+        _h_clockrel,
+        starts=frozenset(_NUMBER_WORDS | {_D, "a", "quarter", "half"}),
+        needs=(frozenset({"past", "after", "to", "till", "til", "before", "of"}), 5),
+        digit_next=" ",
+        doc='A clock time relative to an hour: half past three, quarter to 11, ten after 4, 20 to noon.',
+    ),
+    Unit(
+        'halfhr',
+        rf"\bhalf\s+({_HOURWORD}|\d{{1,2}})(?![\d:])(?!\s+(?:an?\s|hours?|of|days?|the|dozen|million|percent))",
+        _h_halfhr,
+        starts=frozenset({"half"}),
+        needs=(frozenset({"half"}), 1),
+        doc="British 'half three' = 3:30.",
+    ),
+    Unit(
+        'clockmerid',
+        rf"(?<![\w$€£.:/,])(\d{{1,2}})(?:([:.h])(\d\d)(?:[:.](\d\d))?)?\s*(?:o'?clock\s*)?(?:ish\s*)?"
+                   rf"(?:({_MERID})|({_MERID_ATTACHED}))",
+        _h_clockmerid,
+        starts=frozenset({_D}),
+        needs=(frozenset(_MERID_WORDS), 5),
+        digit_next=" :.ha",
+        doc="Digits with am/pm: 3pm, 3:15 p.m., 10a, 9.30am, 4 o'clock pm.",
+    ),
+    Unit(
+        'clock3merid',
+        rf"(?<![\w$€£.:/])(\d{{3,4}})\s*({_MERID})",
+        _h_clock3merid,
+        starts=frozenset({_D}),
+        needs="m",
+        digit_next=" a",
+        doc='Three or four digits with am/pm: 930am, 1130 pm.',
+    ),
+    Unit(
+        'wordclock',
+        rf"\b({_HOURWORD})(?:[\s-]+({_MINWORD}|o'?clock))?\s*({_MERID})",
+        _h_wordclock,
+        starts=frozenset(_NUMBER_WORDS - {"thirteen", "fourteen", "fifteen",
+                                                                          "sixteen", "seventeen", "eighteen",
+                                                                          "nineteen", "twenty", "thirty", "forty",
+                                                                          "fifty"}),
+        needs=(frozenset(_MERID_WORDS), 5),
+        doc='An hour word with am/pm: three pm, seven thirty am.',
+    ),
+    Unit(
+        'clock24',
+        r"(?<![\w$€£.:/])(\d{1,2}):(\d\d)(?::(\d\d))?(?:\s*(?:h|hrs|uhr)(?![a-z]))?(?![\d])",
+        _h_clock24,
+        starts=frozenset({_D}),
+        needs=":",
+        digit_next=":",
+        doc='hh:mm(:ss) clock: 15:30, 08:00, 9:45.',
+    ),
+    Unit(
+        'clockh',
+        r"(?<![\w$€£.:/])(\d{1,2})h(\d\d)?(?![a-z\d])",
+        _h_clockh,
+        starts=frozenset({_D}),
+        needs="h",
+        digit_next="h",
+        doc="Continental 'h' clock: 14h30, 16h (after a cue).",
+    ),
+    Unit(
+        'numday',
+        rf"(?<![\w$€£.,:/])(\d{{1,2}}|{_HOURWORD})(?:[:.](\d\d))?(?=\s+(?:{_TMRW}|today|tonight|this\s+(?:morning|afternoon|evening))\b)",
+        _h_numday,
+        starts=frozenset({_D} | (_NUMBER_WORDS & {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                        "ten", "eleven", "twelve"})),
+        needs=(frozenset({"tomorrow", "today", "tonight", "this"}), 4),
+        digit_next=" :.",
+        doc='A bare hour before a day word: 10 tomorrow, 3 today.',
+    ),
+    Unit(
+        'noon',
+        r"\b(?:12\s+)?(?:noon(?:ish|time)?|midday|mid[\s-]day|midnight|mid\s+night)(?![a-z])",
+        _h_noon,
+        starts=frozenset({_D, "noon", "noonish", "noontime", "midday", "mid", "midnight"}),
+        needs=(frozenset({"noon", "noonish", "noontime", "midday", "mid", "midnight", "night", "day"}), 3),
+        digit_next=" ",
+        doc='noon, midday, midnight.',
+    ),
+    Unit(
+        'cueclock',
+        rf"(?:\b(?:at|around|about|by|before|after|until|till|til|from|circa|approx\.?|approximately|say|"
+                 rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{_HOURWORD}(?:[\s-]+{_MINWORD})?)"
+                 r"(?:\s*(o'?clock|ish|sharp|hrs|hours|h))?(?![\w$%'’/]|[:.]\d)",
+        _h_cueclock,
+        starts=frozenset({"at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
+                 "approximately", "say", "latest", "earliest", "@"}),
+        needs=(frozenset(_NUMBER_WORDS | {_D}), 3),
+        doc='A number after a time cue: at 9, around 3, by 5, @ 10:30, at 1530 (business hours decide am/pm).',
+    ),
+    Unit(
+        'oclock',
+        rf"\b(\d{{1,2}}|{_HOURWORD})\s*(?:o'?clock|ish)(?![a-z])",
+        _h_oclock,
+        starts=frozenset(_NUMBER_WORDS | {_D}),
+        needs=(frozenset({"o'clock", "oclock", "ish", "o", "clock"}), 3),
+        digit_next=" a",
+        doc="3 o'clock, fiveish.",
+    ),
+    Unit(
+        'numtime',
+        r"(?<![\w$€£.:/,])(\d{1,2})\.(\d\d)(?:\s*(h|hrs|uhr))?(?![\w.,/%]|\.\d)",
+        _h_numtime,
+        starts=frozenset({_D}),
+        needs=".",
+        digit_next=".",
+        doc='A dotted number that may be a time or a date: 9.15 (the composer decides).',
+    ),
+    Unit(
+        'num4',
+        r"(?<![\w$€£.:/,#-])([01]\d|2[0-3])([0-5]\d)(?:\s*(h|hrs|hours))?(?![\w.,/%-]|\.\d)",
+        _h_num4,
+        starts=frozenset({_D}),
+        needs="",
+        digit_next=None,
+        doc='Four digits that may be a 24-hour time: 0930, 1430 hrs.',
+    ),
+    Unit(
+        'monthday',
+        rf"\b({_MON})(?:\s*[/\-.,]\s*|\s*)(?:the\s+)?({_DAY})(?!\s*(?:{_MERID}|{_MERID_ATTACHED}|[:h]\d))"
+                 rf"(?:(?:,\s*|\s+|[/\-])(?:of\s+|in\s+)?({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?",
+        _h_monthday,
+        starts=frozenset(_MONTH_WORDS),
+        needs=(frozenset(_MONTH_WORDS), 1),
+        doc="Month name then day (and year): May 31, Jan 5th 2025, Sept. 3, '24.",
+    ),
+    Unit(
+        'daymonth',
+        rf"(?<![\w$€£])(?:the\s+)?({_DAY})\.?(?:\s*(?:of|in)\s+|\s*[/\-.]\s*|\s*)(?:the\s+)?({_MON})"
+                 rf"(?:(?:,\s*|\s+(?:in\s+|of\s+)?|[/\-.])({_YEAR}|(?:19|20)\d\d|\d\d(?![\d:.h])))?",
+        _h_daymonth,
+        starts=frozenset(_NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the"}),
+        needs=(frozenset(_MONTH_WORDS), 6),
+        digit_next=" ./-as",
+        doc='Day then month name (and year): 31 May, 3rd of June 2024, the 1st of Dec.',
+    ),
+    Unit(
+        'monthonly',
+        rf"\b(?:(in|by|during|until|till|before|after|since|from|early|mid|late|end\s+of|the\s+end\s+of|"
+                  rf"beginning\s+of|the\s+beginning\s+of|start\s+of|middle\s+of|the\s+middle\s+of|next|this|last)[\s-]+"
+                  rf"({_MON})(?:,?\s+(?:of\s+)?((?:19|20)\d\d))?|({_MON}),?\s+(?:of\s+)?((?:19|20)\d\d)"
+                  rf"|(?<=\bfor\s)({_MON})(?:,?\s+(?:of\s+)?((?:19|20)\d\d))?)(?![a-z\d])",
+        _h_monthonly,
+        starts=frozenset(_MONTH_WORDS | _POSITION_WORDS | {"in", "by", "during", "until", "till", "before", "after", "since",
+                                                   "from", "the", "next", "this", "last"}),
+        needs=(frozenset(_MONTH_WORDS), 5),
+        doc='A month alone after a cue, or with a year: in May, by end of March, May 2025.',
+    ),
+    Unit(
+        'ordnofmonth',
+        rf"\b(?:the\s+)?({_DAY}|last)\s+(?:day\s+)?(?:of|in)\s+(?:the\s+)?(this|next|current|following|the\s+current|the\s+next|the)\s+month",
+        _h_ordnofmonth,
+        starts=frozenset(_NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the", "last"}),
+        needs=(frozenset({"month"}), 8),
+        digit_next=" s",
+        doc='the 15th of next month, the last day of the month.',
+    ),
+    Unit(
+        'dayofmonth',
+        rf"\b(?:the\s+)?({_DAY}|last)\s+day\s+(?:of|in)\s+({_MON})(?:\s+((?:19|20)\d\d))?",
+        _h_dayofmonth,
+        starts=frozenset(_NUMBER_WORDS | _ORDINAL_WORDS | {_D, "the", "last"}),
+        needs=(frozenset(_MONTH_WORDS), 8),
+        doc='the N-th / last day of <month>.',
+    ),
+    Unit(
+        'dom',
+        rf"\b(?:the\s+)({_DAY})(?![a-z]|[/.:,-]?\d|\s*[x*×+=%$])|(?<![\w$€£.,/#])({_DAYNUM}(?:st|nd|rd|th)?)(?![a-z\d:.,/%-])",
+        _h_dom,
+        starts=frozenset({_D, "the"}),
+        needs=(frozenset(_ORDINAL_SUFFIX | _ORDINAL_WORDS | {_D}), 3),
+        digit_next="sx ",
+        doc='A bare day of the month: the 9th, on the 21st.',
+    ),
+    Unit(
+        'nthwd',
+        rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+({_WD})\s+(?:of|in)\s+(?:the\s+)?({_MON}|this\s+month|next\s+month)"
+              rf"(?:\s+((?:19|20)\d\d))?",
+        _h_nthwd,
+        starts=frozenset({"first", "second", "third", "fourth", "fifth", "last", _D}),
+        needs=(frozenset(_WEEKDAY_WORDS), 3),
+        digit_next="snrt",
+        doc='the third Friday of June, last Monday of the month.',
+    ),
+    Unit(
+        'weekday',
+        rf"(?:\b(this\s+coming|this\s+upcoming|this|next|last|past|previous|coming|upcoming|following|"
+                rf"the\s+following|the\s+coming|this\s+past)\s+)?\b({_WD_POSS})(?P<poss>'s)?"
+                rf"(?:\s+(after\s+next|before\s+last|next|last|week(?![a-z'’-])))?{_AMPM}"
+                rf"(?:,?\s+(?:the\s+)?({_DAYNUM})(?![\d:./\-]|\s*(?:{_MERID}|{_MERID_ATTACHED}|o'?clock|h\b|hrs)"
+                rf"|\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|business|working|more)\b"
+                rf"|(?:st|nd|rd|th)?\.?\s*(?:of\s+)?(?:the\s+)?{_MON})(?:st|nd|rd|th)?)?",
+        _h_weekday,
+        starts=frozenset(_WEEKDAY_WORDS | _WHICH | {"the", "this"}),
+        needs=(frozenset(_WEEKDAY_WORDS), 4),
+        doc='A weekday with modifiers: next Friday, this coming Tue, Monday week, Fri the 13th, Wed PM.',
+    ),
+    Unit(
+        'monthweek',
+        rf"\b(?:the\s+)?(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+(?:of|in)\s+"
+                  rf"(?:the\s+)?({_MON}|this\s+month|next\s+month)",
+        _h_monthweek,
+        starts=frozenset({"the", "first", "second", "third", "fourth", "last", _D}),
+        needs=(frozenset({"week"}), 4),
+        digit_next="snrt",
+        doc='the first week of May.',
+    ),
+    Unit(
+        'wdrel',
+        rf"\b(?:the\s+)?(?:(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)\s+)?({_WD}|day|week)\s+"
+              r"(after|before|following|prior\s+to)(?=\s|[.,;:!?)]|$)",
+        _h_wdrel,
+        starts=frozenset(_WEEKDAY_WORDS | {"the", "day", "week", "first", "second", "third", "fourth", "fifth", _D}),
+        needs=(frozenset({"after", "before", "following", "prior"}), 5),
+        digit_next="snrt",
+        doc='the Monday after <date>, the day before <date>, the week after.',
+    ),
+    Unit(
+        'weekof',
+        r"\b(?:the\s+)?(?:week\s+of|week\s+commencing|w/c)(?=\s)",
+        _h_weekof,
+        starts=frozenset({"the", "week", "w"}),
+        needs=(frozenset({"of", "commencing", "c"}), 3),
+        doc='the week of / w/c <date>.',
+    ),
+    Unit(
+        'sametime',
+        r"\b(?:at\s+)?(?:this|the\s+same|same)\s+time(?![a-z])",
+        _h_sametime,
+        starts=frozenset({"at", "this", "the", "same"}),
+        needs=(frozenset({"time"}), 4),
+        doc='(at) the same time / this time: the reference clock.',
+    ),
+    Unit(
+        'weekref',
+        r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])",
+        _h_weekref,
+        starts=frozenset(_WHICH | {"of", "the"}),
+        needs=(frozenset({"week", "week's"}), 4),
+        doc='this/next/last week.',
+    ),
+    Unit(
+        'daypart',
+        r"\b(?:(very\s+early|very\s+late|early|late|mid)[\s-]+)?(?:in\s+the\s+|this\s+|the\s+|in\s+)?"
+                r"(morning|morn|afternoon|arvo|evening|night|forenoon|lunch\s*time|lunch|a\.m\.|p\.m\.|"
+                + _trie(sorted(DAYPART_TYPOS)) + r")(?![a-z])",
+        _h_daypart,
+        starts=frozenset(set(DAYPART_TYPOS) | {"very", "early", "late", "mid", "in", "this", "the", "morning", "morn",
+                                     "afternoon", "arvo", "evening", "night", "forenoon", "lunch", "lunchtime", "a", "p"}),
+        needs=(frozenset(set(DAYPART_TYPOS) | {"morning", "morn", "afternoon", "arvo", "evening", "night", "forenoon",
+                                                "lunch", "lunchtime", "a", "p"}), 5),
+        doc='A day part: (in the) morning, early afternoon, lunchtime, this arvo.',
+    ),
+    Unit(
+        'bareday',
+        r"\b(?:very\s+)?(early|late)(?![a-z])",
+        _h_bareday,
+        starts=frozenset({"very", "early", "late"}),
+        needs=(frozenset({"early", "late"}), 2),
+        doc="A text that is only 'early' or 'late'.",
+    ),
+    Unit(
+        'zone',
+        r"\b" + _ZONE,
+        _h_zone,
+        starts=frozenset(_ZONE_FIRST),
+        needs=(frozenset(_ZONE_FIRST), 1),
+        doc='A named zone, an abbreviation or a UTC/GMT offset.',
+    ),
+    Unit(
+        'now',
+        r"\b(?:right\s+now|just\s+now|at\s+the\s+moment|at\s+present|at\s+the\s+present\s+time|as\s+of\s+now|"
+            r"now|atm)(?![a-z])",
+        _h_now,
+        starts=frozenset({"right", "just", "at", "as", "now", "atm"}),
+        needs=(frozenset({"now", "moment", "present", "atm"}), 5),
+        doc='now, right now, at the moment, ATM.',
+    ),
+)
