@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import date, tzinfo
+
+from nlp.when.lexicon import MONTH_TYPOS, MONTHS, TOMORROW_WORDS, WEEKDAY_TYPOS
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,52 @@ def _trie(words: list[str]) -> str:
 
     return "(?:" + emit(tree) + ")"
 
+
+_FULL_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december"]
+_FULL_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MON = (r"(?:" + _trie(_FULL_MONTHS + sorted(MONTH_TYPOS)) + r"(?![a-z])|"
+        + _trie(["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept", "sep", "oct", "nov", "dec"]) + r"(?![a-z])\.?)")
+_WD = (r"(?:" + _trie(_FULL_WEEKDAYS + sorted(WEEKDAY_TYPOS)) + r"s?(?![a-z'])|"
+       + _trie(["thurs", "thur", "tues", "weds", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]) + r"(?![a-z'])\.?)")
+
+_TMRW = _trie(sorted(TOMORROW_WORDS))
+
+
+def _clean(s: str) -> str:
+    return re.sub(r"\s+", " ", s.strip().lower())
+
+
+def _month(s: str) -> int:
+    return MONTHS[_clean(s).rstrip(".")]
+
+
+def _year(s: str | None) -> int | None:
+    if not s:
+        return None
+    t = s.strip().lstrip("'")
+    y = int(t)
+    if len(t) == 2:
+        y += 2000 if y < 70 else 1900
+    return y
+
+
+def _valid(y: int | None, m: int, d: int) -> bool:
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return False
+    try:
+        date(y or 2000, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+_QUANTITY_AFTER = re.compile(
+    r"\s*(?:of\b|hours?\b|hrs?\b|h\b|cups?\b|miles?\b|inch|x\b|million|billion|k\b|m\b|mm\b|cm\b|km\b|lbs?\b|kg\b|%"
+    r"|cents?\b|percent|pct\b|dollars?\b|bucks\b|points?\b|pts\b|mw|kw|gw|dth|mmbtu|bcf|mcf|tons?\b|barrels?\b|bbls?\b"
+    r"|gallons?\b|feet\b|ft\b|acres?\b|times\b|per\b)")
+
+_DAY_WORD_AFTER = re.compile(rf"\s+(?:{_TMRW}|today|tonight|{_WD})\b", re.I)
 
 _D = "#d"  # any run of digits
 

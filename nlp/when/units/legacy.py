@@ -3,40 +3,40 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta, timezone, tzinfo
+from datetime import timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from nlp.when.base import (
     _D,
+    _DAY_WORD_AFTER,
+    _MON,
     _ORDINAL_WORDS,
+    _QUANTITY_AFTER,
+    _TMRW,
+    _WD,
     Clock,
     Offset,
     Part,
     Period,
     Unit,
+    _clean,
+    _month,
     _trie,
+    _valid,
+    _year,
 )
 from nlp.when.holidays import HOLIDAY_PATTERNS
 from nlp.when.lexicon import (
     DAYPART_TYPOS,
-    MONTH_TYPOS,
     MONTHS,
     RISKY_WEEKDAYS,
     TOMORROW_WORDS,
-    WEEKDAY_TYPOS,
     WEEKDAYS,
     ZONES,
     number_value,
     ordinal_value,
 )
 
-_FULL_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december"]
-_FULL_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MON = (r"(?:" + _trie(_FULL_MONTHS + sorted(MONTH_TYPOS)) + r"(?![a-z])|"
-        + _trie(["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept", "sep", "oct", "nov", "dec"]) + r"(?![a-z])\.?)")
-_WD = (r"(?:" + _trie(_FULL_WEEKDAYS + sorted(WEEKDAY_TYPOS)) + r"s?(?![a-z'])|"
-       + _trie(["thurs", "thur", "tues", "weds", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]) + r"(?![a-z'])\.?)")
 _DAYNUM = r"(?:[12]\d|3[01]|0?[1-9])"
 _SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
           r"|sixteen|seventeen|eighteen|nineteen)")
@@ -61,8 +61,6 @@ _ZONE_WORDS = sorted(ZONES, key=len, reverse=True)
 _ZONE = (r"(?:\(\s*)?(?:(?:utc|gmt)\s*[+-−]\s*\d{1,2}(?::?\d\d)?|"
          + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in _ZONE_WORDS)
          + r")(?:\s+time)?(?![a-z])(?:\s*\))?")
-
-_TMRW = _trie(sorted(TOMORROW_WORDS))
 
 # "tomorrow AM", "Wed PM": a day part after a day word
 _AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
@@ -116,39 +114,11 @@ def _day_before(text: str, start: int) -> bool:
     return _DAY_BEFORE.search(text, max(0, start - 16), start) is not None
 
 
-def _clean(s: str) -> str:
-    return re.sub(r"\s+", " ", s.strip().lower())
-
-
-def _month(s: str) -> int:
-    return MONTHS[_clean(s).rstrip(".")]
-
-
 def _weekday(s: str) -> int:
     t = _clean(s).rstrip(".")
     if t not in WEEKDAYS and t.endswith("s"):
         t = t[:-1]
     return WEEKDAYS[t]
-
-
-def _year(s: str | None) -> int | None:
-    if not s:
-        return None
-    t = s.strip().lstrip("'")
-    y = int(t)
-    if len(t) == 2:
-        y += 2000 if y < 70 else 1900
-    return y
-
-
-def _valid(y: int | None, m: int, d: int) -> bool:
-    if not (1 <= m <= 12 and 1 <= d <= 31):
-        return False
-    try:
-        date(y or 2000, m, d)
-    except ValueError:
-        return False
-    return True
 
 
 def _meridiem(s: str | None) -> str | None:
@@ -185,24 +155,6 @@ def _zone_of(s: str) -> tzinfo | None:
     return ZoneInfo(name) if name else None
 
 
-def _h_iso(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if not _valid(y, mo, d):
-        return None
-    p = Part(s, e, abs_date=(y, mo, d))
-    if m.group(4):
-        h, mi = int(m.group(4)), int(m.group(5))
-        if h > 23 or mi > 59:
-            return None
-        p.clock = Clock(h, mi, int(m.group(6) or 0), exact24=True)
-    return p
-
-
-def _h_ymond(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    y, mo, d = int(m.group(1)), _month(m.group(2)), int(m.group(3))
-    return Part(s, e, abs_date=(y, mo, d)) if _valid(y, mo, d) else None
-
-
 def _h_clockrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     h1, m1 = int(m.group(2)), int(m.group(3) or 0)
     h2 = int(m.group(5))
@@ -226,61 +178,6 @@ def _h_clockspan(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if not (_next_is_ok(text, e) or _DAY_WORD_AFTER.match(text, e)) or _QUANTITY_AFTER.match(text[e:e + 12].lower()):
         return None
     return Part(s, e, clock=Clock(a, ma), kinds=["range"])
-
-
-def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    a, sep, b, yr, trail = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4), m.group(5)
-    if trail and sep != ".":
-        e -= 1
-    raw = m.group(0)
-    after = text[e:e + 12].lower()
-    if _QUANTITY_AFTER.match(after):
-        return None
-    if sep == "/" and not yr and re.search(r"\d\s+$", text[max(0, s - 4):s]):
-        return None  # "8 7/8": a mixed fraction
-    if raw.startswith(("24/7", "24-7")) or (a == 50 and b == 50):
-        return None
-    if sep == "." and not yr:
-        # "2.5" and "VOC 1.31" are numbers; "26.9.", "on 16.12", "01.11", "Monday 19.06", "8.11 in the evening"
-        # are dates; "10.30" after a date is a time (the resolver decides).
-        before = text[max(0, s - 16):s].lower()
-        after_s = text[e:e + 24].lower()
-        if _NUMBER_BEFORE.search(before) or re.match(r"\s*\d+\.\d+\s+\d+\.\d+", after_s):
-            return None  # "Section 5.6.", "version 2.1", a row of decimals in a price table
-        if not trail and not m.group(1).startswith("0") and text.strip() != m.group(0):
-            if not (re.search(r"(?:\bon|\bthe|\bby|\buntil|\btill|\bfrom|\bam|\bbefore|\bafter|\bdue|\bearliest|\blatest"
-                              r"|\baround|[a-z]{3,}day|"
-                              r"\btoday|\btomorrow|\bmon|\btue|\bwed|\bthu|\bfri|\bsat|\bsun)[,.]?\s*$", before)
-                    or re.match(r"\s*(?:in\s+the\s+|at\s+|early\s+|late\s+)?(?:morning|afternoon|evening|night|\d{1,2}[:.]\d\d|at\b)",
-                                after_s)):
-                return None
-        if (b > 12 or (len(m.group(3)) == 2 and not trail)) and a <= 23 and b <= 59:
-            return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
-    if sep == "-" and not yr:
-        # "3-4" is more often a range of numbers than a date; "from 10-2 tomorrow" is a range of hours
-        before = text[max(0, s - 12):s].lower()
-        if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|[a-z]{3,}day,?)\s*$", before):
-            return None
-        if 1 <= a <= 12 and 1 <= b <= 12 and _DAY_WORD_AFTER.match(text, e):
-            return Part(s, e, clock=Clock(a, 0), kinds=["range"])
-    year = _year(yr) if yr else None
-    if not (_valid(year, a, b) or _valid(year, b, a)):
-        return None
-    return Part(s, e, numeric=(a, b, year, "/"))
-
-
-_QUANTITY_AFTER = re.compile(
-    r"\s*(?:of\b|hours?\b|hrs?\b|h\b|cups?\b|miles?\b|inch|x\b|million|billion|k\b|m\b|mm\b|cm\b|km\b|lbs?\b|kg\b|%"
-    r"|cents?\b|percent|pct\b|dollars?\b|bucks\b|points?\b|pts\b|mw|kw|gw|dth|mmbtu|bcf|mcf|tons?\b|barrels?\b|bbls?\b"
-    r"|gallons?\b|feet\b|ft\b|acres?\b|times\b|per\b)")
-
-# words before a dotted number that make it a number: "Section 5.6.", "version 2.1", "Article 11.1."
-_NUMBER_BEFORE = re.compile(
-    r"(?:\b(?:sections?|articles?|paragraphs?|para|clauses?|items?|sec|rules?|steps?|chapters?|ch|fig|figure|table|note"
-    r"|exhibit|schedule|appendix|points?|version|ver|v|release|rel|no|nos|number|rate|pages?|pp|p|lines?|art|verse)\.?"
-    r"(?:\s+of)?"
-    r"|§|[\d%$=&])\s*$")
-_DAY_WORD_AFTER = re.compile(rf"\s+(?:{_TMRW}|today|tonight|{_WD})\b", re.I)
 
 
 def _unit_of(u: str) -> str:
@@ -1364,24 +1261,6 @@ _MERID_AFTER = re.compile(r"\s*(?:[ap]\.?\s?m(?![a-z])|[ap](?![a-z]))", re.I)
 
 UNITS: tuple[Unit, ...] = (
     Unit(
-        'iso',
-        r"(?<![\d\w])(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d\d)(?::(\d\d))?)?(?![\d])",
-        _h_iso,
-        starts=frozenset({_D}),
-        needs="-/",
-        digit_next="-/",
-        doc='ISO date, optionally with a time: 2024-05-31, 2024/5/31 14:15:09.',
-    ),
-    Unit(
-        'ymond',
-        rf"(?<![\d\w])(\d{{4}})[-/ ]({_MON})[-/ ](\d{{1,2}})(?!\d)",
-        _h_ymond,
-        starts=frozenset({_D}),
-        needs="-/ ",
-        digit_next="-/ ",
-        doc='Year, month name, day: 2024-May-31, 2024 may 31.',
-    ),
-    Unit(
         'clockrange',
         rf"(?<![\w$€£.:/])(?:(between|from)\s+)?(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID})?\s*"
                    rf"(?:-|–|to|and|till|until)\s*(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID}|{_MERID_ATTACHED})",
@@ -1399,15 +1278,6 @@ UNITS: tuple[Unit, ...] = (
         starts=frozenset({"between", "from"}),
         needs=(frozenset({"and", "to", "till", "until"}), 5),
         doc='A span of hours without am/pm: between 2 and 4, from 10 to 11:30.',
-    ),
-    Unit(
-        'numdate',
-        r"(?<![\w$€£#.,/:\-+])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.)?(?![\w/\-%]|[.,]\d)",
-        _h_numdate,
-        starts=frozenset({_D}),
-        needs="/-.",
-        digit_next="/-.",
-        doc='Two or three numbers with / . or -: 5/31, 31.05.2024, 3-15 after a cue; the resolver picks the order.',
     ),
     Unit(
         'offset',
