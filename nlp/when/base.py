@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
-from nlp.when.lexicon import MONTH_TYPOS, MONTHS, TOMORROW_WORDS, WEEKDAY_TYPOS
+from nlp.when.lexicon import MONTH_TYPOS, MONTHS, TOMORROW_WORDS, WEEKDAY_TYPOS, WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,45 @@ _MON = (r"(?:" + _trie(_FULL_MONTHS + sorted(MONTH_TYPOS)) + r"(?![a-z])|"
 _WD = (r"(?:" + _trie(_FULL_WEEKDAYS + sorted(WEEKDAY_TYPOS)) + r"s?(?![a-z'])|"
        + _trie(["thurs", "thur", "tues", "weds", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]) + r"(?![a-z'])\.?)")
 
+_SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+          r"|sixteen|seventeen|eighteen|nineteen)")
+_UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+
+_MINWORD = rf"(?:(?:twenty|thirty|forty|fifty)(?:[- ]{_UNITS_WORD})?|{_SMALL}|oh[- ]{_UNITS_WORD})"
+_MERID = r"(?:a\.\s?m\.?|p\.\s?m\.?|a\s?m(?![a-z])|p\s?m(?![a-z]))"
+_MERID_ATTACHED = r"(?:[ap](?![a-z])\.?)"
+
 _TMRW = _trie(sorted(TOMORROW_WORDS))
+
+# Words that may follow a bare number read as a clock time ("at 3 tomorrow" yes, "at 3 locations" no).
+_AFTER_CLOCK_OK = frozenset("""
+on tomorrow today tonight this next in or and to then sharp ish your my our if for with so but is would works work
+ok okay that the we i you let please latest earliest at works? suits suit sounds should could will can pst pdt est
+edt cst cdt et pt ct mt cet gmt utc bst ist aest aedt eastern pacific central mountain london new sydney time local
+a.m p.m am pm o'clock oclock monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
+morning afternoon evening night instead - – work? latest. it
+""".split()) | TOMORROW_WORDS
+
+
+def _word_after(text: str, end: int) -> str:
+    m = re.match(r"\s*([^\s]+)", text[end:end + 30])
+    return m.group(1).lower().rstrip(",.;:!?)") if m else ""
+
+
+def _next_is_ok(text: str, end: int) -> bool:
+    tail = text[end:end + 20]
+    if not tail.strip() or re.match(r"\s*[.,;:!?)\]\n]", tail) and not re.match(r"\s*[.,]\d", tail):
+        return True
+    w = _word_after(text, end)
+    return w in _AFTER_CLOCK_OK
+
+
+# After a day word ("Friday at 11 as planned", "Wednesday around 11 to confirm") a bare number is a clock time
+# when a function word follows; a noun ("Friday at 3 sites") still makes it a count.
+_ANCHORED_OK = _AFTER_CLOCK_OK | frozenset("""
+as like per when once unless because since while which where who he she they us me him them there here just
+again latest either both via through also too
+""".split())
 
 
 def _clean(s: str) -> str:
@@ -125,6 +163,13 @@ def _clean(s: str) -> str:
 
 def _month(s: str) -> int:
     return MONTHS[_clean(s).rstrip(".")]
+
+
+def _weekday(s: str) -> int:
+    t = _clean(s).rstrip(".")
+    if t not in WEEKDAYS and t.endswith("s"):
+        t = t[:-1]
+    return WEEKDAYS[t]
 
 
 def _year(s: str | None) -> int | None:
@@ -147,6 +192,17 @@ def _valid(y: int | None, m: int, d: int) -> bool:
     return True
 
 
+def _meridiem(s: str | None) -> str | None:
+    if not s:
+        return None
+    t = s.lower().replace(".", "").replace(" ", "")
+    if t.startswith("a"):
+        return "am"
+    if t.startswith("p"):
+        return "pm"
+    return None
+
+
 _QUANTITY_AFTER = re.compile(
     r"\s*(?:of\b|hours?\b|hrs?\b|h\b|cups?\b|miles?\b|inch|x\b|million|billion|k\b|m\b|mm\b|cm\b|km\b|lbs?\b|kg\b|%"
     r"|cents?\b|percent|pct\b|dollars?\b|bucks\b|points?\b|pts\b|mw|kw|gw|dth|mmbtu|bcf|mcf|tons?\b|barrels?\b|bbls?\b"
@@ -156,9 +212,14 @@ _DAY_WORD_AFTER = re.compile(rf"\s+(?:{_TMRW}|today|tonight|{_WD})\b", re.I)
 
 _D = "#d"  # any run of digits
 
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+                 "thirty", "forty", "fifty"}
 _ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
                   "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
                   "eighteenth", "nineteenth", "twentieth", "thirtieth"}
+
+_MERID_WORDS = {"am", "pm", "a", "p"}
 
 
 Handler = Callable[[str, "re.Match[str]", int, int], "Part | None"]
