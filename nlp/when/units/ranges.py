@@ -1,0 +1,69 @@
+"""Ranges read from their start: "2-4pm", "11-1pm" (starts in the morning), "3pm-4pm", "between 2 and 4",
+"from 10 to 11:30": the mention is the first time; the span covers the whole range so that a deadline cue
+before it still attaches."""
+
+from __future__ import annotations
+
+import re
+
+from nlp.when.base import (
+    _D,
+    _DAY_WORD_AFTER,
+    _MERID,
+    _MERID_ATTACHED,
+    _MERID_WORDS,
+    _QUANTITY_AFTER,
+    Clock,
+    Part,
+    Unit,
+    _meridiem,
+    _next_is_ok,
+)
+
+
+def _h_clockrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    h1, m1 = int(m.group(2)), int(m.group(3) or 0)
+    h2 = int(m.group(5))
+    mer1, mer2 = _meridiem(m.group(4)), _meridiem(m.group(7))
+    if h1 > 12 or h2 > 12 or m1 > 59 or h1 == 0:
+        return None
+    if mer1 is None:
+        # "11-1pm" starts in the morning; "2-4pm" in the afternoon.
+        mer1 = "am" if (mer2 == "pm" and h1 > h2 and h1 != 12) else mer2
+    # The span covers the first time only (plus the range), so a deadline cue can still attach.
+    return Part(s, e, clock=Clock(h1, m1, meridiem=mer1), kinds=["range"])
+
+
+def _h_clockspan(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"between 2 and 4 tomorrow", "from 10 to 11:30": a span of hours without am/pm starts at its first hour
+    (business hours decide am/pm), when the numbers read as hours and no noun follows ("between 2 and 4 people")."""
+    a, b = int(m.group(1)), int(m.group(3))
+    ma, mb = int(m.group(2) or 0), int(m.group(4) or 0)
+    if not (1 <= a <= 12 and 1 <= b <= 12 and ma < 60 and mb < 60 and 1 <= (b - a) % 12 <= 8):
+        return None
+    if not (_next_is_ok(text, e) or _DAY_WORD_AFTER.match(text, e)) or _QUANTITY_AFTER.match(text[e:e + 12].lower()):
+        return None
+    return Part(s, e, clock=Clock(a, ma), kinds=["range"])
+
+
+UNITS: tuple[Unit, ...] = (
+    Unit(
+        'clockrange',
+        rf"(?<![\w$€£.:/])(?:(between|from)\s+)?(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID})?\s*"
+                   rf"(?:-|–|to|and|till|until)\s*(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID}|{_MERID_ATTACHED})",
+        _h_clockrange,
+        starts=frozenset({_D, "between", "from"}),
+        needs=(frozenset(_MERID_WORDS), 9),
+        digit_next=" -:.",
+        doc='A range of clock times with am/pm at its end: 2-4pm, 11-1pm, 3pm-4pm, between 9 and 10am.',
+    ),
+    Unit(
+        'clockspan',
+        r"\b(?:between|from)\s+(\d{1,2})(?:[:.](\d\d))?\s*(?:-|–|to|and|till|until)\s*(\d{1,2})(?:[:.](\d\d))?"
+                  r"(?![\d:/%-]|[.,]\d|\s*(?:[ap]\.?m\b|[ap]\b|o'?clock|%))",
+        _h_clockspan,
+        starts=frozenset({"between", "from"}),
+        needs=(frozenset({"and", "to", "till", "until"}), 5),
+        doc='A span of hours without am/pm: between 2 and 4, from 10 to 11:30.',
+    ),
+)
