@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
 
 from nlp.when.base import (
     _ANCHORED_OK,
@@ -39,7 +37,6 @@ from nlp.when.lexicon import (
     RISKY_WEEKDAYS,
     TOMORROW_WORDS,
     WEEKDAYS,
-    ZONES,
     number_value,
     ordinal_value,
 )
@@ -59,11 +56,6 @@ _NUMQ = (r"(?:\d{1,2}\s*[-–]\s*\d{1,2}(?=\s)|\d+(?:\.\d+)?|a\s+couple(?:\s+of)
 _UNIT = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
          rf"|fortnights?|months?|years?|yrs?|{_WD})")
 
-_ZONE_WORDS = sorted(ZONES, key=len, reverse=True)
-_ZONE = (r"(?:\(\s*)?(?:(?:utc|gmt)\s*[+-−]\s*\d{1,2}(?::?\d\d)?|"
-         + "|".join(re.escape(z).replace(r"\ ", r"\s+") for z in _ZONE_WORDS)
-         + r")(?:\s+time)?(?![a-z])(?:\s*\))?")
-
 # "tomorrow AM", "Wed PM": a day part after a day word
 _AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
 
@@ -71,20 +63,6 @@ _AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
 _WD_POSS = _WD.replace("(?![a-z'])", "(?![a-z]|'(?!s(?![a-z])))")
 
 _HOLIDAY = "|".join(f"(?:{p})" for p, _ in HOLIDAY_PATTERNS)
-
-
-def _zone_of(s: str) -> tzinfo | None:
-    t = _clean(s).strip("() ").replace("−", "-")
-    m = re.match(r"(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d\d))?", t)
-    if m:
-        sign = 1 if m.group(1) == "+" else -1
-        mins = int(m.group(2)) * 60 + int(m.group(3) or 0)
-        if mins > 14 * 60:
-            return None
-        return timezone(sign * timedelta(minutes=mins))
-    t = re.sub(r"\s+time$", "", t) if t not in ZONES else t
-    name = ZONES.get(t) or ZONES.get(t + " time")
-    return ZoneInfo(name) if name else None
 
 
 def _unit_of(u: str) -> str:
@@ -809,19 +787,6 @@ def _h_bareday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, daypart=_clean(m.group(1)))
 
 
-def _h_zone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    raw = m.group(0)
-    core = raw.strip("() ")
-    core_words = _clean(core)
-    if len(core_words) <= 4 and " " not in core_words and not core_words.startswith(("utc", "gmt")):
-        if not core.isupper():
-            return None
-    z = _zone_of(core)
-    if z is None:
-        return None
-    return Part(s, e, zone=z)
-
-
 def _h_now(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     t = _clean(m.group(0))
     if t == "atm" and m.group(0) != "ATM":
@@ -851,7 +816,6 @@ _HOLIDAY_WORDS = {"christmas", "xmas", "boxing", "new", "valentine", "valentines
                   "good", "easter", "april", "earth", "groundhog", "groundhog's", "flag", "patriot", "pi", "cinco",
                   "bonfire", "guy", "boss", "boss's", "bosses", "election", "mardi", "fat", "shrove", "pancake", "ash",
                   "palm", "victoria", "early", "may", "spring", "summer", "august", "holidays", "holiday", "festive"}
-_ZONE_FIRST = {z.split()[0] for z in ZONES} | {"utc", "gmt"}
 
 _UNIT_WORDS = {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
                "wk", "wks", "fortnight", "fortnights", "month", "months", "year", "years", "yr", "yrs", "business",
@@ -1156,14 +1120,6 @@ UNITS: tuple[Unit, ...] = (
         starts=frozenset({"very", "early", "late"}),
         needs=(frozenset({"early", "late"}), 2),
         doc="A text that is only 'early' or 'late'.",
-    ),
-    Unit(
-        'zone',
-        r"\b" + _ZONE,
-        _h_zone,
-        starts=frozenset(_ZONE_FIRST),
-        needs=(frozenset(_ZONE_FIRST), 1),
-        doc='A named zone, an abbreviation or a UTC/GMT offset.',
     ),
     Unit(
         'now',
