@@ -218,6 +218,16 @@ _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight",
 _ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
                   "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
                   "eighteenth", "nineteenth", "twentieth", "thirtieth"}
+_WHICH = {"this", "next", "last", "past", "previous", "coming", "upcoming", "following", "current"}
+
+_HOLIDAY_WORDS = {"christmas", "xmas", "boxing", "new", "valentine", "valentines", "valentine's", "st", "saint",
+                  "halloween", "independence", "fourth", "july", "canada", "australia", "juneteenth", "veterans",
+                  "veteran", "veterans'", "remembrance", "tax", "mlk", "martin", "presidents", "president",
+                  "presidents'", "washington", "washington's", "george", "memorial", "labor", "labour", "columbus",
+                  "thanksgiving", "black", "cyber", "mothers", "mother's", "mother", "fathers", "father's", "father",
+                  "good", "easter", "april", "earth", "groundhog", "groundhog's", "flag", "patriot", "pi", "cinco",
+                  "bonfire", "guy", "boss", "boss's", "bosses", "election", "mardi", "fat", "shrove", "pancake", "ash",
+                  "palm", "victoria", "early", "may", "spring", "summer", "august", "holidays", "holiday", "festive"}
 
 _MERID_WORDS = {"am", "pm", "a", "p"}
 

@@ -7,6 +7,7 @@ import re
 from nlp.when.base import (
     _ANCHORED_OK,
     _D,
+    _HOLIDAY_WORDS,
     _MERID,
     _MERID_ATTACHED,
     _MINWORD,
@@ -17,6 +18,7 @@ from nlp.when.base import (
     _TMRW,
     _UNITS_WORD,
     _WD,
+    _WHICH,
     Clock,
     Offset,
     Part,
@@ -30,7 +32,6 @@ from nlp.when.base import (
     _word_after,
     _year,
 )
-from nlp.when.holidays import HOLIDAY_PATTERNS
 from nlp.when.lexicon import (
     DAYPART_TYPOS,
     MONTHS,
@@ -61,8 +62,6 @@ _AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
 
 # a weekday that may be possessive ("before Thursday's meeting")
 _WD_POSS = _WD.replace("(?![a-z'])", "(?![a-z]|'(?!s(?![a-z])))")
-
-_HOLIDAY = "|".join(f"(?:{p})" for p, _ in HOLIDAY_PATTERNS)
 
 
 def _unit_of(u: str) -> str:
@@ -214,33 +213,6 @@ def _h_weekfrom(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if amount is None:
         return None
     return Part(s, e, offset_from=Offset(amount, _unit_of(raw[1])))
-
-
-def _h_holiday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    mod = _clean(m.group(1)) if m.group(1) else ""
-    body = _clean(m.group("hname"))
-    yr_s = m.group("hyear")
-    name = None
-    for pat, canonical in HOLIDAY_PATTERNS:
-        if re.fullmatch(pat, body, re.I):
-            name = canonical
-            break
-    if name is None:
-        return None
-    year: int | None = None
-    shift = 0
-    if yr_s:
-        y = _clean(yr_s)
-        if y.isdigit():
-            year = int(y)
-        else:
-            shift = {"next year": 1, "this year": 0, "last year": -1}[y]
-    if mod == "last":
-        shift = -1 if shift == 0 else shift
-    p = Part(s, e, holiday=(name, year, shift, bool(m.group("obs1") or m.group("obs2"))))
-    if mod == "last":
-        p.past_word = True
-    return p
 
 
 def _h_endof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -806,16 +778,7 @@ _MONTH_WORDS = set(MONTHS)
 _WEEKDAY_WORDS = (set(WEEKDAYS) | {w + "s" for w in WEEKDAYS} | {"tues", "weds", "thur", "thurs"}
                   | {w + "'s" for w in WEEKDAYS if len(w) > 3})
 
-_WHICH = {"this", "next", "last", "past", "previous", "coming", "upcoming", "following", "current"}
 _POSITION_WORDS = {"early", "mid", "late", "later", "end", "beginning", "start", "middle", "rest"}
-_HOLIDAY_WORDS = {"christmas", "xmas", "boxing", "new", "valentine", "valentines", "valentine's", "st", "saint",
-                  "halloween", "independence", "fourth", "july", "canada", "australia", "juneteenth", "veterans",
-                  "veteran", "veterans'", "remembrance", "tax", "mlk", "martin", "presidents", "president",
-                  "presidents'", "washington", "washington's", "george", "memorial", "labor", "labour", "columbus",
-                  "thanksgiving", "black", "cyber", "mothers", "mother's", "mother", "fathers", "father's", "father",
-                  "good", "easter", "april", "earth", "groundhog", "groundhog's", "flag", "patriot", "pi", "cinco",
-                  "bonfire", "guy", "boss", "boss's", "bosses", "election", "mardi", "fat", "shrove", "pancake", "ash",
-                  "palm", "victoria", "early", "may", "spring", "summer", "august", "holidays", "holiday", "festive"}
 
 _UNIT_WORDS = {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
                "wk", "wks", "fortnight", "fortnights", "month", "months", "year", "years", "yr", "yrs", "business",
@@ -877,17 +840,6 @@ UNITS: tuple[Unit, ...] = (
         needs=(frozenset({"from"}), 4),
         digit_next=" ",
         doc="'a week from' before a day word: counted from that day.",
-    ),
-    Unit(
-        'holiday',
-        rf"\b(?:(this|next|last|the\s+next|the\s+following|the\s+coming)\s+)?(?P<obs1>(?:the\s+)?observed\s+)?"
-                rf"(?P<hname>{_HOLIDAY})(?![a-z])(?(obs1)(?:\s+(?:bank\s+)?holiday(?![a-z]))?)"
-                rf"(?P<obs2>\s*\(observed\)|\s+observed(?![a-z]))?"
-                rf"(?:\s+(?:of\s+)?(?P<hyear>(?:19|20)\d\d|next\s+year|this\s+year|last\s+year))?",
-        _h_holiday,
-        starts=frozenset(_HOLIDAY_WORDS | _WHICH | {"the", "after", "observed"}),
-        needs=(frozenset(_HOLIDAY_WORDS), 3),
-        doc="A holiday name with an optional modifier, 'observed' and year.",
     ),
     Unit(
         'endof',

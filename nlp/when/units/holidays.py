@@ -1,0 +1,59 @@
+"""Holiday names and aliases ("Xmas", "July fourth", "Thanksgiving 2027", "last Easter", "Christmas
+(observed)"); dates come from `nlp.when.holidays` (the `holidays` package, per country)."""
+
+from __future__ import annotations
+
+import re
+
+from nlp.when.base import (
+    _HOLIDAY_WORDS,
+    _WHICH,
+    Part,
+    Unit,
+    _clean,
+)
+from nlp.when.holidays import HOLIDAY_PATTERNS
+
+_HOLIDAY = "|".join(f"(?:{p})" for p, _ in HOLIDAY_PATTERNS)
+
+
+def _h_holiday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    mod = _clean(m.group(1)) if m.group(1) else ""
+    body = _clean(m.group("hname"))
+    yr_s = m.group("hyear")
+    name = None
+    for pat, canonical in HOLIDAY_PATTERNS:
+        if re.fullmatch(pat, body, re.I):
+            name = canonical
+            break
+    if name is None:
+        return None
+    year: int | None = None
+    shift = 0
+    if yr_s:
+        y = _clean(yr_s)
+        if y.isdigit():
+            year = int(y)
+        else:
+            shift = {"next year": 1, "this year": 0, "last year": -1}[y]
+    if mod == "last":
+        shift = -1 if shift == 0 else shift
+    p = Part(s, e, holiday=(name, year, shift, bool(m.group("obs1") or m.group("obs2"))))
+    if mod == "last":
+        p.past_word = True
+    return p
+
+
+UNITS: tuple[Unit, ...] = (
+    Unit(
+        'holiday',
+        rf"\b(?:(this|next|last|the\s+next|the\s+following|the\s+coming)\s+)?(?P<obs1>(?:the\s+)?observed\s+)?"
+                rf"(?P<hname>{_HOLIDAY})(?![a-z])(?(obs1)(?:\s+(?:bank\s+)?holiday(?![a-z]))?)"
+                rf"(?P<obs2>\s*\(observed\)|\s+observed(?![a-z]))?"
+                rf"(?:\s+(?:of\s+)?(?P<hyear>(?:19|20)\d\d|next\s+year|this\s+year|last\s+year))?",
+        _h_holiday,
+        starts=frozenset(_HOLIDAY_WORDS | _WHICH | {"the", "after", "observed"}),
+        needs=(frozenset(_HOLIDAY_WORDS), 3),
+        doc="A holiday name with an optional modifier, 'observed' and year.",
+    ),
+)
