@@ -212,6 +212,8 @@ _DAY_WORD_AFTER = re.compile(rf"\s+(?:{_TMRW}|today|tonight|{_WD})\b", re.I)
 
 _D = "#d"  # any run of digits
 
+_WEEKDAY_WORDS = (set(WEEKDAYS) | {w + "s" for w in WEEKDAYS} | {"tues", "weds", "thur", "thurs"}
+                  | {w + "'s" for w in WEEKDAYS if len(w) > 3})
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
                  "thirty", "forty", "fifty"}
