@@ -210,6 +210,9 @@ _QUANTITY_AFTER = re.compile(
 
 _DAY_WORD_AFTER = re.compile(rf"\s+(?:{_TMRW}|today|tonight|{_WD})\b", re.I)
 
+_SHIFTS = {"this past": -1, "this": 0, "current": 0, "the current": 0, "next": 1, "following": 1, "the following": 1, "coming": 1,
+           "the coming": 1, "last": -1, "previous": -1}
+
 _D = "#d"  # any run of digits
 _MONTH_WORDS = set(MONTHS)
 _WEEKDAY_WORDS = (set(WEEKDAYS) | {w + "s" for w in WEEKDAYS} | {"tues", "weds", "thur", "thurs"}

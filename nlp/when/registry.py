@@ -6,9 +6,19 @@ the atoms, because at one position of a text the longest atom wins and, at equal
 from __future__ import annotations
 
 from nlp.when.base import Unit
-from nlp.when.units import clocks, holidays, legacy, numeric_dates, offsets, ranges, written_dates, zones
+from nlp.when.units import (
+    clocks,
+    holidays,
+    legacy,
+    numeric_dates,
+    offsets,
+    periods,
+    ranges,
+    written_dates,
+    zones,
+)
 
-MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, legacy,)
+MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, legacy,)
 
 ORDER: tuple[str, ...] = (
     'iso',
