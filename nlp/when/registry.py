@@ -14,11 +14,12 @@ from nlp.when.units import (
     offsets,
     periods,
     ranges,
+    relative,
     written_dates,
     zones,
 )
 
-MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, legacy,)
+MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, relative, legacy,)
 
 ORDER: tuple[str, ...] = (
     'iso',
