@@ -1,7 +1,10 @@
 """`assistant extract`: JSON Lines in, JSON Lines out (the contract in DEVELOPERS.md).
 
 In:  {"id", "text", "sent_at" (ISO 8601 with offset), "timezone", "direction": "sent"|"received"|"note"}
-Out: {"id", "commitments": [{"who", "action", "due", "due_has_time", "conditional", "vague", "text"}]}
+Out: {"id", "commitments": [{"who", "action", "due", "due_has_time", "conditional", "vague", "text", "rule",
+     "confidence"}]}  (`rule` names the head rule that found it; `confidence` is calibrated, 0-1)
+With --explain: for each message, per candidate sentence, which rule fired and which filter rejected it
+(plain text for a person, not the contract).
 One output line per input line, same order. A bad line gets {"id", "error"} on stdout and a message on
 stderr; the others are still processed; the exit code is 0.
 """
@@ -17,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from nlp.extract import DIRECTIONS, ExtractedCommitment, MessageInput, pipe
+from nlp.extract import DIRECTIONS, ExtractedCommitment, MessageInput, SentenceTrace, explain, pipe
 
 
 def _parse(line: str) -> tuple[Any, MessageInput | None, str | None]:
@@ -63,6 +66,8 @@ def commitment_json(c: ExtractedCommitment) -> dict[str, Any]:
         "conditional": c.conditional,
         "vague": c.vague,
         "text": c.text,
+        "rule": c.rule,
+        "confidence": c.confidence,
     }
 
 
@@ -114,11 +119,46 @@ def _one_by_one(good: list[MessageInput], stderr: TextIO, first: Exception) -> l
     return out
 
 
+def explain_text(ident: Any, found: list[ExtractedCommitment], trace: list[SentenceTrace]) -> str:
+    """The --explain report of one message: each candidate sentence, what fired and what rejected it."""
+    lines = [f"== {ident}"]
+    for st in trace:
+        lines.append(f"  sentence @{st.start}: {st.text.strip()[:160]!r}")
+        for rule, clause in st.kept:
+            lines.append(f"    + {rule}: {clause.strip()[:100]!r}")
+        for rule, flt, clause in st.rejected:
+            lines.append(f"    - {rule} rejected by {flt}: {clause.strip()[:100]!r}")
+    if not trace:
+        lines.append("  no sentence holds a promise cue")
+    for c in found:
+        due = c.due.isoformat() if c.due else "no due"
+        lines.append(f"  => {c.who} {c.action} ({due}{', conditional' if c.conditional else ''}"
+                     f"{', vague' if c.vague else ''}) rule={c.rule} confidence={c.confidence:.2f}: {c.text[:100]!r}")
+    return "\n".join(lines) + "\n"
+
+
+def run_explain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    bad = 0
+    for n, line in enumerate(ln for ln in stdin if ln.strip()):
+        ident, msg, err = _parse(line)
+        if msg is None:
+            bad += 1
+            stderr.write(f"extract: line {n + 1} (id {ident!r}): {err}\n")
+            continue
+        found, trace = explain(msg)
+        stdout.write(explain_text(ident, found, trace))
+    return bad
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to `group`."""
 
     @group.command("extract")
     @click.option("--batch-size", default=64, show_default=True, help="Messages per spaCy batch.")
-    def extract_command(batch_size: int) -> None:
+    @click.option("--explain", is_flag=True, help="Per sentence, print which rule fired and which filter rejected it.")
+    def extract_command(batch_size: int, explain: bool) -> None:
         """Read messages as JSON Lines on stdin; print each one's commitments as JSON Lines."""
+        if explain:
+            run_explain(sys.stdin, sys.stdout, sys.stderr)
+            return
         run(sys.stdin, sys.stdout, sys.stderr, batch_size=max(1, batch_size))

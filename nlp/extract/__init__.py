@@ -15,7 +15,15 @@ Design (a cascade, because most sentences hold no promise and speed matters):
    condition's time ("If we don't speak before Friday, ...") never does.
 """
 
-from nlp.extract.engine import extract, pipe
-from nlp.extract.model import ACTIONS, DIRECTIONS, ExtractedCommitment, MessageInput
+from nlp.extract.engine import explain, extract, pipe
+from nlp.extract.model import (
+    ACTIONS,
+    DIRECTIONS,
+    MAX_COMMITMENTS,
+    ExtractedCommitment,
+    MessageInput,
+    SentenceTrace,
+)
 
-__all__ = ["ExtractedCommitment", "MessageInput", "extract", "pipe", "DIRECTIONS", "ACTIONS"]
+__all__ = ["ExtractedCommitment", "MessageInput", "SentenceTrace", "extract", "explain", "pipe", "DIRECTIONS", "ACTIONS",
+           "MAX_COMMITMENTS"]

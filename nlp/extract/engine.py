@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -13,8 +13,9 @@ from spacy.lang.en import English
 from spacy.language import Language
 
 from nlp.extract.actions import _action
-from nlp.extract.filters import _is_promise
-from nlp.extract.heads import _find_heads
+from nlp.extract.confidence import confidence
+from nlp.extract.filters import Candidate
+from nlp.extract.heads import find_heads
 from nlp.extract.lexicon import (
     _ANAPHOR,
     _BULLET,
@@ -22,7 +23,6 @@ from nlp.extract.lexicon import (
     _HEADER_LINE,
     _INLINE_LIST,
     _INNER_STOP,
-    _OOO,
     _ROUGH_SPLIT,
     _SOFT_END,
     _TO_BULLET,
@@ -31,12 +31,15 @@ from nlp.extract.lexicon import (
 from nlp.extract.model import (
     DIRECTIONS,
     MAX_CHARS,
+    MAX_COMMITMENTS,
     ExtractedCommitment,
     MessageInput,
+    SentenceTrace,
     _Ctx,
     _Head,
     _Unit,
 )
+from nlp.extract.registry import FILTERS, HEAD_RULES, NOT_AN_ACT, TIMED_FILTERS
 from nlp.extract.timing import (
     _after_condition,
     _combine_day,
@@ -76,7 +79,16 @@ def pipe(messages: Iterable[MessageInput], batch_size: int = 64) -> Iterator[lis
         yield from _run_batch(batch)
 
 
-def _run_batch(batch: list[MessageInput]) -> Iterator[list[ExtractedCommitment]]:
+def explain(message: MessageInput) -> tuple[list[ExtractedCommitment], list[SentenceTrace]]:
+    """The commitments of one message and, per candidate sentence, which rule fired and which filter
+    rejected it (`assistant extract --explain`)."""
+    trace: list[SentenceTrace] = []
+    found = next(_run_batch([message], trace))
+    return found, trace
+
+
+def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = None
+               ) -> Iterator[list[ExtractedCommitment]]:
     units: list[_Unit] = []
     ctxs: list[_Ctx | None] = []
     for i, m in enumerate(batch):
@@ -100,7 +112,7 @@ def _run_batch(batch: list[MessageInput]) -> Iterator[list[ExtractedCommitment]]
         pieces = _ROUGH_SPLIT.split(unit.text)
         for piece in pieces:
             if ctx is not None and (len(pieces) == 1 or _has_cue(piece)):
-                heads = _find_heads(piece, unit, ctx)
+                heads = find_heads(piece, unit, ctx, HEAD_RULES)
                 if heads:
                     segments.append((unit, pos, piece))
                     known_heads[(id(unit), pos)] = (piece, heads)
@@ -122,9 +134,9 @@ def _run_batch(batch: list[MessageInput]) -> Iterator[list[ExtractedCommitment]]
             off = seg_off + start_char
             known = known_heads.get((id(unit), off))
             reuse = known[1] if known is not None and known[0] == s_text else None
-            results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, reuse))
+            results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, reuse, trace))
     for r in results:
-        yield _dedupe(r)
+        yield _bounded(_dedupe(r))
 
 
 def _context(m: MessageInput) -> _Ctx | None:
@@ -204,17 +216,22 @@ def _split_inline_lists(units: Iterable[_Unit]) -> Iterator[_Unit]:
 
 
 def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes,
-              known_heads: list[_Head] | None = None) -> list[ExtractedCommitment]:
+              known_heads: list[_Head] | None = None, trace: list[SentenceTrace] | None = None
+              ) -> list[ExtractedCommitment]:
     base = unit.start + s_off
     if known_heads is not None:
         heads = known_heads
     else:
         if not (unit.header or unit.bullet or ctx.direction == "note" or _has_cue(s)):
             return []
-        heads = _find_heads(s, unit, ctx)
+        heads = find_heads(s, unit, ctx, HEAD_RULES)
     if not heads:
         return []
+    st = SentenceTrace(base, s) if trace is not None else None
+    if st is not None and trace is not None:
+        trace.append(st)
     times: list[TimeMention] | None = None
+    earlier: list[TimeMention] = []
     out: list[ExtractedCommitment] = []
     coords: list[bool] = []
     for idx, head in enumerate(heads):
@@ -222,13 +239,16 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         clause_end = _clause_end(s, head.verb, clause_end)
         clause = s[head.start:clause_end]
         vp = s[head.verb:clause_end].strip()
-        if not _is_promise(s, head, clause, vp, ctx, unit):
+        cand = Candidate(s, head, clause, vp, ctx, unit)
+        rejected = next((f.name for f in FILTERS if f.rejects(cand)), None)
+        action, vague = _action(vp, head) if rejected is None else (None, False)
+        if rejected is None and action is None:
+            rejected = NOT_AN_ACT
+        if rejected is not None:
+            if st is not None:
+                st.rejected.append((head.rule, rejected, clause))
             continue
-        if _OOO.search(clause) and ctx.ooo:
-            continue  # "I'm on leave next week but Fran will cover"
-        action, vague = _action(vp, head)
-        if action is None:
-            continue
+        assert action is not None
         restates = head.kind == "reader" and bool(out) and bool(
             re.match(r"^\s*(?:it|them|this|that|these|those)\b", s[head.verb:]))
         if times is None:
@@ -248,13 +268,11 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         if mention is not None:
             usable_before = [t for t in earlier + times if t.start < mention.start]
             mention = _combine_day(mention, usable_before, s_off)
-        if head.kind == "arrive" and mention is None and re.search(r"\bshould\b", s[head.start:head.start + 40], re.I):
+        rejected = next((f.name for f in TIMED_FILTERS if f.rejects(cand, mention)), None)
+        if rejected is not None:
+            if st is not None:
+                st.rejected.append((head.rule, rejected, clause))
             continue
-        if head.kind == "bare" and (mention is None or mention.is_past or mention.value.date() < ctx.sent_at.date()
-                                    or (mention.has_time and mention.value <= ctx.sent_at)):
-            continue  # "we sign contracts in person" is a fact; "we sign fri" is a plan
-        if head.kind == "progressive" and (mention is None or mention.value <= ctx.sent_at + timedelta(minutes=30)):
-            continue  # "I'm sending the proposal" is news, not a promise, unless a later time is named
         after_word = mention is not None and mention.start >= 0 and bool(
             re.search(r"\bafter\s+$", s[max(0, mention.start - 8):mention.start], re.I))
         due, has_time = _due(mention, ctx, after_word)
@@ -262,17 +280,18 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         if conditional and due is not None and mention is not None:
             due = _after_condition(s, times, head, clause_end, mention, due)
         who = _who(head.side, ctx)
-        if who is None:
-            continue
         if restates:
             if out[-1].due is None and due is not None:
                 out[-1] = replace(out[-1], due=due, due_has_time=has_time)
             continue
         t_start, t_end = _trim(s, 0 if idx == 0 else head.start, clause_end if idx + 1 < len(heads) else len(s))
-        out.append(ExtractedCommitment(
+        c = ExtractedCommitment(
             who=who, action=action, due=due, due_has_time=has_time, conditional=conditional,
-            vague=vague, text=s[t_start:t_end], start=base + t_start, end=base + t_end,
-        ))
+            vague=vague, text=s[t_start:t_end], start=base + t_start, end=base + t_end, rule=head.rule,
+        )
+        out.append(replace(c, confidence=confidence(c, head.kind)))
+        if st is not None:
+            st.kept.append((head.rule, clause))
         coords.append(head.coord)
     return _share_times(out, coords)
 
@@ -311,7 +330,7 @@ def _clause_end(s: str, verb: int, limit: int) -> int:
     return m.start() if m else limit
 
 
-def _who(side: str, ctx: _Ctx) -> str | None:
+def _who(side: str, ctx: _Ctx) -> str:
     """Map who-said-it to the rep's point of view: `me` is the rep, `them` the other party."""
     writer_is_rep = ctx.direction in ("sent", "note")
     if side in ("writer", "third_ours"):
@@ -332,3 +351,12 @@ def _dedupe(items: list[ExtractedCommitment]) -> list[ExtractedCommitment]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def _bounded(items: list[ExtractedCommitment]) -> list[ExtractedCommitment]:
+    """At most MAX_COMMITMENTS per message: the most confident ones, in text order (a hostile 1 MB message
+    must not flood the rep's queue)."""
+    if len(items) <= MAX_COMMITMENTS:
+        return items
+    keep = sorted(range(len(items)), key=lambda i: (-items[i].confidence, i))[:MAX_COMMITMENTS]
+    return [items[i] for i in sorted(keep)]

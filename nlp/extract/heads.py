@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from nlp.extract.actions import _noun_action, _verb_ok
 from nlp.extract.lexicon import (
@@ -77,158 +78,402 @@ def _modal_heads(s: str) -> Iterator[tuple[int, int, str, str, bool]]:
         yield sm.start(), m.end(), subj, s[a:m.end()].strip().lower(), bool(m.group("neg"))
 
 
-def _find_heads(s: str, unit: _Unit, ctx: _Ctx) -> list[_Head]:
-    heads: list[_Head] = []
-    taken: list[tuple[int, int]] = []
-    words = frozenset(_WORD.findall(s.lower()))
-    bulletish = bool(unit.header or unit.bullet)
+# ---------------------------------------------------------------------------------------------------------
+# The head rules. Each is one unit: a name, a docstring, the cue words that gate it, examples it fires on
+# (its own tests run them: tests/test_extract_rules.py), and a `find` that yields (head, end of the head).
+# Overlaps between rules are settled by `priority` (lower first), stated on each rule, not by the order of
+# code in a function. The registry is nlp/extract/registry.py.
+# ---------------------------------------------------------------------------------------------------------
 
-    def add(h: _Head, end: int) -> None:
-        for a, b in taken:
-            if a <= h.start < b or a < end <= b:
-                return
-        taken.append((h.start, end))
-        heads.append(h)
 
-    for m in _REPORTED.finditer(s) if words & _G_REPORTED else ():
-        subj = m.group("subj").lower()
-        side = _subject_side(subj, s, m.end(), ctx, reported=True)
-        add(_Head(m.start("subj"), m.end(), side, "reported"), m.end())
-    for m in _PROMISED_TO.finditer(s) if words & _G_PROMISED else ():
-        subj = m.group("subj").lower()
-        add(_Head(m.start(), m.end(), _subject_side(subj, s, m.end(), ctx, reported=True), "reported"), m.end())
-    for m in _READER.finditer(s) if (words & _G_READER) or ((words & _G_YOU) and (words & _G_YOU_MODAL)) else ():
-        lead = m.group("lead").lower()
-        rest = s[m.end():m.end() + 120]
-        if lead.startswith(("you", "u ")) or lead.startswith("u"):
-            if re.match(r"^\s+(?:hear|expect)\b", rest, re.I) is None and re.match(
-                    r"^(?:.{0,60}?)\b(?:to|from)\s+(?:us|me)\b", rest, re.I) and not re.search(
-                    r"\bfrom\s+(?:me|us)\b", rest[:60], re.I):
-                continue  # "you'll get the user list to us" is their promise: a modal head covers it
-            if re.match(r"^\s+to\b|^\s+(?:it|them|this|that|everything|the\s+\w+(?:\s+\w+)?)\s+(?:signed|countersigned|"
-                        r"done|approved|reviewed|sorted|finali[sz]ed|executed|completed|returned|back\s+to\s+(?:us|me)|"
-                        r"over\s+to\s+(?:us|me))\b", rest, re.I):
-                continue  # "you'll get it signed by Wednesday": a modal head reads it as their promise
-            if "hear" in lead or re.match(r"^\s*(?:back\s+)?from\s+(?:me|us|my|our)\b", rest, re.I):
-                noun = "email"
+@dataclass(frozen=True)
+class Sentence:
+    """What every head rule reads: the sentence, its word set, its unit and the message context."""
+
+    s: str
+    words: frozenset[str]
+    unit: _Unit
+    ctx: _Ctx
+
+    @property
+    def bulletish(self) -> bool:
+        return bool(self.unit.header or self.unit.bullet)
+
+
+class HeadRule:
+    """A cue that a sentence states a commitment: subject + future modal, reported promise, next-step bullet...
+
+    `gate` is the cheap word-set test; `find` yields (head, end) pairs; `examples` are sentences (sent mail)
+    the rule must fire on through the whole extractor."""
+
+    name: str = ""
+    cue: str = ""
+    priority: int = 50
+    examples: tuple[str, ...] = ()
+
+    def gate(self, x: Sentence) -> bool:
+        return True
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        raise NotImplementedError
+
+    def head(self, start: int, verb: int, side: str, kind: str, noun_action: str = "",
+             coord: bool = False) -> _Head:
+        return _Head(start, verb, side, kind, noun_action, coord, rule=self.name)
+
+
+class ReportedSpeech(HeadRule):
+    """Reported speech of a promise: "I told her I'd send it Monday", "John said he will call you"."""
+
+    name, cue, priority = "reported_speech", "said/told/confirmed + subject + would/will", 10
+    examples = ("I told Maria I'd send the revised SOW on Monday.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_REPORTED)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _REPORTED.finditer(x.s):
+            side = _subject_side(m.group("subj").lower(), x.s, m.end(), x.ctx, reported=True)
+            yield self.head(m.start("subj"), m.end(), side, "reported"), m.end()
+
+
+class PromisedTo(HeadRule):
+    """An explicit promise verb with an infinitive: "I promised to send", "we agreed to call them Friday"."""
+
+    name, cue, priority = "promised_to", "promised/agreed/committed to", 11
+    examples = ("We agreed to send the signed order form by Friday.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_PROMISED)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _PROMISED_TO.finditer(x.s):
+            side = _subject_side(m.group("subj").lower(), x.s, m.end(), x.ctx, reported=True)
+            yield self.head(m.start(), m.end(), side, "reported"), m.end()
+
+
+class ReaderSide(HeadRule):
+    """The writer's promise phrased from the reader's side: "you'll have the quote by Friday", "expect a call
+    from me Tuesday"."""
+
+    name, cue, priority = "reader_side", "you'll have/get/hear, expect/look out for", 12
+    examples = ("You'll have the pricing sheet from me by Thursday.", "Expect a call from me on Tuesday.")
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_READER) or bool((x.words & _G_YOU) and (x.words & _G_YOU_MODAL))
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
+        for m in _READER.finditer(s):
+            lead = m.group("lead").lower()
+            rest = s[m.end():m.end() + 120]
+            if lead.startswith(("you", "u ")) or lead.startswith("u"):
+                if re.match(r"^\s+(?:hear|expect)\b", rest, re.I) is None and re.match(
+                        r"^(?:.{0,60}?)\b(?:to|from)\s+(?:us|me)\b", rest, re.I) and not re.search(
+                        r"\bfrom\s+(?:me|us)\b", rest[:60], re.I):
+                    continue  # "you'll get the user list to us" is their promise: a modal head covers it
+                if re.match(r"^\s+to\b|^\s+(?:it|them|this|that|everything|the\s+\w+(?:\s+\w+)?)\s+(?:signed|"
+                            r"countersigned|done|approved|reviewed|sorted|finali[sz]ed|executed|completed|returned|"
+                            r"back\s+to\s+(?:us|me)|over\s+to\s+(?:us|me))\b", rest, re.I):
+                    continue  # "you'll get it signed by Wednesday": a modal head reads it as their promise
+                if "hear" in lead or re.match(r"^\s*(?:back\s+)?from\s+(?:me|us|my|our)\b", rest, re.I):
+                    noun = "email"
+                else:
+                    noun = _noun_action(rest[:60])
             else:
+                if re.match(r"^\s+(?:that|to\s+(?!hear)|you\b|it\s+to\s+(?:be|take)|delays?|some|the\s+(?:price|"
+                            r"cost|market|rates?|team\s+to))", rest, re.I):
+                    continue
+                if m.start() > 0 and re.search(r"\b(?:i|we|they|you|he|she|don" + _AP + r"?t|not|would|to)\s*$",
+                                               s[:m.start()], re.I):
+                    continue  # "I expect ...", "we don't expect" - not the imperative
                 noun = _noun_action(rest[:60])
-        else:
-            if re.match(r"^\s+(?:that|to\s+(?!hear)|you\b|it\s+to\s+(?:be|take)|delays?|some|the\s+(?:price|cost|"
-                        r"market|rates?|team\s+to))", rest, re.I):
+            yield self.head(m.start(), m.end(), "writer", "reader", noun), m.end()
+
+
+class SubjectModal(HeadRule):
+    """A subject and a future modal: "I'll send", "we will call", "Sara is going to", "I'm to send"."""
+
+    name, cue, priority = "subject_modal", "I/we/you/he/Name + will/'ll/shall/going to/plan to", 20
+    examples = ("I'll send you the revised proposal by Thursday.", "We will call you Monday at 9:30.")
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_HEAD)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for h_start, h_end, subj, modal, negated in _modal_heads(x.s):
+            low = subj.lower()
+            if negated or re.match(r"^(?:" + _AP + r"d|would)", modal):
+                continue  # negated; "I'd be happy to", "we would" - hypothetical unless reported
+            if low not in {"i", "we", "you", "u", "he", "she", "they", "who"} and (
+                    subj in _NOT_NAMES or not subj[0].isupper()):
                 continue
-            if m.start() > 0 and re.search(r"\b(?:i|we|they|you|he|she|don" + _AP + r"?t|not|would|to)\s*$",
-                                           s[:m.start()], re.I):
-                continue  # "I expect ...", "we don't expect" - not the imperative
-            noun = _noun_action(rest[:60])
-        add(_Head(m.start(), m.end(), "writer", "reader", noun), m.end())
-    for h_start, h_end, subj, modal, negated in _modal_heads(s) if words & _G_HEAD else ():
-        low = subj.lower()
-        if negated:
-            continue
-        if re.match(r"^(?:" + _AP + r"d|would)", modal):
-            continue  # "I'd be happy to", "we would" - hypothetical unless reported (handled above)
-        if low not in {"i", "we", "you", "u", "he", "she", "they", "who"}:
-            if subj in _NOT_NAMES or not subj[0].isupper():
+            side = _subject_side(low, x.s, h_end, x.ctx, reported=False)
+            yield self.head(h_start, h_end, side, "modal"), h_end
+
+
+class Arrival(HeadRule):
+    """A deliverable's arrival stands for the writer's send: "it'll be in your inbox by noon"."""
+
+    name, cue, priority = "arrival", "it/the X + will/should + land/arrive/be with you", 21
+    examples = ("The contract will be in your inbox by noon tomorrow.",)
+
+    def gate(self, x: Sentence) -> bool:
+        w = x.words
+        return (bool(w & _G_ARRIVE) or ("out" in w and "go" in w) or ("sent" in w and "be" in w)) \
+            and bool(w & _G_YOU_MODAL)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _ARRIVE.finditer(x.s):
+            if (m.group("subj") or "it").lower() in {"you", "i", "we", "he", "she"}:
                 continue
-        side = _subject_side(low, s, h_end, ctx, reported=False)
-        add(_Head(h_start, h_end, side, "modal"), h_end)
-    arrive_cue = bool(words & _G_ARRIVE) or ("out" in words and "go" in words) or ("sent" in words and "be" in words)
-    for m in _ARRIVE.finditer(s) if arrive_cue and (words & _G_YOU_MODAL) else ():
-        subj = (m.group("subj") or "it").lower()
-        if subj in {"you", "i", "we", "he", "she"}:
-            continue
-        add(_Head(m.start(), m.start(), "writer", "arrive", "send"), m.end())
-    for m in _TEAM_HEAD.finditer(s) if words & _G_FUTURE else ():
-        poss = (m.group("poss") or m.group("poss2") or "our").lower()
-        if poss in ("your",):
-            side = "reader"
-        elif poss in ("their", "his", "her"):
-            side = "third_theirs"
-        else:
-            side = "third_ours" if ctx.direction != "note" else "third_theirs"
-        add(_Head(m.start(), m.end(), side, "modal"), m.end())
-    for m in _ILL.finditer(s) if 'ill' in words or 'il' in words else ():
-        add(_Head(m.start(), m.end(), "writer", "modal"), m.end())
-    for m in _PROMISED_NP.finditer(s) if words & _G_PROMISED else ():
-        add(_Head(m.start(), m.end(), "writer", "promised_np", "send"), m.end())
-    if ctx.direction == "note" and " to " in s:
-        for m in _NOTE_TO.finditer(s):
-            subj = m.group("subj").lower()
-            rest = s[m.end():]
-            if m.group("passive"):
-                owner = re.search(r"\((me|i|us|we)\)", rest[:80], re.I)
-                if owner:
-                    add(_Head(m.start(), m.start("passive"), "writer", "passive_todo"), m.end())
-                continue
-            if subj in _NOTE_TO_STOP or subj.endswith("ed") or not rest[:1].islower() or not _verb_ok(rest):
-                continue  # "Spoke to Jonah", "Talked to legal"
-            side = "writer" if subj in ("me", "i", "we", "us") else "other_side_writer"
-            add(_Head(m.start(), m.end(), side, "note_todo"), m.end())
-    if ctx.direction == "note":
+            yield self.head(m.start(), m.start(), "writer", "arrive", "send"), m.end()
+
+
+class TeamModal(HeadRule):
+    """A team or role as the subject: "our support team will", "your IT lead is going to", "Kim from finance
+    will"."""
+
+    name, cue, priority = "team_modal", "our/your/their + team/role + will", 22
+    examples = ("Our implementation team will send you the rollout plan on Monday.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_FUTURE)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _TEAM_HEAD.finditer(x.s):
+            poss = (m.group("poss") or m.group("poss2") or "our").lower()
+            if poss == "your":
+                side = "reader"
+            elif poss in ("their", "his", "her"):
+                side = "third_theirs"
+            else:
+                side = "third_ours" if x.ctx.direction != "note" else "third_theirs"
+            yield self.head(m.start(), m.end(), side, "modal"), m.end()
+
+
+class ApostropheLessIll(HeadRule):
+    """'ill' typed for "I'll" on a phone: "ill send it tmrw"."""
+
+    name, cue, priority = "ill_typed", "ill/Ill + action verb", 23
+    examples = ("ill send the deck over tmrw morning",)
+
+    def gate(self, x: Sentence) -> bool:
+        return "ill" in x.words or "il" in x.words
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _ILL.finditer(x.s):
+            yield self.head(m.start(), m.end(), "writer", "modal"), m.end()
+
+
+class PromisedThing(HeadRule):
+    """A promised or owed deliverable: "I promised you the numbers", "I owe you a proposal"."""
+
+    name, cue, priority = "promised_thing", "I/we + promised/owe + a deliverable", 24
+    examples = ("I owe you a proposal by Friday.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_PROMISED)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _PROMISED_NP.finditer(x.s):
+            yield self.head(m.start(), m.end(), "writer", "promised_np", "send"), m.end()
+
+
+class NoteTodo(HeadRule):
+    """A call or voicemail note's to-do: "Me to send SOW Monday", "Pat to confirm budget", "need to call him
+    back Tues", "Siobhan: reviewing tmrw", "Try again Monday 9am"."""
+
+    name, cue, priority = "note_todo", "(notes) X to <verb>, need to, Label: <verb>, imperative", 25
+    examples = ()
+
+    def gate(self, x: Sentence) -> bool:
+        return x.ctx.direction == "note"
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
+        if " to " in s:
+            for m in _NOTE_TO.finditer(s):
+                subj = m.group("subj").lower()
+                rest = s[m.end():]
+                if m.group("passive"):
+                    if re.search(r"\((me|i|us|we)\)", rest[:80], re.I):
+                        yield self.head(m.start(), m.start("passive"), "writer", "passive_todo"), m.end()
+                    continue
+                if subj in _NOTE_TO_STOP or subj.endswith("ed") or not rest[:1].islower() or not _verb_ok(rest):
+                    continue  # "Spoke to Jonah", "Talked to legal"
+                side = "writer" if subj in ("me", "i", "we", "us") else "other_side_writer"
+                yield self.head(m.start(), m.end(), side, "note_todo"), m.end()
         for m in _NOTE_NEED.finditer(s):
-            if not re.search(r"\b(?:if|in\s+case|when|whether|unless|once)\s*$", s[max(0, m.start() - 9):m.start()], re.I):
-                add(_Head(m.start(), m.end(), "writer", "note_todo"), m.end())
-        if not bulletish:
-            for h in _label_heads(s, ctx, persons_only=False):
-                add(h, h.verb)
+            if not re.search(r"\b(?:if|in\s+case|when|whether|unless|once)\s*$", s[max(0, m.start() - 9):m.start()],
+                             re.I):
+                yield self.head(m.start(), m.end(), "writer", "note_todo"), m.end()
+        if not x.bulletish:
+            for h in _label_heads(s, x.ctx, persons_only=False):
+                yield replace(h, rule=self.name), h.verb
         m2 = _NOTE_IMPERATIVE.match(s)
         if m2:
-            add(_Head(m2.end(), m2.end(), "writer", "note_todo"), m2.end() + 1)
-    for m in _LET_ME.finditer(s):
-        if not any(h.start > m.start() for h in heads):  # "let me check with legal and I'll ..." is a preamble
-            add(_Head(m.start(), m.end(), "writer", "letme"), m.end())
-    for m in _IMPLICIT.finditer(s) if words & _G_IMPLICIT else ():
-        if not _IMPLICIT_BEFORE.search(s, max(0, m.start() - 6), m.start()):
-            continue
-        side = "writer"
-        if ctx.direction == "note" and _note_speaker_other(s[:m.start()], unit):
-            side = "other_side_writer"
-        elif ctx.direction == "received":
+            yield self.head(m2.end(), m2.end(), "writer", "note_todo"), m2.end() + 1
+
+
+class LetMe(HeadRule):
+    """"Let me" + an act for the reader: "let me check with legal and get back to you"."""
+
+    name, cue, priority = "let_me", "let me/us (not 'let me know')", 30
+    examples = ("Let me confirm the dates with our trainer tomorrow.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return "let" in x.words
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _LET_ME.finditer(x.s):
+            if not any(h.start > m.start() for h in found):  # "let me check with legal and I'll ..." is a preamble
+                yield self.head(m.start(), m.end(), "writer", "letme"), m.end()
+
+
+class ImplicitSubject(HeadRule):
+    """A clause that drops its subject: "Will send the figures Tuesday", "... and going to call him Friday"."""
+
+    name, cue, priority = "implicit_subject", "clause-initial will/going to/plan to with no subject", 31
+    examples = ("Thanks - will send the figures Tuesday.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_IMPLICIT)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
+        for m in _IMPLICIT.finditer(s):
+            if not _IMPLICIT_BEFORE.search(s, max(0, m.start() - 6), m.start()) or s[m.end():].strip()[:1] == "?":
+                continue
             side = "writer"
-        if s[m.end():].strip()[:1] == "?":
-            continue
-        coord = bool(re.search(r"(?:\band|\bthen|,)\s*$", s[:m.start()], re.I)) and bool(heads)
-        add(_Head(m.start(), m.end(), side, "implicit", coord=coord), m.end())
-    for m in _FILLER_WILL.finditer(s) if words & _G_FUTURE else ():
-        side = "other_side_writer" if ctx.direction == "note" and _note_speaker_other(s[:m.end()], unit) \
-            else "writer"
-        mod = re.match(r"\w+", s[m.end():])
-        add(_Head(m.end(), m.end() + (mod.end() if mod else 0), side, "implicit"), m.end() + 4)
-    for m in _PROGRESSIVE.finditer(s) if words & _G_PROGRESSIVE else ():
+            if x.ctx.direction == "note" and _note_speaker_other(s[:m.start()], x.unit):
+                side = "other_side_writer"
+            coord = bool(re.search(r"(?:\band|\bthen|,)\s*$", s[:m.start()], re.I)) and bool(found)
+            yield self.head(m.start(), m.end(), side, "implicit", coord=coord), m.end()
+
+
+class FillerModal(HeadRule):
+    """Unpunctuated handheld writing: "sorry for the delay will send u the login"."""
+
+    name, cue, priority = "filler_modal", "thanks/ok/sorry ... + will <verb>", 32
+    examples = ("ok will send u the login tmrw",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_FUTURE)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
+        for m in _FILLER_WILL.finditer(s):
+            side = "other_side_writer" if x.ctx.direction == "note" and _note_speaker_other(s[:m.end()], x.unit) \
+                else "writer"
+            mod = re.match(r"\w+", s[m.end():])
+            yield self.head(m.end(), m.end() + (mod.end() if mod else 0), side, "implicit"), m.end() + 4
+
+
+class FutureProgressive(HeadRule):
+    """The present progressive for a planned act, kept only with a future time (filter `needs_future_time`):
+    "sending the deck over Thursday", "I'm calling him tomorrow"."""
+
+    name, cue, priority = "future_progressive", "I'm/we're + sending/calling/meeting ...", 33
+    examples = ("I'm sending the deck over on Thursday.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_PROGRESSIVE)
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
         if re.search(r"\b(?:now|herewith|attached|below|enclosed|right\s+away|as\s+we\s+speak)\b", s, re.I):
-            continue
-        subj = (m.group("subj") or "").lower()
-        side = "writer" if subj in ("", "i", "we") else "third_theirs"
-        if side == "third_theirs" and not re.match(r"(?:sending|emailing|calling|ringing|phoning|shipping|delivering|"
-                                                   r"forwarding|sharing|getting\s+back)\b", s[m.end():], re.I):
-            continue  # "he is meeting his board next month" is news about him, not a promise to us
-        if not subj and ctx.direction == "note" and _note_speaker_other(s[:m.start()], unit):
-            side = "other_side_writer"
-        add(_Head(m.start(), m.end(), side, "progressive"), m.end() + 1)
-    if ctx.direction != "received" and words & _G_BARE and words & _BARE_VERBS \
-            and (words & _G_TIMEWORDS or _DIGIT.search(s)):
+            return
+        for m in _PROGRESSIVE.finditer(s):
+            subj = (m.group("subj") or "").lower()
+            side = "writer" if subj in ("", "i", "we") else "third_theirs"
+            if side == "third_theirs" and not re.match(r"(?:sending|emailing|calling|ringing|phoning|shipping|"
+                                                       r"delivering|forwarding|sharing|getting\s+back)\b",
+                                                       s[m.end():], re.I):
+                continue  # "he is meeting his board next month" is news about him, not a promise to us
+            if not subj and x.ctx.direction == "note" and _note_speaker_other(s[:m.start()], x.unit):
+                side = "other_side_writer"
+            yield self.head(m.start(), m.end(), side, "progressive"), m.end() + 1
+
+
+class BarePresentPlan(HeadRule):
+    """A bare present for a dated plan, kept only with a future time (filter `needs_future_time`): "i send
+    the MSA mon", "we sign fri"."""
+
+    name, cue, priority = "bare_present_plan", "I/we + bare action verb + a time word", 34
+    examples = ("ok so i send the MSA mon and we sign fri",)
+
+    def gate(self, x: Sentence) -> bool:
+        w = x.words
+        return x.ctx.direction != "received" and bool(w & _G_BARE) and bool(w & _BARE_VERBS) \
+            and bool(w & _G_TIMEWORDS or _DIGIT.search(x.s))
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
+        if _HABITUAL.search(s):
+            return
         for m in _BARE.finditer(s):
             a = m.start()
             if not _BARE_START.search(s[max(0, a - 8):a] if a > 8 else s[:a]) \
-                    or _BARE_BLOCK.search(s, max(0, a - 12), a) or _HABITUAL.search(s):
+                    or _BARE_BLOCK.search(s, max(0, a - 12), a):
                 continue
             subj = m.group("subj").lower()
-            add(_Head(m.start(), m.end(), "writer" if subj in ("i", "we") else "reader", "bare"), m.end() + 1)
-    bullet_heads = _bullet_heads(s, unit, ctx) if bulletish else []
-    for h in bullet_heads:
-        add(h, h.verb)
-    heads.sort(key=lambda h: h.start)
-    # Coordinated verbs with the same subject: "I'll send the deck Monday and call you Tuesday".
-    extra: list[_Head] = []
-    for i, h in enumerate(heads if words & _G_COORD or "&" in s or "," in s else ()):
-        nxt = heads[i + 1].start if i + 1 < len(heads) else len(s)
-        for m in _COORD.finditer(s, h.verb, nxt):
-            if m.start() <= h.verb + 2:
+            yield self.head(m.start(), m.end(), "writer" if subj in ("i", "we") else "reader", "bare"), m.end() + 1
+
+
+class NextStepBullet(HeadRule):
+    """A next-step list item: "Acme to confirm headcount by 12/3", "Me: send pricing Fri", "- send MSA Friday"
+    under "Next steps:"."""
+
+    name, cue, priority = "next_step_bullet", "a bullet or a line under a next-steps header", 40
+    examples = ("Next steps:\n- Me: send pricing Fri\n- Dana to confirm headcount by 12/3",)
+
+    def gate(self, x: Sentence) -> bool:
+        return x.bulletish
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for h in _bullet_heads(x.s, x.unit, x.ctx):
+            yield replace(h, rule=self.name), h.verb
+
+
+class Coordination(HeadRule):
+    """A verb coordinated with a head shares its subject: "I'll send the deck Monday and call you Tuesday"."""
+
+    name, cue, priority = "coordination", "and/then/, + action verb after a head", 90
+    examples = ("I'll send the deck Monday and call you Tuesday at 10.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & _G_COORD) or "&" in x.s or "," in x.s
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        heads = sorted(found, key=lambda h: h.start)
+        for i, h in enumerate(heads):
+            nxt = heads[i + 1].start if i + 1 < len(heads) else len(x.s)
+            for m in _COORD.finditer(x.s, h.verb, nxt):
+                if m.start() > h.verb + 2:
+                    yield _Head(m.start(), m.end(), h.side, h.kind, h.noun_action, coord=True,
+                                rule=f"{h.rule}+{self.name}"), -1
+
+
+def find_heads(s: str, unit: _Unit, ctx: _Ctx, rules: Sequence[HeadRule]) -> list[_Head]:
+    """The heads of a sentence: every rule in priority order; a head that overlaps an earlier one is dropped
+    (coordination heads are added without the overlap test: they sit inside their parent's clause)."""
+    x = Sentence(s, frozenset(_WORD.findall(s.lower())), unit, ctx)
+    heads: list[_Head] = []
+    taken: list[tuple[int, int]] = []
+    for rule in rules:
+        if not rule.gate(x):
+            continue
+        new = list(rule.find(x, heads))
+        for h, end in new:
+            if end < 0:
+                heads.append(h)
                 continue
-            extra.append(_Head(m.start(), m.end(), h.side, h.kind, h.noun_action, coord=True))
-    if extra:
-        heads = sorted(heads + extra, key=lambda h: h.start)
+            if any(a <= h.start < b or a < end <= b for a, b in taken):
+                continue
+            taken.append((h.start, end))
+            heads.append(h)
+    heads.sort(key=lambda h: h.start)
     return heads
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ DIRECTIONS = ("sent", "received", "note")
 ACTIONS = ("call", "email", "send", "meet", "follow_up", "other")
 
 
+MAX_COMMITMENTS = 20  # per message (issue 10): the most confident ones
 MAX_CHARS = 100_000  # a promise lives in the first screens of a message; bounds time on pathological input
 
 
@@ -35,6 +36,8 @@ class ExtractedCommitment:
     text: str
     start: int
     end: int
+    rule: str = ""  # the head rule that found it (nlp/extract/registry.py)
+    confidence: float = 0.0  # calibrated probability that the commitment is right (nlp/extract/confidence.py)
 
 
 @dataclass(frozen=True)
@@ -119,3 +122,14 @@ class _Head:
     kind: str  # "modal" | "implicit" | "reported" | "reader" | "arrive" | "bullet" | "letme"
     noun_action: str = ""  # for reader-side phrasing: the action named by the noun
     coord: bool = False  # a coordinated verb sharing the previous head's subject ("... and call you Tuesday")
+    rule: str = ""  # the name of the head rule that found it (nlp/extract/heads.py)
+
+
+@dataclass
+class SentenceTrace:
+    """What the rules did with one candidate sentence (for `assistant extract --explain`)."""
+
+    start: int  # offset of the sentence in the message body
+    text: str
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)  # (head rule, filter, clause)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (head rule, clause)
