@@ -8,6 +8,7 @@ from __future__ import annotations
 from nlp.when.base import Unit
 from nlp.when.units import (
     clocks,
+    dayparts,
     holidays,
     legacy,
     numeric_dates,
@@ -19,7 +20,7 @@ from nlp.when.units import (
     zones,
 )
 
-MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, relative, legacy,)
+MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, relative, dayparts, legacy,)
 
 ORDER: tuple[str, ...] = (
     'iso',
