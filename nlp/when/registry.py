@@ -10,7 +10,7 @@ from nlp.when.units import (
     clocks,
     dayparts,
     holidays,
-    legacy,
+    now_words,
     numeric_dates,
     offsets,
     periods,
@@ -20,7 +20,7 @@ from nlp.when.units import (
     zones,
 )
 
-MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, relative, dayparts, legacy,)
+MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, relative, dayparts, now_words,)
 
 ORDER: tuple[str, ...] = (
     'iso',

@@ -1,4 +1,4 @@
-"""Atoms not yet moved into their class."""
+""""Now" words ("right now", "at the moment", "ATM") and a bare "early"/"late" as a whole text."""
 
 from __future__ import annotations
 
