@@ -24,11 +24,25 @@ def test_contract_through_the_real_command() -> None:
     assert p.returncode == 0
     out = [json.loads(x) for x in p.stdout.splitlines()]
     assert [o.get("id") for o in out] == ["a", None, "c", "d"]
-    assert out[0]["commitments"] == [{
+    [got] = out[0]["commitments"]
+    assert {k: v for k, v in got.items() if k not in ("rule", "confidence")} == {
         "who": "me", "action": "call", "due": "2026-11-04T10:45:00-05:00", "due_has_time": True,
         "conditional": True, "vague": False,
         "text": "I'll call you Wednesday at 10:45 if I haven't heard back.",
-    }]
+    }
+    # the contract gains two fields and loses none
+    assert got["rule"] == "subject_modal" and 0.0 <= got["confidence"] <= 1.0
+
+
+def test_explain_names_the_rule_that_fired_and_the_filter_that_rejected() -> None:
+    text = "I'll send the deck by Friday. Shall I book a room? I'll be happy to walk you through it."
+    p = subprocess.run([sys.executable, "-m", "assistant", "extract", "--explain"],
+                       input=json.dumps({"id": "e", **GOOD, "text": text}) + "\n", capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "+ subject_modal: \"I'll send the deck by Friday.\"" in p.stdout
+    assert "rejected by question" in p.stdout and "rejected by offer" in p.stdout
+    assert "=> me send" in p.stdout and "rule=subject_modal" in p.stdout
     assert "error" in out[1] and "error" in out[2] and out[3]["commitments"] == []
     assert "line 2" in p.stderr and "Mars/Base" in p.stderr
 
