@@ -32,6 +32,8 @@ def test_contract_through_the_real_command() -> None:
     }
     # the contract gains two fields and loses none
     assert got["rule"] == "subject_modal" and 0.0 <= got["confidence"] <= 1.0
+    assert "error" in out[1] and "error" in out[2] and out[3]["commitments"] == []
+    assert "line 2" in p.stderr and "Mars/Base" in p.stderr
 
 
 def test_explain_names_the_rule_that_fired_and_the_filter_that_rejected() -> None:
@@ -43,8 +45,6 @@ def test_explain_names_the_rule_that_fired_and_the_filter_that_rejected() -> Non
     assert "+ subject_modal: \"I'll send the deck by Friday.\"" in p.stdout
     assert "rejected by question" in p.stdout and "rejected by offer" in p.stdout
     assert "=> me send" in p.stdout and "rule=subject_modal" in p.stdout
-    assert "error" in out[1] and "error" in out[2] and out[3]["commitments"] == []
-    assert "line 2" in p.stderr and "Mars/Base" in p.stderr
 
 
 line = st.one_of(
