@@ -35,9 +35,13 @@ Conventions (documented in the README, tested in tests/test_when_cases.py):
   typos of weekday and month names ("wednsday", "febuary") and of "tomorrow"/"morning" ("tomrrow monring");
   A writer zone of "UTC" is read as "unknown": the named zone's wall clock is kept.
 Flags: `is_past`, `is_deadline` ("by", "before", "within"...), `is_after` ("after", "from"...),
-`is_conditional_ref` (inside an "if/unless/in case" clause that has not ended yet)."""
+`is_conditional_ref` (inside an "if/unless/in case" clause that has not ended yet).
+Clause scope: every mention carries `clause` (index), `clause_start`/`clause_end` and `clause_condition`
+(the if/unless/when/once/before/after/until word that makes its clause a condition, else None), from
+`split_clauses` (`nlp.when.clauses`), which the extractor can call on its own."""
 
+from nlp.when.clauses import Clause, clause_of, split_clauses
 from nlp.when.lexicon import default_date_order
 from nlp.when.resolver import TimeMention, find_times, resolve
 
-__all__ = ["TimeMention", "default_date_order", "find_times", "resolve"]
+__all__ = ["Clause", "TimeMention", "clause_of", "default_date_order", "find_times", "resolve", "split_clauses"]

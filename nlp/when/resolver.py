@@ -4,6 +4,7 @@ the text names (else the writer's) and normalised through UTC so DST gaps move f
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import copy
 import re
@@ -12,6 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from nlp.when.base import Clock, Offset, Part, Period
+from nlp.when.clauses import clause_starts
 from nlp.when.grammar import scan
 from nlp.when.holidays import country_of_zone, holiday_date, nth_weekday
 from nlp.when.lexicon import DAYPARTS, PM_DAYPARTS, default_date_order
@@ -38,6 +40,13 @@ class TimeMention:
     is_deadline: bool
     is_conditional_ref: bool = False
     is_after: bool = False
+    # clause scope (see `nlp.when.clauses`): the index of the clause the mention starts in, that clause's span,
+    # and the subordinator that makes it a condition ("if", "unless", "when", "once", "before", "after",
+    # "until"...; None for a main clause)
+    clause: int = 0
+    clause_start: int = 0
+    clause_end: int = 0
+    clause_condition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -851,6 +860,7 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
     out: list[TimeMention] = []
     bare_weekday: list[bool] = []
     named: date | None = None  # the day of the last mention, for "the following Monday", "the week after"
+    clauses: tuple[list[int], list[str | None]] | None = None  # computed at the first mention
     for g in _compose(text, scan(text)):
         if g.anchor_back and (named is not None or g.weekday is None):
             # counted from the day named before; "the day after" alone counts from today, "the following
@@ -873,10 +883,16 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
             ws, we = ref, _end_of(r)
         if r.grain in ("day", "hour", "minute"):
             named = r.value.date()
+        if clauses is None:
+            clauses = clause_starts(text)
+        starts, conds = clauses
+        k = max(0, bisect.bisect_right(starts, g.start) - 1)
         out.append(TimeMention(
             start=g.start, end=g.end, text=text[g.start:g.end], value=r.value, grain=r.grain, has_time=r.has_time,
             window_start=ws, window_end=we, is_past=bool(past), is_deadline=deadline,
             is_conditional_ref=_is_conditional(text, g.start), is_after=after and not deadline,
+            clause=k, clause_start=starts[k], clause_end=starts[k + 1] if k + 1 < len(starts) else len(text),
+            clause_condition=conds[k],
         ))
         bare_weekday.append(g.weekday is not None and g.weekday_mod is None and g.week is None and g.dom is None
                             and g.abs_date is None and g.numeric is None)
