@@ -25,10 +25,13 @@ Functions the review, the report and the watcher use:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from assistant.calendars.base import CalendarWriter
+from assistant.calendars.base import CalendarSession, CalendarWriter, event_digest
 from assistant.config import Config
 from assistant.errors import AssistantError, CalendarError
 from assistant.models import CalendarEvent, StepState, Suggestion
@@ -92,7 +95,7 @@ def book(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime
     else:
         remote_id, action = writer.put(event), "booked"
     with store.transaction():
-        store.record_booking(s.id, calendar_name(writer), remote_id, now)
+        store.record_booking(s.id, calendar_name(writer), remote_id, now, etag=event_digest(event))
         if s.state == S.SUGGESTED:
             store.set_step_state(s.commitment_id, S.SUGGESTED, S.BOOKED, now, f"booked on {calendar_name(writer)}")
     return BookingOutcome(store.suggestion(s.id) or s, action)
@@ -128,11 +131,14 @@ def reschedule(store: Store, writer: CalendarWriter, suggestion_id: str, *, star
     edited = Suggestion(id=s.id, commitment_id=s.commitment_id, title=title or s.title, body=s.body,
                         start=new_start, end=new_start + length, reason=s.reason, state=s.state, link=s.link)
     b = store.booking(s.id)
-    remote_id = writer.put(event_for(edited, config)) if b is not None and b.state == "booked" else None
+    event = event_for(edited, config)
+    remote_id = None
+    if b is not None and b.state == "booked" and b.etag != event_digest(event):  # an unchanged event stays
+        remote_id = writer.put(event)
     with store.transaction():
         store.update_suggestion(s.id, now, start=edited.start, end=edited.end, title=title)
         if remote_id is not None and b is not None:
-            store.record_booking(s.id, b.calendar, remote_id, now, etag=b.etag)
+            store.record_booking(s.id, b.calendar, remote_id, now, etag=event_digest(event))
     return store.suggestion(s.id) or edited
 
 
@@ -202,9 +208,10 @@ def mark_no_longer_needed(store: Store, writer: CalendarWriter, suggestion_id: s
         return BookingOutcome(s, "unchanged")
     why = reason or f"{NO_LONGER_NEEDED}: the step is {s.state}"
     if config.tracker.on_reply_after_booking == "note":
-        remote_id = writer.put(event_for(s, config, note=why))
+        noted = event_for(s, config, note=why)
+        remote_id = writer.put(noted)
         with store.transaction():
-            store.record_booking(s.id, b.calendar, remote_id, now, etag=b.etag, state="stale")
+            store.record_booking(s.id, b.calendar, remote_id, now, etag=event_digest(noted), state="stale")
         return BookingOutcome(s, "noted", why)
     writer.delete(s.id)
     store.set_booking_state(s.id, "cancelled", now)
@@ -235,18 +242,61 @@ def release_stale(store: Store, writer: CalendarWriter, config: Config, now: dat
     return out
 
 
-def book_due(store: Store, writer: CalendarWriter, config: Config, now: datetime) -> list[BookingOutcome]:
-    """Everything that should be on the calendar, on it; everything that should not, off it.
-    A calendar failure on one suggestion is logged and retried next pass; the others go on."""
-    out = release_stale(store, writer, config, now)
-    auto = [a.name for a in config.accounts if a.mode == "book"]
-    for s in store.suggestions_to_book(auto):
-        try:
-            out.append(book(store, writer, s.id, now, config))
-        except (CalendarError, AssistantError, OSError) as e:
-            log.warning("booking %s failed, retried next pass: %s", s.id, e)
-            out.append(BookingOutcome(s, "failed", str(e)))
+class StopRequest(Protocol):
+    """A stop request (the watcher's StopFlag): true once Ctrl-C or SIGTERM arrived."""
+
+    def __bool__(self) -> bool: ...
+
+
+Progress = Callable[[int, int], None]  # (events handled so far, events in this pass)
+
+
+@contextmanager
+def booking_pass(store: Store, writer: CalendarWriter) -> Iterator[CalendarSession]:
+    """One calendar session for a whole pass (the .ics file: one read, one atomic write).
+
+    A calendar that does not write through holds the pass's changes in memory; so the store's records
+    of them are held too, in one transaction that commits only after the calendar's commit: a crash
+    before the write records nothing, a crash after it leaves events that the rerun finds by uid and
+    records ("recovered"), as for a single booking. Each booking inside stays whole (a savepoint)."""
+    with writer.session() as cal:
+        if cal.write_through:
+            yield cal
+            return
+        with store.transaction():
+            yield cal
+            cal.commit()
+
+
+def _paced(items: Sequence[Suggestion], stop: StopRequest | None, progress: Progress | None) -> Iterator[Suggestion]:
+    """The items one by one until a stop request (checked between two), reporting progress after each."""
+    for done, item in enumerate(items):
+        if stop:
+            log.info("stop requested: %d of %d follow-ups left for the next pass", len(items) - done, len(items))
+            return
+        yield item
+        if progress is not None:
+            progress(done + 1, len(items))
+
+
+def book_due(store: Store, writer: CalendarWriter, config: Config, now: datetime, *,
+             stop: StopRequest | None = None, progress: Progress | None = None) -> list[BookingOutcome]:
+    """Everything that should be on the calendar, on it; everything that should not, off it; in one
+    calendar session (`booking_pass`). A calendar failure on one suggestion is logged and retried next
+    pass; the others go on. A stop request ends the pass between two events: what was booked is
+    recorded, the rest waits for the next pass."""
+    with booking_pass(store, writer) as cal:
+        out = release_stale(store, cal, config, now)
+        auto = [a.name for a in config.accounts if a.mode == "book"]
+        for s in _paced(store.suggestions_to_book(auto), stop, progress):
+            try:
+                out.append(book(store, cal, s.id, now, config))
+            except (CalendarError, AssistantError, OSError) as e:
+                log.warning("booking %s failed, retried next pass: %s", s.id, e)
+                out.append(BookingOutcome(s, "failed", str(e)))
     return out
+
+
 
 
 def snooze_for(days: int, now: datetime, config: Config) -> datetime:

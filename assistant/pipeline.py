@@ -4,18 +4,24 @@ the weekly report when it is due. The watcher and `assistant demo` both call `af
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from assistant.calendars.base import CalendarWriter
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.store import Store
 
+if TYPE_CHECKING:
+    from assistant.booking import Progress, StopRequest
 
-def after_sync(store: Store, config: Config, now: datetime, writer: CalendarWriter | None = None) -> list[str]:
+
+def after_sync(store: Store, config: Config, now: datetime, writer: CalendarWriter | None = None, *,
+               stop: StopRequest | None = None, progress: Progress | None = None) -> list[str]:
     """Everything that follows a sync, in order; returns human-readable log lines.
 
     1. the tracker pass (new steps, kept/settled/due/broken, suggestions); 2. booking (events for accepted
-    suggestions and book-mode accounts; events no longer needed removed or noted); 3. the weekly report."""
+    suggestions and book-mode accounts; events no longer needed removed or noted; it stops between two
+    events on `stop` and reports to `progress`); 3. the weekly report."""
     from assistant import booking, tracker
     from assistant.calendars import open_calendar
 
@@ -25,7 +31,7 @@ def after_sync(store: Store, config: Config, now: datetime, writer: CalendarWrit
     # -- 2. booking: a calendar that cannot be opened stops booking only; suggestions stay queued --
     try:
         cal = writer if writer is not None else open_calendar(config)
-        outcomes = booking.book_due(store, cal, config, now)
+        outcomes = booking.book_due(store, cal, config, now, stop=stop, progress=progress)
     except AssistantError as e:
         lines.append(f"calendar: {e}")
     else:

@@ -240,11 +240,21 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT; nested uses join the outer transaction."""
+        """BEGIN IMMEDIATE ... COMMIT. A nested use is a SAVEPOINT inside the outer transaction: when it
+        fails, its own writes are undone and the outer transaction goes on (a booking pass holds one
+        transaction around many bookings, each of which must stay whole)."""
         if self._depth:
+            name = f"sp{self._depth}"
+            self.db.execute(f"SAVEPOINT {name}")
             self._depth += 1
             try:
                 yield self.db
+            except BaseException:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.db.execute(f"RELEASE {name}")
             finally:
                 self._depth -= 1
             return

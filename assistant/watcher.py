@@ -280,6 +280,7 @@ class SyncResult:
 
 
 Progress = Callable[[int, int | None], None]  # (messages done in this step, total expected or None)
+BookingProgress = Callable[[int, int], None]  # (events handled so far, events in this booking pass)
 
 
 def _process(store: Store, config: Config, raws: Iterable[RawMessage], now: datetime, extractor: Extractor,
@@ -512,10 +513,15 @@ AfterSync = Callable[[Store, Config, datetime], list[str]]
 SourceFactory = Callable[[AccountConfig, Config], MailSource]
 
 
-def _default_after_sync(store: Store, config: Config, now: datetime) -> list[str]:
-    from assistant.pipeline import after_sync
+def _after_sync(stop: StopFlag, progress: BookingProgress | None) -> AfterSync:
+    """`assistant.pipeline.after_sync`, stopping its booking on `stop` and showing it on `progress`."""
 
-    return after_sync(store, config, now)
+    def after(store: Store, config: Config, now: datetime) -> list[str]:
+        from assistant.pipeline import after_sync
+
+        return after_sync(store, config, now, stop=stop, progress=progress)
+
+    return after
 
 
 def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock, *, stop: StopFlag,
@@ -572,10 +578,11 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
           source_factory: SourceFactory = open_source, after: AfterSync | None = None,
           poll_seconds: float = 60.0, progress_for: Callable[[str], Progress | None] | None = None,
           extractor: Extractor | None = None, store: Store | None = None,
-          parallel: bool | None = None) -> list[SyncResult]:
-    """Run passes until stopped (or one pass with `once`). Returns the last pass's results."""
+          parallel: bool | None = None, booking_progress: BookingProgress | None = None) -> list[SyncResult]:
+    """Run passes until stopped (or one pass with `once`). Returns the last pass's results.
+    `booking_progress(done, total)` follows the booking of each pass (the default `after`)."""
     stop = stop if stop is not None else StopFlag()  # (an unset StopFlag is falsy)
-    after = after or _default_after_sync
+    after = after or _after_sync(stop, booking_progress)
     if not config.accounts:
         where = config.source_path or "config.toml"
         raise ConfigError(f"no [[accounts]] in {where}: run `assistant init` to write a config with a local account")

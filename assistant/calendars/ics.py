@@ -12,7 +12,7 @@ import glob
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ PRODID = "-//Follow-through//follow-ups//EN"
 
 
 class IcsWriter:
-    """CalendarWriter over one .ics file; `put` is an upsert by UID."""
+    """CalendarWriter over one .ics file; `put` is an upsert by UID. Each call on the writer itself reads
+    and writes the file; a `session()` reads it once and writes it once, however many events change."""
 
     kind = "ics"
 
@@ -45,35 +46,32 @@ class IcsWriter:
 
     # -- the port ---------------------------------------------------------------------------------
     def put(self, event: CalendarEvent) -> str:
-        with self._locked():
-            cal = self._read()
-            sequence = 0
-            for old in self._vevents(cal):
-                if str(old.get("UID")) == event.uid:
-                    sequence = int(old.get("SEQUENCE", 0)) + 1
-            self._drop(cal, event.uid)
-            cal.add_component(self._vevent(event, sequence))
-            self._write(cal)
-        return event.uid
+        with self.session() as cal:
+            return cal.put(event)
 
     def get(self, uid: str) -> CalendarEvent | None:
-        for vevent in self._vevents(self._read()):
-            if str(vevent.get("UID")) == uid:
-                return self._event(vevent)
-        return None
+        vevent = _index(self._read()).get(uid)
+        return self._event(vevent) if vevent is not None else None
 
     def delete(self, uid: str) -> None:
-        with self._locked():
-            cal = self._read()
-            if self._drop(cal, uid):
-                self._write(cal)
+        with self.session() as cal:
+            cal.delete(uid)
 
     def uids(self) -> set[str]:
-        return {str(v.get("UID")) for v in self._vevents(self._read())}
+        return set(_index(self._read()))
 
     def events(self) -> list[CalendarEvent]:
         """Every event in the file, by start (for the demo table and the tests)."""
         return sorted((self._event(v) for v in self._vevents(self._read())), key=lambda e: (e.start, e.uid))
+
+    @contextmanager
+    def session(self) -> Iterator[IcsSession]:
+        """Under the file's lock: one read now, every change in memory, one atomic write on `commit()`
+        (and on leaving the block normally; nothing is written when it is left by an exception)."""
+        with self._locked():
+            cal = IcsSession(self, self._read())
+            yield cal
+            cal.commit()
 
     # -- the file ---------------------------------------------------------------------------------
     @contextmanager
@@ -139,12 +137,6 @@ class IcsWriter:
     def _vevents(cal: Calendar) -> list[Any]:
         return [c for c in cal.subcomponents if c.name == "VEVENT"]
 
-    @staticmethod
-    def _drop(cal: Calendar, uid: str) -> bool:
-        before = len(cal.subcomponents)
-        cal.subcomponents[:] = [c for c in cal.subcomponents if not (c.name == "VEVENT" and str(c.get("UID")) == uid)]
-        return len(cal.subcomponents) != before
-
     def _vevent(self, event: CalendarEvent, sequence: int) -> Event:
         if event.start.tzinfo is None or event.end.tzinfo is None:
             raise CalendarError(f"event {event.uid} has a naive time: the tracker must give aware times")
@@ -189,3 +181,55 @@ class IcsWriter:
             status=str(v.get("STATUS", "CONFIRMED")),  # type: ignore[arg-type]
             extra=extra,
         )
+
+
+def _index(cal: Calendar) -> dict[str, Any]:
+    """The file's VEVENTs by UID (the last one wins, as a calendar app shows it)."""
+    return {str(c.get("UID")): c for c in cal.subcomponents if c.name == "VEVENT"}
+
+
+class IcsSession:
+    """The .ics file held in memory for a session: the port's calls change the memory, `commit()`
+    writes the whole file once through a temp file and `os.replace` (see IcsWriter.session)."""
+
+    kind = "ics"
+    write_through = False
+
+    def __init__(self, writer: IcsWriter, cal: Calendar) -> None:
+        self.writer = writer
+        self.cal = cal
+        self.events = _index(cal)
+        self.dirty = False
+
+    @property
+    def target(self) -> str:
+        return self.writer.target
+
+    def put(self, event: CalendarEvent) -> str:
+        old = self.events.pop(event.uid, None)  # (re-inserted last: the file keeps the order of writes)
+        sequence = int(old.get("SEQUENCE", 0)) + 1 if old is not None else 0
+        self.events[event.uid] = self.writer._vevent(event, sequence)
+        self.dirty = True
+        return event.uid
+
+    def get(self, uid: str) -> CalendarEvent | None:
+        vevent = self.events.get(uid)
+        return self.writer._event(vevent) if vevent is not None else None
+
+    def delete(self, uid: str) -> None:
+        if self.events.pop(uid, None) is not None:
+            self.dirty = True
+
+    def uids(self) -> set[str]:
+        return set(self.events)
+
+    def session(self) -> AbstractContextManager[IcsSession]:
+        return nullcontext(self)
+
+    def commit(self) -> None:
+        if not self.dirty:
+            return
+        others = [c for c in self.cal.subcomponents if c.name not in ("VEVENT", "VTIMEZONE")]
+        self.cal.subcomponents[:] = [*others, *self.events.values()]
+        self.writer._write(self.cal)
+        self.dirty = False

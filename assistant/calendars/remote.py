@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from assistant.calendars.base import WriteThrough
 from assistant.config import AccountConfig, Config
 from assistant.errors import ConfigError, TransientError
 
@@ -88,9 +89,10 @@ def minutes(delta: timedelta) -> int:
     return int(abs(delta.total_seconds()) // 60)
 
 
-class RetryingWriter:
+class RetryingWriter(WriteThrough):
     """Mixin for the remote writers: run a call with retries, translating the client library's errors
-    into the project's own (`_translate`) so that only TransientError is retried."""
+    into the project's own (`_translate`) so that only TransientError is retried. Their sessions write
+    through (`WriteThrough`): each call is one request."""
 
     _attempts: int
     _sleep: Callable[[float], None]

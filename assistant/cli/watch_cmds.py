@@ -47,6 +47,26 @@ def first_sync_progress(console: Console) -> tuple[Progress, Callable[[str], Cal
     return progress, progress_for
 
 
+BOOKING_BAR_MIN = 5  # a booking pass shows a bar only when it books more than a few events
+
+
+def booking_progress(progress: Progress) -> Callable[[int, int], None]:
+    """The callback a booking pass reports to after each event: a bar on `progress` while a pass books
+    more than `BOOKING_BAR_MIN` events, removed when the pass ends."""
+    task: list[TaskID] = []
+
+    def advance(done: int, total: int) -> None:
+        if total <= BOOKING_BAR_MIN:
+            return
+        if not task:
+            task.append(progress.add_task("booking follow-ups", total=total))
+        progress.update(task[0], completed=done, total=total, refresh=True)
+        if done >= total:
+            progress.remove_task(task.pop())
+
+    return advance
+
+
 @click.command("watch")
 @click.option("--once", is_flag=True, help="One pass over every account, then exit.")
 @click.option("--poll", "poll_seconds", type=float, default=60.0, show_default=True,
@@ -71,7 +91,8 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         if stop:  # a second Ctrl-C: stop now
             raise KeyboardInterrupt
-        log.info("%s: stopping after the current message (again to stop now)", signal.Signals(signum).name)
+        log.info("%s: stopping after the current message or calendar event (again to stop now)",
+                 signal.Signals(signum).name)
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -81,7 +102,7 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
     try:
         with progress:
             results = watch(config, clock, once=once, stop=stop, poll_seconds=poll_seconds,
-                            progress_for=progress_for)
+                            progress_for=progress_for, booking_progress=booking_progress(progress))
     except KeyboardInterrupt:
         err_console.print("stopped")
         sys.exit(130)
