@@ -21,10 +21,14 @@ def _verb_ok(vp: str) -> bool:
     return _classify(vp)[0] is not None
 
 
+_ADVERB_LEAD = re.compile(r"^(?:[a-z]+ly\s+)+(?!to\b)", re.I)
+
+
 def _classify(vp: str) -> tuple[str | None, bool]:
     """(action, vague) of a verb phrase; action None when the verb names a state, not something to do."""
     v = _SKIP_LEAD.sub("", vp.strip(), count=1).strip()
     v = _TO_LEAD.sub("", v)
+    v = _ADVERB_LEAD.sub("", v)  # "will currently be granted", "will strongly encourage": the verb decides
     if not v:
         return None, False
     word = re.match(r"^[a-z][\w-]*", v, re.I)

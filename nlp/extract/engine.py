@@ -335,7 +335,7 @@ def _who(side: str, ctx: _Ctx) -> str:
     writer_is_rep = ctx.direction in ("sent", "note")
     if side in ("writer", "third_ours"):
         return "me" if writer_is_rep else "them"
-    if side == "other_side_writer":
+    if side in ("other_side_writer", "colleague"):
         return "them"
     if side == "reader":
         return "them" if writer_is_rep else "me"

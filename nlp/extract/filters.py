@@ -119,20 +119,34 @@ class PastOrIrrealis(Filter):
         return (c.head.kind != "reader" and bool(_IRREALIS.search(c.s[:c.head.verb]))) or bool(_PERFECT.match(c.vp))
 
 
+_OPINION_BEFORE = _rx(r"\b(?:i|we)\s+(?:think|believe|guess|suppose|assume|hear|heard|understand|imagine|expect|"
+                      r"doubt|suspect|gather)\s+(?:that\s+)?$")
+
+
 class Hedged(Filter):
-    """Doubt before the head: "I'm not sure we'll be able to hit that date"."""
+    """Doubt before the head: "I'm not sure we'll be able to hit that date"; and a third party's act the
+    writer only believes in: "I think he is planning on ...", "I hear they will ..." (a prediction, spec 3)."""
 
     name = "hedged"
-    examples = ("I'm not sure we'll get the order form signed by Friday.",)
+    examples = ("I'm not sure we'll get the order form signed by Friday.",
+                "I think he is planning on spending the night in town tomorrow.")
 
     def rejects(self, c: Candidate) -> bool:
-        return bool(_HEDGE_BEFORE.search(c.prefix)) and not c.head.coord
+        if c.head.coord:
+            return False
+        if _HEDGE_BEFORE.search(c.prefix):
+            return True
+        return c.head.side != "writer" and bool(_OPINION_BEFORE.search(c.prefix[-40:]))
 
 
 _HAPPY = _rx(r"^(?:be\s+)?(?:happy|glad|delighted|pleased|more\s+than\s+happy)\s+to\b")
 _OFFER_AFTER = _rx(r"\b(?:if\s+(?:you|u)\s+(?:like|want|wish|prefer|need|(?:would|" + _AP + r"?d)\s+like|"
                    r"are\s+interested)|if\s+(?:it|that)\s+(?:helps|would\s+help|is\s+useful)|if\s+needed|"
                    r"if\s+required|if\s+necessary|if\s+useful)\b")
+
+
+_ANYONE_WANTS = _rx(r"\bif\s+(?:there\s+(?:is|are)\s+)?(?:anyone|anybody|someone|somebody|others?)\b[^.;!?]{0,60}"
+                    r"\b(?:would\s+like|wants?|needs?|wish(?:es)?|is\s+interested)\b")
 
 
 class Offer(Filter):
@@ -146,7 +160,7 @@ class Offer(Filter):
         if not c.head.coord and _HYPOTHETICAL.search(c.prefix[-80:] if c.head.kind != "bullet" else "") \
                 and not _SILENCE.search(c.prefix[-80:]):
             return True
-        return bool(_HAPPY.match(c.vp)) or bool(_OFFER_AFTER.search(c.clause))
+        return bool(_HAPPY.match(c.vp)) or bool(_OFFER_AFTER.search(c.clause)) or bool(_ANYONE_WANTS.search(c.prefix))
 
 
 class ObligationOnThem(Filter):
@@ -266,3 +280,167 @@ class NeedsFutureTime(TimedFilter):
         if c.head.kind == "progressive":
             return mention is None or mention.value <= sent_at + timedelta(minutes=30)
         return False
+
+
+# -- precision filters of docs/commitments.md section 3 (each a class of language, not of any one message) --
+
+
+_NECESSITY = _rx(r"^(?:(?:still|also|just|probably|definitely)\s+)?(?:have\s+to|need\s+to|have\s+got\s+to|must)\b")
+
+
+class Necessity(Filter):
+    """An obligation is not an undertaking (spec 3, 9): "I will have to check", "I'm going to have to add
+    you", "you will need to sign"."""
+
+    name = "necessity"
+    examples = ("I'm going to have to think about the renewal terms.",)
+
+    def rejects(self, c: Candidate) -> bool:
+        return bool(_NECESSITY.match(c.vp))
+
+
+_ABILITY = _rx(r"^(?:(?:probably|likely|hopefully|also|still)\s+)?be\s+(?:able|unable|in\s+a\s+position)\s+to\b")
+
+
+class Ability(Filter):
+    """Ability is a prediction, not a promise (spec 3): "we will be able to deliver by Friday"."""
+
+    name = "ability"
+    examples = ("We will be able to deliver the units by Friday.",)
+
+    def rejects(self, c: Candidate) -> bool:
+        return bool(_ABILITY.match(c.vp))
+
+
+_EMBEDDING = _rx(r"(?:\b(?:if|whether|unless|that|which|who|whom|what|whatever|how|where|why|so\s+that|"
+                 r"in\s+order\s+that|because|since|though|although|while|whereas|than)\s+|,\s*which\s+)"
+                 r"(?:\w+\s+){0,1}$")
+_TO_SOMEONE = _rx(r"\b(?:you|u|your|yours|him|her|them|us|everyone|all\s+of\s+you)\b|\bto\s+[A-Z][a-z]+|"
+                  r"\b(?:with|by|for)\s+[A-Z][a-z]+")
+
+
+class EmbeddedClause(Filter):
+    """A modal inside an embedded clause is not the writer's undertaking (spec 3): "if they will sign",
+    "the deal that we will close", "what we will do", "so that we will be ready" - unless it is the writer's own
+    act for someone ("the list, which I will email to you", spec 9)."""
+
+    name = "embedded_clause"
+    examples = ("I don't know what we will do about the Dallas office.", "If you'll just confirm that for me.")
+
+    def rejects(self, c: Candidate) -> bool:
+        if c.head.kind not in ("modal", "progressive", "implicit", "bare") or c.head.coord:
+            return False
+        if not _EMBEDDING.search(c.s[max(0, c.head.start - 24):c.head.start]):
+            return False
+        return not (c.head.side == "writer" and _TO_SOMEONE.search(c.vp[:60]))
+
+
+_HABIT = _rx(r"\b(?:every|each)\s+(?:day|night|morning|evening|week|month|time|quarter|year|monday|tuesday|"
+             r"wednesday|thursday|friday)\b|\b(?:usually|always|normally|typically|generally|routinely|daily|"
+             r"nightly|weekly|monthly|quarterly|annually|yearly|regularly)\b")
+
+
+class Habitual(Filter):
+    """A standing routine is not one act with a time (spec 9): "every night he will email the team", "we
+    always send the confirms"."""
+
+    name = "habitual"
+    examples = ("Every night when Kevin finishes the file, he will email the whole team.",)
+
+    def rejects(self, c: Candidate) -> bool:
+        return c.head.kind != "bullet" and bool(_HABIT.search(c.s))
+
+
+_PERCEPTION = _rx(r"^(?:(?:also|probably|likely|still)\s+)?(?:note|notice|find|see\s+(?:that|from|in|on|how|the)|"
+                  r"recall|remember|agree|like|love|enjoy|appreciate|understand|await|admit|say|bet|"
+                  r"have\s+(?:your|a\s+chance|the\s+chance|the\s+opportunity|an\s+opportunity|no\s+problem|"
+                  r"plenty|to\b)|get\s+(?:your|a\s+chance|the\s+chance)|hear\s+(?:about|more\s+about|from\s+(?!me\b|us\b)))\b")
+
+
+class PerceptionOrStance(Filter):
+    """What someone will notice, find, like or think is not a task (spec 3): "you'll note that ...", "you
+    will find your positions on tab 2", "I will await your command", "you will have your day in court"."""
+
+    name = "perception_or_stance"
+    examples = ("On the second tab you will find your positions.", "You will have your chance to discuss it soon.")
+
+    def rejects(self, c: Candidate) -> bool:
+        return bool(_PERCEPTION.match(c.vp))
+
+
+_DELIVERY_NOW = _rx(r"\b(?:now|already|by\s+now|just\s+sent|have\s+sent|'ve\s+sent|attached|enclosed|herewith)\b")
+
+
+class DeliveredInMessage(Filter):
+    """A delivery the message itself makes is not a new promise (spec 3): "I just sent the contract, you
+    should have it now", "attached is the deck - you'll have the numbers there"."""
+
+    name = "delivered_in_message"
+    examples = ("I just sent the contract over, you should have it now.",)
+
+    def rejects(self, c: Candidate) -> bool:
+        return c.head.kind in ("reader", "arrive") and bool(_DELIVERY_NOW.search(c.s))
+
+
+_WHEREABOUTS = _rx(r"^(?:(?:also|probably|likely|then|still|just)\s+)?(?:fly|drive|travel|head|go\s+(?:back|home|to|"
+                   r"on)|come\s+back(?!\s+(?:to|with)\b)|return\s+(?:home|to|from)|stay|leave\s+(?:for|on|the\s+office)|arrive|"
+                   r"be\s+(?:back(?!\s+(?:to|in\s+touch|with)\b)|in(?!\s+(?:touch|contact)\b)|out|away|here|around|off|on\s+(?:vacation|holiday|leave|pto|the\s+road)|"
+                   r"at\s+(?:home|the\s+office|my\s+desk)|travell?ing|available|unavailable|flying|working\s+from))\b")
+
+
+class Whereabouts(Filter):
+    """Where someone will be is not an act for someone (spec 3): "I'll be in London next week", "I will fly
+    back Friday", "I'll be out of the office", "I'll likely stay a couple of days"."""
+
+    name = "whereabouts"
+    examples = ("I will fly back from Boston on Friday.", "I'll be in London next week.")
+
+    def rejects(self, c: Candidate) -> bool:
+        return bool(_WHEREABOUTS.match(c.vp))
+
+
+class SignOff(Filter):
+    """A closing formula is not a next step (spec 3): "Talk soon", "Will talk later", "speak to you soon"."""
+
+    name = "sign_off"
+    examples = ("Thanks for the help - will talk soon.",)
+
+    def rejects(self, c: Candidate) -> bool:
+        return bool(re.match(r"^(?:talk|speak|chat|catch\s+up)(?:\s+(?:to|with)\s+(?:you|u))?\s+(?:soon|later|"
+                             r"then|shortly)\b", c.vp, re.I))
+
+
+_MANNER = _rx(r"\b(?:this|that|the\s+same)\s+way\b|\bfor\s+now\b|\bgoing\s+forward\b|\bfrom\s+now\s+on\b|"
+              r"\bstill\b|\bvia\b|\b(?:count|treat|show|book|handle|record|classify)\s+(?:it|this|that|them|these|"
+              r"those|\w+)\s+as\b|\bas\s+(?:usual|before|normal|planned)\b")
+
+
+class Procedure(TimedFilter):
+    """How the writer's side will do things is a procedure nobody is owed, not a promise (spec 3): "we will
+    show it this way for now", "we will still do the noms via CGAS", "I am going to count it as signed"."""
+
+    name = "procedure"
+    examples = ("We will show it this way for now.", "We will still do the noms via the pipeline on this contract.")
+
+    def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
+        if c.head.side not in ("writer", "third_ours") or c.head.kind not in ("modal", "implicit"):
+            return False
+        return _classify(c.vp)[0] == "other" and bool(_MANNER.search(c.clause))
+
+
+class ThirdPartyNews(TimedFilter):
+    """News about a third party is nobody's task (spec 3): "the Administration will strongly encourage FERC",
+    "Californians would face higher taxes". A third party's commitment needs a task for someone: an act of a
+    concrete class (send, call, email, meet, follow up), an act toward the writer's side or the reader, or a
+    time it is due by."""
+
+    name = "third_party_news"
+    examples = ("The Administration will strongly encourage the Commission to act.",)
+
+    def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
+        if mention is not None or c.head.side not in ("third_theirs", "colleague") \
+                or c.head.kind in ("bullet", "note_todo"):
+            return False
+        if _classify(c.vp)[0] not in ("other", None):
+            return False
+        return not re.search(r"\b(?:you|u|your|us|our|me|my)\b", c.vp, re.I)

@@ -486,14 +486,14 @@ def _subject_side(subj: str, s: str, after: int, ctx: _Ctx, *, reported: bool) -
         return "third_ours"
     obj = s[after:after + 80]
     if re.search(r"\b(?:you|your|u)\b", obj, re.I) and ctx.direction != "note":
-        return "third_ours"  # "Raj will send you the spec" - a colleague of the writer
+        return "colleague"  # "Raj will send you the spec": a named colleague owes it (spec 2: `them`)
     if subj in _OUR_DEPARTMENTS:
         return "third_ours"
     before = s[max(0, after - 120):after].lower()
     ours = [m.start() for m in re.finditer(r"\b(?:my|our)\b", before)]
     yours = [m.start() for m in re.finditer(r"\b(?:your|their)\b", before)]
     if ours and (not yours or ours[-1] > yours[-1]) and ctx.direction != "note":
-        return "third_ours"  # "Chris from our implementation team, who will reach out"
+        return "colleague"  # "Chris from our implementation team, who will reach out" (spec 2: `them`)
     return "third_theirs"
 
 

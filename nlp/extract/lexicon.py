@@ -322,14 +322,11 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                        r"an?\s+(?:update|answer|proposal|quote|draft|response))", re.I),
     "be": re.compile(r"^be\s+(?:sending|calling|emailing|sharing|following\s+up|reaching\s+out|in\s+touch|"
                      r"back\s+(?:to|in\s+touch)|touching\s+base|checking\s+in|circling\s+back|ringing|phoning|"
-                     r"getting\s+back|delivering|shipping|forwarding|dropping|popping|swinging|coming\s+by|"
-                     r"meeting|visiting|contacting|setting\s+up|scheduling|confirming|updating|replying|"
-                     r"responding|there|over|with\s+you|in\s+contact|able\s+to|sure\s+to|on[\s-]?site|onsite|"
-                     r"in\s+(?:touch|contact)|(?!(?:being|going|"
-                     r"travell?ing|staying|working|attending|flying|leaving|taking|doing|looking|hoping|waiting|living|"
-                     r"launching|closing|moving|running|using|expecting|planning|thinking|offering|charging|"
-                     r"raising|increasing|starting|continuing|keeping|holding|heading|visiting\s+(?:family|"
-                     r"friends))\b)\w+ing)\b", re.I),
+                     r"getting\s+back|delivering|shipping|forwarding|dropping\s+(?:by|off|in)|popping\s+(?:by|in)|"
+                     r"swinging\s+by|coming\s+by|meeting\s+(?:you|u|with)|visiting\s+(?:you|u)|contacting|setting\s+up|"
+                     r"scheduling|confirming|updating|replying|responding|there|with\s+you|in\s+contact|sure\s+to|"
+                     r"in\s+(?:touch|contact)|submitting|providing|preparing|drafting|circulating|reviewing|"
+                     r"arranging|organi[sz]ing|introducing|issuing|returning\s+(?!to\b|from\b|home\b))\b", re.I),
     "come": re.compile(r"^come\s+(?:back\s+to|by|over|round|around|(?:and\s+)?(?:see|find|meet)|visit|to\s+(?:you|your))",
                        re.I),
     "let": re.compile(r"^let\s+(?:you|u|him|her|them|\w+|the\s+\w+)\s+know\b", re.I),

@@ -118,7 +118,8 @@ def _signature_names(raw: str) -> frozenset[str]:
 class _Head:
     start: int  # where the promise clause starts (subject or cue)
     verb: int  # where the verb phrase starts
-    side: str  # "writer" | "reader" | "third_ours" | "third_theirs" | "other_side"
+    side: str  # "writer" | "reader" | "third_ours" (the writer's side) | "colleague" (a named person of it) |
+    # "third_theirs" | "other_side_writer"
     kind: str  # "modal" | "implicit" | "reported" | "reader" | "arrive" | "bullet" | "letme"
     noun_action: str = ""  # for reader-side phrasing: the action named by the noun
     coord: bool = False  # a coordinated verb sharing the previous head's subject ("... and call you Tuesday")

@@ -39,12 +39,22 @@ FILTERS: tuple[filters.Filter, ...] = (
     filters.ReportedButDelivered(),
     filters.NonCommittal(),
     filters.LetMeNeedsAct(),
+    filters.Necessity(),
+    filters.Ability(),
+    filters.EmbeddedClause(),
+    filters.Habitual(),
+    filters.PerceptionOrStance(),
+    filters.DeliveredInMessage(),
+    filters.SignOff(),
+    filters.Whereabouts(),
 )
 
 TIMED_FILTERS: tuple[filters.TimedFilter, ...] = (
     filters.OutOfOfficeCover(),
     filters.ArrivalNeedsTime(),
     filters.NeedsFutureTime(),
+    filters.Procedure(),
+    filters.ThirdPartyNews(),
 )
 
 NOT_AN_ACT = "not_an_act"  # the verb names a state, not something to do (actions._classify)
