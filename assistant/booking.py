@@ -36,11 +36,15 @@ from assistant.config import Config
 from assistant.errors import AssistantError, CalendarError
 from assistant.models import CalendarEvent, StepState, Suggestion
 from assistant.store import Booking, Store
-from assistant.tracker import TRANSITIONS, TransitionError, next_business_slot
+from assistant.tracker import states
+from assistant.tracker.business import business_hours, next_business_slot
+from assistant.tracker.repository import event_starts
+from assistant.tracker.slots import within_daily_limit
+from assistant.tracker.states import TransitionError
 
 log = logging.getLogger("assistant.booking")
 S = StepState
-BOOKABLE = frozenset({S.SUGGESTED, S.ACCEPTED, S.BOOKED})
+BOOKABLE = states.ON_CALENDAR | {S.SUGGESTED}
 NO_LONGER_NEEDED = "No longer needed"
 
 
@@ -63,13 +67,21 @@ def event_for(suggestion: Suggestion, config: Config | None = None, note: str = 
         title=suggestion.title if not note else f"{NO_LONGER_NEEDED}: {suggestion.title}",
         description=description, start=suggestion.start, end=suggestion.end,
         alarm_minutes=config.tracker.alarm_minutes if config else 10, url=suggestion.link,
-        status="TENTATIVE" if note else "CONFIRMED",
+        status="TENTATIVE" if note else states.event_status(suggestion.state),
         extra={"commitment": suggestion.commitment_id},
     )
 
 
 def _same(a: CalendarEvent, b: CalendarEvent) -> bool:
-    return (a.uid, a.title, a.start, a.end) == (b.uid, b.title, b.start, b.end)
+    return (a.uid, a.title, a.start, a.end, a.status) == (b.uid, b.title, b.start, b.end, b.status)
+
+
+def _unchanged(b: Booking, s: Suggestion, config: Config | None, status: str) -> bool:
+    """The calendar already shows this follow-up as it should be: by the content hash stored with the
+    booking (`etag`), or by the status for a booking recorded before hashes were."""
+    if b.etag:
+        return b.etag == event_digest(event_for(s, config))
+    return b.status == status
 
 
 def _get(store: Store, suggestion_id: str) -> Suggestion:
@@ -84,8 +96,10 @@ def book(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime
     """Put a suggestion on the calendar once. Safe to rerun at any point, including after a crash."""
     s = _get(store, suggestion_id)
     existing_booking = store.booking(s.id)
-    if existing_booking is not None and existing_booking.state == "booked":
-        return BookingOutcome(s, "already-booked")
+    status = states.event_status(s.state)
+    if existing_booking is not None and existing_booking.state == "booked" and _unchanged(existing_booking, s,
+                                                                                           config, status):
+        return BookingOutcome(s, "already-booked")  # the calendar is not touched
     if s.state not in BOOKABLE:
         raise TransitionError(f"suggestion {s.id} is {s.state}: only suggested or accepted ones can be booked")
     event = event_for(s, config)
@@ -95,17 +109,18 @@ def book(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime
     else:
         remote_id, action = writer.put(event), "booked"
     with store.transaction():
-        store.record_booking(s.id, calendar_name(writer), remote_id, now, etag=event_digest(event))
+        store.record_booking(s.id, calendar_name(writer), remote_id, now, etag=event_digest(event), status=status)
         if s.state == S.SUGGESTED:
-            store.set_step_state(s.commitment_id, S.SUGGESTED, S.BOOKED, now, f"booked on {calendar_name(writer)}")
+            states.change(store, s.commitment_id, S.BOOKED, now, f"booked on {calendar_name(writer)}",
+                          expect=[S.SUGGESTED])
     return BookingOutcome(store.suggestion(s.id) or s, action)
 
 
 def _change(store: Store, s: Suggestion, to: StepState, now: datetime, note: str) -> None:
-    step = store.step(s.commitment_id)
-    if step is None or to not in TRANSITIONS[step.state]:
-        raise TransitionError(f"suggestion {s.id} is {step.state if step else 'untracked'}: it cannot become {to}")
-    store.set_step_state(s.commitment_id, step.state, to, now, note)
+    try:
+        states.change(store, s.commitment_id, to, now, note)
+    except TransitionError:
+        raise TransitionError(f"suggestion {s.id} is {s.state}: it cannot become {to}") from None
 
 
 def accept(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime,
@@ -138,7 +153,7 @@ def reschedule(store: Store, writer: CalendarWriter, suggestion_id: str, *, star
     with store.transaction():
         store.update_suggestion(s.id, now, start=edited.start, end=edited.end, title=title)
         if remote_id is not None and b is not None:
-            store.record_booking(s.id, b.calendar, remote_id, now, etag=event_digest(event))
+            store.record_booking(s.id, b.calendar, remote_id, now, etag=event_digest(event), status=b.status)
     return store.suggestion(s.id) or edited
 
 
@@ -156,7 +171,7 @@ def snooze(store: Store, writer: CalendarWriter, suggestion_id: str, until: date
     if until.tzinfo is None:
         raise AssistantError("snooze needs an aware time")
     step = store.step(s.commitment_id)
-    if step is None or S.SNOOZED not in TRANSITIONS[step.state]:
+    if step is None or not states.allowed(step.state, S.SNOOZED):
         raise TransitionError(f"suggestion {s.id} is {s.state}: it cannot be snoozed")
     b = _remove_event(store, writer, s, now)
     start = next_business_slot(until, config)
@@ -178,7 +193,7 @@ def _end(store: Store, writer: CalendarWriter, suggestion_id: str, to: StepState
             writer.delete(s.id)
             store.set_booking_state(s.id, "cancelled", now)
         return s
-    if step is None or to not in TRANSITIONS[step.state]:
+    if step is None or not states.allowed(step.state, to):
         raise TransitionError(f"suggestion {s.id} is {s.state}: it cannot become {to}")
     b = _remove_event(store, writer, s, now)
     with store.transaction():
@@ -207,11 +222,12 @@ def mark_no_longer_needed(store: Store, writer: CalendarWriter, suggestion_id: s
     if b is None or b.state != "booked":
         return BookingOutcome(s, "unchanged")
     why = reason or f"{NO_LONGER_NEEDED}: the step is {s.state}"
-    if config.tracker.on_reply_after_booking == "note":
+    if config.tracker.on_reply_after_booking == "note" and b.status != "TENTATIVE":  # a hold just goes
         noted = event_for(s, config, note=why)
         remote_id = writer.put(noted)
         with store.transaction():
-            store.record_booking(s.id, b.calendar, remote_id, now, etag=event_digest(noted), state="stale")
+            store.record_booking(s.id, b.calendar, remote_id, now, etag=event_digest(noted), state="stale",
+                                 status=noted.status)
         return BookingOutcome(s, "noted", why)
     writer.delete(s.id)
     store.set_booking_state(s.id, "cancelled", now)
@@ -226,7 +242,7 @@ def _why_ended(store: Store, commitment_id: str) -> str:
 def release_stale(store: Store, writer: CalendarWriter, config: Config, now: datetime) -> list[BookingOutcome]:
     """Events whose step ended (kept, settled: per config; rejected, cancelled, snoozed: deleted)."""
     out = []
-    for b in store.bookings_to_release():
+    for b in store.bookings_to_release(states.NO_EVENT):
         s = store.suggestion(b.suggestion_id)
         if s is None:
             continue
@@ -288,7 +304,7 @@ def book_due(store: Store, writer: CalendarWriter, config: Config, now: datetime
     with booking_pass(store, writer) as cal:
         out = release_stale(store, cal, config, now)
         auto = [a.name for a in config.accounts if a.mode == "book"]
-        for s in _paced(store.suggestions_to_book(auto), stop, progress):
+        for s in _paced(_to_book(store, config, auto, now), stop, progress):
             try:
                 out.append(book(store, cal, s.id, now, config))
             except (CalendarError, AssistantError, OSError) as e:
@@ -297,6 +313,20 @@ def book_due(store: Store, writer: CalendarWriter, config: Config, now: datetime
     return out
 
 
+def _to_book(store: Store, config: Config, auto: list[str], now: datetime) -> list[Suggestion]:
+    """What should be on the calendar and is not (or not as it should be): holds, accepted and booked
+    follow-ups always; suggestions of book-mode accounts while their working day has fewer than
+    `tracker.max_bookings_per_day` events (the rest wait as suggestions)."""
+    wanted = store.suggestions_to_book(auto, states.ON_CALENDAR, [S.SUGGESTED],
+                                       {state: states.event_status(state) for state in StepState})
+    fixed = [s for s in wanted if s.state != S.SUGGESTED]
+    new = [(s, s.start) for s in wanted if s.state == S.SUGGESTED]
+    if not new:
+        return fixed
+    hours = business_hours(config)
+    day_start = hours.at(now.astimezone(hours.zone).date(), hours.start.replace(hour=0, minute=0))
+    booked = [start for _, start in event_starts(store, states.ON_CALENDAR, day_start)]
+    return fixed + within_daily_limit(new, booked, config.tracker.max_bookings_per_day, hours)
 
 
 def snooze_for(days: int, now: datetime, config: Config) -> datetime:

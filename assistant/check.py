@@ -243,6 +243,13 @@ def propose(now: datetime, config: Config, *, name: str = "", kind: str = "call"
     return f"{name}, {text}" if name else text[0].upper() + text[1:]
 
 
+def rewrite(promise: str, action: str, said_at: datetime, config: Config, *, name: str = "",
+            email: str = "") -> str:
+    """The concrete rewrite of a vague promise: what `assistant check` proposes, as of when it was said
+    (the review shows it beside a vague follow-up, which is never booked)."""
+    return propose(said_at, config, name=first_name(name, email), kind=kind_of([action], [promise]))
+
+
 def kind_of(actions: Iterable[str], texts: Iterable[str]) -> str:
     """call, meet or send: from the promises' actions first, else from the rep's own verbs."""
     for action in actions:

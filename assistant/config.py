@@ -48,6 +48,8 @@ class RepConfig:
     aliases: tuple[str, ...] = ()
     timezone: str = "UTC"
     hours: WorkingHours = field(default_factory=WorkingHours)
+    country: str = ""  # ISO 3166 code: working days skip its public holidays ("" = none)
+    subdivision: str = ""  # a state or province of it ("CA", "BY"), for its own holidays
 
     @property
     def addresses(self) -> frozenset[str]:
@@ -75,6 +77,9 @@ class TrackerConfig:
     on_reply_after_booking: str = "delete"  # "delete" | "note"
     event_minutes: int = 15
     alarm_minutes: int = 10
+    history_days: int = 14  # a follow-up due longer ago than this goes to the backlog, never to the calendar
+    max_bookings_per_day: int = 8  # events booked automatically per working day; the rest wait as suggestions
+    hold_fallbacks: bool = True  # hold a fallback's moment on the calendar (tentative) as soon as it is sent
 
 
 @dataclass(frozen=True)
@@ -136,12 +141,40 @@ def _parse_days(value: object) -> tuple[int, ...]:
     return tuple(sorted(set(days)))
 
 
+def _parse_bool(key: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"{key} = {value!r}: write true or false (no quotes)")
+
+
 def check_timezone(key: str, name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{key} = {name!r} is not an IANA time zone: write one like \"America/New_York\"") from None
     return name
+
+
+def check_country(country: str, subdivision: str) -> tuple[str, str]:
+    """An ISO 3166 country (and subdivision) the `holidays` package knows, upper-cased."""
+    import holidays
+
+    country, subdivision = country.strip().upper(), subdivision.strip().upper()
+    if not country:
+        if subdivision:
+            raise ConfigError(f"rep.subdivision = {subdivision!r} needs rep.country: add country = \"US\"")
+        return "", ""
+    try:
+        holidays.country_holidays(country)
+    except NotImplementedError:
+        raise ConfigError(f"rep.country = {country!r} is not a country the holidays package knows: write an ISO "
+                          "3166 code like \"US\", \"GB\" or \"DE\"") from None
+    try:
+        holidays.country_holidays(country, subdiv=subdivision or None)
+    except Exception:  # noqa: BLE001 - the package raises its own error types for an unknown subdivision
+        raise ConfigError(f"rep.subdivision = {subdivision!r} is not a subdivision of {country}: write its code "
+                          "(\"CA\" for California) or leave it out") from None
+    return country, subdivision
 
 
 def parse_config(data: dict[str, Any], source_path: Path | None = None) -> Config:
@@ -163,6 +196,9 @@ def parse_config(data: dict[str, Any], source_path: Path | None = None) -> Confi
         timezone=check_timezone("rep.timezone", str(rep_t.get("timezone", "UTC"))),
         hours=hours,
     )
+    country, subdivision = check_country(str(rep_t.get("country", "")), str(rep_t.get("subdivision", "")))
+    rep = RepConfig(name=rep.name, email=rep.email, aliases=rep.aliases, timezone=rep.timezone, hours=hours,
+                    country=country, subdivision=subdivision)
     accounts: list[AccountConfig] = []
     seen: set[str] = set()
     for i, a in enumerate(data.get("accounts", [])):
@@ -195,9 +231,15 @@ def parse_config(data: dict[str, Any], source_path: Path | None = None) -> Confi
             on_reply_after_booking=on_reply,
             event_minutes=int(tr_t.get("event_minutes", 15)),
             alarm_minutes=int(tr_t.get("alarm_minutes", 10)),
+            history_days=int(tr_t.get("history_days", 14)),
+            max_bookings_per_day=int(tr_t.get("max_bookings_per_day", 8)),
+            hold_fallbacks=_parse_bool("tracker.hold_fallbacks", tr_t.get("hold_fallbacks", True)),
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"[tracker]: {e}: numbers must be whole numbers") from None
+    for key in ("history_days", "max_bookings_per_day"):
+        if getattr(tracker, key) < 0:
+            raise ConfigError(f"tracker.{key} = {getattr(tracker, key)}: write a whole number of 0 or more")
     rp_t = data.get("report", {})
     report = ReportConfig(
         weekly=bool(rp_t.get("weekly", True)),

@@ -28,6 +28,8 @@ from assistant.pipeline import after_sync
 from assistant.sources.base import Batch, MailSource
 from assistant.store import Store
 from assistant.tracker import rep_zone
+from assistant.tracker.repository import mark as tracker_mark
+from assistant.tracker.wording import why
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 DEMO_NOW = "2026-11-20T09:00"
@@ -143,7 +145,7 @@ def _report_moments(config: Config, start: datetime, end: datetime) -> list[date
 
 def _next_target(store: Store, after: datetime) -> datetime | None:
     """The earliest target of a pending step after `after` (the tracker must look then)."""
-    targets = [s.target for s in store.steps([StepState.PENDING]) if s.target > after]
+    targets = [s.target for s in store.steps([StepState.PENDING, StepState.HELD]) if s.target > after]
     return min(targets) if targets else None
 
 
@@ -157,9 +159,9 @@ def replay(store: Store, config: Config, end: datetime, log: list[str]) -> int:
     try:
         arrivals = sorted(a for s in sources for a in s.arrivals())
         begin = min(arrivals[0], end) if arrivals else end
-        mark = store.tracker_mark()
-        if mark is not None and mark[2] > begin:
-            begin = min(mark[2], end)  # resume: what came before was replayed by an earlier run
+        mark = tracker_mark(store)
+        if mark is not None and mark.now > begin:
+            begin = min(mark.now, end)  # resume: what came before was replayed by an earlier run
         fixed = sorted({*(a for a in arrivals if begin < a <= end), *_report_moments(config, begin, end), end})
         totals: dict[str, list[int]] = {s.account: [0, 0, 0, 0] for s in sources}
         now, moments = begin, 0
@@ -202,7 +204,7 @@ def run_demo(out: Path, now_text: str = DEMO_NOW) -> DemoResult:
         report_path, report_note = _report(store, config, now, out)
         zone = rep_zone(config)
         rows = tuple(
-            DemoRow(when=s.start.astimezone(zone), title=s.title, reason=s.reason, state=str(s.state),
+            DemoRow(when=s.start.astimezone(zone), title=s.title, reason=why(s.state, s.reason), state=str(s.state),
                     booked=(b := store.booking(s.id)) is not None and b.state == "booked")
             for s in store.suggestions()
         )

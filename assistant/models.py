@@ -88,9 +88,11 @@ class Commitment:
 
 
 class StepState(StrEnum):
-    """The life of a tracked next step. Transitions live in assistant.tracker."""
+    """The names of a tracked next step's states (the store keeps them as text). Which hops are allowed,
+    the named sets of states and the one function that changes a state live in assistant.tracker.states."""
 
     PENDING = "pending"
+    HELD = "held"  # a fallback's moment is held on the calendar (tentative) until the silence passes
     KEPT = "kept"
     SETTLED = "settled"
     DUE = "due"
@@ -101,6 +103,9 @@ class StepState(StrEnum):
     REJECTED = "rejected"
     BROKEN = "broken"
     CANCELLED = "cancelled"
+    BACKLOG = "backlog"  # history: fell due too long ago to book; listed once, for the rep to dismiss
+    DISMISSED = "dismissed"  # taken off the backlog by the rep
+    MERGED = "merged"  # the same promise as another step (a fragment of one sentence, a note and a mail)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from assistant import check
 from assistant.config import Config, data_dir
 from assistant.models import Commitment, Message, NextStep, StepState
 from assistant.store import Store
-from assistant.tracker import OUT_OF_OFFICE_REASON
+from assistant.tracker import OUT_OF_OFFICE_REASON, business_hours
+from assistant.tracker.backlog import BacklogGroup, groups
+from assistant.tracker.deals import deals as rolled_up_deals
 
 Outcome = Literal["kept", "settled", "broken", "pending", "booked", "dropped"]
 CHART_WEEKS = 8
@@ -129,6 +131,21 @@ class WeekFigures:
 
 
 @dataclass(frozen=True)
+class SummaryCounts:
+    made_by_rep: int
+    made_by_buyers: int
+    kept: int
+    settled: int
+    broken: int
+    pending: int  # in flight: due this week and open, or due later
+    vague: int
+    stalled: int
+    followups: int
+    awaiting_review: int
+    backlog: int
+
+
+@dataclass(frozen=True)
 class WeeklyReport:
     week: str
     start: datetime
@@ -145,10 +162,26 @@ class WeeklyReport:
     followups: tuple[FollowUpRow, ...]
     awaiting_review: int
     history: tuple[WeekFigures, ...]  # oldest first, the report's week last
+    backlog: tuple[BacklogGroup, ...] = ()  # promises from the history, by counterpart (never booked)
     charts: dict[str, bytes] = field(default_factory=dict, compare=False)
 
     def due_with(self, outcome: str) -> list[PromiseRow]:
         return [p for p in self.due if p.outcome == outcome]
+
+    @property
+    def pending_rows(self) -> list[PromiseRow]:
+        """Promises still in flight: due this week and not settled yet, or due later."""
+        return [*self.due_with("pending"), *self.due_with("booked"), *self.pending_later]
+
+    @property
+    def counts(self) -> SummaryCounts:
+        """The summary's figures: the one place both the HTML and the Markdown report read them from."""
+        return SummaryCounts(
+            made_by_rep=len(self.made_by_rep), made_by_buyers=len(self.made_by_buyers),
+            kept=len(self.due_with("kept")), settled=len(self.due_with("settled")),
+            broken=len(self.due_with("broken")), pending=len(self.pending_rows), vague=len(self.vague),
+            stalled=len(self.stalled), followups=len(self.followups), awaiting_review=self.awaiting_review,
+            backlog=sum(len(g.items) for g in self.backlog))
 
     @property
     def this_week(self) -> WeekFigures:
@@ -173,13 +206,15 @@ def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner
         return "kept"
     if state == StepState.SETTLED:
         return "settled"
-    if state == StepState.CANCELLED:
+    if state in (StepState.CANCELLED, StepState.DISMISSED, StepState.MERGED):
         return "dropped"
     passed = target is not None and target <= as_of
-    if state == StepState.BROKEN or (owner == "them" and passed):
+    if state in (StepState.BROKEN, StepState.BACKLOG) or (owner == "them" and passed):
         return "broken"
     if state == StepState.REJECTED:
         return "dropped"
+    if state == StepState.HELD:
+        return "booked"  # the fallback's moment is held on the calendar
     if state in (StepState.BOOKED, StepState.ACCEPTED):
         late = (passed and target is not None and booked_start is not None and booked_start > target + LATE
                 and not moved_by_them)
@@ -191,9 +226,11 @@ def outcome_of(state: StepState, target: datetime | None, as_of: datetime, owner
 class _Index:
     """Everything the report reads, loaded once: steps, commitments, messages, suggestions."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, config: Config) -> None:
         self.store = store
-        self.steps: dict[str, NextStep] = {s.commitment_id: s for s in store.steps()}
+        self.hours = business_hours(config)
+        # a merged step is the same promise as another one: it is counted once, there
+        self.steps: dict[str, NextStep] = {s.commitment_id: s for s in store.steps() if s.state != StepState.MERGED}
         self.commitments: dict[str, Commitment] = {c.id: c for c in store.commitments()}
         suggestions = store.suggestions()
         self.starts: dict[str, datetime] = {s.commitment_id: s.start for s in suggestions}
@@ -216,7 +253,9 @@ class _Index:
         elif msg is not None:
             other = msg.recipients[0] if msg.direction != "received" and msg.recipients else msg.sender
             person, company = other.name or other.email, other.domain
-        target = step.target if step is not None else commitment.due
+        target = step.target if step is not None else None
+        if step is None and msg is not None:  # not tracked yet: the target the tracker will give it
+            target = self.hours.target(commitment.who, commitment.due, commitment.due_has_time, msg.sent_at)[0]
         state = step.state if step is not None else StepState.PENDING
         return PromiseRow(
             commitment_id=commitment.id, who=commitment.who, person=person, company=company,
@@ -272,10 +311,8 @@ def _vague_rows(index: _Index, store: Store, config: Config, start: datetime, en
 
 
 def _stalled(store: Store, config: Config, now: datetime) -> list[StalledRow]:
-    from assistant import tracker
-
     rows: list[StalledRow] = []
-    for deal in tracker.deals(store, config, now):
+    for deal in rolled_up_deals(store, config, now):
         if not deal.stalled:
             continue
         next_text = ""
@@ -312,12 +349,14 @@ def build_weekly(store: Store, config: Config, now: datetime, week: str | None =
     week = normalise_week(week) if week else iso_week(now, tz)
     start, end = week_bounds(week, tz)
     as_of = min(now, end)
-    index = _Index(store)
+    index = _Index(store, config)
 
     made = []
     for msg in store.messages(since=start, until=end):
         for c in store.commitments(msg.id):
-            made.append(index.row(c, as_of))
+            step = store.step(c.id)
+            if step is None or step.state != StepState.MERGED:
+                made.append(index.row(c, as_of))
     due = [index.row(index.commitments[cid], as_of) for cid, step in index.steps.items()
            if start <= step.target < end and cid in index.commitments]
     later = [index.row(index.commitments[cid], as_of) for cid, step in index.steps.items()
@@ -341,7 +380,7 @@ def build_weekly(store: Store, config: Config, now: datetime, week: str | None =
         vague=tuple(_vague_rows(index, store, config, start, end)),
         stalled=tuple(_stalled(store, config, now)),
         followups=tuple(sorted(_followups(index, store, start, end), key=lambda f: f.start)),
-        awaiting_review=awaiting, history=history,
+        awaiting_review=awaiting, history=history, backlog=tuple(groups(store)),
     )
     if charts:
         report.charts.update(render_charts(report))
@@ -410,16 +449,16 @@ def chart_uris(report: WeeklyReport) -> dict[str, str]:
 
 # -- rendering ------------------------------------------------------------------------------------
 def _env() -> Any:
-    from assistant.web.app import template_env
+    from assistant.rendering import template_env
 
     return template_env()
 
 
 def render_html(report: WeeklyReport) -> str:
     """A standalone page (inline CSS, charts as data: URIs) that opens from disk or an email."""
-    from assistant.web.app import HERE
+    from assistant.rendering import STATIC_DIR
 
-    css = (HERE / "static" / "style.css").read_text(encoding="utf-8")
+    css = (STATIC_DIR / "style.css").read_text(encoding="utf-8")
     return str(_env().get_template("report.html").render(r=report, charts=chart_uris(report), css=css,
                                                         tz=report.timezone))
 
@@ -441,23 +480,24 @@ def render_markdown(report: WeeklyReport, chart_files: dict[str, str] | None = N
         return moment.astimezone(tz).strftime("%a %d %b %H:%M" if with_time else "%a %d %b")
 
     f = report.this_week
+    n = report.counts
     lines = [f"# {report.title}", "",
              f"For {_md(report.rep_name)}, as of {when(report.as_of)} ({report.timezone}).", "",
              "## Summary", "",
              "| | |", "| --- | --- |",
-             f"| Promises you made | {len(report.made_by_rep)} |",
-             f"| Promises buyers made | {len(report.made_by_buyers)} |",
-             f"| Due this week: kept | {len(report.due_with('kept'))} |",
-             f"| Due this week: settled by a reply | {len(report.due_with('settled'))} |",
-             f"| Due this week: broken | {len(report.due_with('broken'))} |",
-             f"| Due this week: pending or on the calendar | "
-             f"{len(report.due_with('pending')) + len(report.due_with('booked'))} |",
-             f"| Vague non-steps you wrote | {len(report.vague)} |",
+             f"| Promises you made | {n.made_by_rep} |",
+             f"| Promises buyers made | {n.made_by_buyers} |",
+             f"| Due this week and kept | {n.kept} |",
+             f"| Settled by a reply | {n.settled} |",
+             f"| Broken | {n.broken} |",
+             f"| Pending | {n.pending} |",
+             f"| Vague non-steps you wrote | {n.vague} |",
              f"| Sent mail that set a next action | "
              f"{f.sent_with_next_action} of {f.sent}" + (f" ({f.next_action_share:.0%})" if f.sent else "") + " |",
-             f"| Stalled deals | {len(report.stalled)} |",
-             f"| Follow-ups booked or accepted | {len(report.followups)} |",
-             f"| Suggestions awaiting your review | {report.awaiting_review} |", ""]
+             f"| Stalled deals | {n.stalled} |",
+             f"| Follow-ups booked or accepted | {n.followups} |",
+             f"| Suggestions awaiting your review | {n.awaiting_review} |",
+             f"| Backlog: promises from the history, not booked | {n.backlog} |", ""]
 
     def promise_table(title: str, rows: Iterable[PromiseRow], empty: str) -> None:
         rows = list(rows)
@@ -478,8 +518,17 @@ def render_markdown(report: WeeklyReport, chart_files: dict[str, str] | None = N
     promise_table("Kept this week", report.due_with("kept"), "Nothing came due and was kept.")
     promise_table("Settled by a reply", report.due_with("settled"), "No fallback was settled by a reply.")
     promise_table("Broken: the target passed with no delivery", report.due_with("broken"), "Nothing broken.")
-    promise_table("Pending", [*report.due_with("pending"), *report.due_with("booked"), *report.pending_later],
-                  "Nothing pending.")
+    promise_table("Pending", report.pending_rows, "Nothing pending.")
+    lines.extend(["## Backlog: promises from the history", ""])
+    if not report.backlog:
+        lines.extend(["_Empty._", ""])
+    else:
+        lines.extend(["Never booked. Dismiss them all with `assistant backlog --dismiss-all` or on the review page.",
+                      "", "| With | Promise | Was due |", "| --- | --- | --- |"])
+        for g in report.backlog:
+            lines.extend(f"| {_md(g.label)} ({_md(i.name or i.email)}) | \"{_md(i.text)}\" | {when(i.target, False)} |"
+                         for i in g.items)
+        lines.append("")
     lines.extend(["## Vague non-steps you wrote, and a concrete rewrite", ""])
     if not report.vague:
         lines.extend(["_None: every step you wrote had a date._", ""])

@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from assistant import booking, tracker
+from assistant import booking, check
 from assistant.calendars import open_calendar
 from assistant.calendars.base import CalendarWriter
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.models import StepState
 from assistant.store import Store
+from assistant.tracker import backlog, states, wording
+from assistant.tracker.backlog import BacklogGroup
+from assistant.tracker.business import working_day_after
+from assistant.tracker.counterparts import company_label
+from assistant.tracker.deals import deals as rolled_up_deals
 
 S = StepState
-QUEUE_STATES = (S.SUGGESTED, S.SNOOZED)
-BOOKED_STATES = (S.BOOKED, S.ACCEPTED)
 
 
 class ReviewError(AssistantError):
@@ -50,6 +53,8 @@ class SuggestionView:
     snoozed_until: datetime | None
     calendar: str
     thread_id: str = ""
+    vague: bool = False  # a vague promise is never booked: `rewrite` says how to make it concrete
+    rewrite: str = ""
 
     @property
     def calendar_label(self) -> str:
@@ -73,6 +78,7 @@ class SuggestionView:
             "subject": self.subject, "message_at": self.message_at.astimezone(zone).isoformat() if self.message_at
             else None, "snoozed_until": self.snoozed_until.astimezone(zone).isoformat() if self.snoozed_until
             else None, "link": self.link, "calendar": self.calendar, "body": self.body, "thread_id": self.thread_id,
+            "vague": self.vague, "rewrite": self.rewrite,
         }
 
 
@@ -83,14 +89,19 @@ class ActionResult:
     message: str
 
 
-def view(store: Store, suggestion_id: str) -> SuggestionView:
+def view(store: Store, suggestion_id: str, config: Config) -> SuggestionView:
     detail = store.suggestion_detail(suggestion_id)
     if detail is None:
         raise ReviewError(f"no suggestion {suggestion_id!r}: run `assistant suggestions --json` to list them")
     s, step, c, msg = detail.suggestion, detail.step, detail.commitment, detail.message
-    label = tracker.company_label(step.counterpart.company, step.counterpart.name)
+    label = company_label(step.counterpart.company, step.counterpart.name)
+    rewrite = ""
+    if c.vague and msg is not None:
+        rewrite = check.rewrite(c.text, c.action, msg.sent_at, config, name=step.counterpart.name,
+                                email=step.counterpart.email)
     return SuggestionView(
-        id=s.id, title=s.title, body=s.body, start=s.start, end=s.end, reason=s.reason, state=s.state.value,
+        id=s.id, title=s.title, body=s.body, start=s.start, end=s.end, reason=wording.why(s.state, s.reason),
+        state=s.state.value, vague=c.vague, rewrite=rewrite,
         link=s.link, owner=step.owner, promise=c.text, person=step.counterpart.name or step.counterpart.email,
         email=step.counterpart.email, company=label, subject=msg.subject if msg else "",
         message_at=msg.sent_at if msg else None, snoozed_until=detail.snoozed_until,
@@ -102,8 +113,8 @@ def view(store: Store, suggestion_id: str) -> SuggestionView:
 def queue(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
     """Suggestions waiting for the rep: suggested ones, and snoozed ones whose snooze has ended."""
     out = []
-    for s in store.suggestions(QUEUE_STATES):
-        v = view(store, s.id)
+    for s in store.suggestions(states.QUEUE):
+        v = view(store, s.id, config)
         if v.state == S.SNOOZED and v.snoozed_until is not None and v.snoozed_until > now:
             continue
         out.append(v)
@@ -111,22 +122,23 @@ def queue(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
 
 
 def snoozed(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
-    return [v for v in (view(store, s.id) for s in store.suggestions([S.SNOOZED]))
+    return [v for v in (view(store, s.id, config) for s in store.suggestions([S.SNOOZED]))
             if v.snoozed_until is not None and v.snoozed_until > now]
 
 
 def booked(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
-    """Follow-ups on the calendar (booked automatically or accepted by the rep)."""
-    return [view(store, s.id) for s in store.suggestions(BOOKED_STATES)]
+    """Follow-ups on the calendar (held, booked automatically or accepted by the rep)."""
+    return [view(store, s.id, config) for s in store.suggestions(states.ON_CALENDAR)]
 
 
 def all_views(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
-    return [view(store, s.id) for s in store.suggestions()]
+    return [view(store, s.id, config) for s in store.suggestions()]
 
 
 # -- actions ------------------------------------------------------------------------------------
-def _require(store: Store, suggestion_id: str, allowed: tuple[StepState, ...], verb: str) -> SuggestionView:
-    v = view(store, suggestion_id)
+def _require(store: Store, config: Config, suggestion_id: str, allowed: frozenset[StepState],
+             verb: str) -> SuggestionView:
+    v = view(store, suggestion_id, config)
     if StepState(v.state) not in allowed:
         raise ReviewError(f"cannot {verb} \"{v.title[:60]}\": it is {v.state}")
     return v
@@ -139,7 +151,7 @@ def _writer(config: Config, writer: CalendarWriter | None) -> CalendarWriter:
 def accept(store: Store, config: Config, suggestion_id: str, now: datetime,
            writer: CalendarWriter | None = None) -> ActionResult:
     """Put the follow-up on the calendar (or confirm one already booked automatically)."""
-    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED), "accept")
+    v = _require(store, config, suggestion_id, frozenset({S.SUGGESTED, S.SNOOZED, S.BOOKED}), "accept")
     booking.accept(store, _writer(config, writer), suggestion_id, now, config)
     when = v.start.astimezone(ZoneInfo(config.rep.timezone))
     return ActionResult(suggestion_id, S.ACCEPTED.value, f"Accepted: {v.title[:80]} on {when:%a %d %b %H:%M}.")
@@ -148,7 +160,7 @@ def accept(store: Store, config: Config, suggestion_id: str, now: datetime,
 def edit(store: Store, config: Config, suggestion_id: str, now: datetime, *, start: datetime | None = None,
          title: str | None = None, writer: CalendarWriter | None = None) -> ActionResult:
     """Move the follow-up or rename it; a booked event is updated on the calendar."""
-    _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "edit")
+    _require(store, config, suggestion_id, states.REVIEWABLE, "edit")
     if start is None and not title:
         raise ReviewError("nothing to change: give a new time or a new title")
     if start is not None and start.tzinfo is None:
@@ -157,7 +169,7 @@ def edit(store: Store, config: Config, suggestion_id: str, now: datetime, *, sta
         title = " ".join(title.split())[:300]
     booking.reschedule(store, _writer(config, writer), suggestion_id, start=start, title=title or None, now=now,
                        config=config)
-    after = view(store, suggestion_id)
+    after = view(store, suggestion_id, config)
     when = after.start.astimezone(ZoneInfo(config.rep.timezone))
     return ActionResult(suggestion_id, after.state, f"Changed: {after.title[:80]} on {when:%a %d %b %H:%M}.")
 
@@ -165,7 +177,7 @@ def edit(store: Store, config: Config, suggestion_id: str, now: datetime, *, sta
 def snooze(store: Store, config: Config, suggestion_id: str, now: datetime, until: datetime,
            writer: CalendarWriter | None = None) -> ActionResult:
     """Hide the suggestion until `until`; it comes back to the queue then (a booked event is removed)."""
-    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "snooze")
+    v = _require(store, config, suggestion_id, states.REVIEWABLE, "snooze")
     if until <= now:
         raise ReviewError("snooze until a moment in the future")
     booking.snooze(store, _writer(config, writer), suggestion_id, until, now, config)
@@ -176,7 +188,7 @@ def snooze(store: Store, config: Config, suggestion_id: str, now: datetime, unti
 def reject(store: Store, config: Config, suggestion_id: str, now: datetime,
            writer: CalendarWriter | None = None) -> ActionResult:
     """No follow-up for this promise (a booked event is removed from the calendar)."""
-    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "reject")
+    v = _require(store, config, suggestion_id, states.REVIEWABLE, "reject")
     booking.reject(store, _writer(config, writer), suggestion_id, now)
     return ActionResult(suggestion_id, S.REJECTED.value, f"Rejected: {v.title[:80]}.")
 
@@ -184,7 +196,7 @@ def reject(store: Store, config: Config, suggestion_id: str, now: datetime,
 def cancel(store: Store, config: Config, suggestion_id: str, now: datetime,
            writer: CalendarWriter | None = None) -> ActionResult:
     """Take a booked follow-up off the calendar and stop tracking the promise."""
-    v = _require(store, suggestion_id, (S.SUGGESTED, S.SNOOZED, S.BOOKED, S.ACCEPTED), "cancel")
+    v = _require(store, config, suggestion_id, states.REVIEWABLE, "cancel")
     booking.cancel(store, _writer(config, writer), suggestion_id, now, "cancelled by the rep")
     return ActionResult(suggestion_id, S.CANCELLED.value, f"Cancelled: {v.title[:80]}.")
 
@@ -213,25 +225,15 @@ def parse_snooze(text: str, now: datetime, config: Config) -> datetime:
     local = now.astimezone(ZoneInfo(tz))
     value = text.strip().lower()
     if value in ("", "tomorrow", "1d", "day"):
-        return _at(_working_day_after(local.date(), 1, config), hours.start, tz)
+        return _at(working_day_after(local.date(), 1, config), hours.start, tz)
     if value in ("2days", "2d"):
-        return _at(_working_day_after(local.date(), 2, config), hours.start, tz)
+        return _at(working_day_after(local.date(), 2, config), hours.start, tz)
     if value in ("nextweek", "week", "1w"):
         monday = local.date() + timedelta(days=7 - local.weekday())
-        return _at(_working_day_after(monday - timedelta(days=1), 1, config), hours.start, tz)
+        return _at(working_day_after(monday - timedelta(days=1), 1, config), hours.start, tz)
     if value.endswith("h") and value[:-1].isdigit():
         return now + timedelta(hours=int(value[:-1]))
     return parse_local(text, config, now)
-
-
-def _working_day_after(day: date, n: int, config: Config) -> date:
-    days = config.rep.hours.days or (0, 1, 2, 3, 4)
-    left = n
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() in days:
-            left -= 1
-    return day
 
 
 def parse_local(text: str, config: Config, now: datetime | None = None) -> datetime:
@@ -277,7 +279,7 @@ class DealRow:
 def deal_rows(store: Store, config: Config, now: datetime) -> list[DealRow]:
     """The deals board: stalled first, then by the next step's target."""
     rows = []
-    for d in tracker.deals(store, config, now):
+    for d in rolled_up_deals(store, config, now):
         step = d.next_step
         text = ""
         if step is not None:
@@ -293,3 +295,16 @@ def deal_rows(store: Store, config: Config, now: datetime) -> list[DealRow]:
         ))
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     return sorted(rows, key=lambda r: (not r.stalled, r.target or far, r.company))
+
+
+# -- the backlog ----------------------------------------------------------------------------------
+def backlog_groups(store: Store) -> list[BacklogGroup]:
+    """Promises from the history, by counterpart: never booked, shown once for the rep to dismiss."""
+    return backlog.groups(store)
+
+
+def dismiss_backlog(store: Store, now: datetime, company: str | None = None) -> ActionResult:
+    """Dismiss the whole backlog, or one company's part of it."""
+    n = backlog.dismiss_all(store, now, company)
+    where = f" for {company_label(company)}" if company else ""
+    return ActionResult("", S.DISMISSED.value, f"Dismissed {n} promise(s) from the backlog{where}.")

@@ -153,6 +153,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_state_target ON steps(state, target);
     DROP INDEX IF EXISTS steps_state;
     """,
+    # 4: a suggestion has no state of its own (it is its step's: assistant.tracker.states); a booking
+    # remembers the status it was written with (a hold is tentative); contact lookups by person
+    """
+    DROP INDEX IF EXISTS suggestions_state;
+    ALTER TABLE suggestions DROP COLUMN state;
+    ALTER TABLE bookings ADD COLUMN status TEXT NOT NULL DEFAULT 'CONFIRMED';
+    CREATE INDEX IF NOT EXISTS messages_sender ON messages(sender_email, sent_at);
+    CREATE INDEX IF NOT EXISTS steps_counterpart ON steps(counterpart_email);
+    """,
 ]
 
 
@@ -463,9 +472,10 @@ class Store:
 
     # -- tracker, suggestions, bookings, reports: methods added below by their features -------
 
-    # -- tracker: next steps and their transitions (owner: assistant/tracker.py) ---------------
-    # The tracker decides; these methods only read and write. State changes go through
-    # `set_step_state`, which records every transition in step_transitions.
+    # -- tracker: next steps and their transitions (owner: assistant/tracker/) -------------------
+    # The tracker decides; these methods only read. Every state change goes through
+    # assistant.tracker.states.apply, which records it in step_transitions; the pass's own queries
+    # live in assistant.tracker.repository.
     @staticmethod
     def _step(row: sqlite3.Row) -> NextStep:
         return NextStep(
@@ -475,26 +485,6 @@ class Store:
             target=datetime.fromisoformat(row["target"]), target_is_default=bool(row["target_is_default"]),
             state=StepState(row["state"]), updated_at=datetime.fromisoformat(row["updated_at"]),
         )
-
-    def add_steps(self, steps: Iterable[NextStep], note: str = "tracked") -> int:
-        """Insert new steps (ignoring ones already tracked) and record their first transition."""
-        rows = [(s.commitment_id, s.owner, s.action, s.counterpart.email, s.counterpart.name, s.counterpart.company,
-                 s.counterpart.thread_id, utc_iso(s.target), int(s.target_is_default), s.state.value,
-                 utc_iso(s.updated_at)) for s in steps]
-        if not rows:
-            return 0
-        with self.transaction():
-            before = self.db.total_changes
-            self.db.executemany(
-                "INSERT OR IGNORE INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name, company,"
-                " thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-            added = self.db.total_changes - before
-            self.db.executemany(
-                "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) "
-                "SELECT ?, NULL, ?, ?, ? WHERE NOT EXISTS "
-                "(SELECT 1 FROM step_transitions WHERE commitment_id = ?)",
-                [(r[0], r[9], r[10], note, r[0]) for r in rows])
-        return added
 
     def step(self, commitment_id: str) -> NextStep | None:
         row = self.db.execute("SELECT * FROM steps WHERE commitment_id = ?", (commitment_id,)).fetchone()
@@ -507,35 +497,6 @@ class Store:
                              ("owner = ?", owner), ("thread_id = ?", thread_id))
         return [self._step(r)
                 for r in self.db.execute(f"SELECT * FROM steps{where} ORDER BY target, commitment_id", args)]
-
-    def set_step_states(self, changes: Iterable[tuple[str, StepState, StepState, str]], at: datetime) -> int:
-        """Apply many (commitment_id, from_state, to_state, note) changes and record each transition.
-        A change whose step is no longer in `from_state` is skipped (another writer got there first)."""
-        n = 0
-        stamp = utc_iso(at)
-        with self.transaction():
-            for commitment_id, from_state, to_state, note in changes:
-                cur = self.db.execute(
-                    "UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ? AND state = ?",
-                    (to_state.value, stamp, commitment_id, from_state.value))
-                if cur.rowcount:
-                    self.db.execute(
-                        "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)",
-                        (commitment_id, from_state.value, to_state.value, stamp, note))
-                    self.db.execute(
-                        "UPDATE suggestions SET state = ?, updated_at = ? WHERE commitment_id = ?",
-                        (to_state.value, stamp, commitment_id))
-                    n += 1
-        return n
-
-    def set_step_state(self, commitment_id: str, from_state: StepState, to_state: StepState, at: datetime,
-                       note: str = "") -> bool:
-        """One transition (see set_step_states); the step's suggestion, if any, follows the step's state."""
-        return self.set_step_states([(commitment_id, from_state, to_state, note)], at) == 1
-
-    def set_step_target(self, commitment_id: str, target: datetime, at: datetime) -> None:
-        self.db.execute("UPDATE steps SET target = ?, updated_at = ? WHERE commitment_id = ?",
-                        (utc_iso(target), utc_iso(at), commitment_id))
 
     def transitions(self, commitment_id: str | None = None, *, to_state: StepState | str | None = None,
                     since: datetime | None = None, until: datetime | None = None) -> list[StepTransition]:
@@ -552,156 +513,11 @@ class Store:
     def count_steps(self) -> dict[str, int]:
         return {r[0]: int(r[1]) for r in self.db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state")}
 
-    # The tracker's pass works over sets: the steps that may move are staged in a temp table (one query),
-    # read back in chunks with the messages of their threads, and the pass's changes are written with
-    # executemany, all inside the tracker's one transaction. Times are compared as UTC ISO text.
-    TRACKER_MARK = "follow-through:tracker-pass"
-    CANDIDATE_COLUMNS = (
-        "cid", "who", "action", "due", "due_has_time", "conditional", "text", "message_id", "rfc_message_id",
-        "account", "source_id", "thread_id", "sent_at", "subject", "state", "target", "target_is_default",
-        "counterpart_email", "counterpart_name", "company", "suggestion_id", "suggestion_start", "snoozed_until")
+    # -- suggestions (owner: assistant/tracker/; read by the review and the report) ------------
+    # A suggestion's state is its step's: every read joins the step (SUGGESTION_SELECT).
+    SUGGESTION_SELECT = ("SELECT g.*, s.state AS state FROM suggestions g"
+                         " JOIN steps s ON s.commitment_id = g.commitment_id")
 
-    def tracker_mark(self) -> tuple[int, int, datetime] | None:
-        """(last message rowid, last commitment rowid, `now`) of the previous tracker pass, or None."""
-        c = self.cursor(self.TRACKER_MARK)
-        if not c or "crowid" not in c:
-            return None
-        return int(c["rowid"]), int(c["crowid"]), datetime.fromisoformat(c["now"])
-
-    def set_tracker_mark(self, now: datetime) -> None:
-        rowid = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM messages").fetchone()[0]
-        crowid = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM commitments").fetchone()[0]
-        self.set_cursor(self.TRACKER_MARK, {"rowid": int(rowid), "crowid": int(crowid), "now": utc_iso(now)}, now)
-
-    def stage_tracker_candidates(self, open_states: Iterable[StepState], now: datetime,
-                                 mark: tuple[int, int, datetime] | None) -> int:
-        """Stage (in temp.track_cand, oldest promise first) every commitment the pass must look at:
-        untracked ones from messages sent by `now`, and open steps that may move. Without a mark (first
-        pass, or a clock replayed backwards) every open step; with one only those on threads with mail
-        stored or sent since, pending ones whose target passed, due/broken ones and snoozes that ended.
-        Returns how many rows were staged."""
-        wanted = [StepState(s).value for s in open_states]
-        stamp = utc_iso(now)
-        self.db.execute("DROP TABLE IF EXISTS temp.track_cand")
-        self.db.execute(
-            "CREATE TEMP TABLE track_cand(seq INTEGER PRIMARY KEY, " + ", ".join(self.CANDIDATE_COLUMNS) + ")")
-        select = (
-            "SELECT c.id, c.who, c.action, c.due, c.due_has_time, c.conditional, c.text, m.id, m.message_id,"
-            " m.account, m.source_id, m.thread_id, m.sent_at, m.subject, s.state, s.target, s.target_is_default,"
-            " s.counterpart_email, s.counterpart_name, s.company, g.id, g.start, g.snoozed_until"
-            " FROM commitments c JOIN messages m ON m.id = c.message_id"
-            " LEFT JOIN steps s ON s.commitment_id = c.id LEFT JOIN suggestions g ON g.commitment_id = c.id"
-            f" WHERE m.sent_at <= ? AND (s.commitment_id IS NULL OR s.state IN ({','.join('?' * len(wanted))}))")
-        args: list[Any] = [stamp, *wanted]
-        if mark is not None:
-            rowid, crowid, then = mark
-            since = utc_iso(then)
-            select += (
-                " AND c.id IN (SELECT id FROM commitments WHERE rowid > ?"
-                " UNION SELECT c2.id FROM messages m2 JOIN commitments c2 ON c2.message_id = m2.id"
-                "  WHERE m2.sent_at > ? AND m2.sent_at <= ?"
-                " UNION SELECT commitment_id FROM steps WHERE state = 'pending' AND target <= ?"
-                " UNION SELECT commitment_id FROM steps WHERE state IN ('due', 'broken')"
-                " UNION SELECT s3.commitment_id FROM steps s3 JOIN suggestions g3 ON g3.commitment_id = s3.commitment_id"
-                "  WHERE s3.state = 'snoozed' AND (g3.snoozed_until IS NULL OR g3.snoozed_until <= ?)"
-                " UNION SELECT s4.commitment_id FROM steps s4 WHERE s4.thread_id IN (SELECT thread_id FROM messages"
-                "  WHERE rowid > ? UNION SELECT thread_id FROM messages WHERE sent_at > ? AND sent_at <= ?))")
-            args += [crowid, since, stamp, stamp, stamp, rowid, since, stamp]
-        self.db.execute(
-            "INSERT INTO temp.track_cand(" + ", ".join(self.CANDIDATE_COLUMNS) + ") " + select
-            + " ORDER BY m.sent_at, c.rowid", args)  # oldest promise first: it gets the first free slot
-        return int(self.db.execute("SELECT COUNT(*) FROM temp.track_cand").fetchone()[0])
-
-    def tracker_candidates(self, first: int, last: int) -> list[tuple[Any, ...]]:
-        """Staged rows `first`..`last` (1-based, inclusive) as plain tuples in CANDIDATE_COLUMNS order."""
-        cur = self.db.cursor()
-        cur.row_factory = None
-        return cur.execute("SELECT " + ", ".join(self.CANDIDATE_COLUMNS) + " FROM temp.track_cand"
-                           " WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)).fetchall()
-
-    def tracker_thread_mail(self, first: int, last: int, now: datetime) -> list[tuple[Any, ...]]:
-        """The mail of the threads of staged rows `first`..`last`, sent by `now`, by thread then time:
-        (thread_id, id, direction, sender_email, sender_name, recipients JSON, sent_at, body, is_auto_reply,
-        auto_reply_until, subject)."""
-        cur = self.db.cursor()
-        cur.row_factory = None
-        return cur.execute(
-            "SELECT thread_id, id, direction, sender_email, sender_name, recipients, sent_at, body, is_auto_reply,"
-            " auto_reply_until, subject FROM messages WHERE thread_id IN"
-            " (SELECT thread_id FROM temp.track_cand WHERE seq BETWEEN ? AND ?) AND sent_at <= ?"
-            " ORDER BY thread_id, sent_at, id", (first, last, utc_iso(now))).fetchall()
-
-    def taken_starts(self, since: datetime) -> list[str]:
-        """Starts (UTC ISO text) of live follow-ups from `since` on (new untimed follow-ups avoid them)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT start FROM suggestions WHERE state IN ('suggested', 'booked', 'accepted', 'snoozed')"
-            " AND start >= ?", (utc_iso(since),))]
-
-    def correspondents(self) -> list[tuple[str, str]]:
-        """Distinct (email, name) of everyone who wrote to the rep (matches a note's "Kim at Contoso")."""
-        return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT sender_email, MAX(sender_name) FROM messages WHERE direction = 'received' AND NOT is_auto_reply"
-            " GROUP BY sender_email ORDER BY sender_email")]
-
-    def write_tracker_pass(self, *, new_steps: Sequence[tuple[Any, ...]], state_changes: Sequence[tuple[str, str]],
-                           transitions: Sequence[tuple[str, str | None, str, str]],
-                           suggestions: Sequence[tuple[Any, ...]], moves: Sequence[tuple[str, str, str]],
-                           at: datetime) -> None:
-        """Bulk writes of one chunk of a tracker pass (call inside its transaction).
-
-        new_steps: (commitment_id, owner, action, email, name, company, thread_id, target UTC ISO,
-        target_is_default, state); state_changes: (commitment_id, state) - the step's suggestion follows;
-        transitions: (commitment_id, from_state or None, to_state, note); suggestions: (id, commitment_id,
-        title, body, start, end, reason, link) made in state suggested; moves: (suggestion id, start, end)."""
-        stamp = utc_iso(at)
-        if new_steps:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name, company,"
-                " thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(*r, stamp) for r in new_steps])
-        if suggestions:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO suggestions(id, commitment_id, title, body, start, end, reason, state, link,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,'suggested',?,?,?)",
-                [(*r, stamp, stamp) for r in suggestions])
-        if state_changes:
-            rows = [(state, stamp, cid) for cid, state in state_changes]
-            self.db.executemany("UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ?", rows)
-            self.db.executemany("UPDATE suggestions SET state = ?, updated_at = ? WHERE commitment_id = ?", rows)
-        if moves:
-            self.db.executemany("UPDATE suggestions SET start = ?, end = ?, updated_at = ? WHERE id = ?",
-                                [(start, end, stamp, sid) for sid, start, end in moves])
-        if transitions:
-            self.db.executemany(
-                "INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)",
-                [(cid, a, b, stamp, note) for cid, a, b, note in transitions])
-
-    def drop_tracker_candidates(self) -> None:
-        self.db.execute("DROP TABLE IF EXISTS temp.track_cand")
-
-    def staged_new_steps(self) -> int:
-        """How many staged rows have no step yet (a first pass over a big mailbox stages them all)."""
-        return int(self.db.execute("SELECT COUNT(*) FROM temp.track_cand WHERE state IS NULL").fetchone()[0])
-
-    TRACKER_TABLES = ("steps", "step_transitions", "suggestions")
-
-    @contextmanager
-    def bulk_tracker_load(self) -> Iterator[None]:
-        """A bulk load into the tracker's tables (inside a transaction): their secondary indexes are dropped
-        and built again at the end - one sort instead of a random b-tree insert per row, about twice as
-        fast for a first pass over 100,000 commitments. Unique and primary-key indexes stay."""
-        marks = ",".join("?" * len(self.TRACKER_TABLES))
-        indexes = [(r[0], r[1]) for r in self.db.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
-            self.TRACKER_TABLES)]
-        with self.transaction():
-            for name, _ in indexes:
-                self.db.execute(f'DROP INDEX "{name}"')
-            yield
-            for _, sql in indexes:
-                self.db.execute(sql)
-
-    # -- suggestions (owner: assistant/tracker.py; read by the review and the report) ----------
     @staticmethod
     def _suggestion(row: sqlite3.Row) -> Suggestion:
         return Suggestion(
@@ -710,37 +526,26 @@ class Store:
             reason=row["reason"], state=StepState(row["state"]), link=row["link"],
         )
 
-    def add_suggestions(self, suggestions: Iterable[Suggestion], now: datetime) -> int:
-        """Insert suggestions unless one exists for the same id (ids are derived from the commitment)."""
-        stamp = utc_iso(now)
-        rows = [(s.id, s.commitment_id, s.title, s.body, utc_iso(s.start), utc_iso(s.end), s.reason, s.state.value,
-                 s.link, stamp, stamp) for s in suggestions]
-        before = self.db.total_changes
-        self.db.executemany(
-            "INSERT OR IGNORE INTO suggestions(id, commitment_id, title, body, start, end, reason, state, link,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-        return self.db.total_changes - before
-
     def suggestion(self, suggestion_id: str) -> Suggestion | None:
-        row = self.db.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+        row = self.db.execute(self.SUGGESTION_SELECT + " WHERE g.id = ?", (suggestion_id,)).fetchone()
         return self._suggestion(row) if row else None
 
     def suggestion_for(self, commitment_id: str) -> Suggestion | None:
-        row = self.db.execute("SELECT * FROM suggestions WHERE commitment_id = ?", (commitment_id,)).fetchone()
+        row = self.db.execute(self.SUGGESTION_SELECT + " WHERE g.commitment_id = ?", (commitment_id,)).fetchone()
         return self._suggestion(row) if row else None
 
     def suggestions(self, states: Iterable[StepState | str] | None = None, *, since: datetime | None = None,
                     until: datetime | None = None) -> list[Suggestion]:
         """Suggestions by state(s) (e.g. the review queue: [SUGGESTED]) and start window; ordered by start."""
-        where, args = _where(("state IN ({})", _state_values(states)), ("start >= ?", _iso_or_none(since)),
-                             ("start < ?", _iso_or_none(until)))
+        where, args = _where(("s.state IN ({})", _state_values(states)), ("g.start >= ?", _iso_or_none(since)),
+                             ("g.start < ?", _iso_or_none(until)))
         return [self._suggestion(r)
-                for r in self.db.execute(f"SELECT * FROM suggestions{where} ORDER BY start, id", args)]
+                for r in self.db.execute(f"{self.SUGGESTION_SELECT}{where} ORDER BY g.start, g.id", args)]
 
     def update_suggestion(self, suggestion_id: str, now: datetime, *, start: datetime | None = None,
                           end: datetime | None = None, title: str | None = None, body: str | None = None,
                           snoozed_until: datetime | None = None, clear_snooze: bool = False) -> None:
-        """Edit a suggestion's fields (not its state: states change with the step, see set_step_state)."""
+        """Edit a suggestion's fields (its state is its step's: see assistant.tracker.states)."""
         sets, args = ["updated_at = ?"], [utc_iso(now)]
         for column, value in (("start", start), ("end", end), ("snoozed_until", snoozed_until)):
             if value is not None:
@@ -756,7 +561,7 @@ class Store:
 
     def suggestion_detail(self, suggestion_id: str) -> SuggestionDetail | None:
         """A suggestion with everything a review needs: its step, commitment, message and booking."""
-        row = self.db.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+        row = self.db.execute(self.SUGGESTION_SELECT + " WHERE g.id = ?", (suggestion_id,)).fetchone()
         if row is None:
             return None
         suggestion = self._suggestion(row)
@@ -780,6 +585,7 @@ class Store:
     def _booking(row: sqlite3.Row) -> Booking:
         return Booking(suggestion_id=row["suggestion_id"], calendar=row["calendar"], remote_id=row["remote_id"],
                        etag=row["etag"], state=row["state"], booked_at=datetime.fromisoformat(row["booked_at"]),
+                       status=row["status"],
                        updated_at=datetime.fromisoformat(row["updated_at"]))
 
     def booking(self, suggestion_id: str) -> Booking | None:
@@ -795,33 +601,41 @@ class Store:
         return [self._booking(r) for r in self.db.execute(sql + " ORDER BY booked_at, suggestion_id", args)]
 
     def record_booking(self, suggestion_id: str, calendar: str, remote_id: str, now: datetime,
-                       etag: str = "", state: str = "booked") -> None:
-        """Insert or refresh the booking row (call inside the transaction that changes the suggestion's state)."""
+                       etag: str = "", state: str = "booked", status: str = "CONFIRMED") -> None:
+        """Insert or refresh the booking row (call inside the transaction that changes the suggestion's state);
+        `status` is the event's (TENTATIVE for a hold)."""
         stamp = utc_iso(now)
         self.db.execute(
-            "INSERT INTO bookings(suggestion_id, calendar, remote_id, etag, state, booked_at, updated_at) "
-            "VALUES (?,?,?,?,?,?,?) ON CONFLICT(suggestion_id) DO UPDATE SET calendar = excluded.calendar, "
+            "INSERT INTO bookings(suggestion_id, calendar, remote_id, etag, state, booked_at, updated_at, status) "
+            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(suggestion_id) DO UPDATE SET calendar = excluded.calendar, "
             "remote_id = excluded.remote_id, etag = excluded.etag, state = excluded.state, "
-            "updated_at = excluded.updated_at",
-            (suggestion_id, calendar, remote_id, etag, state, stamp, stamp))
+            "updated_at = excluded.updated_at, status = excluded.status",
+            (suggestion_id, calendar, remote_id, etag, state, stamp, stamp, status))
 
-    def suggestions_to_book(self, auto_accounts: Iterable[str]) -> list[Suggestion]:
-        """Suggestions that belong on the calendar but have no live booking: accepted ones, and suggested
-        ones from accounts in book mode."""
+    def suggestions_to_book(self, auto_accounts: Iterable[str], always: Iterable[StepState],
+                            auto: Iterable[StepState], status_of: dict[StepState, str]) -> list[Suggestion]:
+        """Follow-ups that belong on the calendar and are not there as they should be: those in `always`
+        (held, accepted, booked), and those in `auto` (suggested) from accounts in book mode whose promise
+        is not vague; with no live booking, or one written with another status than `status_of` says."""
         accounts = list(auto_accounts)
+        always_v, auto_v = [s.value for s in always], [s.value for s in auto]
         marks = ",".join("?" * len(accounts)) or "NULL"
         rows = self.db.execute(
-            "SELECT g.* FROM suggestions g JOIN commitments c ON c.id = g.commitment_id"
+            "SELECT g.*, s.state AS state, b.status AS booked_status, b.state AS booking_state FROM suggestions g"
+            " JOIN steps s ON s.commitment_id = g.commitment_id JOIN commitments c ON c.id = g.commitment_id"
             " JOIN messages m ON m.id = c.message_id LEFT JOIN bookings b ON b.suggestion_id = g.id"
-            f" WHERE (g.state = 'accepted' OR (g.state = 'suggested' AND m.account IN ({marks})))"
-            " AND (b.suggestion_id IS NULL OR b.state != 'booked') ORDER BY g.start, g.id", accounts)
-        return [self._suggestion(r) for r in rows]
+            f" WHERE (s.state IN ({','.join('?' * len(always_v))}) OR (s.state IN ({','.join('?' * len(auto_v))})"
+            f" AND m.account IN ({marks}) AND NOT c.vague)) ORDER BY g.start, g.id", (*always_v, *auto_v, *accounts))
+        return [self._suggestion(r) for r in rows
+                if r["booking_state"] != "booked" or r["booked_status"] != status_of.get(StepState(r["state"]))]
 
-    def bookings_to_release(self) -> list[Booking]:
-        """Live bookings whose suggestion no longer wants an event (kept, settled, rejected, cancelled, snoozed)."""
+    def bookings_to_release(self, states: Iterable[StepState]) -> list[Booking]:
+        """Live bookings whose step is in one of `states` (it no longer wants an event)."""
+        wanted = [s.value for s in states]
         rows = self.db.execute(
-            "SELECT b.* FROM bookings b JOIN suggestions g ON g.id = b.suggestion_id WHERE b.state = 'booked'"
-            " AND g.state IN ('kept', 'settled', 'rejected', 'cancelled', 'snoozed') ORDER BY b.suggestion_id")
+            "SELECT b.* FROM bookings b JOIN suggestions g ON g.id = b.suggestion_id"
+            " JOIN steps s ON s.commitment_id = g.commitment_id WHERE b.state = 'booked'"
+            f" AND s.state IN ({','.join('?' * len(wanted))}) ORDER BY b.suggestion_id", wanted)
         return [self._booking(r) for r in rows]
 
     def set_booking_state(self, suggestion_id: str, state: str, now: datetime) -> None:
@@ -868,6 +682,7 @@ class Booking:
     state: str
     booked_at: datetime
     updated_at: datetime
+    status: str = "CONFIRMED"  # the event's status when it was written: TENTATIVE for a hold
 
 
 @dataclass(frozen=True)

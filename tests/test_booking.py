@@ -19,6 +19,7 @@ from assistant.config import Config
 from assistant.errors import CalendarError
 from assistant.models import CalendarEvent, StepState
 from assistant.store import Store
+from assistant.tracker import states
 from tests.track_fixtures import REP, at, config, message, promise
 
 S = StepState
@@ -89,7 +90,7 @@ def test_suggest_mode_books_only_accepted(store: Store, tmp_path: Path) -> None:
     ids = fill(store, 2, cfg)
     writer = IcsWriter(tmp_path / "f.ics", timezone=cfg.rep.timezone)
     assert booking.book_due(store, writer, cfg, NOW) == []
-    store.set_step_state(store.suggestion(ids[1]).commitment_id, S.SUGGESTED, S.ACCEPTED, NOW)  # type: ignore[union-attr]
+    states.change(store, store.suggestion(ids[1]).commitment_id, S.ACCEPTED, NOW)  # type: ignore[union-attr]
     assert [o.suggestion.id for o in booking.book_due(store, writer, cfg, NOW)] == [ids[1]]
     assert writer.uids() == {ids[1]}
     assert store.suggestion(ids[1]).state == S.ACCEPTED  # type: ignore[union-attr]  (accepted stays accepted)

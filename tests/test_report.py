@@ -108,7 +108,7 @@ def test_write_weekly_html_markdown_and_charts(world: World, tmp_path: Path) -> 
     assert "<script" not in html and "&lt;script&gt;" in html and "<img src=x" not in html
     md = (out / "report.md").read_text(encoding="utf-8")
     assert md.startswith("# Commitment report 2026-W47 (16 Nov - 22 Nov 2026)")
-    assert "| Due this week: broken | 3 |" in md and "| Sent mail that set a next action | 4 of 6 (67%) |" in md
+    assert "| Broken | 3 |" in md and "| Sent mail that set a next action | 4 of 6 (67%) |" in md
     assert "attached as `outcomes.png`" in md
     assert "<script" not in md and "<img" not in md
     for name in ("outcomes.png", "next-action-share.png"):

@@ -12,6 +12,8 @@ from assistant import booking, tracker
 from assistant.calendars.ics import IcsWriter
 from assistant.models import StepState
 from assistant.store import Store
+from assistant.tracker import engine, states
+from assistant.tracker.business import business_hours
 from tests.track_fixtures import NY, REP, at, config, message, promise
 
 S = StepState
@@ -40,7 +42,7 @@ def reply(store: Store, key: str, when: str, body: str = "Thanks Sam, Thursday w
 
 def test_new_commitment_is_pending_until_its_target(store: Store) -> None:
     cid = fallback(store)
-    cfg = config()
+    cfg = config(hold_fallbacks=False)
     tracker.track(store, cfg, at("2026-11-17T09:00"))
     step = store.step(cid)
     assert step is not None and step.state == S.PENDING
@@ -205,21 +207,21 @@ def test_every_transition_is_checked(store: Store, tmp_path: Path) -> None:
     cfg = config(tmp_path)
     writer = IcsWriter(tmp_path / "f.ics", timezone=cfg.rep.timezone)
     with pytest.raises(tracker.TransitionError):
-        tracker.transition(store, "nope", S.KEPT, at("2026-11-17T09:00"))
+        states.change(store, "nope", S.KEPT, at("2026-11-17T09:00"))
     tracker.track(store, cfg, at("2026-11-18T11:00"))
     sid = store.suggestion_for(cid).id  # type: ignore[union-attr]
     booking.reject(store, writer, sid, at("2026-11-18T11:05"))
     assert store.step(cid).state == S.REJECTED  # type: ignore[union-attr]
     for to in (S.SUGGESTED, S.BOOKED, S.KEPT, S.DUE):
         with pytest.raises(tracker.TransitionError):
-            tracker.transition(store, cid, to, at("2026-11-18T11:06"))
+            states.change(store, cid, to, at("2026-11-18T11:06"))
     with pytest.raises(tracker.TransitionError):
         booking.book(store, writer, sid, at("2026-11-18T11:06"), cfg)
     # the table itself: final states go nowhere; every open state can end
-    for state in tracker.FINAL_STATES:
-        assert tracker.TRANSITIONS[state] == frozenset()
-    for state in tracker.OPEN_STATES:
-        assert {S.KEPT, S.SETTLED, S.CANCELLED} <= tracker.TRANSITIONS[state]
+    for state in states.FINAL:
+        assert states.TRANSITIONS[state] == frozenset()
+    for state in states.OPEN:
+        assert {S.KEPT, S.SETTLED, S.CANCELLED} <= states.TRANSITIONS[state]
 
 
 def test_cancel_from_booked(store: Store, tmp_path: Path) -> None:
@@ -257,23 +259,23 @@ def test_default_target_two_business_days_at_a_working_hour(store: Store) -> Non
     step = store.step(cid)
     assert step is not None and step.target_is_default and step.target == at("2026-11-23T14:10")
     # late evening mail -> the last slot of the working day
-    assert tracker.default_target(at("2026-11-16T22:30"), cfg) == at("2026-11-18T17:15")
-    assert tracker.default_target(at("2026-11-16T06:00"), cfg) == at("2026-11-18T09:00")
+    assert business_hours(cfg).default_target(at("2026-11-16T22:30")) == at("2026-11-18T17:15")
+    assert business_hours(cfg).default_target(at("2026-11-16T06:00")) == at("2026-11-18T09:00")
 
 
 def test_default_target_across_dst_and_zones() -> None:
     cfg = config()
     # Friday 30 Oct 2026 10:00 EDT; US DST ends Sunday 1 Nov: Tuesday 3 Nov 10:00 EST (UTC-5)
-    target = tracker.default_target(at("2026-10-30T10:00"), cfg)
+    target = business_hours(cfg).default_target(at("2026-10-30T10:00"))
     assert target == at("2026-11-03T10:00") and target.utcoffset() == timedelta(hours=-5)
     # a message sent 01:30 UTC Tuesday is Monday 20:30 in New York: two business days later is Wednesday
     utc_sent = datetime(2026, 11, 17, 1, 30, tzinfo=ZoneInfo("UTC"))
-    assert tracker.default_target(utc_sent, cfg) == at("2026-11-18T17:15")
+    assert business_hours(cfg).default_target(utc_sent) == at("2026-11-18T17:15")
     # a rep in Berlin: the same instant is Tuesday 02:30 there -> Thursday 09:00 Berlin time
     berlin = config(tz="Europe/Berlin")
-    assert tracker.default_target(utc_sent, berlin) == at("2026-11-19T09:00", ZoneInfo("Europe/Berlin"))
+    assert business_hours(berlin).default_target(utc_sent) == at("2026-11-19T09:00", ZoneInfo("Europe/Berlin"))
     # Europe's DST ends 25 Oct: Friday 23 Oct 11:00 CEST -> Tuesday 27 Oct 11:00 CET
-    t = tracker.default_target(at("2026-10-23T11:00", ZoneInfo("Europe/Berlin")), berlin)
+    t = business_hours(berlin).default_target(at("2026-10-23T11:00", ZoneInfo("Europe/Berlin")))
     assert t.utcoffset() == timedelta(hours=1) and t.hour == 11 and t.day == 27
 
 
@@ -390,7 +392,7 @@ def test_a_bulk_first_pass_gives_the_same_result_and_keeps_every_index(tmp_path:
     plain = world(tmp_path / "plain.sqlite3")
     before = _indexes(plain)
     tracker.track(plain, config(), now)
-    monkeypatch.setattr(tracker, "BULK", 1)  # every pass with a new step rebuilds the indexes
+    monkeypatch.setattr(engine, "BULK", 1)  # every pass with a new step rebuilds the indexes
     bulk = world(tmp_path / "bulk.sqlite3")
     tracker.track(bulk, config(), now)
     assert outcome(bulk) == outcome(plain) and len(outcome(bulk)) > 10

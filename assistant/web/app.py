@@ -18,12 +18,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -43,9 +41,10 @@ from assistant.calendars import open_calendar
 from assistant.clock import Clock, system_clock
 from assistant.config import Config
 from assistant.errors import AssistantError
+from assistant.rendering import WEB_DIR, template_env
 from assistant.store import Store
 
-HERE = Path(__file__).parent
+HERE = WEB_DIR
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = {
@@ -59,18 +58,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
-
-
-def template_env() -> jinja2.Environment:
-    """Jinja2 with autoescape on for every template (mail text is untrusted)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
-    env.filters["local"] = lambda moment, tz, fmt="%a %d %b %Y, %H:%M": (
-        moment.astimezone(ZoneInfo(tz)).strftime(fmt) if moment else ""
-    )
-    return env
 
 
 @dataclass

@@ -1,0 +1,115 @@
+"""Who a promise is with: the other party of a message, a deal's company (the email domain, or the
+person for free mail), and how a company reads in a title. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+
+from assistant.models import Message
+from assistant.tracker.repository import Mail
+
+FREE_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "msn.com",
+    "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com",
+    "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "zoho.com",
+    "yandex.ru", "yandex.com", "fastmail.com", "hey.com", "qq.com", "163.com", "comcast.net", "verizon.net",
+})
+_NOTE_NAME = re.compile(r"\b(?:for|from|with|to|called|call(?:ed)? with)\s+([A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)")
+_NOTE_COMPANY = re.compile(r"\(([A-Z][\w&.\- ]{1,40})\)|\bat\s+([A-Z][\w&\-]+(?:\s+[A-Z][\w&\-]+){0,2})")
+
+
+def name_from_address(email: str) -> str:
+    """"ed.park@acme.com" -> "Ed Park" (for people who sent no display name)."""
+    local = email.split("@")[0]
+    return " ".join(p.capitalize() for p in re.split(r"[._\-+]+", local) if p) or email
+
+
+def company_of(email: str) -> str:
+    """The grouping key of a deal: the email domain, or the address itself for free mail."""
+    email = email.lower()
+    domain = email.rsplit("@", 1)[-1] if "@" in email else ""
+    if not domain:
+        return email
+    return email if domain in FREE_MAIL_DOMAINS else domain
+
+
+@lru_cache(maxsize=4096)
+def company_label(company: str, name: str = "") -> str:
+    """How a company reads in a title: "acme.com" -> "Acme"; a free-mail person reads as their name."""
+    if "@" in company:
+        return name or company
+    if "." in company:
+        parts = company.split(".")
+        core = parts[-3] if len(parts) >= 3 and len(parts[-2]) <= 3 and len(parts[-1]) == 2 else parts[-2]
+        return core.replace("-", " ").title()
+    return company.title() if company.islower() else company
+
+
+def other_party(direction: str, sender_email: str, sender_name: str, recipients: Iterable[Sequence[str]],
+                mine: frozenset[str]) -> tuple[str, str] | None:
+    """The other party of one message: (email, name), or None when it names no one but the rep."""
+    if direction == "received":
+        if sender_email and sender_email.lower() not in mine:
+            return sender_email.lower(), sender_name
+        return None
+    for email, name in recipients:
+        if email and email.lower() not in mine:
+            return email.lower(), name
+    if direction == "note" and sender_email and sender_email.lower() not in mine:
+        return sender_email.lower(), sender_name
+    return None
+
+
+def party_of_message(message: Message, mine: frozenset[str]) -> tuple[str, str] | None:
+    return other_party(message.direction, message.sender.email, message.sender.name,
+                       ((a.email, a.name) for a in message.recipients), mine)
+
+
+def party_of_mail(mail: Mail, mine: frozenset[str]) -> tuple[str, str] | None:
+    return other_party(mail.direction, mail.sender_email, mail.sender_name, mail.recipients, mine)
+
+
+def counterpart(promise: Mail, thread: Sequence[Mail], mine: frozenset[str],
+                known: Callable[[], list[tuple[str, str]]]) -> tuple[str, str, str]:
+    """(email, name, company) a promise is with: the message's other party; for a note with no address,
+    the thread's other party, else the name and company the note itself gives ("VM from Pat (Fabrikam)")."""
+    party = party_of_mail(promise, mine)
+    if party is None:
+        for other in reversed(thread):
+            if other.direction != "note" and (party := party_of_mail(other, mine)) is not None:
+                break
+    if party is not None:
+        email, name = party
+        return email, name or name_from_address(email), company_of(email)
+    text = f"{promise.subject}\n{promise.body}"
+    name_m = _NOTE_NAME.search(text)
+    comp_m = _NOTE_COMPANY.search(text)
+    name = name_m.group(1) if name_m else ""
+    company = (comp_m.group(1) or comp_m.group(2)).strip() if comp_m else ""
+    email = ""
+    if name or company:
+        email, company = known_party(known(), name, company)
+    return email, name or company or "unknown", company or name.lower() or "unknown"
+
+
+def known_party(correspondents: Iterable[tuple[str, str]], name: str, company: str) -> tuple[str, str]:
+    """Match a note's "Kim at Contoso" to a stored address (kim@contoso.com) when there is one."""
+    first = name.split()[0].lower() if name else ""
+    slug = re.sub(r"[^a-z0-9]", "", company.lower())
+    best_email, best_company = "", company
+    for email, sender_name in correspondents:
+        email = email.lower()
+        m_name = sender_name.lower()
+        domain = email.rsplit("@", 1)[-1]
+        label = re.sub(r"[^a-z0-9]", "", company_label(company_of(email)).lower())
+        domain_fits = bool(slug) and (label == slug or domain.split(".")[0] == slug)
+        name_fits = bool(first) and (m_name.split()[:1] == [first] or re.split(r"[._\-+]", email)[0] == first)
+        if domain_fits and name_fits:
+            return email, company_of(email)
+        if domain_fits and not best_email:
+            best_company = company_of(email)
+        if name_fits and not slug and not best_email:
+            best_email, best_company = email, company_of(email)
+    return best_email, best_company
