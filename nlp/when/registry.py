@@ -45,6 +45,7 @@ ORDER: tuple[str, ...] = (
     'nextdays',
     'relday',
     'firstthing',
+    'hourdaypart',
     'clockrel',
     'halfhr',
     'clockmerid',

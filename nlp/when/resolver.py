@@ -367,7 +367,7 @@ def _hour24(clock: Clock, daypart: str | None) -> int:
         return h + 12 if h < 6 else h
     # business hours: "at 9" is 9 am, "at 3" is 3 pm ("quarter to seven" is decided by the seven)
     rule = clock.rule_hour if clock.rule_hour is not None else h
-    if 1 <= rule <= 6 or (rule == 12 and h < 12):
+    if 1 <= rule <= 6:  # ("ten to twelve" is 11:50 am: twelve is noon)
         return h + 12 if h < 12 else h
     return h
 

@@ -29,7 +29,8 @@ from nlp.when.base import (
 )
 from nlp.when.lexicon import TOMORROW_WORDS, number_value
 
-_HOURWORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_HOURWORD = "(?:" + "|".join(_HOUR_WORDS) + ")"
 
 _CUE_WORDS = ("at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
               "approx.", "approximately", "say", "@", "latest", "earliest")
@@ -247,6 +248,29 @@ def _h_numday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, clock=Clock(h, mi, exact24=h >= 13))
 
 
+_DAYPART_MERIDIEM = {"morning": "am", "am": "am", "afternoon": "pm", "evening": "pm", "pm": "pm"}
+
+
+def _h_hourdaypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """An hour with the part of the day that fixes am/pm: "6 in the morning" 06:00, "one in the afternoon"
+    13:00, "8:30 in the evening" 20:30, "7 in the AM", "11 at night" 23:00, "2 at night" 02:00 (a night hour
+    after midnight is the small hours), "12 at night" midnight."""
+    h = _hour_of(m.group(1))
+    mi = int(m.group(2) or 0)
+    if h is None or not 1 <= h <= 12 or mi > 59:
+        return None
+    part = _clean(m.group(3)).replace(".", "").replace(" ", "")
+    if part.startswith("at") or part.endswith("night"):
+        if h == 12:
+            return Part(s, e, clock=Clock(0, mi, exact24=True))
+        mer = "am" if h <= 4 else "pm"
+    else:
+        mer = _DAYPART_MERIDIEM[part.removeprefix("inthe")]
+        if mer == "pm" and h == 12 and part.endswith("morning"):
+            return None
+    return Part(s, e, clock=Clock(h, mi, meridiem=mer))
+
+
 def _h_noon(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     t = _clean(m.group(0))
     if "night" in t:
@@ -254,6 +278,8 @@ def _h_noon(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, clock=Clock(12, 0, exact24=True, special="noon"))
 
 
+_CLOCKREL_AFTER = re.compile(rf"\s+(?:past|after|to|till|til|before|of)\s+(?:\d{{1,2}}|{_HOURWORD}|noon|midnight)\b",
+                             re.I)
 _COUNT_AFTER = re.compile(r"\s+(?:work|working|business|calendar)\s+(?:days?|hours?|weeks?)\b", re.I)
 _CHANGE_BEFORE = re.compile(
     r"\b(?:divided|multiplied|increased?|decreased?|reduced?|raised?|lowered?|grew|grow|fell|fall|dropped|drop|rose"
@@ -266,8 +292,8 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     cue = _clean(m.group(0)).split()[0] if not m.group(0).startswith("@") else "@"
     num_start = m.start(1)
     t = _clean(val)
-    if _MERID_AFTER.match(text, e):
-        return None
+    if _MERID_AFTER.match(text, e) or _CLOCKREL_AFTER.match(text, e):
+        return None  # "at 3 pm", "at five past one" are read by their own units
     if _COUNT_AFTER.match(text, e) or (cue == "by" and _CHANGE_BEFORE.search(text, max(0, s - 16), s)):
         return None  # "approximately 6 work days", "divided by 2", "prices went up by 3"
     tail_c = _clean(tail) if tail else ""
@@ -283,7 +309,8 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None
         if not tail and not _next_is_ok(text, e):
             return None
-        return Part(num_start, e, clock=Clock(h, mi, exact24=len(t) == 4 and t[0] in "012" and h >= 13))
+        # four digits are a 24-hour clock when they could not be 12-hour ("1530", "0600")
+        return Part(num_start, e, clock=Clock(h, mi, exact24=len(t) == 4 and (h >= 13 or t[0] == "0")))
     if re.fullmatch(r"\d{1,2}[.:]\d\d", t):
         h, mi = (int(x) for x in re.split(r"[.:]", t))
         if h > 23 or mi > 59:
@@ -360,6 +387,16 @@ _MERID_AFTER = re.compile(r"\s*(?:[ap]\.?\s?m(?![a-z])|[ap](?![a-z]))", re.I)
 
 
 UNITS: tuple[Unit, ...] = (
+    Unit(
+        'hourdaypart',
+        rf"(?<![\w$€£.:/,])(\d{{1,2}}|{_HOURWORD})(?::(\d\d))?\s+(?:o'?clock\s+)?"
+        r"(in\s+the\s+(?:morning|afternoon|evening|night|a\.?\s?m\.?|p\.?\s?m\.?)|at\s+night)(?![a-z])",
+        _h_hourdaypart,
+        starts=frozenset({_D} | set(_HOUR_WORDS)),
+        needs=(frozenset({"morning", "afternoon", "evening", "night", "am", "pm", "a", "p"}), 7),
+        digit_next=" :",
+        doc='An hour with the day part that fixes am/pm: 6 in the morning, one in the afternoon, 11 at night.',
+    ),
     Unit(
         'eod',
         rf"\b(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:business\s+|working\s+)?day|end\s+of\s+business|"

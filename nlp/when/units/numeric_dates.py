@@ -34,6 +34,8 @@ def _h_iso(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_ymond(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    if re.search(r"(?:\bat|@)\s*$", text[max(0, s - 4):s], re.I):
+        return None  # "at 2030 December 4th": a clock time before a date
     y, mo, d = int(m.group(1)), _month(m.group(2)), int(m.group(3))
     return Part(s, e, abs_date=(y, mo, d)) if _valid(y, mo, d) else None
 
@@ -99,7 +101,7 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'ymond',
-        rf"(?<![\d\w])(\d{{4}})[-/ ]({_MON})[-/ ](\d{{1,2}})(?!\d)",
+        rf"(?<![\d\w])((?:19|20)\d\d)[-/ ]({_MON})[-/ ](\d{{1,2}})(?!\d)",
         _h_ymond,
         starts=frozenset({_D}),
         needs="-/ ",
