@@ -473,21 +473,3 @@ def _finish_ms_login(account: AccountConfig, store: TokenStore, cache: Any, resu
     _save_cache(account.name, store, cache, provider)
     claims = result.get("id_token_claims") or {}
     return str(claims.get("preferred_username") or claims.get("name") or "")
-
-
-# -- IMAP sign-in ---------------------------------------------------------------------------------
-def imap_login(account: AccountConfig, config: Any, store: TokenStore, password: str, *, check: bool = True) -> None:
-    """Keep the IMAP password in the token store, after checking it against the server (one login)."""
-    from assistant.sources.imap import ImapSource
-
-    register_secret(password)
-    if check:
-        probe_account = AccountConfig(account.name, account.kind, account.mode,
-                                      {k: v for k, v in account.options.items() if k not in ("password_env",)}
-                                      | {"password": password})
-        probe = ImapSource(probe_account, config, token_store=TokenStore(store.path.with_suffix(".probe")))
-        try:
-            probe._conn()
-        finally:
-            probe.close()
-    save_imap_password(account.name, store, password)

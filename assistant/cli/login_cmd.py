@@ -33,6 +33,25 @@ def _pick_account(config: Config, provider: str, name: str | None) -> AccountCon
                       f"({', '.join(a.name for a in matching)})")
 
 
+def imap_login(account: AccountConfig, config: Config, store: auth.TokenStore, password: str, *,
+               check: bool = True) -> None:
+    """Keep the IMAP password in the token store, after checking it against the server (one login).
+    The probe lives here, with login: auth keeps tokens and never builds a mail source."""
+    from assistant.sources.imap import ImapSource
+
+    auth.register_secret(password)
+    if check:
+        probe_account = AccountConfig(account.name, account.kind, account.mode,
+                                      {k: v for k, v in account.options.items() if k not in ("password_env",)}
+                                      | {"password": password})
+        probe = ImapSource(probe_account, config, token_store=auth.TokenStore(store.path.with_suffix(".probe")))
+        try:
+            probe._conn()
+        finally:
+            probe.close()
+    auth.save_imap_password(account.name, store, password)
+
+
 @click.command("login")
 @click.argument("provider", type=click.Choice(sorted(PROVIDER_KIND)))
 @click.option("--account", "account_name", default=None, help="The [[accounts]] name (default: the only one).")
@@ -64,7 +83,7 @@ def login(provider: str, account_name: str | None, flow: str, no_browser: bool, 
     else:
         password = click.prompt(f"IMAP password for {account.options.get('user') or config.rep.email}",
                                 hide_input=True, err=True)
-        auth.imap_login(account, config, store, password, check=not no_check)
+        imap_login(account, config, store, password, check=not no_check)
         who = str(account.options.get("user") or config.rep.email)
     console.print(f"Signed in {provider} account {account.name!r}{f' as {who}' if who else ''}; "
                   f"token kept in {store.where()}.", highlight=False)
