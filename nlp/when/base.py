@@ -74,6 +74,7 @@ class Part:
     dom_month_shift: int | None = None  # "the 15th of next month" -> 1
     daypart: str | None = None
     zone: tzinfo | None = None
+    zone_word: str | None = None  # the abbreviation as written, for readings the writer's country decides
     now: bool = False
     past_word: bool = False
     deadline: bool = False

@@ -87,46 +87,6 @@ DAYPARTS: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = 
 PM_DAYPARTS = frozenset({"afternoon", "early afternoon", "late afternoon", "evening", "early evening",
                          "late evening", "night", "late night", "late"})
 
-# Named zones as written in mail -> IANA. Abbreviations follow North-American usage ("EST" written in
-# summer means New York wall time), which is what people mean in scheduling mail.
-ZONES: dict[str, str] = {
-    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
-    "eastern": "America/New_York", "eastern time": "America/New_York", "new york time": "America/New_York",
-    "ny time": "America/New_York", "boston time": "America/New_York", "toronto time": "America/Toronto",
-    "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
-    "central time": "America/Chicago", "chicago time": "America/Chicago", "houston time": "America/Chicago",
-    "dallas time": "America/Chicago",
-    "mt": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
-    "mountain time": "America/Denver", "denver time": "America/Denver",
-    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
-    "pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles",
-    "california time": "America/Los_Angeles", "la time": "America/Los_Angeles",
-    "san francisco time": "America/Los_Angeles", "seattle time": "America/Los_Angeles",
-    "los angeles time": "America/Los_Angeles", "vancouver time": "America/Vancouver",
-    "gmt": "UTC", "utc": "UTC", "zulu": "UTC",
-    "bst": "Europe/London", "uk time": "Europe/London", "london time": "Europe/London",
-    "british time": "Europe/London", "dublin time": "Europe/Dublin", "irish time": "Europe/Dublin",
-    "cet": "Europe/Paris", "cest": "Europe/Paris", "central european time": "Europe/Paris",
-    "paris time": "Europe/Paris", "berlin time": "Europe/Berlin", "madrid time": "Europe/Madrid",
-    "amsterdam time": "Europe/Amsterdam", "frankfurt time": "Europe/Berlin", "munich time": "Europe/Berlin",
-    "zurich time": "Europe/Zurich", "rome time": "Europe/Rome", "stockholm time": "Europe/Stockholm",
-    "eet": "Europe/Helsinki", "eest": "Europe/Helsinki", "helsinki time": "Europe/Helsinki",
-    "ist": "Asia/Kolkata", "india time": "Asia/Kolkata", "indian time": "Asia/Kolkata",
-    "mumbai time": "Asia/Kolkata", "delhi time": "Asia/Kolkata", "bangalore time": "Asia/Kolkata",
-    "bengaluru time": "Asia/Kolkata",
-    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "sydney time": "Australia/Sydney",
-    "melbourne time": "Australia/Melbourne", "awst": "Australia/Perth", "perth time": "Australia/Perth",
-    "acst": "Australia/Adelaide", "brisbane time": "Australia/Brisbane",
-    "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland", "auckland time": "Pacific/Auckland",
-    "nz time": "Pacific/Auckland",
-    "jst": "Asia/Tokyo", "tokyo time": "Asia/Tokyo", "japan time": "Asia/Tokyo",
-    "sgt": "Asia/Singapore", "singapore time": "Asia/Singapore", "hkt": "Asia/Hong_Kong",
-    "hong kong time": "Asia/Hong_Kong", "china time": "Asia/Shanghai", "beijing time": "Asia/Shanghai",
-    "shanghai time": "Asia/Shanghai", "dubai time": "Asia/Dubai", "gst": "Asia/Dubai",
-    "hst": "Pacific/Honolulu", "hawaii time": "Pacific/Honolulu", "akst": "America/Anchorage",
-    "brt": "America/Sao_Paulo", "sao paulo time": "America/Sao_Paulo",
-}
-
 # Zones where numeric dates are written month first. Everything else reads day first.
 _MDY_AMERICA = frozenset({
     "New_York", "Chicago", "Denver", "Los_Angeles", "Phoenix", "Anchorage", "Juneau", "Sitka", "Nome",

@@ -17,6 +17,7 @@ from nlp.when.clauses import clause_starts
 from nlp.when.grammar import scan
 from nlp.when.holidays import country_of_zone, holiday_date, nth_weekday
 from nlp.when.lexicon import DAYPARTS, PM_DAYPARTS, default_date_order
+from nlp.when.units.zones import writer_reading
 
 
 @dataclass(frozen=True)
@@ -663,6 +664,10 @@ def _base_day(g: Part, ctx: _Ctx) -> tuple[date | None, str, bool, _Res | None]:
 
 
 def _resolve_group(g: Part, ctx: _Ctx) -> _Res | None:
+    if g.zone_word is not None and ctx.country is not None:
+        other = writer_reading(g.zone_word, ctx.country)  # "IST" written in Dublin
+        if other is not None:
+            g = replace(g, zone=other)
     if g.zone is not None and g.clock is not None and ctx.tz_known and _has_date(g) and g.offset is None:
         # "Thursday at 4:30pm IST": Thursday on the writer's calendar, 4:30 pm on Indian clocks
         r = _resolve_in(g, ctx)

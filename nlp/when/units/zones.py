@@ -1,6 +1,8 @@
-"""Time-zone names and abbreviations ("ET", "PST", "CET", "IST", "GMT+2", "(Pacific)", "London time"). The table
-is `nlp.when.lexicon.ZONES`; ambiguous abbreviations are decided there (North-American and Indian readings,
-documented next to the table)."""
+"""Time-zone names and abbreviations ("ET", "PST", "CET", "IST", "GMT+2", "(Pacific)", "London time"): the
+table `ZONES` maps what mail writes to an IANA zone. An abbreviation reads the zone's wall clock whatever the
+season ("EST" written in July is New York time). Abbreviations shared by several zones (IST, CST, BST, GST,
+AST) take the reading of `AMBIGUOUS` for the writer's country, else the default of `ZONES` (India, US
+Central, British Summer Time, Gulf, Atlantic); the resolver asks `writer_reading`."""
 
 from __future__ import annotations
 
@@ -13,7 +15,76 @@ from nlp.when.base import (
     Unit,
     _clean,
 )
-from nlp.when.lexicon import ZONES
+
+# Named zones as written in mail -> IANA. Abbreviations follow North-American usage ("EST" written in
+# summer means New York wall time), which is what people mean in scheduling mail.
+ZONES: dict[str, str] = {
+    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
+    "eastern": "America/New_York", "eastern time": "America/New_York", "new york time": "America/New_York",
+    "ny time": "America/New_York", "boston time": "America/New_York", "toronto time": "America/Toronto",
+    "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago",
+    "central time": "America/Chicago", "chicago time": "America/Chicago", "houston time": "America/Chicago",
+    "dallas time": "America/Chicago",
+    "mt": "America/Denver", "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
+    "mountain time": "America/Denver", "denver time": "America/Denver",
+    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles",
+    "california time": "America/Los_Angeles", "la time": "America/Los_Angeles",
+    "san francisco time": "America/Los_Angeles", "seattle time": "America/Los_Angeles",
+    "los angeles time": "America/Los_Angeles", "vancouver time": "America/Vancouver",
+    "gmt": "UTC", "utc": "UTC", "zulu": "UTC",
+    "bst": "Europe/London", "uk time": "Europe/London", "london time": "Europe/London",
+    "british time": "Europe/London", "dublin time": "Europe/Dublin", "irish time": "Europe/Dublin",
+    "cet": "Europe/Paris", "cest": "Europe/Paris", "central european time": "Europe/Paris",
+    "paris time": "Europe/Paris", "berlin time": "Europe/Berlin", "madrid time": "Europe/Madrid",
+    "amsterdam time": "Europe/Amsterdam", "frankfurt time": "Europe/Berlin", "munich time": "Europe/Berlin",
+    "zurich time": "Europe/Zurich", "rome time": "Europe/Rome", "stockholm time": "Europe/Stockholm",
+    "eet": "Europe/Helsinki", "eest": "Europe/Helsinki", "helsinki time": "Europe/Helsinki",
+    "ist": "Asia/Kolkata", "india time": "Asia/Kolkata", "indian time": "Asia/Kolkata",
+    "mumbai time": "Asia/Kolkata", "delhi time": "Asia/Kolkata", "bangalore time": "Asia/Kolkata",
+    "bengaluru time": "Asia/Kolkata",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "sydney time": "Australia/Sydney",
+    "melbourne time": "Australia/Melbourne", "awst": "Australia/Perth", "perth time": "Australia/Perth",
+    "acst": "Australia/Adelaide", "brisbane time": "Australia/Brisbane",
+    "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland", "auckland time": "Pacific/Auckland",
+    "nz time": "Pacific/Auckland",
+    "jst": "Asia/Tokyo", "tokyo time": "Asia/Tokyo", "japan time": "Asia/Tokyo",
+    "sgt": "Asia/Singapore", "singapore time": "Asia/Singapore", "hkt": "Asia/Hong_Kong",
+    "hong kong time": "Asia/Hong_Kong", "china time": "Asia/Shanghai", "beijing time": "Asia/Shanghai",
+    "shanghai time": "Asia/Shanghai", "dubai time": "Asia/Dubai", "gst": "Asia/Dubai",
+    "hst": "Pacific/Honolulu", "hawaii time": "Pacific/Honolulu", "akst": "America/Anchorage",
+    "brt": "America/Sao_Paulo", "sao paulo time": "America/Sao_Paulo",
+    # abbreviations that tzdata itself prints for these zones
+    "ast": "America/Halifax", "adt": "America/Halifax", "atlantic time": "America/Halifax",
+    "nst": "America/St_Johns", "ndt": "America/St_Johns", "akdt": "America/Anchorage",
+    "acdt": "Australia/Adelaide", "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "lisbon time": "Europe/Lisbon",
+    "msk": "Europe/Moscow", "moscow time": "Europe/Moscow", "sast": "Africa/Johannesburg", "cat": "Africa/Maputo",
+    "eat": "Africa/Nairobi", "wat": "Africa/Lagos", "pkt": "Asia/Karachi", "wib": "Asia/Jakarta",
+    "kst": "Asia/Seoul", "korea time": "Asia/Seoul", "seoul time": "Asia/Seoul", "pht": "Asia/Manila",
+    "manila time": "Asia/Manila", "ict": "Asia/Bangkok", "bangkok time": "Asia/Bangkok", "myt": "Asia/Kuala_Lumpur",
+    "nzt": "Pacific/Auckland", "hkt time": "Asia/Hong_Kong", "cot": "America/Bogota", "pet": "America/Lima",
+    "art": "America/Argentina/Buenos_Aires", "idt": "Asia/Jerusalem", "israel time": "Asia/Jerusalem",
+    "mexico city time": "America/Mexico_City", "arizona time": "America/Phoenix", "phoenix time": "America/Phoenix",
+    "alaska time": "America/Anchorage", "atlanta time": "America/New_York", "miami time": "America/New_York",
+}
+
+# Abbreviations that name different zones in different countries: the reading above is the default, the
+# writer's country (from `country` or the writer's zone) picks another ("IST" written in Dublin is Irish
+# Standard Time, in Tel Aviv Israel Standard Time; "CST" written in Shanghai is China Standard Time).
+AMBIGUOUS: dict[str, dict[str, str]] = {
+    "ist": {"IE": "Europe/Dublin", "IL": "Asia/Jerusalem"},
+    "cst": {"CN": "Asia/Shanghai", "TW": "Asia/Taipei", "CU": "America/Havana"},
+    "bst": {"BD": "Asia/Dhaka"},
+    "gst": {"GS": "Atlantic/South_Georgia"},
+    "ast": {"SA": "Asia/Riyadh", "KW": "Asia/Kuwait", "QA": "Asia/Qatar", "BH": "Asia/Bahrain", "IQ": "Asia/Baghdad"},
+}
+
+
+def writer_reading(word: str, country: str | None) -> tzinfo | None:
+    """The zone an ambiguous abbreviation names for a writer of `country`; None when the default stands."""
+    name = AMBIGUOUS.get(word, {}).get(country or "")
+    return ZoneInfo(name) if name else None
+
 
 _ZONE_WORDS = sorted(ZONES, key=len, reverse=True)
 _ZONE = (r"(?:\(\s*)?(?:(?:utc|gmt)\s*[+-−]\s*\d{1,2}(?::?\d\d)?|"
@@ -45,7 +116,7 @@ def _h_zone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     z = _zone_of(core)
     if z is None:
         return None
-    return Part(s, e, zone=z)
+    return Part(s, e, zone=z, zone_word=_clean(core))
 
 
 _ZONE_FIRST = {z.split()[0] for z in ZONES} | {"utc", "gmt"}
