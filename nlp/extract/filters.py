@@ -96,7 +96,7 @@ class Negated(Filter):
     """A negated act undertakes nothing: "I won't be able to send it", "we will not sign"."""
 
     name = "negated"
-    examples = ("We will not sign the renewal this quarter.",)
+    examples = ("Sorry, will not make it to the demo on Friday.",)
 
     def rejects(self, c: Candidate) -> bool:
         if _WONT.search(c.s[max(0, c.head.start):c.head.verb + 1]) or _NEG_LEAD.match(c.vp):
@@ -113,7 +113,7 @@ class PastOrIrrealis(Filter):
     """Past or unreal framing: "I was going to call", "I would have sent", "we'll have sent it by then"."""
 
     name = "past_or_irrealis"
-    examples = ("I was going to call you yesterday but ran out of time.",)
+    examples = ("By Friday I will have sent the contract to legal.",)
 
     def rejects(self, c: Candidate) -> bool:
         return (c.head.kind != "reader" and bool(_IRREALIS.search(c.s[:c.head.verb]))) or bool(_PERFECT.match(c.vp))
@@ -167,7 +167,7 @@ class ObligationOnThem(Filter):
     """An obligation put on someone else is not their promise: "you will have to verify the firm name"."""
 
     name = "obligation_on_them"
-    examples = ()
+    examples = ("You will have to verify the firm name with your bank.",)
 
     def rejects(self, c: Candidate) -> bool:
         return c.head.side != "writer" and bool(re.match(r"^(?:have|need)\s+to\b", c.vp, re.I))
@@ -180,7 +180,7 @@ class OutOfOffice(Filter):
     """An out-of-office auto-reply's "I will respond when I return" is no promise."""
 
     name = "out_of_office"
-    examples = ()
+    examples = ("I am out of the office until Monday. I will respond to your email when I return.",)
 
     def rejects(self, c: Candidate) -> bool:
         if not c.ctx.ooo:
@@ -196,7 +196,7 @@ class ReportedButDelivered(Filter):
     """"As promised, here is the deck": a reported promise the message itself delivers."""
 
     name = "reported_but_delivered"
-    examples = ()
+    examples = ("As promised, attached is the pricing I promised to send.",)
 
     def rejects(self, c: Candidate) -> bool:
         if c.head.kind != "reported" or not _DELIVERED.search(c.s):
@@ -225,7 +225,7 @@ class LetMeNeedsAct(Filter):
     me think"."""
 
     name = "let_me_needs_act"
-    examples = ("Let me think about the pricing.",)
+    examples = ("Let me look at the pricing.",)
 
     def rejects(self, c: Candidate) -> bool:
         if c.head.kind != "letme":
@@ -250,6 +250,7 @@ class OutOfOfficeCover(TimedFilter):
     """In an out-of-office reply, a colleague's cover ("Fran will cover while I'm on leave") is no promise."""
 
     name = "out_of_office_cover"
+    examples = ("I am on leave this week. Fran will handle urgent requests while I am on leave.",)
 
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
         return c.ctx.ooo and bool(_OOO.search(c.clause))
@@ -259,6 +260,7 @@ class ArrivalNeedsTime(TimedFilter):
     """"It should arrive" without a time is a prediction about the post, not the writer's promise."""
 
     name = "arrival_needs_time"
+    examples = ("The samples should arrive.",)
 
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
         return c.head.kind == "arrive" and mention is None and bool(
@@ -357,6 +359,9 @@ _PERCEPTION = _rx(r"^(?:(?:also|probably|likely|still)\s+)?(?:note|notice|find|s
                   r"plenty|to\b)|get\s+(?:your|a\s+chance|the\s+chance)|hear\s+(?:about|more\s+about|from\s+(?!me\b|us\b)))\b")
 
 
+_OCCASION = _rx(r"^(?:your|a|the|an)\s+(?:chance|opportunity|day|say|turn|pick|choice)\b")
+
+
 class PerceptionOrStance(Filter):
     """What someone will notice, find, like or think is not a task (spec 3): "you'll note that ...", "you
     will find your positions on tab 2", "I will await your command", "you will have your day in court"."""
@@ -365,6 +370,8 @@ class PerceptionOrStance(Filter):
     examples = ("On the second tab you will find your positions.", "You will have your chance to discuss it soon.")
 
     def rejects(self, c: Candidate) -> bool:
+        if c.head.kind == "reader" and _OCCASION.match(c.vp):
+            return True  # "you will have your day in court": an occasion, not a deliverable
         return bool(_PERCEPTION.match(c.vp))
 
 

@@ -110,6 +110,7 @@ class HeadRule:
     cue: str = ""
     priority: int = 50
     examples: tuple[str, ...] = ()
+    direction: str = "sent"  # the direction its examples are written in
 
     def gate(self, x: Sentence) -> bool:
         return True
@@ -285,7 +286,8 @@ class NoteTodo(HeadRule):
     back Tues", "Siobhan: reviewing tmrw", "Try again Monday 9am"."""
 
     name, cue, priority = "note_todo", "(notes) X to <verb>, need to, Label: <verb>, imperative", 25
-    examples = ()
+    examples = ("Spoke to Jo. Me to send SOW Monday.", "Left VM. need to call him back Tues 10am")
+    direction = "note"
 
     def gate(self, x: Sentence) -> bool:
         return x.ctx.direction == "note"
@@ -401,7 +403,8 @@ class BarePresentPlan(HeadRule):
     the MSA mon", "we sign fri"."""
 
     name, cue, priority = "bare_present_plan", "I/we + bare action verb + a time word", 34
-    examples = ("ok so i send the MSA mon and we sign fri",)
+    examples = ("i send the MSA mon, we sign fri",)
+    direction = "note"  # the cascade's cue-word gate keeps a sent mail's plain lines without a modal out
 
     def gate(self, x: Sentence) -> bool:
         w = x.words
