@@ -301,12 +301,14 @@ def _with_commitments(parsed: list[Message], job: _Job | _Done) -> list[tuple[Me
     found: dict[int, list[Commitment]] = {}
     for m, cs in zip(job.messages, job.result(), strict=True):
         found[id(m)] = cs
-    return [(m, found.get(id(m), [])) for m in parsed]
+    # nlp saw the whole body (it owns what is quoted, forwarded or signature, and reads the signature to tell
+    # whose side a named company is on); the store keeps only the author's own text, as nlp.quotes decides it.
+    return [(replace(m, body=_strip(m.body)), found.get(id(m), [])) for m in parsed]
 
 
 def _parse_all(config: Config, raws: Iterable[RawMessage], now: datetime,
                stop: StopFlag | None) -> tuple[list[Message], list[tuple[RawMessage, str]], bool]:
-    """Parse and strip quotes (no writes). Returns (parsed, failures, stopped early)."""
+    """Parse (no writes). Returns (parsed, failures, stopped early); the body is whole until extracted."""
     parsed: list[Message] = []
     failures: list[tuple[RawMessage, str]] = []
     stopped = False
@@ -323,7 +325,7 @@ def _parse_all(config: Config, raws: Iterable[RawMessage], now: datetime,
             failures.append((raw, f"{raw.source_id}: unexpected {type(e).__name__}: {e}"))
             log.debug("parse crashed on %s", raw.source_id, exc_info=True)
             continue
-        parsed.append(replace(msg, body=_strip(msg.body)))
+        parsed.append(msg)  # stripped after extraction (_with_commitments)
     return parsed, failures, stopped
 
 
