@@ -247,8 +247,9 @@ class Unit:
     """One atom of an expression class: its `name`, its surface `pattern` (compiled case-insensitively), the
     `handler` that turns a match into a `Part` (or None to refuse it), the words it can start with
     (`starts`; `D` stands for any run of digits), the cheap gate the scanner checks before trying the
-    pattern (`needs`: a set of words one of which must occur within a window of tokens, or the characters
-    that may follow its digits), the characters that may follow a leading run of digits (`digit_next`,
+    pattern (`needs`: a set of words one of which must occur within a window of tokens, or, for a unit that
+    starts on digits, a string: "" four digits, "8" eight digits, "m" three or four digits before am/pm,
+    any other string the characters that may follow the digits), the characters that may follow a leading run of digits (`digit_next`,
     None = any) and a one-line `doc`. Units are registered in `nlp.when.registry`."""
 
     name: str

@@ -135,6 +135,9 @@ def scan(text: str) -> list[Part]:
                 if char_need == "":
                     if ndig != 4:
                         continue
+                elif char_need == "8":
+                    if ndig != 8:
+                        continue
                 elif char_need == "m":
                     if not 3 <= ndig <= 4 or not _MERID_AHEAD.match(text, after):
                         continue

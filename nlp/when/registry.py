@@ -24,6 +24,9 @@ MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_date
 
 ORDER: tuple[str, ...] = (
     'iso',
+    'compact',
+    'monthyear',
+    'spaceddate',
     'ymond',
     'clockrange',
     'clockspan',

@@ -13,6 +13,7 @@ from nlp.when.base import (
     _QUANTITY_AFTER,
     Clock,
     Part,
+    Period,
     Unit,
     _month,
     _valid,
@@ -38,6 +39,28 @@ def _h_ymond(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         return None  # "at 2030 December 4th": a clock time before a date
     y, mo, d = int(m.group(1)), _month(m.group(2)), int(m.group(3))
     return Part(s, e, abs_date=(y, mo, d)) if _valid(y, mo, d) else None
+
+
+def _h_spaceddate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"15 . 03 . 2027", "3 / 15 / 27": separators with spaces around them, read like "15.03.2027" (the year
+    is required: "3 / 4" is a fraction)."""
+    a, b, year = int(m.group(1)), int(m.group(3)), _year(m.group(4))
+    if not (_valid(year, a, b) or _valid(year, b, a)):
+        return None
+    return Part(s, e, numeric=(a, b, year, "/"))
+
+
+def _h_compact(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"20270315": eight digits, year first (ISO basic format)."""
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    return Part(s, e, abs_date=(y, mo, d)) if _valid(y, mo, d) else None
+
+
+def _h_monthyear(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"9/2012", "03/2027": a month and a four-digit year alone are that month (grain month)."""
+    if _QUANTITY_AFTER.match(text[e:e + 12].lower()):
+        return None
+    return Part(s, e, period=Period("month", 0, None, month=int(m.group(1)), year=int(m.group(2))))
 
 
 def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -91,6 +114,32 @@ _NUMBER_BEFORE = re.compile(
 
 UNITS: tuple[Unit, ...] = (
     Unit(
+        'monthyear',
+        r"(?<![\w$€£#.,/:\-+])(0?[1-9]|1[0-2])\s?/\s?((?:19|20)\d\d)(?![\w/\-%]|[.,]\d)",
+        _h_monthyear,
+        starts=frozenset({_D}),
+        needs="/",
+        digit_next="/",
+        doc='A month and a year alone: 9/2012, 03/2027.',
+    ),
+    Unit(
+        'spaceddate',
+        r"(?<![\w$€£#.,/:\-+])(\d{1,2})\s+([/.\-])\s+(\d{1,2})\s+\2\s+(\d{4}|\d{2})(?![\w/\-%]|[.,]\d)",
+        _h_spaceddate,
+        starts=frozenset({_D}),
+        needs=" ",
+        digit_next=" ",
+        doc='A numeric date with spaced separators: 15 . 03 . 2027, 3 / 15 / 27.',
+    ),
+    Unit(
+        'compact',
+        r"(?<![\w$€£#.,/:\-+])((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![\w/\-%]|[.,]\d)",
+        _h_compact,
+        starts=frozenset({_D}),
+        needs="8",
+        doc='Eight digits year first: 20270315.',
+    ),
+    Unit(
         'iso',
         r"(?<![\d\w])(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d\d)(?::(\d\d))?)?(?![\d])",
         _h_iso,
@@ -110,7 +159,8 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'numdate',
-        r"(?<![\w$€£#.,/:\-+])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.)?(?![\w/\-%]|[.,]\d)",
+        # a time may be glued on with a hyphen ("05/31/2024-14:15")
+        r"(?<![\w$€£#.,/:\-+])(\d{1,2})([/.\-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.)?(?![\w/%]|-(?!\d{1,2}:\d\d)|[.,]\d)",
         _h_numdate,
         starts=frozenset({_D}),
         needs="/-.",
