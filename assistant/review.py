@@ -196,7 +196,7 @@ def reject(store: Store, config: Config, suggestion_id: str, now: datetime,
 def cancel(store: Store, config: Config, suggestion_id: str, now: datetime,
            writer: CalendarWriter | None = None) -> ActionResult:
     """Take a booked follow-up off the calendar and stop tracking the promise."""
-    v = _require(store, config, suggestion_id, states.REVIEWABLE, "cancel")
+    v = _require(store, config, suggestion_id, states.REVIEWABLE | {S.HELD}, "cancel")
     booking.cancel(store, _writer(config, writer), suggestion_id, now, "cancelled by the rep")
     return ActionResult(suggestion_id, S.CANCELLED.value, f"Cancelled: {v.title[:80]}.")
 

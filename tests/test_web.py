@@ -4,6 +4,7 @@ every action, the security headers, and mail text full of HTML and script shown 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,40 @@ def test_check_page(client: TestClient) -> None:
     assert r.status_code == 200
     assert 'id="verdict"' in r.text and 'id="suggestion"' in r.text
     assert "Ed, if I haven&#39;t heard back by Tuesday, I&#39;ll call you Wednesday at 9:15" in r.text
+
+
+def test_backlog_section_lists_history_by_counterpart_and_dismisses_all(world: World) -> None:
+    from assistant import tracker
+    from assistant.models import Address, Commitment, Message
+
+    with Store(world.store_path) as store:
+        buyer = Address("jo@harborline.com", "Jo <b>Harbor</b>")
+        m = Message(id="mold", account="work", source_id="src/old", message_id="old@test", thread_id="told",
+                    direction="sent", sender=Address("sam@northwind-analytics.com", "Sam"), recipients=(buyer,),
+                    subject="Q3 pilot", sent_at=NOW - timedelta(days=60), body="I'll send the pilot summary by Friday.")
+        store.add_message(m)
+        store.add_commitments([Commitment(id="cold", message_id="mold", who="me", action="send",
+                                          due=NOW - timedelta(days=56), due_has_time=False, conditional=False,
+                                          vague=False, text="I'll send the pilot summary by Friday.")])
+        tracker.track(store, world.config, NOW)  # type: ignore[arg-type]
+        assert store.step("cold").state == StepState.BACKLOG  # type: ignore[union-attr]
+    app = create_app(world.config, token=TOKEN, clock=fixed_clock(NOW), allowed_hosts=["testserver"])  # type: ignore[arg-type]
+    c = TestClient(app)
+    c.get(f"/?token={TOKEN}", follow_redirects=False)
+    page = c.get("/").text
+    assert 'id="backlog"' in page and "pilot summary" in page and "Dismiss all 1" in page
+    assert "Jo <b>Harbor</b>" not in page  # escaped
+    assert c.post("/backlog/dismiss", data={"csrf": "forged"}).status_code == 403
+    r = c.post("/backlog/dismiss", data={"csrf": csrf_of(page)}, follow_redirects=True)
+    assert "Dismissed 1 promise(s) from the backlog." in r.text and "The backlog is empty." in r.text
+    with Store(world.store_path) as store:
+        assert store.step("cold").state == StepState.DISMISSED  # type: ignore[union-attr]
+
+
+def test_a_vague_follow_up_shows_its_concrete_rewrite(client: TestClient, world: World) -> None:
+    from assistant import tracker
+
+    with Store(world.store_path) as store:
+        tracker.track(store, world.config, NOW + timedelta(days=1))  # type: ignore[arg-type]  (nina's fell due)
+    page = client.get("/").text
+    assert "vague: never booked" in page and "Make it concrete" in page and "Nina, " in page

@@ -53,6 +53,9 @@ def suggestion_table(views: list, config: Config, title: str) -> Table:  # type:
         promise = Text("\u201c").append(plain(v.promise, 300).plain).append("\u201d")
         if v.subject:
             promise.append("\n").append(plain(v.subject, 120).plain, style="dim")
+        if getattr(v, "vague", False):
+            promise.append("\nvague: never booked. Make it concrete: ", style="yellow").append(
+                plain(v.rewrite, 300).plain)
         table.add_row(str(i), _local(v.start, config), who, promise, plain(v.reason, 120), v.state)
     return table
 

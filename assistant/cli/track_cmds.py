@@ -71,7 +71,55 @@ def track(config_path: Path | None, now_text: str | None, book: bool) -> None:
     console.print("steps: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"))
 
 
+@click.command("backlog")
+@click.option("--dismiss-all", "dismiss_all", is_flag=True, help="Dismiss every promise on the backlog.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@config_option
+@now_option
+@edge
+def backlog_cmd(dismiss_all: bool, as_json: bool, config_path: Path | None, now_text: str | None) -> None:
+    """Promises from the history (due more than tracker.history_days ago): never booked. List them by
+    counterpart, or dismiss them all."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from rich.text import Text
+
+    from assistant import review
+    from assistant.store import Store
+
+    config = load(config_path)
+    now = make_clock(now_text, config)()
+    zone = ZoneInfo(config.rep.timezone)
+    with Store(config.store_path) as store:
+        if dismiss_all:
+            console.print(review.dismiss_backlog(store, now).message, highlight=False, markup=False)
+            return
+        groups = review.backlog_groups(store)
+    if as_json:
+        click.echo(json.dumps([{"company": g.company, "label": g.label, "people": list(g.people), "promises": [
+            {"commitment_id": i.commitment_id, "owner": i.owner, "action": i.action, "text": i.text,
+             "name": i.name, "email": i.email, "due": i.target.astimezone(zone).isoformat(),
+             "subject": i.subject} for i in g.items]} for g in groups], indent=2, ensure_ascii=False))
+        return
+    if not groups:
+        console.print("The backlog is empty.")
+        return
+    total = sum(len(g.items) for g in groups)
+    console.print(f"{total} promise(s) from the history, due more than {config.tracker.history_days} days before "
+                  "they were seen: never booked. `assistant backlog --dismiss-all` clears them.",
+                  highlight=False, markup=False)
+    for g in groups:
+        console.print(Text(f"\n{g.label}", style="bold").append(f"  {', '.join(g.people)} ({len(g.items)})",
+                                                                 style="dim"))
+        for i in g.items:
+            who = "you" if i.owner == "me" else (i.name or "they")
+            line = " ".join(f"  {i.target.astimezone(zone):%d %b %Y}  {who}: \u201c{i.text}\u201d".split())
+            console.print(Text("  " + line[:300]), soft_wrap=True)
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to `group`."""
     group.add_command(demo)
     group.add_command(track)
+    group.add_command(backlog_cmd)

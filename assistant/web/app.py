@@ -184,8 +184,18 @@ def create_app(config: Config, *, token: str | None = None, clock: Clock = syste
         with store() as s:
             pending = review.queue(s, config, now)
             booked = review.booked(s, config, now)
+            backlog = review.backlog_groups(s)
         return page(request, "queue.html", {"pending": pending, "booked": booked,
-                                            "snooze_choices": review.snooze_choices(now, config)})
+                                            "snooze_choices": review.snooze_choices(now, config),
+                                            "backlog": backlog, "backlog_count": sum(len(g.items) for g in backlog),
+                                            "history_days": config.tracker.history_days})
+
+    async def dismiss_backlog(request: Request) -> Response:
+        await checked_form(request)
+        with store() as s:
+            result = review.dismiss_backlog(s, state.clock())
+        flash(request, "ok", result.message)
+        return RedirectResponse("/", status_code=303)
 
     async def act(request: Request) -> Response:
         form = await checked_form(request)
@@ -273,6 +283,7 @@ def create_app(config: Config, *, token: str | None = None, clock: Clock = syste
     routes = [
         Route("/", queue_page),
         Route("/suggestions/{sid}/{action}", act, methods=["POST"]),
+        Route("/backlog/dismiss", dismiss_backlog, methods=["POST"]),
         Route("/deals", deals_page),
         Route("/reports", reports_page),
         Route("/reports/{week}", report_page),
