@@ -25,7 +25,7 @@ _DIGIT_NEXT: dict[str, str | None] = {u.name: u.digit_next for u in UNITS if u.d
 
 _COMPILED = {name: re.compile(p, re.I) for name, p in _BRANCHES}
 
-_PREFIXES = {"in", "within", "after", "over", "inside", "a", "an", "the", "by", "between", "from", "at", "around",
+_PREFIXES = {"give", "in", "within", "after", "over", "inside", "a", "an", "the", "by", "between", "from", "at", "around",
              "about", "before", "until", "till", "til", "circa", "approx", "approximately", "say", "latest",
              "earliest", "@", "of", "during", "since", "very", "this", "next", "last", "past", "previous", "coming",
              "upcoming", "following", "current", "early", "mid", "late", "end", "beginning", "start", "middle",

@@ -22,8 +22,9 @@ from nlp.when.lexicon import number_value
 _NUMQ = (r"(?:\d{1,2}\s*[-–]\s*\d{1,2}(?=\s)|\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
          r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
          rf"|an?|{_MINWORD}|\d/\d)")
+# compact units ("1d", "3w", "2h") only right after the digits; "m" only inside a compound ("1h 30m")
 _UNIT = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
-         rf"|fortnights?|months?|years?|yrs?|{_WD})")
+         rf"|fortnights?|months?|years?|yrs?|{_WD}|(?<=\d)[dw](?![a-z]))")
 
 
 def _unit_of(u: str) -> str:
@@ -34,6 +35,12 @@ def _unit_of(u: str) -> str:
         return "minutes"
     if t.startswith("sec"):
         return "seconds"
+    if t == "m":  # only inside a compound duration ("1h 30m")
+        return "minutes"
+    if t == "d":
+        return "days"
+    if t == "w":
+        return "weeks"
     if t in ("h", "hr", "hrs") or t.startswith("hour"):
         return "hours"
     if t.startswith("day"):
@@ -73,8 +80,15 @@ def _qty(q: str) -> float | None:
     return float(n) if n is not None else None
 
 
+_PLUS_BEFORE = re.compile(r"(?<![\w+])\+\s?$")
+
+
 def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     prefix, q, unit_s, extra, suffix = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
+    if prefix is None and _PLUS_BEFORE.search(text, max(0, s - 3), s):
+        prefix = "in"  # "+15 minutes"
+    elif prefix is not None and prefix.lower().startswith("give"):
+        prefix = "in"  # "give it 2 months"
     amount = _qty(q)
     if amount is None:
         return None
@@ -190,7 +204,7 @@ def _h_nextdays(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, period=Period("days", 0, "next", quarter=n))
 
 
-_UNIT_WORDS = {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
+_UNIT_WORDS = {"d", "w", "m", "second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h", "day", "days", "week", "weeks",
                "wk", "wks", "fortnight", "fortnights", "month", "months", "year", "years", "yr", "yrs", "business",
                "working"} | _WEEKDAY_WORDS
 
@@ -198,15 +212,17 @@ _UNIT_WORDS = {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "
 UNITS: tuple[Unit, ...] = (
     Unit(
         'offset',
-        rf"\b(?:(in|within|after|over|inside\s+of|inside)\s+(?:the\s+next\s+|the\s+coming\s+|another\s+|about\s+"
+        rf"\b(?:(in|within|after|over|inside\s+of|inside|give\s+(?:it|me|us|them|him|her))\s+(?:the\s+next\s+"
+               rf"|the\s+coming\s+|another\s+|about\s+"
                rf"|around\s+|approximately\s+|roughly\s+|less\s+than\s+|under\s+|just\s+|only\s+|a\s+further\s+)*)?"
-               rf"({_NUMQ})\s*(?:more\s+|additional\s+|extra\s+|further\s+)?({_UNIT})(?:'s|s'|’s)?"
-               rf"((?:,?\s+(?:and\s+)?\d+\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)(?![a-z]))*)"
+               rf"(?:~\s?)?({_NUMQ})\s*(?:more\s+|additional\s+|extra\s+|further\s+)?({_UNIT})(?:'s|s'|’s)?"
+               rf"((?:,?\s+(?:and\s+)?\d+\s*(?:minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w|months?|years?)"
+               rf"(?![a-z]))*)"
                rf"(?:\s+or\s+(?:two|three|so|2|3))?(?:\s+time)?"
                r"(?:\s+(from\s+now|from\s+right\s+now|from\s+today|hence|later|ago|earlier|back|from\s+tomorrow"
                r"|from\s+yesterday|from\s+the\s+day\s+after\s+tomorrow|from|after|before|prior\s+to|since))?",
         _h_offset,
-        starts=frozenset({_D, "in", "within", "after", "over", "inside", "a", "an", "couple", "few", "several", "half",
+        starts=frozenset({_D, "give", "in", "within", "after", "over", "inside", "a", "an", "couple", "few", "several", "half",
                "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
                "thirty", "forty", "fifty"}),
@@ -224,13 +240,13 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'halfhour',
-        r"\b(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|a\s+half\s+hour"
-                 r"|the\s+(?:next\s+)?hour)"
-                 r"(?:'s\s+time)?",
+        r"\b(?:(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|a\s+half\s+hour"
+        r"|the\s+(?:next\s+)?hour)|(?:(?:in|within|during|over)\s+)?(?:the\s+)?next\s+hour(?![a-z]))"
+        r"(?:'s\s+time)?",
         _h_halfhour,
-        starts=frozenset({"in", "within"}),
+        starts=frozenset({"in", "within", "during", "over", "the", "next"}),
         needs=(frozenset({"half", "hour"}), 5),
-        doc='in half an hour / within the hour / in an hour and a half.',
+        doc='in half an hour / within the hour / in an hour and a half / next hour.',
     ),
     Unit(
         'fortnight',
