@@ -206,3 +206,42 @@ def test_a_note_keeps_the_event_tentative_with_its_extras(backend: Backend) -> N
     assert got.description.startswith("No longer needed: they replied")
     assert got.extra.get("commitment") == "c0ffee"
     assert backend.count() == 1
+
+
+def raw_status(backend: Backend) -> list[str]:
+    """How each event's status reads in the provider's own terms: iCalendar STATUS (the .ics file,
+    Radicale's stored resources), Google's `status`, Outlook's `showAs`."""
+    import icalendar
+
+    from tests.calendar_backends import radicale_event_files
+
+    if backend.kind == "ics":
+        cal = icalendar.Calendar.from_ical(backend.server.read_bytes())
+        return [str(v.get("STATUS")) for v in cal.walk("VEVENT")]
+    if backend.kind == "caldav":
+        return [str(v.get("STATUS")) for p in radicale_event_files(backend.server)
+                for v in icalendar.Calendar.from_ical(p.read_bytes()).walk("VEVENT")]
+    if backend.kind == "google":
+        return [str(e["status"]) for e in backend.server.live()]
+    return [str(e["showAs"]) for e in backend.server.live()]
+
+
+PROVIDER_WORDS = {"ics": ("TENTATIVE", "CONFIRMED"), "caldav": ("TENTATIVE", "CONFIRMED"),
+                  "google": ("tentative", "confirmed"), "outlook": ("tentative", "busy")}
+
+
+def test_a_hold_is_tentative_then_confirmed_in_the_providers_own_terms(backend: Backend) -> None:
+    """A fallback's hold (issue 11): TENTATIVE at once, CONFIRMED in place when the silence passes, gone
+    when a real reply comes. The same uid throughout: one event, never two."""
+    tentative, confirmed = PROVIDER_WORDS[backend.kind]
+    hold = replace(event("ft00000000000000000021", datetime(2026, 11, 19, 8, 15, tzinfo=NY)), status="TENTATIVE")
+    backend.make().put(hold)
+    assert raw_status(backend) == [tentative]
+    got = backend.make().get(hold.uid)
+    assert got is not None and got.status == "TENTATIVE"
+    backend.make().put(replace(hold, status="CONFIRMED"))
+    assert raw_status(backend) == [confirmed] and backend.count() == 1
+    got = backend.make().get(hold.uid)
+    assert got is not None and got.status == "CONFIRMED"
+    backend.make().delete(hold.uid)
+    assert backend.count() == 0 and backend.make().get(hold.uid) is None
