@@ -63,7 +63,7 @@ def _classify(vp: str) -> tuple[str | None, bool]:
 
 
 def _action(vp: str, head: _Head) -> tuple[str | None, bool]:
-    if head.kind in ("reader", "arrive", "promised_np", "np_bullet"):
+    if head.kind in ("reader", "arrive", "promised_np", "np_bullet", "acceptance"):
         return (head.noun_action or "send"), False
     if head.kind == "passive_todo":
         return "other", False

@@ -72,9 +72,12 @@ def _modal_heads(s: str) -> Iterator[tuple[int, int, str, str, bool]]:
         subj = sm.group("subj")
         if subj.lower() == "who" and not s[:sm.start()].endswith(", "):
             continue
-        if m.group(0).endswith("to") and (subj.lower() not in ("i", "we", "you", "he", "she", "they")
-                                          or re.match(r"\s+(?:blame|be\s+\w+ed)\b", s[m.end():])):
-            continue  # "I'm to send" is a plan; "the GTC's to you" and "I'm to blame" are not
+        if m.group(0).endswith("to"):
+            nxt = re.match(r"\s+([a-z]+)", s[m.end():])
+            act = nxt is not None and (nxt.group(1) in _BULLET_VERBS or nxt.group(1) in _BARE_VERBS)
+            if re.match(r"\s+(?:blame|be\s+\w+ed)\b", s[m.end():]) or (
+                    subj.lower() not in ("i", "we", "you", "he", "she", "they") and not act):
+                continue  # "I'm to send", "IT is to reset the accounts" are plans; "the GTC's to you" is not
         yield sm.start(), m.end(), subj, s[a:m.end()].strip().lower(), bool(m.group("neg"))
 
 
@@ -437,6 +440,98 @@ class NextStepBullet(HeadRule):
     def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
         for h in _bullet_heads(x.s, x.unit, x.ctx):
             yield replace(h, rule=self.name), h.verb
+
+
+_WILL_DO = re.compile(r"(?:^|(?<=[.!?;:]\s))\W{0,3}(?:(?:ok(?:ay)?|sure|yes|yep|yeah|absolutely|definitely|"
+                      r"no\s+problem|np|got\s+it|understood|noted)\W{1,3})?will\s+do\s*(?:[.!]|$)", re.I)
+_OK_WITH_US = re.compile(r"\b(?:is|are|works?|would\s+work)\s+(?:(?:ok|okay|fine|good|great|perfect)\s+)?(?:with|for)\s+"
+                         r"(?:me|us)\b", re.I)
+_SEE_YOU = re.compile(r"(?:^|(?<=[.!?]\s))\W{0,3}(?:(?:ok|great|perfect|thanks)\W{1,3})?see\s+(?:you|u|y'all|everyone)\s+"
+                      r"(?=(?:on|at|this|next|tomorrow|tonight|then|mon|tue|wed|thu|fri|sat|sun)\w*\b)", re.I)
+
+
+class Acceptance(HeadRule):
+    """An acceptance of a request or an arranged time is a commitment (spec 1, 9): "Will do.", "Thursday at
+    2:30 pm is OK with us.", "See you Monday at 10.". A bare "sounds good" acknowledges more often than it
+    accepts an act, so it is left out (precision first)."""
+
+    name, cue, priority = "acceptance", "will do / <time> is ok with us / see you <time>", 5
+    examples = ("Will do.", "Thursday at 2:30 pm is OK with us.", "See you Monday at 10.")
+
+    def gate(self, x: Sentence) -> bool:
+        w = x.words
+        return bool(w & {"do", "see", "ok", "okay", "fine", "good", "works", "work", "perfect", "great"})
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
+        if x.ctx.direction == "note":
+            return
+        m = _WILL_DO.search(s)
+        if m is not None:
+            yield self.head(m.start(), m.start(), "writer", "acceptance", "other"), m.end()
+            return
+        m = _OK_WITH_US.search(s)
+        if m is not None and _DAY_WORDS.search(s[:m.start()]):
+            yield self.head(0, 0, "writer", "acceptance", "meet"), m.end()
+            return
+        m = _SEE_YOU.search(s)
+        if m is not None:
+            yield self.head(m.start(), m.start(), "writer", "acceptance", "meet"), m.end()
+
+
+_THANKS_AGREEING = re.compile(r"\bthanks?\s+(?:you\s+)?(?:again\s+|so\s+much\s+)?(?:in\s+advance\s+)?for\s+(?:agreeing|"
+                              r"offering|volunteering|your\s+willingness|being\s+willing)\s+to\s+", re.I)
+
+
+class ThanksForAgreeing(HeadRule):
+    """Thanking the reader for agreeing records the reader's undertaking (spec 9): "Thanks for agreeing to
+    speak at the offsite" - `them`."""
+
+    name, cue, priority = "thanks_for_agreeing", "thanks for agreeing/offering/your willingness to", 13
+    examples = ("Thanks in advance for agreeing to review the draft by Friday.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & {"agreeing", "offering", "volunteering", "willingness", "willing"})
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _THANKS_AGREEING.finditer(x.s):
+            yield self.head(m.start(), m.end(), "reader", "reported"), m.end()
+
+
+_SHOULD_BE_ING = re.compile(
+    r"\b(?P<subj>you|u|he|she|they|we|i|[A-Z][\w&]+|the\s+[a-z]+)\s+should\s+(?:(?:also|soon|shortly)\s+)?be\s+"
+    r"(?=(?P<verb>sending|calling|emailing|getting|receiving|hearing|delivering|shipping|forwarding|contacting|"
+    r"reaching\s+out|issuing|providing|posting|circulating)\b)", re.I)
+
+
+class ShouldBeIng(HeadRule):
+    """An expected act in progress: "the desk should be sending the confirms today" (the desk owes it); "you
+    should be receiving the contract shortly" (the writer's side sends it, unless another sender is named)."""
+
+    name, cue, priority = "should_be_ing", "X should be sending/calling; you should be receiving/hearing", 26
+    examples = ("The desk should be sending the confirms today.", "You should be receiving the contract from me tomorrow.")
+
+    def gate(self, x: Sentence) -> bool:
+        return "should" in x.words
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        s = x.s
+        for m in _SHOULD_BE_ING.finditer(s):
+            subj, verb = m.group("subj").lower(), m.group("verb").lower()
+            if subj in ("you", "u") and verb in ("receiving", "getting", "hearing"):
+                rest = s[m.end():m.end() + 120]
+                named = re.search(r"\bfrom\s+(?!me\b|us\b|my\b|our\b)[A-Z][a-z]+", rest)
+                side = "colleague" if named else "writer"
+                noun = "email" if verb == "hearing" else _noun_action(rest[:60])
+                yield self.head(m.start(), m.end(), side, "reader", noun), m.end()
+                continue
+            if subj.startswith("the "):
+                side = "third_theirs"
+            elif subj[0].isupper() and subj.capitalize() in _NOT_NAMES and subj.lower() not in ("i", "we", "you"):
+                continue
+            else:
+                side = _subject_side(subj, s, m.end(), x.ctx, reported=False)
+            yield self.head(m.start(), m.end(), side, "modal"), m.end()
 
 
 class Coordination(HeadRule):

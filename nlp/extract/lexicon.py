@@ -117,8 +117,8 @@ _FILLER_WILL = re.compile(
 )
 
 
-_PROMISED_TO = re.compile(r"\b(?P<subj>i|we|he|she|they|[A-Z][a-z]{1,15})\s+(?:promised|agreed|committed|offered)"
-                          r"\s+to\b", re.I)
+_PROMISED_TO = re.compile(r"\b(?P<subj>i|we|he|she|they|[A-Z][a-z]{1,15})(?:" + _AP + r"(?:ve|d)|\s+have|\s+had)?\s+"
+                          r"(?:promised|agreed|committed|offered)\s+to\b", re.I)
 
 
 _PROMISED_NP = re.compile(r"\b(?P<subj>i|we)\s+(?:promised|owe)\s+(?:(?:him|her|them|you)\s+)?(?=(?:the|a|an|"
@@ -365,6 +365,29 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
 }
 
 
+# Task complements of verbs that usually name a state (issue 10's missed task verbs, written from the class):
+# "I'll do the financial ratios", "I'll work with Sara on it", "we'll start on the audit Monday", "I'll continue
+# to check it", "I'll be ready with the numbers", "I'll put it on the agenda", "I'll leave a copy for you", "I'll take
+# over the file", "I'll help him with the model", "I'll come to the 2pm", "I'll cover for him Friday".
+_TASK_COMPLEMENTS = {
+    "do": r"^do\s+(?:it|this|that|so|the\s+[\w-]+|a\s+[\w-]+|an\s+[\w-]+|some\s+[\w-]+|my\s+[\w-]+|our\s+[\w-]+|"
+          r"(?:a\s+)?(?:quick|final|full|first)\s+[\w-]+)\b(?!\s+(?:way|thing)\b)",
+    "work": r"^work\s+(?:with|it\s+out|out\s+the|on\s+it)\b",
+    "start": r"^start\s+(?:on|the|work|working|putting|pulling|looking|drafting|preparing|reviewing|setting|"
+             r"the\s+process)\b",
+    "continue": r"^continue\s+(?:to\s+(?!be\b|have\b)\w+|working|looking|pushing|chasing|checking|following|"
+                r"with\s+the)\b",
+    "be": r"^be\s+ready\s+(?:with|to\s+\w+|for\s+(?:you|the\s+call|the\s+meeting)|by)\b",
+    "put": r"^put\s+(?:(?:it|this|that|them|you|him|her|\w+)\s+){1,3}(?:on\s+the\s+(?:agenda|list|calendar)|in\s+touch|"
+           r"through|in\s+(?:the\s+)?(?:system|order|request))",
+    "leave": r"^leave\s+(?:(?:a|the|some|my|an)\s+)?(?:[\w-]+\s+){0,2}(?:for|with)\s+(?:you|u|him|her|them|[A-Z]\w+)\b",
+    "take": r"^take\s+(?:over|the\s+lead|ownership|charge|(?:it|this|that|them)\s+(?:from\s+here|over)|the\s+"
+            r"(?:\w+\s+)?(?:call|meeting|action|item))\b",
+    "help": r"^help\s+(?:you|u|him|her|them|[A-Z]\w+|out)\s*(?:with|set|get|out|on|to|$)",
+    "come": r"^come\s+to\s+(?:the|your|our|his|her)\s+[\w:-]+",
+    "cover": r"^cover\s+(?:for\s+\w+|the\s+(?:desk|call|meeting|shift|session|phones?)|it|that|this)\b",
+}
+
 _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
     ("call", re.compile(
         r"^(?:(?:be\s+)?(?:call|calling|ring|ringing|phone|phoning|dial|buzz|tele?phone|skype|zoom)\b|"
@@ -420,7 +443,8 @@ _NOUN_ACTION = [  # for reader-side phrasing: "expect a call from me"
 _CUE_WORDS = frozenset(
     """ll will wil shall going gonna plan planning intend intends intending expect count said told promised promise
     agreed committed let look watch eye next action todo todos aim aiming due undertake sending calling emailing
-    meeting ringing shipping sharing ill owe inbox desk says tells should""".split()
+    meeting ringing shipping sharing ill owe inbox desk says tells should do see ok okay fine works
+    agreeing offering volunteering willingness willing""".split()
 )
 
 
@@ -532,8 +556,8 @@ _G_TIMEWORDS = frozenset("""mon monday tue tues tuesday wed weds wednesday thu t
 
 _NOT_NAMES = frozenset(
     """It This That There The These Those Which What Who Where When Why How Everything Nothing Something Anything
-    Pricing Price Prices Rates Rate Payment Delivery Shipping Invoice Invoices Contract Order Project Team Legal
-    Finance Procurement Office Offices Meeting Call Webinar Session Training Product Service System Update
+    Pricing Price Prices Rates Rate Payment Delivery Shipping Invoice Invoices Contract Order Project Team
+    Office Offices Meeting Call Webinar Session Training Product Service System Update
     Release Version Migration Renewal Discount Offer Proposal Quote Deck Demo Report Account Site Store Bank
     Market Markets Law Policy Rule Rules Tax Weather Traffic Someone Somebody Everyone Everybody Anyone Nobody
     Each All Both Either Neither One Today Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday Sunday
@@ -582,3 +606,8 @@ _WEEKDAY = re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I)
 
 
 _EVENT_COND = re.compile(r"^(?:when|once|as\s+soon\s+as|after|until|till)\b", re.I)
+
+
+for _verb, _extra in _TASK_COMPLEMENTS.items():
+    _old = _LIGHT_OK.get(_verb)
+    _LIGHT_OK[_verb] = re.compile(f"(?:{_old.pattern})|(?:{_extra})" if _old else _extra, re.I)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from nlp.extract import filters, heads
 
 HEAD_RULES: tuple[heads.HeadRule, ...] = tuple(sorted((
+    heads.Acceptance(),
     heads.ReportedSpeech(),
+    heads.ThanksForAgreeing(),
+    heads.ShouldBeIng(),
     heads.PromisedTo(),
     heads.ReaderSide(),
     heads.SubjectModal(),
