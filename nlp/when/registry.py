@@ -24,6 +24,8 @@ MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_date
 
 ORDER: tuple[str, ...] = (
     'iso',
+    'timestamp',
+    'dayrange',
     'compact',
     'monthyear',
     'spaceddate',
@@ -65,6 +67,7 @@ ORDER: tuple[str, ...] = (
     'monthday',
     'daymonth',
     'monthonly',
+    'monthalone',
     'ordnofmonth',
     'dayofmonth',
     'dom',

@@ -123,7 +123,23 @@ def _h_monthonly(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 _POSITION_WORDS = {"early", "mid", "late", "later", "end", "beginning", "start", "middle", "rest"}
 
 
+def _h_monthalone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """A text that is nothing but a month name ("May", "September.") is that month; in prose a month needs a
+    cue or a year (the "monthonly" unit): "may" and "march" are words."""
+    if text.strip(" \t\n.,;:!?") != m.group(0).strip() or not m.group(0)[0].isupper():
+        return None
+    return Part(s, e, period=Period("month", 0, None, month=_month(m.group(1))))
+
+
 UNITS: tuple[Unit, ...] = (
+    Unit(
+        'monthalone',
+        rf"\b({_MON})",
+        _h_monthalone,
+        starts=frozenset(_MONTH_WORDS),
+        needs=(frozenset(_MONTH_WORDS), 1),
+        doc='A month name that is the whole text: May.',
+    ),
     Unit(
         'period',
         r"\b(?:(early|mid|late|later|the\s+end\s+of|end\s+of|by\s+the\s+end\s+of|the\s+beginning\s+of|beginning\s+of"

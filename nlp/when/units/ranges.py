@@ -9,16 +9,40 @@ import re
 from nlp.when.base import (
     _D,
     _DAY_WORD_AFTER,
+    _DAYNUM,
     _MERID,
     _MERID_ATTACHED,
     _MERID_WORDS,
+    _MON,
+    _MONTH_WORDS,
     _QUANTITY_AFTER,
     Clock,
     Part,
     Unit,
     _meridiem,
+    _month,
     _next_is_ok,
+    _valid,
+    _year,
 )
+
+
+def _h_dayrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"10 - 22 August", "10th to 22nd August", "from 3 to 7 March 2027", "between 4 and 6 December",
+    "August 10-22", "Aug 10 - 22, 2027": a range of days of one month is read from its first day."""
+    if m.group("mon1"):
+        mon, d1, d2, yr = m.group("mon1"), int(m.group("a1")), int(m.group("b1")), m.group("y1")
+    else:
+        mon, d1, d2, yr = m.group("mon2"), int(m.group("a2")), int(m.group("b2")), m.group("y2")
+    year = _year(yr) if yr else None
+    mo = _month(mon)
+    if not d1 < d2 or not _valid(year, mo, d1) or not _valid(year, mo, d2):
+        return None
+    return Part(s, e, abs_date=(year, mo, d1), kinds=["range"])
+
+
+_ORD = r"(?:st|nd|rd|th)?"
+_TO = r"\s*(?:-|–|—|to|till|until|through|thru|and)\s*"
 
 
 def _h_clockrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -47,6 +71,18 @@ def _h_clockspan(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 UNITS: tuple[Unit, ...] = (
+    Unit(
+        'dayrange',
+        rf"(?<![\w$€£.:/])(?:(?:from|between)\s+)?(?:the\s+)?(?P<a2>{_DAYNUM}){_ORD}{_TO}(?:the\s+)?(?P<b2>{_DAYNUM}){_ORD}"
+        rf"(?:\s+of)?\s+(?P<mon2>{_MON})(?:,?\s+(?P<y2>(?:19|20)\d\d))?(?![\d:])"
+        rf"|\b(?P<mon1>{_MON})\s+(?P<a1>{_DAYNUM}){_ORD}{_TO}(?P<b1>{_DAYNUM}){_ORD}(?![\d:]|\s*(?:[ap]\.?m|:))"
+        rf"(?:,?\s+(?P<y1>(?:19|20)\d\d))?(?![\d:])",
+        _h_dayrange,
+        starts=frozenset({_D, "from", "between", "the"} | _MONTH_WORDS),
+        needs=(frozenset(_MONTH_WORDS), 8),
+        digit_next=" -–snrt",
+        doc='A range of days of one month, read from its first day: 10 - 22 August, August 10-22.',
+    ),
     Unit(
         'clockrange',
         rf"(?<![\w$€£.:/])(?:(between|from)\s+)?(\d{{1,2}})(?:[:.](\d\d))?\s*({_MERID})?\s*"

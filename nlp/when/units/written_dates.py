@@ -18,6 +18,7 @@ from nlp.when.base import (
     _UNITS_WORD,
     _WD,
     _WEEKDAY_WORDS,
+    Clock,
     Part,
     Period,
     Unit,
@@ -201,7 +202,25 @@ def _h_monthweek(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 _ORDINAL_SUFFIX = {"st", "nd", "rd", "th"}
 
 
+def _h_timestamp(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """A full timestamp with the year after the clock ("Thu Oct 26 11:00:09 2023", the form of `date` and
+    ctime): the year belongs to the date."""
+    mo, d, y = _month(m.group(1)), int(m.group(2)), int(m.group(6))
+    h, mi, sec = int(m.group(3)), int(m.group(4)), int(m.group(5) or 0)
+    if not _valid(y, mo, d) or h > 23 or mi > 59 or sec > 59:
+        return None
+    return Part(s, e, abs_date=(y, mo, d), clock=Clock(h, mi, sec, exact24=True))
+
+
 UNITS: tuple[Unit, ...] = (
+    Unit(
+        'timestamp',
+        rf"\b({_MON})\s+(\d{{1,2}}),?\s+(\d{{1,2}}):(\d\d)(?::(\d\d))?\s+((?:19|20)\d\d)(?![\d:])",
+        _h_timestamp,
+        starts=frozenset(_MONTH_WORDS),
+        needs=(frozenset({_D}), 6),
+        doc='A timestamp with the year after the clock: Thu Oct 26 11:00:09 2023.',
+    ),
     Unit(
         'monthday',
         rf"\b({_MON})(?:\s*[/\-.,]\s*|\s*)(?:the\s+)?({_DAY})(?!\s*(?:{_MERID}|{_MERID_ATTACHED}|[:h]\d))"
