@@ -4,13 +4,15 @@ The gold set keeps where each commitment is stated (a character span), so a pred
 expected commitment by who owes it and by its text overlapping that span - the annotators' action classes
 and the extractor's differ at the edges ("I will talk with Mitch": call or other?), and matching by action
 would count one right promise twice, as a false one and a missed one. As in ../shared/tools/score_extract.py,
-predictions are first reduced to one per (who, local date). The due is judged on the matched pairs: its local
+predictions are first reduced to one per (who, local date) - here among adjacent pieces of text, so that two
+undated promises in two sentences stay two (the scorer would keep one per message). The due is judged on the matched pairs: its local
 date among the expected dates (any date when the promise states none) and its clock time inside the
 expected window when one is given.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +38,16 @@ def due_right(e: dict[str, Any], p: dict[str, Any], tz: str) -> bool:
     return True
 
 
+def _locate(text: str, quote: str) -> tuple[int, int]:
+    """Where a prediction's text sits in the message: the extractor joins soft-wrapped lines (a newline and
+    the next line's indent become one space), so whitespace runs match any whitespace."""
+    words = quote.split()
+    if not words:
+        return -1, -1
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text)
+    return (m.start(), m.end()) if m else (-1, -1)
+
+
 @dataclass
 class Judged:
     predictions: list[tuple[dict[str, Any], bool]]  # (prediction, matched an expected commitment)
@@ -45,16 +57,18 @@ class Judged:
 
 def judge(case: dict[str, Any], preds: list[dict[str, Any]]) -> Judged:
     tz, text = case["timezone"], case["text"]
-    seen, uniq = set(), []
+    # one commitment per (who, local date) within one stretch of text: a promise split in two is not a
+    # second false one, but two undated promises in two sentences are two
+    uniq: list[dict[str, Any]] = []
+    spans: dict[int, tuple[int, int]] = {}
     for p in preds:
+        span = _locate(text, str(p.get("text") or ""))
         key = (p.get("who"), _local(p["due"], tz).date() if p.get("due") else None)
-        if key not in seen:
-            seen.add(key)
-            uniq.append(p)
-    spans = {}
-    for p in uniq:
-        at = text.find(p.get("text") or "\0")
-        spans[id(p)] = (at, at + len(p.get("text") or "")) if at >= 0 else (-1, -1)
+        if any((q.get("who"), _local(q["due"], tz).date() if q.get("due") else None) == key
+               and spans[id(q)][0] <= span[1] + 1 and span[0] <= spans[id(q)][1] + 1 for q in uniq):
+            continue
+        spans[id(p)] = span
+        uniq.append(p)
     free = list(uniq)
     out = Judged([], [], [])
     matched: set[int] = set()

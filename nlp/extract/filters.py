@@ -334,7 +334,7 @@ class EmbeddedClause(Filter):
             return False
         if not _EMBEDDING.search(c.s[max(0, c.head.start - 24):c.head.start]):
             return False
-        return not (c.head.side == "writer" and _TO_SOMEONE.search(c.vp[:60]))
+        return not (c.head.side == "writer" and _TO_SOMEONE.search(re.split(r"[,;:]|\s[-–—]\s|\bso\b", c.vp)[0]))
 
 
 _HABIT = _rx(r"\b(?:every|each)\s+(?:day|night|morning|evening|week|month|time|quarter|year|monday|tuesday|"
@@ -435,6 +435,10 @@ class Procedure(TimedFilter):
         return _classify(c.vp)[0] == "other" and bool(_MANNER.search(c.clause))
 
 
+_US_OR_YOU = _rx(r"\b(?:you|u|your|us|our|me|my)\b")
+_TO_NAMED = re.compile(r"\b(?:to|with|for)\s+(?:[A-Z][a-z]+|[A-Z]{2,})")
+
+
 class ThirdPartyNews(TimedFilter):
     """News about a third party is nobody's task (spec 3): "the Administration will strongly encourage FERC",
     "Californians would face higher taxes". A third party's commitment needs a task for someone: an act of a
@@ -450,4 +454,4 @@ class ThirdPartyNews(TimedFilter):
             return False
         if _classify(c.vp)[0] not in ("other", None):
             return False
-        return not re.search(r"\b(?:you|u|your|us|our|me|my)\b", c.vp, re.I)
+        return not (_US_OR_YOU.search(c.vp) or _TO_NAMED.search(c.vp))

@@ -326,7 +326,9 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
                      r"swinging\s+by|coming\s+by|meeting\s+(?:you|u|with)|visiting\s+(?:you|u)|contacting|setting\s+up|"
                      r"scheduling|confirming|updating|replying|responding|there|with\s+you|in\s+contact|sure\s+to|"
                      r"in\s+(?:touch|contact)|submitting|providing|preparing|drafting|circulating|reviewing|"
-                     r"arranging|organi[sz]ing|introducing|issuing|returning\s+(?!to\b|from\b|home\b))\b", re.I),
+                     r"arranging|organi[sz]ing|introducing|issuing|returning\s+(?!to\b|from\b|home\b)|signing|"
+                     r"executing|filing|paying|presenting|giving\s+(?:you|u|him|her|them|the|a|an|our|my)|"
+                     r"making\s+(?:the|a|an|our|my|some)|handling)\b", re.I),
     "come": re.compile(r"^come\s+(?:back\s+to|by|over|round|around|(?:and\s+)?(?:see|find|meet)|visit|to\s+(?:you|your))",
                        re.I),
     "let": re.compile(r"^let\s+(?:you|u|him|her|them|\w+|the\s+\w+)\s+know\b", re.I),
@@ -357,7 +359,7 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
     "move": re.compile(r"^move\s+(?:the|it|this|our|that)\b", re.I),
     "change": re.compile(r"^change\s+(?:the|it|this|that)\b", re.I),
     "tell": re.compile(r"^tell\s+(?:you|u|him|her|them)\s+(?:by|on|when|what|whether|if)\b", re.I),
-    "run": re.compile(r"^run\s+(?:the|it|this|that|through|you)\b", re.I),
+    "run": re.compile(r"^run\s+(?:the|it|this|that|through|you|(?:\w+\s+){0,3}(?:by|past)\s+\w+)\b", re.I),
     "hold": re.compile(r"^hold\s+(?:a|the)\s+(?:call|meeting|session|demo)", re.I),
     "return": re.compile(r"^return\s+(?!to\b|from\b|home\b|on\b|in\b|next\b|after\b|by\b)(?:the|your|it|them|"
                          r"our|my|a|an|\w+s\b)", re.I),
@@ -444,7 +446,7 @@ _CUE_WORDS = frozenset(
     """ll will wil shall going gonna plan planning intend intends intending expect count said told promised promise
     agreed committed let look watch eye next action todo todos aim aiming due undertake sending calling emailing
     meeting ringing shipping sharing ill owe inbox desk says tells should do see ok okay fine works
-    agreeing offering volunteering willingness willing""".split()
+    agreeing offering volunteering willingness willing hope hoping""".split()
 )
 
 
