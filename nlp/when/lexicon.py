@@ -30,9 +30,11 @@ WEEKDAYS: dict[str, int] = {
 
 def _one_slip(word: str) -> set[str]:
     """Misspellings one keystroke away that people actually make: an inner letter dropped ("moday",
-    "wednsday") or two neighbours swapped ("thrusday", "firday")."""
+    "wednsday"), two neighbours swapped ("thrusday", "firday") or a letter doubled ("tomorroww",
+    "fridday")."""
     out = {word[:i] + word[i + 1:] for i in range(1, len(word) - 1)}
     out |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    out |= {word[:i] + word[i] + word[i:] for i in range(1, len(word))}
     out.discard(word)
     return out
 
@@ -63,6 +65,9 @@ TOMORROW_WORDS = frozenset({
     "tomorrow", "tomorrows", "tomorow", "tommorow", "tommorrow", "tomorrrow", "tmrw", "tmrow", "tmro", "tmrrw",
     "tmr", "tmw", "2morrow", "2morow", "2moro", "2mrw", "2mrow", "tomo", "tomoz",
 }) | frozenset(_one_slip("tomorrow"))
+
+# "tonight" as typed: its one-slip typos ("tonigth", "tonght") are no English words.
+TONIGHT_WORDS = frozenset({"tonight", "tonite", "2nite", "2night"}) | frozenset(_one_slip("tonight"))
 
 # Day parts: representative hour:minute, window start and end (hours, end exclusive-ish), day shift.
 DAYPARTS: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = {

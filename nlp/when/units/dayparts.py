@@ -7,6 +7,7 @@ import re
 
 from nlp.when.base import (
     _MON,
+    _TMRW,
     _WD,
     Part,
     Unit,
@@ -15,7 +16,10 @@ from nlp.when.base import (
 )
 from nlp.when.lexicon import DAYPART_TYPOS, MONTHS, TOMORROW_WORDS, WEEKDAYS
 
-_DAYPART_FOLLOWS = re.compile(r"\s*(?:of\b|on\b|[,(]?\s*(?:\d|" + _WD + r"|" + _MON + r"))", re.I)
+# what after a bare day part makes it a time: "morning of the 3rd", "afternoon on Friday", "morning Tuesday",
+# "evening tomorrow"
+_DAYPART_FOLLOWS = re.compile(r"\s*(?:of\b|on\b|[,(]?\s*(?:\d|" + _WD + r"|" + _MON + r"|today\b|" + _TMRW + r"\b))",
+                              re.I)
 
 
 def _h_daypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:

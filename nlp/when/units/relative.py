@@ -25,16 +25,19 @@ from nlp.when.base import (
     Period,
     Unit,
     _clean,
+    _trie,
     _weekday,
     _word_after,
 )
-from nlp.when.lexicon import MONTHS, RISKY_WEEKDAYS, TOMORROW_WORDS, WEEKDAYS, ordinal_value
+from nlp.when.lexicon import MONTHS, RISKY_WEEKDAYS, TOMORROW_WORDS, TONIGHT_WORDS, WEEKDAYS, ordinal_value
 
 # "tomorrow AM", "Wed PM": a day part after a day word
 _AMPM = r"(?:\s+(?P<ampm>[ap]m(?![a-z])|[ap]\.m(?![a-z])\.?))?"
 
 # a weekday that may be possessive ("before Thursday's meeting")
 _WD_POSS = _WD.replace("(?![a-z'])", "(?![a-z]|'(?!s(?![a-z])))")
+
+_TONIGHT = _trie(sorted(TONIGHT_WORDS))
 
 
 def _h_endof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -94,7 +97,7 @@ def _h_relday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
         p.rel_days, p.past_word = -2, True
     elif t in ("today",):
         p.rel_days = 0
-    elif t in ("tonight", "tonite"):
+    elif t in TONIGHT_WORDS:
         p.rel_days, p.daypart = 0, "night"
     elif t in TOMORROW_WORDS or t.endswith(("next day", "following day")):
         p.rel_days = 1
@@ -122,6 +125,11 @@ _RISKY_WD_AT = re.compile(r"\s+(?:at|around|@)\s*\d|\s*[,;!?]|\s*\.(?!\w)|\s*$",
 _POSS_CUE = re.compile(r"\b(?:before|after|ahead\s+of|by|until|till|at|in|on|during|to|for|from|prior\s+to)\s+$", re.I)
 
 
+# a capitalised "Sun"/"Sat" next to a week reference is a weekday ("Sun of next week", "next week Sun")
+_RISKY_WD_WEEK = re.compile(r"\s+(?:of\s+)?(?:next|this|last|the\s+following)\s+week\b", re.I)
+_WEEK_BEFORE = re.compile(r"\bweek\s+$", re.I)
+
+
 def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     mod_s, wd_s, post, dom_s = m.group(1), m.group(2), m.group(4), m.group(6)
     if s and text[s - 1] in "'’":
@@ -138,7 +146,9 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None  # "Sat-Nav" (but "Mon-Fri" is fine)
         capital = wd_s[0].isupper()
         dotted = wd_s.endswith(".")
-        cue = bool(mod_s) or bool(dom_s) or bool(m.group("ampm")) or _RISKY_WD_NEXT.match(text, e) is not None or (
+        week_next_to = capital and (_RISKY_WD_WEEK.match(text, e) is not None
+                                    or _WEEK_BEFORE.search(text, max(0, s - 8), s) is not None)
+        cue = bool(mod_s) or bool(dom_s) or (bool(post) and capital) or week_next_to or bool(m.group("ampm")) or _RISKY_WD_NEXT.match(text, e) is not None or (
             base in ("mon", "wed") and _RISKY_WD_AT.match(text, e) is not None) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
                                                       text[max(0, s - 10):s].lower()) is not None
         if base == "mon" and not (capital or dotted or cue):
@@ -258,16 +268,16 @@ UNITS: tuple[Unit, ...] = (
     Unit(
         'relday',
         rf"\b(?:(?:the\s+)?day\s+after\s+{_TMRW}|(?:the\s+)?day\s+before\s+yesterday"
-               rf"|today|tonight|tonite|{_TMRW}|yesterday|(?:the\s+)?(?:next|following)\s+day"
+               rf"|today|{_TONIGHT}|{_TMRW}|yesterday|(?:the\s+)?(?:next|following)\s+day"
                r"|this\s+(?:morning|afternoon|evening|night|arvo|[ap]m(?![a-z])|[ap]\.m\.)|s'arvo|last\s+night"
                r"|(?:the\s+)?(?:next|following)\s+(?:morning|afternoon|evening|night))(?![a-z])" + _AMPM,
         _h_relday,
-        starts=frozenset({"the", "day", "today", "tonight", "tonite", "yesterday", "next", "following", "this", "last",
-               "s'arvo", "today's", "tonight's", "tomorrow's", "yesterday's", _D} | TOMORROW_WORDS),
-        needs=(frozenset({"today", "tonight", "tonite", "yesterday", "day", "morning", "afternoon", "evening",
+        starts=frozenset({"the", "day", "today", "yesterday", "next", "following", "this", "last",
+               "s'arvo", "today's", "tonight's", "tomorrow's", "yesterday's", _D} | TOMORROW_WORDS | TONIGHT_WORDS),
+        needs=(frozenset({"today", "yesterday", "2nite", "2night", "day", "morning", "afternoon", "evening",
                           "night", "arvo", "s'arvo", "morrow", "morow", "moro", "mrw", "mrow", "today's", "tonight's",
                           "morning's", "afternoon's", "evening's",
-                          "tomorrow's", "yesterday's", "am", "pm"} | TOMORROW_WORDS), 5),
+                          "tomorrow's", "yesterday's", "am", "pm"} | TOMORROW_WORDS | TONIGHT_WORDS), 5),
         digit_next="a",
         doc='today, tonight, tomorrow (and its spellings), yesterday, this morning, the next day, tomorrow AM.',
     ),
