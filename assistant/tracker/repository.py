@@ -162,7 +162,8 @@ def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: 
         " s.counterpart_email, s.counterpart_name, s.company, g.id, g.start, g.snoozed_until"
         " FROM commitments c JOIN messages m ON m.id = c.message_id"
         " LEFT JOIN steps s ON s.commitment_id = c.id LEFT JOIN suggestions g ON g.commitment_id = c.id"
-        f" WHERE m.sent_at <= ? AND (s.commitment_id IS NULL OR s.state IN ({','.join('?' * len(wanted))}))")
+        f" WHERE m.sent_at <= ? AND NOT m.is_auto_reply"  # an auto-reply's "I will reply soon" is no promise
+        f" AND (s.commitment_id IS NULL OR s.state IN ({','.join('?' * len(wanted))}))")
     args: list[Any] = [stamp, *wanted]
     if since is not None:
         then = utc_iso(since.now)
