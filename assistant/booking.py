@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from assistant.calendars.base import CalendarSession, CalendarWriter, event_digest
@@ -327,8 +327,3 @@ def _to_book(store: Store, config: Config, auto: list[str], now: datetime) -> li
     day_start = hours.at(now.astimezone(hours.zone).date(), hours.start.replace(hour=0, minute=0))
     booked = [start for _, start in event_starts(store, states.ON_CALENDAR, day_start)]
     return fixed + within_daily_limit(new, booked, config.tracker.max_bookings_per_day, hours)
-
-
-def snooze_for(days: int, now: datetime, config: Config) -> datetime:
-    """`snooze --days N`: the first business slot N days from now."""
-    return next_business_slot(now + timedelta(days=days), config)

@@ -51,13 +51,20 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 class Extracted(Protocol):
     """What `nlp.extract.extract` returns for each promise (only the fields the check reads)."""
 
-    who: str
-    action: str
-    due: datetime | None
-    due_has_time: bool
-    conditional: bool
-    vague: bool
-    text: str
+    @property
+    def who(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def due(self) -> datetime | None: ...
+    @property
+    def due_has_time(self) -> bool: ...
+    @property
+    def conditional(self) -> bool: ...
+    @property
+    def vague(self) -> bool: ...
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -393,6 +393,7 @@ def render_charts(report: WeeklyReport) -> dict[str, bytes]:
     next action per week. matplotlib's object API with the Agg canvas: no global state, thread-safe."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     labels = [f.week[5:] for f in report.history]
     x = list(range(len(labels)))
@@ -415,7 +416,7 @@ def render_charts(report: WeeklyReport) -> dict[str, bytes]:
            label="pending")
     ax.set_xticks(x, labels)
     ax.set_ylabel("promises due")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Promises due each week, by outcome", fontsize=10)
     ax.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
@@ -438,8 +439,8 @@ def render_charts(report: WeeklyReport) -> dict[str, bytes]:
     ax.set_ylabel("% of sent mail")
     ax.set_title("Sent mail that set a concrete next action", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    share = png(fig)
-    return {"outcomes": outcomes, "next-action-share": share}
+    share_png = png(fig)
+    return {"outcomes": outcomes, "next-action-share": share_png}
 
 
 def chart_uris(report: WeeklyReport) -> dict[str, str]:

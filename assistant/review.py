@@ -121,11 +121,6 @@ def queue(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
     return out
 
 
-def snoozed(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
-    return [v for v in (view(store, s.id, config) for s in store.suggestions([S.SNOOZED]))
-            if v.snoozed_until is not None and v.snoozed_until > now]
-
-
 def booked(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
     """Follow-ups on the calendar (held, booked automatically or accepted by the rep)."""
     return [view(store, s.id, config) for s in store.suggestions(states.ON_CALENDAR)]

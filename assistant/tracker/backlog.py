@@ -36,10 +36,6 @@ def groups(store: Store) -> list[BacklogGroup]:
     return sorted(out, key=lambda g: (-len(g.items), g.label.lower()))
 
 
-def count(store: Store) -> int:
-    return sum(len(g.items) for g in groups(store))
-
-
 def dismiss_all(store: Store, now: datetime, company: str | None = None) -> int:
     """Dismiss the whole backlog (or one company's); returns how many promises were dismissed."""
     items = [i for i in repository.backlog(store) if company is None or i.company == company]

@@ -37,10 +37,6 @@ class BusinessHours:
         """A working weekday that is not a public holiday of the rep's country."""
         return day.weekday() in self.days and (self.holidays is None or day not in self.holidays)
 
-    def holiday(self, day: date) -> str:
-        """The public holiday's name on `day`, or ""."""
-        return str(self.holidays.get(day) or "") if self.holidays is not None else ""
-
     def at(self, day: date, clock: time) -> datetime:
         """Wall time `clock` on `day` in the rep's zone (a wall time skipped by DST resolves forward)."""
         return datetime.combine(day, clock, tzinfo=self.zone)
