@@ -99,3 +99,18 @@ def test_confidence_is_a_probability_from_the_calibration_table() -> None:
     for c in extract("I'll call you Wednesday at 10:45. Raj will send you the spec.", sent_at=SENT,
                      timezone="America/New_York", direction="sent"):
         assert 0.0 <= c.confidence <= 1.0
+
+
+def test_the_gate_ships_with_its_data_and_scores_sentences() -> None:
+    import json
+    from pathlib import Path
+
+    from nlp.extract import gate
+
+    rows = [json.loads(x) for x in (Path(__file__).resolve().parents[1] / "nlp" / "train" /
+                                     "commitment_sentences.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    assert len(rows) >= 2000 and {r["writer"] for r in rows} == {"A", "B"}
+    assert {r["label"] for r in rows} == {"commitment", "none"}
+    yes = gate.score("I'll send you the revised proposal by Thursday.")
+    no = gate.score("Prices will rise again once the new tariff kicks in.")
+    assert yes is not None and no is not None and 0.0 <= no < gate.THRESHOLD < yes <= 1.0

@@ -1,10 +1,12 @@
 """Calibrate `confidence` on the TUNING half of the real-mail gold set (never the test half).
 
 usage: python bench/gold/calibrate.py
-Runs the real `assistant extract` on the tuning half, judges every commitment right or wrong (bench/gold/
-match.py), and writes nlp/data/extract_calibration.json: for each key from specific to general - (rule family,
-dated, who), (rule family, dated), (rule family) - the share right, smoothed toward its parent with a prior of
-PRIOR commitments, so a cell seen a few times does not claim certainty.
+Extracts the tuning half (nlp.extract.pipe, the code `assistant extract` runs), judges every commitment right or
+wrong (bench/gold/match.py), and writes nlp/data/extract_calibration.json: for each cell of
+nlp.extract.confidence.keys - gate band, then rule family, then dated - the share right, smoothed toward its
+parent cell with a prior of PRIOR commitments, so a cell seen a few times does not claim certainty.
+Run it after any change to the rules or the gate; bench/extract_quality.py then prints the calibration table of
+both halves through the real command.
 """
 
 from __future__ import annotations
@@ -12,34 +14,34 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(HERE))
+from assistant.cli.extract_cmd import commitment_json  # noqa: E402
 from bench.gold.cases import cases  # noqa: E402
 from bench.gold.match import judge  # noqa: E402
-from bench.gold.run import extract  # noqa: E402
+from nlp.extract import MessageInput, pipe  # noqa: E402
+from nlp.extract.confidence import keys  # noqa: E402
 
 OUT = HERE / "nlp" / "data" / "extract_calibration.json"
 PRIOR = 4.0
 
 
-def keys(p: dict[str, object]) -> list[str]:
-    family = str(p.get("rule") or "").split("+", 1)[0]
-    dated = "dated" if p.get("due") else "undated"
-    return [family, f"{family}|{dated}", f"{family}|{dated}|{p.get('who')}"]
-
-
 def main() -> int:
     tune = cases("tune")
-    preds = extract(tune)
+    inputs = [MessageInput(c["text"], datetime.fromisoformat(c["sent_at"]), c["timezone"], c["direction"])
+              for c in tune]
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     total = [0, 0]
-    for c in tune:
-        for p, ok in judge(c, preds.get(c["id"], [])).predictions:
+    for case, found in zip(tune, pipe(inputs), strict=True):
+        as_json = [commitment_json(c) for c in found]
+        by_json = {id(j): c for j, c in zip(as_json, found, strict=True)}
+        for p, ok in judge(case, as_json).predictions:
             total[0] += ok
             total[1] += 1
-            for k in keys(p):
+            for k in keys(by_json[id(p)]):
                 counts[k][0] += ok
                 counts[k][1] += 1
     base = (total[0] + 1) / (total[1] + 2)

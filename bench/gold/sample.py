@@ -1,6 +1,7 @@
 """Draw the real-mail gold sample from ../shared/data/external/enron-sent.jsonl (seeded, stratified by mailbox).
 
 usage: python bench/gold/sample.py [--n 640] [--seed 20261202] --packets DIR
+       python bench/gold/sample.py --extend --n 640 --seed 20261203 --packets DIR   (a second draw, appended)
 
 Writes tests/data/gold_enron_sample.jsonl (ids, mailbox, half, sha256 of the text, the reference time used for
 annotation - never the text: the corpus may not be republished) and, when --packets is given, annotation packets
@@ -50,8 +51,12 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=640)
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--packets", type=Path)
+    ap.add_argument("--extend", action="store_true", help="draw more messages; earlier ones and halves are kept")
     a = ap.parse_args()
     rows = [json.loads(line) for line in CORPUS.open(encoding="utf-8") if line.strip()]
+    earlier = [json.loads(line) for line in OUT.open(encoding="utf-8")] if a.extend and OUT.exists() else []
+    taken = {r["id"] for r in earlier}
+    rows = [r for r in rows if r["id"] not in taken]
     by_box: dict[str, list[dict[str, object]]] = defaultdict(list)
     for r in rows:
         by_box[str(r["user"])].append(r)
@@ -73,15 +78,16 @@ def main() -> int:
     boxes = sorted(quota)
     rng.shuffle(boxes)
     boxes.sort(key=lambda b: -quota[b])
-    half: dict[str, str] = {}
+    half: dict[str, str] = {str(r["mailbox"]): str(r["half"]) for r in earlier}
     size = {"tune": 0, "test": 0}
     for b in boxes:
-        h = min(size, key=lambda k: (size[k], k))
-        half[b] = h
-        size[h] += quota[b]
+        if b not in half:
+            h = min(size, key=lambda k: (size[k], k))
+            half[b] = h
+        size[half[b]] += quota[b]
     picked.sort(key=lambda r: str(r["id"]))
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as f:
+    with OUT.open("a" if a.extend else "w", encoding="utf-8") as f:
         for r in picked:
             f.write(json.dumps({"id": r["id"], "mailbox": r["user"], "half": half[str(r["user"])],
                                 "sha256": text_hash(str(r["text"])), "sent_at": reference_time(r),
@@ -93,7 +99,7 @@ def main() -> int:
             ref = datetime.fromisoformat(reference_time(r))
             r["reference"] = f"{ref.isoformat()} ({ref:%A})"
         chunks = [picked[i::4] for i in range(4)]
-        for k, chunk in enumerate(chunks):
+        for k, chunk in enumerate(chunks, start=4 if a.extend else 0):
             with (a.packets / f"packet{k}.txt").open("w", encoding="utf-8") as f:
                 for r in chunk:
                     f.write(f"===== id: {r['id']}\nsent: {r['reference']}, writer's zone {r['timezone']}\n"

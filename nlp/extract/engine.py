@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from spacy.lang.en import English
 from spacy.language import Language
 
+from nlp.extract import gate
 from nlp.extract.actions import _action
 from nlp.extract.confidence import confidence
 from nlp.extract.filters import Candidate
@@ -288,6 +289,7 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         c = ExtractedCommitment(
             who=who, action=action, due=due, due_has_time=has_time, conditional=conditional,
             vague=vague, text=s[t_start:t_end], start=base + t_start, end=base + t_end, rule=head.rule,
+            gate=gate.score(s),
         )
         out.append(replace(c, confidence=confidence(c, head.kind)))
         if st is not None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from nlp.extract import gate
 from nlp.extract.actions import _classify
 from nlp.extract.lexicon import (
     _AP,
@@ -455,3 +456,17 @@ class ThirdPartyNews(TimedFilter):
         if _classify(c.vp)[0] not in ("other", None):
             return False
         return not (_US_OR_YOU.search(c.vp) or _TO_NAMED.search(c.vp))
+
+
+class LearnedGate(TimedFilter):
+    """The learned gate (nlp/extract/gate.py) finds the sentence unlikely to state a commitment. Lists and call
+    notes are left to the rules: the gate was trained on prose."""
+
+    name = "learned_gate"
+    examples = ("We will crush the numbers next quarter.", "They will cut rates again in March.")
+
+    def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
+        if c.ctx.direction == "note" or c.head.kind in ("bullet", "np_bullet", "note_todo", "passive_todo", "arrive"):
+            return False  # lists, notes and arrivals ("it'll be in your inbox by noon") are the rules' to read
+        p = gate.score(c.s)
+        return p is not None and p < gate.THRESHOLD

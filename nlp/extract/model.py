@@ -38,6 +38,7 @@ class ExtractedCommitment:
     end: int
     rule: str = ""  # the head rule that found it (nlp/extract/registry.py)
     confidence: float = 0.0  # calibrated probability that the commitment is right (nlp/extract/confidence.py)
+    gate: float | None = None  # the learned gate's P(commitment) of its sentence (nlp/extract/gate.py)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ TIMED_FILTERS: tuple[filters.TimedFilter, ...] = (
     filters.NeedsFutureTime(),
     filters.Procedure(),
     filters.ThirdPartyNews(),
+    filters.LearnedGate(),
 )
 
 NOT_AN_ACT = "not_an_act"  # the verb names a state, not something to do (actions._classify)

@@ -1,0 +1,39 @@
+"""The learned gate: how likely a candidate sentence states a commitment (docs/commitments.md), from a small
+bag-of-n-grams classifier trained on sentences written for this project (nlp/train/train_gate.py).
+
+The rules find candidates and say who, what and when; the gate reads the whole sentence and catches what
+rules over tokens miss (a prediction phrased like a promise, a plan nobody is owed). It is loaded from the
+package (nlp/models/commitment_gate), never downloaded; when it is missing the gate is off and says so once.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+THRESHOLD = 0.2  # chosen on the tuning half of the real-mail gold set (bench/extract_quality.py prints both)
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    try:
+        import spacy
+
+        path = resources.files("nlp").joinpath("models/commitment_gate")
+        return spacy.load(str(path))
+    except (OSError, ValueError) as e:
+        log.warning("the commitment gate model is missing (%s): reinstall follow-through; extracting without it", e)
+        return None
+
+
+@lru_cache(maxsize=4096)
+def score(sentence: str) -> float | None:
+    """P(commitment) of one sentence, or None when the model is not available."""
+    nlp = _model()
+    if nlp is None:
+        return None
+    return float(nlp(sentence[:2000]).cats.get("COMMIT", 0.0))
