@@ -1,6 +1,6 @@
 """Build the real-mail gold set from the two annotation passes and the adjudication of their disagreements.
 
-usage: python bench/gold/build.py --passes DIR --adjudicated FILE
+usage: python bench/gold/build.py --passes DIR --adjudicated FILE [FILE ...]
 
 Writes tests/data/gold_enron_passes.jsonl (both passes, for the agreement figure) and tests/data/gold_enron.jsonl
 (the settled labels). Both keep character spans into the text, never the text itself: the corpus may not be
@@ -44,7 +44,7 @@ def to_spans(text: str, commitments: list[dict[str, Any]]) -> list[dict[str, Any
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--passes", type=Path, required=True)
-    ap.add_argument("--adjudicated", type=Path, required=True)
+    ap.add_argument("--adjudicated", type=Path, nargs="+", required=True)
     a = ap.parse_args()
     sample = {r["id"]: r for r in map(json.loads, (DATA / "gold_enron_sample.jsonl").open(encoding="utf-8"))}
     texts = load_texts({i: r["sha256"] for i, r in sample.items()})
@@ -54,7 +54,7 @@ def main() -> int:
             for line in f.open(encoding="utf-8"):
                 r = json.loads(line)
                 passes[p][r["id"]] = r["commitments"]
-    adjudicated = {r["id"]: r for r in map(json.loads, a.adjudicated.open(encoding="utf-8"))}
+    adjudicated = {r["id"]: r for f in a.adjudicated for r in map(json.loads, f.open(encoding="utf-8"))}
     with (DATA / "gold_enron_passes.jsonl").open("w", encoding="utf-8") as f:
         for i in sorted(sample):
             f.write(json.dumps({"id": i, "sha256": sample[i]["sha256"],

@@ -122,6 +122,8 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
     # punctuation inside them, or whole bullet/note units); a piece with none is one sentence as it stands.
     unsure = [i for i, (_, _, t) in enumerate(segments) if _INNER_STOP.search(t)]
     docs = dict(zip(unsure, _nlp().pipe(segments[i][2] for i in unsure), strict=True))
+    gate.prefetch([sent.text for d in docs.values() for sent in d.sents]
+                  + [t for i, (_, _, t) in enumerate(segments) if i not in docs])
     times_of: dict[int, _LazyTimes] = {}
     for i, (unit, seg_off, seg_text) in enumerate(segments):
         ctx = ctxs[unit.msg]

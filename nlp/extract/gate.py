@@ -30,10 +30,26 @@ def _model() -> Any:
         return None
 
 
-@lru_cache(maxsize=4096)
+_CACHE: dict[str, float] = {}
+_CACHE_MAX = 8192
+
+
+def prefetch(sentences: list[str]) -> None:
+    """Score many sentences in one nlp.pipe call (the tokenizer and the classifier run batched); `score` then
+    answers from the cache. The extractor calls it once per batch with every sentence that holds a head."""
+    nlp = _model()
+    todo = [s[:2000] for s in dict.fromkeys(sentences) if s[:2000] not in _CACHE]
+    if nlp is None or not todo:
+        return
+    if len(_CACHE) + len(todo) > _CACHE_MAX:
+        _CACHE.clear()
+    for text, doc in zip(todo, nlp.pipe(todo, batch_size=256), strict=True):
+        _CACHE[text] = float(doc.cats.get("COMMIT", 0.0))
+
+
 def score(sentence: str) -> float | None:
     """P(commitment) of one sentence, or None when the model is not available."""
-    nlp = _model()
-    if nlp is None:
-        return None
-    return float(nlp(sentence[:2000]).cats.get("COMMIT", 0.0))
+    key = sentence[:2000]
+    if key not in _CACHE:
+        prefetch([key])
+    return _CACHE.get(key)

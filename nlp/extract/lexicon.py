@@ -445,7 +445,7 @@ _NOUN_ACTION = [  # for reader-side phrasing: "expect a call from me"
 _CUE_WORDS = frozenset(
     """ll will wil shall going gonna plan planning intend intends intending expect count said told promised promise
     agreed committed let look watch eye next action todo todos aim aiming due undertake sending calling emailing
-    meeting ringing shipping sharing ill owe inbox desk says tells should do see ok okay fine works
+    meeting ringing shipping sharing ill owe inbox desk says tells should see ok okay
     agreeing offering volunteering willingness willing hope hoping""".split()
 )
 
