@@ -25,7 +25,7 @@ from assistant.clock import fixed_clock, parse_now
 from assistant.config import CalendarConfig, Config, ReportConfig, load_config
 from assistant.models import RawMessage, StepState
 from assistant.pipeline import after_sync
-from assistant.sources.base import Batch, MailSource
+from assistant.sources.base import Batch, MailSource, ReadNames
 from assistant.store import Store
 from assistant.tracker import rep_zone
 from assistant.tracker.repository import mark as tracker_mark
@@ -95,6 +95,7 @@ class ReplaySource:
         self.until = end
         dated: list[tuple[datetime, RawMessage]] = []
         self.final_cursor: dict[str, Any] = {}
+        self.read_names: list[tuple[str, str]] = []  # stored with the final batch, as its cursor is
         for batch in source.fetch({}):
             for raw in batch.messages:
                 try:
@@ -103,6 +104,7 @@ class ReplaySource:
                     when = end
                 dated.append((when, raw))
             self.final_cursor = batch.cursor
+            self.read_names.extend(batch.read_names)
         dated.sort(key=lambda item: (item[0], item[1].source_id))
         self.items = dated
         self.offered = 0
@@ -110,7 +112,7 @@ class ReplaySource:
     def arrivals(self) -> list[datetime]:
         return [when for when, _ in self.items]
 
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
         first = last = self.offered
         while last < len(self.items) and self.items[last][0] <= self.until:
             last += 1
@@ -118,7 +120,7 @@ class ReplaySource:
         if last > first or last == len(self.items):
             done = last == len(self.items)
             yield Batch(tuple(raw for _, raw in self.items[first:last]), self.final_cursor if done else cursor,
-                        total=last - first)
+                        total=last - first, read_names=tuple(self.read_names) if done else ())
 
     def wait(self, timeout: float) -> bool:
         return False

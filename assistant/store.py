@@ -162,6 +162,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS messages_sender ON messages(sender_email, sent_at);
     CREATE INDEX IF NOT EXISTS steps_counterpart ON steps(counterpart_email);
     """,
+    # 5: the names a source has read (a Maildir's unique file names), one row each, written with the batch
+    # that read them; the cursor keeps folder mtimes only (it held every name read, rewritten per batch).
+    # Cursors that still hold names hand them over on their next pass (assistant.sources.local).
+    """
+    CREATE TABLE read_names (
+        account TEXT NOT NULL,
+        folder TEXT NOT NULL,              -- the source's key of the folder, e.g. "mail/INBOX"
+        name TEXT NOT NULL,
+        PRIMARY KEY (account, folder, name)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -291,6 +302,37 @@ class Store:
             "ON CONFLICT(account) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
             (account, json.dumps(cursor, sort_keys=True), utc_iso(now or datetime.now(UTC))),
         )
+
+    # -- names a source has read ---------------------------------------------------------------
+    def remember_read(self, account: str, entries: Iterable[tuple[str, str]]) -> None:
+        """Record (folder, name) pairs a batch read. Call inside the transaction that stores the batch."""
+        self.db.executemany("INSERT OR IGNORE INTO read_names(account, folder, name) VALUES (?, ?, ?)",
+                            ((account, folder, name) for folder, name in entries))
+
+    def unread_names(self, account: str, folder: str, names: Iterable[str], chunk: int = 500) -> list[str]:
+        """Those of `names` not recorded as read from `folder`, in their order (looked up `chunk` at a time,
+        so memory does not grow with the folder's history)."""
+        out: list[str] = []
+        batch: list[str] = []
+
+        def flush() -> None:
+            marks = ",".join("?" * len(batch))
+            known = {str(r[0]) for r in self.db.execute(
+                f"SELECT name FROM read_names WHERE account = ? AND folder = ? AND name IN ({marks})",
+                (account, folder, *batch))}
+            out.extend(n for n in batch if n not in known)
+            batch.clear()
+
+        for name in names:
+            batch.append(name)
+            if len(batch) >= chunk:
+                flush()
+        if batch:
+            flush()
+        return out
+
+    def count_read_names(self, account: str) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM read_names WHERE account = ?", (account,)).fetchone()[0])
 
     # -- messages -----------------------------------------------------------------------------
     def has_message(self, account: str, source_id: str) -> bool:

@@ -429,6 +429,7 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
             _write(store, parsed, ready.failures, ready.now, result)
             _record_unreadable(store, result.account, ready.batch.unreadable, ready.now, result)
             if not ready.stopped:
+                store.remember_read(result.account, ready.batch.read_names)
                 store.set_cursor(result.account, ready.batch.cursor, ready.now)
         if progress is not None:
             progress(len(ready.batch.messages), ready.batch.total)
@@ -437,7 +438,7 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
         """Batch k+1 is read and parsed while batch k is extracted; batches are stored in order."""
         nonlocal runner
         cursor = store.cursor(account)
-        batches = iter(source.fetch(cursor))
+        batches = iter(source.fetch(cursor, _StoredNames(store, account)))
         waiting: _Prepared | None = None
         try:
             while True:
@@ -477,6 +478,17 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
         if runner is not None:
             runner.close()
     return result
+
+
+@dataclass(frozen=True)
+class _StoredNames:
+    """`ReadNames` answered by the store (`read_names` of the batches stored so far)."""
+
+    store: Store
+    account: str
+
+    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+        return self.store.unread_names(self.account, folder, names)
 
 
 class _Done:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mailbox
 import os
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,8 +17,9 @@ import pytest
 from assistant.config import AccountConfig, Config, RepConfig, load_config
 from assistant.errors import ConfigError
 from assistant.mailparse import parse
-from assistant.sources.base import MailSource
+from assistant.sources.base import Batch, MailSource
 from assistant.sources.local import WINDOW_NS, LocalSource, split_front_matter
+from assistant.store import Store
 
 REP = RepConfig(name="Sam Rivera", email="sam@northwind-analytics.com", timezone="America/New_York")
 NY = ZoneInfo("America/New_York")
@@ -40,11 +42,30 @@ def source(tmp_path: Path, **options: object) -> LocalSource:
     return LocalSource(AccountConfig("local", "local", options=dict(options)), cfg)
 
 
-def drain(src: LocalSource, cursor: dict[str, object]) -> tuple[list[str], dict[str, object]]:
+class Kept:
+    """The watcher's part: each batch's `read_names` stored (in a real store) and handed back to the next
+    fetch, as `ReadNames`."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.store = Store(tmp_path / "kept.sqlite3")
+
+    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+        return self.store.unread_names("local", folder, names)
+
+    def keep(self, batch: Batch) -> None:
+        with self.store.transaction():
+            self.store.remember_read("local", batch.read_names)
+
+    def names(self, folder: str) -> set[str]:
+        return {r[0] for r in self.store.db.execute("SELECT name FROM read_names WHERE folder = ?", (folder,))}
+
+
+def drain(src: LocalSource, cursor: dict[str, Any], kept: Kept) -> tuple[list[str], dict[str, Any]]:
     ids: list[str] = []
-    for batch in src.fetch(cursor):
+    for batch in src.fetch(cursor, kept):
         ids += [r.source_id for r in batch.messages]
         cursor = batch.cursor
+        kept.keep(batch)
     return ids, cursor
 
 
@@ -57,9 +78,10 @@ def test_maildir_first_and_incremental(tmp_path: Path) -> None:
     assert isinstance(src, MailSource)
     batches = list(src.fetch({}))
     assert [len(b.messages) for b in batches] == [2, 2, 1] and batches[0].total == 5
-    ids, cursor = drain(src, {})
+    kept = Kept(tmp_path)
+    ids, cursor = drain(src, {}, kept)
     assert len(set(ids)) == 5
-    again, _ = drain(src, cursor)
+    again, _ = drain(src, cursor, kept)
     assert again == []  # folders changed just now are listed again, but known names are not offered
     # a message read by a mail client moves new/ -> cur/ with flags: same source id
     key = next(iter(md.keys()))
@@ -67,10 +89,10 @@ def test_maildir_first_and_incremental(tmp_path: Path) -> None:
     msg.set_subdir("cur")
     msg.add_flag("S")
     md[key] = msg
-    later, _ = drain(src, cursor)
+    later, _ = drain(src, cursor, kept)
     assert later == []
     new_key = md.add(mail(99))
-    newer, _ = drain(src, cursor)
+    newer, _ = drain(src, cursor, kept)
     assert newer == [f"maildir:mail/INBOX/{new_key}"]
 
 
@@ -100,10 +122,11 @@ def test_maildir_incremental_by_folder_mtime_and_names(tmp_path: Path, monkeypat
     keys = [md.add(mail(i)) for i in range(4)]
     age(root / "new", root / "cur")
     src = source(tmp_path, mail=["mail"], batch_size=3)
-    ids, cursor = drain(src, {})
+    kept = Kept(tmp_path)
+    ids, cursor = drain(src, {}, kept)
     assert len(ids) == 4 == len(set(ids))
     spy = ScandirSpy(monkeypatch)
-    again, cursor2 = drain(src, cursor)
+    again, cursor2 = drain(src, cursor, kept)
     assert again == [] and spy.listed == []  # unchanged folders are not even listed
     assert cursor2 == cursor
 
@@ -114,7 +137,7 @@ def test_maildir_incremental_by_folder_mtime_and_names(tmp_path: Path, monkeypat
         msg.add_flag(flags)
         md[key] = msg
     age(root / "new", root / "cur")
-    moved, cursor = drain(src, cursor)
+    moved, cursor = drain(src, cursor, kept)
     assert moved == [] and sorted(spy.listed) == ["cur", "new"]
     msg = md[keys[1]]
     msg.add_flag("R")  # renamed within cur/ with more flags
@@ -122,19 +145,22 @@ def test_maildir_incremental_by_folder_mtime_and_names(tmp_path: Path, monkeypat
     assert any(name.endswith(",RS") for name in os.listdir(root / "cur"))
     age(root / "cur")
     spy.listed.clear()
-    renamed, cursor = drain(src, cursor)
+    renamed, cursor = drain(src, cursor, kept)
     assert renamed == [] and spy.listed == ["cur"]  # new/ unchanged: skipped
 
-    # a new message in new/, and one deleted: exactly the new one is offered, the deleted one forgotten
+    # a new message in new/, and one deleted: exactly the new one is offered
     new_key = md.add(mail(10))
     md.remove(keys[3])
     age(root / "new", root / "cur")
     spy.listed.clear()
-    fresh, cursor = drain(src, cursor)
+    fresh, cursor = drain(src, cursor, kept)
     assert fresh == [f"maildir:mail/INBOX/{new_key}"]
-    names = {n for sub in ("new", "cur") for n in cursor["maildir"]["mail/INBOX"][sub]["names"]}
-    assert names == {keys[0], keys[1], keys[2], new_key}
-    assert drain(src, cursor)[0] == []
+    # the names read are the store's (names are never reused: a deleted one's is simply kept); the cursor
+    # holds the folders' mtimes only
+    assert kept.names("mail/INBOX") == {*keys, new_key}
+    assert {sub: set(v) for sub, v in cursor["maildir"]["mail/INBOX"].items()} == {"new": {"mtime"},
+                                                                                   "cur": {"mtime"}}
+    assert drain(src, cursor, kept)[0] == []
 
 
 def test_maildir_racy_folder_is_listed_again_and_crash_resumes(tmp_path: Path,
@@ -147,19 +173,21 @@ def test_maildir_racy_folder_is_listed_again_and_crash_resumes(tmp_path: Path,
     src = source(tmp_path, mail=["mail"], batch_size=2)
     batches = list(src.fetch({}))
     assert [len(b.messages) for b in batches] == [2, 2, 1]
-    # a crash after the first batch: the folder's mtime did not move, the names read did
-    first = batches[0].cursor["maildir"]["mail/INBOX"]["new"]
-    assert first["mtime"] == -1 and len(first["names"]) == 2
-    rest, cursor = drain(src, batches[0].cursor)
+    # a crash after the first batch was stored: the folder's mtime did not move, its names were stored
+    assert batches[0].cursor["maildir"]["mail/INBOX"]["new"] == {"mtime": -1}
+    assert len(batches[0].read_names) == 2
+    kept = Kept(tmp_path)
+    kept.keep(batches[0])
+    rest, cursor = drain(src, batches[0].cursor, kept)
     done = {r.source_id for r in batches[0].messages}
     assert len(rest) == 3 and not done & set(rest)
     # the folder changed just now: its mtime may hide a change in the same tick, so it is listed again
     spy = ScandirSpy(monkeypatch)
-    assert drain(src, cursor)[0] == [] and "new" in spy.listed
+    assert drain(src, cursor, kept)[0] == [] and "new" in spy.listed
     age(root / "new", root / "cur")
-    _, cursor = drain(src, cursor)
+    _, cursor = drain(src, cursor, kept)
     spy.listed.clear()
-    assert drain(src, cursor)[0] == [] and spy.listed == []
+    assert drain(src, cursor, kept)[0] == [] and spy.listed == []
 
 
 def test_maildir_cursor_from_before_names_were_kept(tmp_path: Path) -> None:
@@ -172,9 +200,39 @@ def test_maildir_cursor_from_before_names_were_kept(tmp_path: Path) -> None:
     stamp = newest + WINDOW_NS + 1  # the old cursor: ctime of the newest file read (then deleted), 2 s window
     time.sleep(0.05)
     new_key = md.add(mail(3))
-    ids, cursor = drain(source(tmp_path, mail=["mail"]), {"stamps": {"mail/INBOX": stamp}})
+    kept = Kept(tmp_path)
+    ids, cursor = drain(source(tmp_path, mail=["mail"]), {"stamps": {"mail/INBOX": stamp}}, kept)
     assert ids == [f"maildir:mail/INBOX/{new_key}"]
-    assert "mail/INBOX" not in cursor["stamps"] and len(cursor["maildir"]["mail/INBOX"]["new"]["names"]) == 4
+    assert "mail/INBOX" not in cursor["stamps"] and kept.names("mail/INBOX") == {*old, new_key}
+
+
+def test_maildir_cursor_that_held_the_names_hands_them_to_the_store(tmp_path: Path) -> None:
+    """A cursor from before the store kept the names: nothing it knew is read again, its names go to the
+    store with the next pass's first batch, and the cursor keeps mtimes only from then on."""
+    (tmp_path / "mail").mkdir()
+    root = tmp_path / "mail" / "INBOX"
+    md = mailbox.Maildir(root, create=True)
+    old = [md.add(mail(i)) for i in range(3)]
+    age(root / "new", root / "cur")
+    mtimes = {sub: os.stat(root / sub).st_mtime_ns for sub in ("new", "cur")}
+    legacy = {"maildir": {"mail/INBOX": {"new": {"mtime": mtimes["new"] - 1, "names": sorted(old)},
+                                         "cur": {"mtime": mtimes["cur"], "names": []}}}}
+    src = source(tmp_path, mail=["mail"])
+    kept = Kept(tmp_path)
+    batches = list(src.fetch(legacy, kept))
+    assert [b.messages for b in batches] == [()] and sorted(batches[0].read_names) == [("mail/INBOX", k) for k in
+                                                                                       sorted(old)]
+    assert batches[0].cursor["maildir"]["mail/INBOX"] == {"new": {"mtime": mtimes["new"]},
+                                                          "cur": {"mtime": mtimes["cur"]}}
+    kept.keep(batches[0])
+    new_key = md.add(mail(3))
+    assert drain(src, batches[0].cursor, kept)[0] == [f"maildir:mail/INBOX/{new_key}"]
+    # (a legacy cursor whose pass is interrupted before its first batch is stored hands them over next time)
+    new_too = md.add(mail(4))
+    again = list(src.fetch(legacy, Kept(tmp_path / "other")))
+    assert sorted(r.source_id for b in again for r in b.messages) == sorted(
+        f"maildir:mail/INBOX/{k}" for k in (new_key, new_too))
+    assert len(again[0].read_names) >= 3
 
 
 def test_folder_direction_and_rep_address(tmp_path: Path) -> None:
@@ -199,13 +257,14 @@ def test_mbox_append_is_incremental_and_unescapes_from(tmp_path: Path) -> None:
     assert len(raws) == 3
     assert b"\nFrom here on" in raws[0].raw  # ">From" unescaped
     assert parse(raws[0], REP).subject == "message 0"
-    _, cursor = drain(src, {})
+    kept = Kept(tmp_path)
+    _, cursor = drain(src, {}, kept)
     box.add(mail(3))
     box.flush()
     box.close()
-    new, cursor2 = drain(src, cursor)
+    new, cursor2 = drain(src, cursor, kept)
     assert len(new) == 1
-    assert drain(src, cursor2)[0] == []
+    assert drain(src, cursor2, kept)[0] == []
 
 
 def test_notes_front_matter_file_name_and_mtime(tmp_path: Path) -> None:
@@ -262,3 +321,15 @@ def test_bundled_sample_reads_whole() -> None:
     assert any(m.sender.domain == "gmail.com" for m in msgs)
     assert min(m.sent_at for m in msgs) < datetime(2026, 10, 20, tzinfo=UTC)  # a thread stalled > 30 days
     assert all(m.sent_at < datetime(2026, 11, 20, 14, 0, tzinfo=UTC) for m in msgs)  # before the demo clock
+
+
+def test_the_store_answers_which_names_are_unread_per_account_and_folder(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite3") as store:
+        with store.transaction():
+            store.remember_read("a", [("mail/INBOX", "n1"), ("mail/INBOX", "n3"), ("mail/Sent", "n4")])
+            store.remember_read("a", [("mail/INBOX", "n1")])  # (a batch re-offered after a crash: once)
+            store.remember_read("b", [("mail/INBOX", "n2")])
+        names = ["n5", "n4", "n3", "n2", "n1"]
+        assert store.unread_names("a", "mail/INBOX", iter(names), chunk=2) == ["n5", "n4", "n2"]
+        assert store.unread_names("a", "mail/Sent", names) == ["n5", "n3", "n2", "n1"]
+        assert store.count_read_names("a") == 3

@@ -3,9 +3,10 @@
 `SourceContract` holds the tests; each subclass supplies a `harness` fixture that can deliver a message to
 its backend (a Maildir on disk, a real Dovecot, the Gmail fake, the Graph fake) and build a source with
 small batches. The contract is what the watcher relies on:
-- a first sync hands out every message once, in batches that each carry a JSON cursor;
-- a fetch from the final cursor hands out nothing new (the local source may offer files changed in its
-  last two seconds again, by the same source id: `reoffers_recent`; the watcher skips stored ids);
+- a first sync hands out every message once, in batches that each carry a JSON cursor (and the names
+  the batch read, `read_names`, which the watcher stores with the cursor and hands back as `ReadNames`);
+- a fetch from the final cursor hands out nothing new (a source may offer files changed in its last two
+  seconds again, by the same source id: `reoffers_recent`; the watcher skips stored ids);
 - a message delivered later appears in the next fetch from that cursor;
 - a fetch resumed from any batch's cursor hands out everything after that batch (nothing is lost);
 - sent mail carries direction_hint "sent", received mail "received";
@@ -16,7 +17,7 @@ from __future__ import annotations
 import email
 import json
 import mailbox
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -62,8 +63,27 @@ def subjects_of(batches: list[Batch]) -> list[str]:
     return [str(email.message_from_bytes(m.raw)["Subject"]) for b in batches for m in b.messages]
 
 
-def run(src: MailSource, cursor: dict[str, Any]) -> tuple[list[Batch], dict[str, Any]]:
-    batches = list(src.fetch(cursor))
+class Remembered:
+    """What the watcher does with each stored batch's `read_names` (the store's table, here a set)."""
+
+    def __init__(self, batches: list[Batch] | None = None) -> None:
+        self.names: set[tuple[str, str]] = set()
+        for b in batches or []:
+            self.keep(b)
+
+    def keep(self, batch: Batch) -> None:
+        self.names.update(batch.read_names)
+
+    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+        return [n for n in names if (folder, n) not in self.names]
+
+
+def run(src: MailSource, cursor: dict[str, Any],
+        read: Remembered | None = None) -> tuple[list[Batch], dict[str, Any]]:
+    read = read if read is not None else Remembered()
+    batches = list(src.fetch(cursor, read))
+    for b in batches:
+        read.keep(b)
     return batches, (batches[-1].cursor if batches else cursor)
 
 
@@ -96,8 +116,9 @@ class SourceContract:
             harness.add(f"m{i}", sent=i == 0)
         src = harness.make_source()
         try:
-            first, cursor = run(src, {})
-            again, _ = run(src, cursor)
+            read = Remembered()
+            first, cursor = run(src, {}, read)
+            again, _ = run(src, cursor, read)
         finally:
             src.close()
         seen = {m.source_id for b in first for m in b.messages}
@@ -110,14 +131,15 @@ class SourceContract:
         harness.add("before", sent=True)
         src = harness.make_source()
         try:
-            _, cursor = run(src, {})
+            read = Remembered()
+            _, cursor = run(src, {}, read)
             harness.add("after", sent=False)
-            batches, cursor2 = run(src, cursor)
+            batches, cursor2 = run(src, cursor, read)
             later = subjects_of(batches)
             assert "after" in later
             if not harness.reoffers_recent:
                 assert later == ["after"]
-            final, _ = run(src, cursor2)
+            final, _ = run(src, cursor2, read)
             assert "after" not in subjects_of(final) or harness.reoffers_recent
         finally:
             src.close()
@@ -136,7 +158,7 @@ class SourceContract:
         for k, b in enumerate(batches[:-1]):
             src2 = harness.make_source()
             try:
-                rest, _ = run(src2, json.loads(json.dumps(b.cursor)))
+                rest, _ = run(src2, json.loads(json.dumps(b.cursor)), Remembered(batches[:k + 1]))
             finally:
                 src2.close()
             before = set(subjects_of(batches[:k + 1]))
@@ -176,7 +198,7 @@ class TestLocalSource(SourceContract):
         def deliver(raw: bytes, sent: bool, when: datetime) -> None:
             boxes[sent].add(raw)
 
-        return Harness(deliver, lambda: LocalSource(account, config), reoffers_recent=True)
+        return Harness(deliver, lambda: LocalSource(account, config))
 
 
 # -- IMAP (a real Dovecot) ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import mailbox
 import os
 import random
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from assistant.clock import fixed_clock
 from assistant.config import AccountConfig, Config, RepConfig, load_config
 from assistant.errors import AuthError, ConfigError, TransientError
 from assistant.models import Commitment, Message, RawMessage, content_id
-from assistant.sources.base import Batch
+from assistant.sources.base import Batch, ReadNames
 from assistant.store import Store
 from assistant.watcher import StopFlag, sync_account, watch
 
@@ -210,8 +211,7 @@ def test_parallel_extraction_stores_every_batch_in_order_and_survives_a_dying_wo
 
         def recording(account: str, cursor: dict[str, Any], now: datetime | None = None) -> None:
             cursors.append(cursor)
-            assert store.count_messages() == sum(len(c["maildir"]["mail/INBOX"]["new"]["names"]) +
-                                                 len(c["maildir"]["mail/Sent"]["new"]["names"]) for c in cursors[-1:])
+            assert store.count_messages() == store.count_read_names("local")  # (written with the batch)
             real_set_cursor(account, cursor, now)
 
         store.set_cursor = recording  # type: ignore[method-assign]
@@ -224,6 +224,50 @@ def test_parallel_extraction_stores_every_batch_in_order_and_survives_a_dying_wo
         assert len(cursors) == 6  # one commit per batch, each holding exactly the messages stored so far
     assert "extraction worker stopped (exit code 3)" in caplog.text  # the second batch came back to this process
     assert multiprocessing.active_children() == []
+
+
+def test_a_batch_writes_what_it_read_not_everything_read_so_far(tmp_path: Path) -> None:
+    """The cursor a batch commits does not grow with the messages already read (the Maildir cursor keeps
+    folder mtimes; the names read are rows the batch adds in its own transaction): each commit writes its
+    own batch's names and a cursor of the same size, on a first sync and on a later pass over a long
+    history alike."""
+    n, size = 120, 10
+    build_maildir(tmp_path, n)
+    config = load_config(write_config(tmp_path, batch_size=size))
+    commits: list[tuple[int, int]] = []  # (bytes of cursor JSON, names written by the batch)
+    with Store(config.store_path) as store:
+        real_set_cursor = store.set_cursor
+        real_remember = store.remember_read
+        written: list[int] = []
+
+        def remember(account: str, entries: Iterable[tuple[str, str]]) -> None:
+            entries = list(entries)
+            written.append(len(entries))
+            real_remember(account, entries)
+
+        def recording(account: str, cursor: dict[str, Any], now: datetime | None = None) -> None:
+            commits.append((len(json.dumps(cursor, sort_keys=True)), written[-1]))
+            real_set_cursor(account, cursor, now)
+
+        store.remember_read = remember  # type: ignore[method-assign]
+        store.set_cursor = recording  # type: ignore[method-assign]
+        from assistant.sources.local import LocalSource
+
+        src = LocalSource(config.accounts[0], config)
+        assert sync_account(store, src, config, fixed_clock(NOW), extractor=fake_extractor).stored == n
+        assert [w for _, w in commits] == [size] * (n // size)
+        first_sizes = [c for c, _ in commits]
+        # (a folder's mtime is written once all of its messages are read: -1 before, nanoseconds after)
+        assert max(first_sizes) - min(first_sizes) <= 2 * len(str(time.time_ns()))
+        assert max(first_sizes) < 400
+
+        sent = mailbox.Maildir(tmp_path / "mail" / "Sent", create=False)
+        for i in range(n, n + 3):
+            sent.add(email_bytes(i))
+        commits.clear()
+        assert sync_account(store, src, config, fixed_clock(NOW), extractor=fake_extractor).stored == 3
+        assert [w for _, w in commits] == [3] and commits[0][0] <= max(first_sizes)
+        assert store.count_read_names("local") == n + 3
 
 
 def test_first_sync_shows_progress_and_later_passes_do_not(tmp_path: Path) -> None:
@@ -269,7 +313,7 @@ class ListSource:
         self.calls = 0
         self.batch = batch
 
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
         self.calls += 1
         start = int(cursor.get("next", 0))
         for i in range(start, len(self.raws), self.batch):
@@ -287,7 +331,7 @@ class ListSource:
 
 
 class ExpiredSource(ListSource):
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
         self.calls += 1
         raise AuthError(self.account, "gmail", "invalid_grant")
 

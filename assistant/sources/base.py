@@ -6,7 +6,7 @@ nothing. Adapters: local (Maildir/mbox/notes), imap, gmail, outlook."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -21,6 +21,25 @@ class Batch:
     # entries that could not be read (no permission, vanished mid-read): (source id, one line naming the
     # path); the watcher records them as failed and goes on, and the source offers them again next pass
     unreadable: tuple[tuple[str, str], ...] = ()
+    # (folder, name) of the entries this batch read, for sources that tell what is new by name (a Maildir):
+    # the watcher records them in the store in the batch's transaction and answers `ReadNames.unread` from
+    # them, so the cursor itself stays small (a batch writes what it read, not everything read so far)
+    read_names: tuple[tuple[str, str], ...] = ()
+
+
+class ReadNames(Protocol):
+    """The names a source has read before (the `read_names` of every stored batch), per folder."""
+
+    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+        """Those of `names` not read yet from `folder`, in their given order."""
+        ...
+
+
+class NothingRead:
+    """`ReadNames` before anything was stored (a source used on its own, outside the watcher)."""
+
+    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+        return list(names)
 
 
 @runtime_checkable
@@ -28,8 +47,9 @@ class MailSource(Protocol):
     account: str
     kind: str
 
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
-        """Everything new since `cursor` ({} on a first sync), oldest first, in batches."""
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
+        """Everything new since `cursor` ({} on a first sync), oldest first, in batches. `read`: the names
+        read by earlier batches (sources that need them; None: nothing was read)."""
         ...
 
     def wait(self, timeout: float) -> bool:

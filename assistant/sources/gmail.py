@@ -25,7 +25,7 @@ from assistant import auth
 from assistant.config import AccountConfig, Config
 from assistant.errors import AuthError, SourceError, TransientError
 from assistant.models import RawMessage
-from assistant.sources.base import Batch, PollingWait
+from assistant.sources.base import Batch, PollingWait, ReadNames
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class GmailSource(PollingWait):
         raise AssertionError("unreachable")
 
     # -- fetching -----------------------------------------------------------------------------------
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
         """New mail since `cursor` ({"history_id": "..."}); a first or expired cursor -> bounded full sync."""
         history_id = cursor.get("history_id")
         if history_id:

@@ -33,7 +33,7 @@ from assistant import auth
 from assistant.config import AccountConfig, Config
 from assistant.errors import AuthError, ConfigError, SourceError, TransientError
 from assistant.models import RawMessage
-from assistant.sources.base import Batch
+from assistant.sources.base import Batch, ReadNames
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -293,7 +293,7 @@ class ImapSource:
 
         return self._call(step, f"reading messages from {name}")
 
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
         """New mail of the Sent folder and INBOX since `cursor`, oldest first (a merge by arrival time
         that keeps each folder in UID order, so each folder's cursor is simply the last UID handed out)."""
         old = copy.deepcopy(cursor.get("folders", {}))

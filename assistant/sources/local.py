@@ -23,15 +23,18 @@ keys: `with:` (or `contact:`) - who the call was with, `Name <email>`, several s
 after the front matter is the note's text. A note is read once: later edits to the file are not re-read.
 
 Incremental, without touching every file on every pass:
-- Maildir: the cursor keeps, per `new/` and `cur/` folder, the folder's modification time and the unique
-  names (the part before `:2,flags`) already read from it. A folder whose mtime is unchanged is not even
-  listed. A changed one is listed by name only (os.scandir, no per-file stat): a name known in either
-  folder is not new, so a message moved new/ -> cur/ or renamed with flags by a mail client is not read
-  again, and names that went away are forgotten. An mtime within two seconds of the listing may hide a
-  later change in the same timestamp tick, so such a folder is listed again next pass (git's "racily
-  clean" rule). Messages are read in the order of their names (Maildir names start with the delivery
-  time). Each batch's cursor holds the names read so far and moves a folder's mtime only once all of
-  its new messages are read, so a crash re-lists the folder and skips what was stored.
+- Maildir: the cursor keeps, per `new/` and `cur/` folder, only the folder's modification time; the unique
+  names (the part before `:2,flags`) already read are kept by the store, one row each, written in the
+  transaction of the batch that read them (`Batch.read_names`, looked up through `ReadNames`), so a
+  batch's writes grow with the batch and not with the mailbox. A folder whose mtime is unchanged is not
+  even listed. A changed one is listed by name only (os.scandir, no per-file stat): a name read from
+  either folder is not new, so a message moved new/ -> cur/ or renamed with flags by a mail client is not
+  read again (names are never reused, so those of deleted messages are simply kept). An mtime within two
+  seconds of the listing may hide a later change in the same timestamp tick, so such a folder is listed
+  again next pass (git's "racily clean" rule). Messages are read in the order of their names (Maildir
+  names start with the delivery time). A batch moves a folder's mtime only once all of its new messages
+  are read, so a crash re-lists the folder and skips what was stored. A cursor from before the names
+  moved to the store hands its names over with its next pass's first batch.
 - mbox: the byte offset read so far, with a fingerprint of the file's start (a rewritten mbox is read
   again).
 - notes: the newest change time (ctime) already read; files changed within two seconds of it are offered
@@ -58,7 +61,7 @@ from assistant.config import AccountConfig, Config
 from assistant.errors import ConfigError
 from assistant.mailparse import SLIM_THRESHOLD, slim
 from assistant.models import Direction, RawMessage
-from assistant.sources.base import Batch
+from assistant.sources.base import Batch, NothingRead, ReadNames
 
 WINDOW_NS = 2_000_000_000  # files changed this close to the cursor are offered again (the watcher dedups)
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
@@ -66,20 +69,30 @@ MAILDIR_SUBDIRS = ("new", "cur")
 _MAX_DEPTH = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Item:
-    """One thing to read: a Maildir file, an mbox message (byte range), or a note."""
+    """One thing to read: a Maildir file, an mbox message (byte range), or a note. Small (a first sync
+    holds one per new message): the path is its folder (shared) and its name."""
 
     kind: str  # "maildir" | "mbox" | "note"
     key: str  # cursor key of its folder / file
-    source_id: str
-    path: Path
+    sid: str  # source id ("" for mbox messages: named by their content once read; Maildir: built from unique)
+    parent: Path
+    name: str
     stamp: int  # ctime_ns for files; end offset for mbox messages
     folder: str
     start: int = 0
     end: int = 0
     sub: str = ""  # Maildir: "new" or "cur"
     unique: str = ""  # Maildir: the unique part of the file name
+
+    @property
+    def path(self) -> Path:
+        return self.parent / self.name
+
+    @property
+    def source_id(self) -> str:
+        return f"maildir:{self.key}/{self.unique}" if self.kind == "maildir" else self.sid
 
 
 @dataclass
@@ -88,19 +101,20 @@ class _MaildirListing:
 
     key: str
     items: list[_Item] = field(default_factory=list)
-    base: dict[str, set[str]] = field(default_factory=dict)  # per subfolder: unique names already read
     old_mtime: dict[str, int] = field(default_factory=dict)
     new_mtime: dict[str, int] = field(default_factory=dict)
+    handed_over: list[str] = field(default_factory=list)  # names an older cursor knew, for the store
 
     def state(self, pending: dict[tuple[str, str], int]) -> dict[str, Any]:
         """The cursor for this Maildir: a subfolder's new mtime only once none of its messages is pending."""
-        return {sub: {"mtime": self.old_mtime[sub] if pending.get((self.key, sub)) else self.new_mtime[sub],
-                      "names": sorted(self.base[sub])}
+        return {sub: {"mtime": self.old_mtime[sub] if pending.get((self.key, sub)) else self.new_mtime[sub]}
                 for sub in MAILDIR_SUBDIRS}
 
 
 def _unique(name: str) -> str:
     """The unique part of a Maildir file name (flags after ':2,' - or '!' / ';' on some file systems)."""
+    if ":" not in name and "!" not in name and ";" not in name:
+        return name
     return name.split(":")[0].split("!")[0].split(";")[0]
 
 
@@ -207,23 +221,23 @@ class LocalSource:
         return "sent" if any(s in name for s in self.sent_names) else "received"
 
     # -- listing --------------------------------------------------------------------------------
-    def _maildir_listing(self, path: Path, key: str, state: dict[str, Any],
-                         legacy_since: int | None) -> _MaildirListing:
-        """The new messages of one Maildir: its changed subfolders listed by name, minus known names."""
+    def _maildir_listing(self, path: Path, key: str, state: dict[str, Any], legacy_since: int | None,
+                         read: ReadNames) -> _MaildirListing:
+        """The new messages of one Maildir: its changed subfolders listed by name, minus the names read."""
         old = {sub: state.get(sub, {}) for sub in MAILDIR_SUBDIRS}
-        known_anywhere = {n for sub in MAILDIR_SUBDIRS for n in old[sub].get("names", ())}
         listing = _MaildirListing(key)
+        # a cursor from before the store kept the names: they go to the store with the next batch
+        listing.handed_over = sorted({n for sub in MAILDIR_SUBDIRS for n in old[sub].get("names", ())})
+        handed = set(listing.handed_over)
         offered: set[str] = set()  # (a message moved new/ -> cur/ between the two listings is read once)
         for sub in MAILDIR_SUBDIRS:
             d = path / sub
             before = old[sub]
-            listing.base[sub] = set(before.get("names", ()))
             listing.old_mtime[sub] = int(before.get("mtime", -1))
             listing.new_mtime[sub] = listing.old_mtime[sub]
             try:
                 mtime = os.stat(d).st_mtime_ns  # before listing: a file added meanwhile forces a re-list
             except FileNotFoundError:
-                listing.base[sub] = set()
                 listing.new_mtime[sub] = -1
                 continue
             if mtime == listing.old_mtime[sub]:
@@ -237,17 +251,16 @@ class LocalSource:
             present: dict[str, str] = {}
             for name in names:
                 present.setdefault(_unique(name), name)
-            base = {u for u in present if u in known_anywhere}
-            fresh = [u for u in present if u not in known_anywhere and u not in offered]
+            del names
+            fresh = [u for u in read.unread(key, (u for u in present if u not in handed)) if u not in offered]
             offered.update(fresh)
             if legacy_since is not None and fresh:  # a cursor from before names were kept: trust its ctime
                 fresh, done = _split_by_ctime(d, present, fresh, legacy_since)
-                base |= done
-            listing.base[sub] = base
+                listing.handed_over.extend(sorted(done))
             folder = _folder_name(path)
             for u in fresh:
-                listing.items.append(_Item("maildir", key, f"maildir:{key}/{u}", d / present[u], _name_time(u),
-                                           folder, start=0, end=0, sub=sub, unique=u))
+                listing.items.append(_Item("maildir", key, "", d, present[u], _name_time(u), folder, sub=sub,
+                                           unique=u))
         return listing
 
     def _mbox_items(self, path: Path, key: str, state: dict[str, Any]) -> tuple[list[_Item], dict[str, Any]]:
@@ -279,7 +292,7 @@ class LocalSource:
         bounds = [*starts, end_of_file]
         for i, start in enumerate(starts):
             end = bounds[i + 1]
-            items.append(_Item("mbox", key, "", path, end, _folder_name(path), start, end))
+            items.append(_Item("mbox", key, "", path.parent, path.name, end, _folder_name(path), start, end))
         return items, {"offset": end_of_file, "head": head, "head_len": head_len}
 
     def _note_items(self, root: Path, since: int) -> list[_Item]:
@@ -297,7 +310,7 @@ class LocalSource:
                     continue
                 if stamp > since - WINDOW_NS:
                     rel = p.relative_to(root).as_posix()
-                    items.append(_Item("note", key, f"note:{root.name}/{rel}", p, stamp, "notes"))
+                    items.append(_Item("note", key, f"note:{root.name}/{rel}", p.parent, p.name, stamp, "notes"))
         return items
 
     # -- reading --------------------------------------------------------------------------------
@@ -338,7 +351,7 @@ class LocalSource:
                 for sub in ("cur", "new"):
                     for cand in (item.path.parent.parent / sub).glob(f"{glob_escape(uniq)}*"):
                         if cand != item.path:
-                            return self._raw(replace(item, path=cand))
+                            return self._raw(replace(item, parent=cand.parent, name=cand.name))
             return f"cannot read {item.path}: it vanished while being read"
         except OSError as e:
             return f"cannot read {item.path}: {e.strerror or e}: check its permissions"
@@ -387,7 +400,8 @@ class LocalSource:
         return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
     # -- the protocol ---------------------------------------------------------------------------
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
+        read = read if read is not None else NothingRead()
         stamps: dict[str, int] = dict(cursor.get("stamps", {}))
         maildirs: dict[str, dict[str, Any]] = dict(cursor.get("maildir", {}))
         mboxes: dict[str, dict[str, Any]] = {k: dict(v) for k, v in cursor.get("mbox", {}).items()}
@@ -397,9 +411,10 @@ class LocalSource:
         for kind, path, key in self._mailboxes():
             if kind == "maildir":
                 legacy = stamps.get(key) if key not in maildirs else None
-                listing = self._maildir_listing(path, key, maildirs.get(key, {}), legacy)
+                listing = self._maildir_listing(path, key, maildirs.get(key, {}), legacy, read)
                 listings[key] = listing
                 items.extend(listing.items)
+                listing.items = []
             else:
                 found, final = self._mbox_items(path, key, mboxes.get(key, {}))
                 items.extend(found)
@@ -410,7 +425,7 @@ class LocalSource:
             stamps.pop(key, None)  # (pre-names cursors kept a ctime per Maildir)
         # oldest first (Maildir names and notes by time); mbox messages keep their order in the file
         items.sort(key=lambda it: (it.kind == "mbox", it.stamp if it.kind != "mbox" else 0, it.key, it.start,
-                                   it.path.name))
+                                   it.name))
         total = len(items)
         pending: dict[tuple[str, str], int] = {}
         for it in items:
@@ -421,16 +436,25 @@ class LocalSource:
             return {"stamps": dict(stamps), "mbox": {k: dict(v) for k, v in mboxes.items()},
                     "maildir": {**maildirs, **{k: v.state(pending) for k, v in listings.items()}}}
 
+        # names an older cursor held go to the store with the first batch (its cursor no longer has them)
+        handed_over = [(k, n) for k, listing in listings.items() for n in listing.handed_over]
+        for listing in listings.values():
+            listing.handed_over = []
         if not items:
             final = snapshot()
             final["mbox"].update(mbox_final)
-            if final != cursor:  # (folders listed again, a rewritten mbox's fingerprint, forgotten names)
-                yield Batch((), final, total=0)
+            if final != cursor or handed_over:  # (folders listed again, a rewritten mbox's fingerprint)
+                yield Batch((), final, total=0, read_names=tuple(handed_over))
             return
-        for i in range(0, total, self.batch_size):
-            chunk = items[i:i + self.batch_size]
+        items.reverse()  # (taken from the end, batch by batch: what was read is let go as the sync goes)
+        while items:
+            chunk = items[-self.batch_size:]
+            del items[-self.batch_size:]
+            chunk.reverse()
             raws: list[RawMessage] = []
             unreadable: list[tuple[str, str]] = []
+            read_now: list[tuple[str, str]] = handed_over
+            handed_over = []
             for it in chunk:
                 got = self._raw(it)
                 if isinstance(got, str):  # not marked read: its folder is listed and the entry offered again
@@ -440,11 +464,12 @@ class LocalSource:
                 if it.kind == "mbox":
                     mboxes[it.key] = {**mbox_final[it.key], "offset": it.end}
                 elif it.kind == "maildir":
-                    listings[it.key].base[it.sub].add(it.unique)
+                    read_now.append((it.key, it.unique))
                     pending[(it.key, it.sub)] -= 1
                 else:
                     stamps[it.key] = max(stamps.get(it.key, 0), it.stamp)
-            yield Batch(tuple(raws), snapshot(), total=total, unreadable=tuple(unreadable))
+            yield Batch(tuple(raws), snapshot(), total=total, unreadable=tuple(unreadable),
+                        read_names=tuple(read_now))
 
     def _fingerprint(self) -> dict[str, int]:
         marks: dict[str, int] = {}

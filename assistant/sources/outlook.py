@@ -28,7 +28,7 @@ from assistant import auth
 from assistant.config import AccountConfig, Config
 from assistant.errors import AuthError, SourceError, TransientError
 from assistant.models import RawMessage
-from assistant.sources.base import Batch, PollingWait
+from assistant.sources.base import Batch, PollingWait, ReadNames
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class OutlookSource(PollingWait):
         return f"{self.graph_url}/me/mailFolders/{folder}/messages/delta?{query}"
 
     # -- fetching -----------------------------------------------------------------------------------
-    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+    def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
         """Sent Items then Inbox, page by page; each batch's cursor holds the links to resume from."""
         state: dict[str, dict[str, Any]] = copy.deepcopy({k: v for k, v in cursor.items() if k in dict(FOLDERS)})
         for role, folder in FOLDERS:
