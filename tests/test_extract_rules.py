@@ -114,3 +114,10 @@ def test_the_gate_ships_with_its_data_and_scores_sentences() -> None:
     yes = gate.score("I'll send you the revised proposal by Thursday.")
     no = gate.score("Prices will rise again once the new tariff kicks in.")
     assert yes is not None and no is not None and 0.0 <= no < gate.THRESHOLD < yes <= 1.0
+
+
+def test_a_day_part_already_under_way_in_a_promise_is_today_not_dropped() -> None:
+    late = datetime(2001, 8, 21, 17, 12, tzinfo=ZoneInfo("America/Chicago"))
+    [c] = extract("I will send Mike the agreements this afternoon.", sent_at=late, timezone="America/Chicago",
+                  direction="sent")
+    assert c.due == late and c.due_has_time

@@ -260,7 +260,7 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
                      if s_off <= t.start < s_off + len(s)]
             earlier = [replace(t, start=t.start - s_off, end=t.end - s_off) for t in all_times if t.start < s_off]
         prev_end = heads[idx - 1].start if idx > 0 else 0
-        mention = _pick_time(s, times, head, clause_end, prev_end, first=idx == 0)
+        mention = _pick_time(s, times, head, clause_end, prev_end, first=idx == 0, today=ctx.sent_at.date())
         if mention is None and _ANAPHOR.search(s, head.verb, clause_end):
             prior = [t for t in earlier + times if t.start < head.start and not t.is_past]
             mention = prior[-1] if prior else None

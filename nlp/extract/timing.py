@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from nlp.extract.lexicon import _COND_STOP, _CONDITION, _DAY_WORDS, _EVENT_COND, _REL_DAY, _SILENCE, _WEEKDAY
 from nlp.extract.model import _DATE_ONLY_HOURS, _Ctx, _Head
@@ -76,7 +76,7 @@ def _condition_spans(s: str, head: _Head, clause_end: int) -> list[tuple[int, in
 
 
 def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, prev_end: int,
-               *, first: bool) -> TimeMention | None:
+               *, first: bool, today: date | None = None) -> TimeMention | None:
     if not times:
         return None
     conds = _condition_spans(s, head, clause_end)
@@ -84,8 +84,8 @@ def _pick_time(s: str, times: list[TimeMention], head: _Head, clause_end: int, p
     def usable(t: TimeMention) -> bool:
         # Conditions are judged here, on this promise's clause (`_condition_spans`), not by the resolver's
         # sentence-level `is_conditional_ref`: "I'll check whether ... and let you know by Friday" is due Friday.
-        if t.is_past:
-            return False
+        if t.is_past and not (today is not None and not t.has_time and t.value.date() == today):
+            return False  # "I will send it this afternoon" written at 17:12 still means today (due at once)
         return not any(a <= t.start < b for a, b in conds)
 
     after = [t for t in times if head.start <= t.start < clause_end and usable(t)]
