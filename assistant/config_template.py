@@ -16,6 +16,8 @@ email = {email}                  # your own address: mail from it is "sent"
 timezone = {timezone}              # IANA zone; times in your mail are read in it
 working_hours = "09:00-17:30"         # follow-ups are booked inside these hours
 working_days = "Mon-Fri"              # e.g. "Mon-Thu" or "Mon,Tue,Thu"
+# country = "US"                     # ISO 3166 code: working days skip its public holidays
+# subdivision = "CA"                  # a state or province, for its own holidays
 
 # --- Accounts: one [[accounts]] table per mailbox. kind = local | imap | gmail | outlook.
 # mode = "suggest" (default: follow-ups wait in `assistant review`) or "book" (put on the calendar directly).
@@ -84,6 +86,9 @@ stalled_days = 30                     # a deal with no activity for this long is
 on_reply_after_booking = "delete"     # "delete" the booked follow-up when they reply, or "note" it
 event_minutes = 15                    # length of a booked follow-up
 alarm_minutes = 10                    # reminder before it
+history_days = 14                     # a follow-up due longer ago than this goes to `assistant backlog`, never on the calendar
+max_bookings_per_day = 8              # events booked automatically per working day; the rest wait in `assistant review`
+hold_fallbacks = true                 # "I'll call you Thu 8:15 if I haven't heard back": hold that moment (tentative) at once
 
 [report]
 weekly = true                         # `assistant watch` writes the weekly report

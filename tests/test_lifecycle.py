@@ -382,3 +382,38 @@ def test_a_replay_zone_is_kept(store: Store) -> None:
     s = store.suggestion_for(cid)
     assert s is not None and s.start.tzinfo is not None and s.start == datetime(2026, 11, 18, 14, 0,
                                                                                   tzinfo=ZoneInfo("UTC"))
+
+
+def test_an_incremental_pass_decides_as_a_full_pass_would(tmp_path: Path) -> None:
+    """The pass only looks at what may move (new mail, targets passed, chases no longer held back, history
+    aging out); forgetting where the last pass stopped makes it look at everything: same result."""
+    import shutil
+
+    from assistant.tracker import repository
+
+    first = Store(tmp_path / "a.sqlite3")
+    for i in range(6):
+        send_promise(first, f"p{i}", thread=f"t{i}", sent="2026-11-02T10:00", due=f"2026-11-0{3 + i % 3}T00:00",
+                     to=f"b{i}@co{i}.com", body="I'll send the revised terms by Tuesday.")
+        m = message(first, f"b{i}", thread=f"t{i}", direction="received", sender=f"b{i}@co{i}.com", to=(REP,),
+                    sent_at=at("2026-11-02T12:00"), body="I'll get you the signed form by Wednesday.")
+        promise(first, m, who="them", action="send", due=at("2026-11-04T00:00"))
+    cfg = config()
+    tracker.track(first, cfg, at("2026-11-09T09:00"))
+    for i in (1, 4):  # the rep delivers on two threads; on another, the buyer writes on a new thread
+        message(first, f"d{i}", thread=f"t{i}", to=(f"b{i}@co{i}.com",), sent_at=at("2026-11-10T10:00"),
+                body="Attached are the revised terms.")
+    message(first, "x", thread="other", direction="received", sender="b2@co2.com", to=(REP,),
+            sent_at=at("2026-11-10T11:00"), body="Any news on the terms?")
+    first.close()
+    shutil.copy(tmp_path / "a.sqlite3", tmp_path / "b.sqlite3")
+    a, b = Store(tmp_path / "a.sqlite3"), Store(tmp_path / "b.sqlite3")
+    for later, hop, n in ((at("2026-11-12T09:00"), "broken->suggested", 2),  # the rep delivered: chase them now
+                          (at("2026-11-21T09:00"), "broken->backlog", 4)):  # still held back, and now history
+        b.set_cursor(repository.TRACKER_MARK, {}, later)  # no mark: a full pass
+        ra, rb = tracker.track(a, cfg, later), tracker.track(b, cfg, later)
+        assert ra.transitions == rb.transitions and ra.transitions.get(hop) == n
+        assert sorted((s.commitment_id, s.state) for s in a.steps()) == sorted(
+            (s.commitment_id, s.state) for s in b.steps())
+        assert [(g.commitment_id, g.start) for g in a.suggestions()] == [
+            (g.commitment_id, g.start) for g in b.suggestions()]

@@ -92,7 +92,6 @@ class _Pass:
         self.moved: list[str] = []
         self.new_steps = 0
         self._correspondents: list[tuple[str, str]] | None = None
-        self._promises: Promises | None = None
         self._owing: dict[str, set[str]] | None = None
 
     # -- lazily loaded context -----------------------------------------------------------------
@@ -101,12 +100,14 @@ class _Pass:
             self._correspondents = repo.correspondents(self.store)
         return self._correspondents
 
-    def promises(self) -> Promises:
-        if self._promises is None:
-            self._promises = Promises(self.zone)
+    def promises(self, fresh: list[_Step]) -> Promises:
+        """The steps the chunk's new ones may repeat (same counterpart, or the same message)."""
+        found = Promises(self.zone)
+        if fresh:
             live = frozenset(states.TRANSITIONS) - {S.MERGED}
-            self._promises.load(repo.step_keys(self.store, live))
-        return self._promises
+            found.load(repo.step_keys(self.store, live, {p for s in fresh for p in (s.email, s.company)},
+                                      {s.c.message_id for s in fresh}))
+        return found
 
     def owing(self) -> dict[str, set[str]]:
         """Thread -> the rep's overdue undelivered promises on it."""
@@ -122,7 +123,7 @@ class _Pass:
         mark = repo.mark(store)
         if mark is not None and mark.now > self.now:
             mark = None  # the clock was replayed backwards: look at everything
-        total = repo.stage(store, states.OPEN, self.now, mark)
+        total = repo.stage(store, states.OPEN, self.now, mark, states.OWED_BY_REP, self.now - self.history)
         bulk: AbstractContextManager[None] = (repo.bulk_load(store) if repo.staged_new_steps(store) >= BULK
                                       else nullcontext())
         with bulk:
@@ -182,8 +183,11 @@ class _Pass:
         changes: list[Change] = []
         suggestions: list[Suggestion] = []
         moves: list[tuple[str, datetime, datetime, str]] = []
-        promises = self.promises()
+        promises = self.promises([s for s in steps if s.state is None])
         owing = self.owing()
+        # Slots are handed out after every step was looked at, in the steps' order (oldest promise first):
+        # by then `owing` is final, so a chase waits exactly while the rep's own task on its thread is open.
+        todo: list[tuple[_Step, StepState, bool, datetime | None] | tuple[str, datetime]] = []
         for s in steps:  # the rep's new promises already overdue: a chase on their thread waits for them
             if s.state is None and s.c.who == "me" and s.target <= self.now:
                 owing[s.c.thread_id].add(s.c.commitment_id)
@@ -207,8 +211,10 @@ class _Pass:
                     changes += here
                     continue
                 promises.add(key, default_target=s.target_is_default)
-            seen = sorted([*threads[c.thread_id], *(m for m in contact.get(s.email, ()) if m.thread_id != c.thread_id),
-                           *(m for m in notes if m.thread_id != c.thread_id)], key=lambda m: (m.sent_at, m.id))
+            seen = threads[c.thread_id]  # by time already; contact elsewhere is merged in when there is some
+            elsewhere = [m for m in (*contact.get(s.email, ()), *notes) if m.thread_id != c.thread_id]
+            if elsewhere:
+                seen = sorted([*seen, *elsewhere], key=lambda m: (m.sent_at, m.id))
             done = outcome(c.who, c.action, c.conditional, s.promise, seen, self.mine,
                            about(s.email, s.company, s.name))
             if done is not None:
@@ -225,11 +231,10 @@ class _Pass:
             if state == S.PENDING:
                 timed = c.due_has_time and not s.target_is_default
                 if self.hold and c.who == "me" and c.conditional and timed and s.target > self.now:
-                    suggestion, note = self.suggest(s, held=True, ooo=ooo)
-                    suggestions.append(suggestion)
-                    here.append(Change(c.commitment_id, state, S.HELD, note))
-                    state = S.HELD
-                elif s.target <= self.now:
+                    todo.append((s, state, True, ooo))
+                    changes += here
+                    continue
+                if s.target <= self.now:
                     if too_old:
                         here.append(Change(c.commitment_id, state, S.BACKLOG, self._history_note(s.target)))
                         owing[c.thread_id].discard(c.commitment_id)
@@ -244,26 +249,32 @@ class _Pass:
             if state == S.HELD and c.suggestion_id is not None:
                 start = c.suggestion_start or s.target
                 if ooo is not None and start < ooo:
-                    moves.append(self._move(c.suggestion_id, ooo))
+                    todo.append((c.suggestion_id, ooo))
                 elif start <= self.now:
                     here.append(Change(c.commitment_id, state, S.BOOKED, f"{SILENCE_REASON}: the hold is confirmed"))
             elif state in (S.DUE, S.BROKEN) and c.suggestion_id is None:
                 if too_old:
                     here.append(Change(c.commitment_id, state, S.BACKLOG, self._history_note(s.target)))
                     owing[c.thread_id].discard(c.commitment_id)
-                elif state == S.BROKEN and owing.get(c.thread_id):
-                    pass  # the rep's own overdue task on this thread comes first: the chase waits (looked at again)
                 else:
-                    suggestion, note = self.suggest(s, held=False, ooo=ooo)
-                    suggestions.append(suggestion)
-                    here.append(Change(c.commitment_id, state, S.SUGGESTED, note))
+                    todo.append((s, state, False, ooo))
             elif state == S.SNOOZED:
                 if c.snoozed_until is None or c.snoozed_until <= self.now:
                     here.append(Change(c.commitment_id, state, S.SUGGESTED, "snooze ended"))
             elif state == S.SUGGESTED and c.suggestion_start is not None and c.suggestion_id is not None:
                 if ooo is not None and c.suggestion_start < ooo:
-                    moves.append(self._move(c.suggestion_id, ooo))
+                    todo.append((c.suggestion_id, ooo))
             changes += here
+        for item in todo:
+            if len(item) == 2:
+                moves.append(self._move(*item))
+                continue
+            step, state, held, ooo = item
+            if state == S.BROKEN and owing.get(step.c.thread_id):
+                continue  # the rep's own overdue task on this thread comes first: the chase waits (looked at again)
+            suggestion, note = self.suggest(step, held=held, ooo=ooo)
+            suggestions.append(suggestion)
+            changes.append(Change(step.c.commitment_id, state, S.HELD if held else S.SUGGESTED, note))
         repo.insert_steps(self.store, new_steps, self.now)
         repo.insert_suggestions(self.store, suggestions, self.now)
         repo.move_suggestions(self.store, moves, self.now)

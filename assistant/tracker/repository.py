@@ -145,13 +145,17 @@ def set_mark(store: Store, now: datetime) -> None:
 
 
 # -- staging the candidates --------------------------------------------------------------------
-def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: Mark | None) -> int:
+def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: Mark | None,
+          owed: Iterable[StepState] = (), history: datetime | None = None) -> int:
     """Stage (in temp.track_cand, oldest promise first) every commitment the pass must look at:
     untracked ones from messages sent by `now`, and open steps that may move. Without a mark (first
     pass, or a clock replayed backwards) every open step; with one only those on threads with mail
     stored or sent since, those whose counterpart wrote or was called since, pending and held ones
-    whose target passed, due/broken ones and snoozes that ended. Returns how many rows were staged."""
+    whose target passed, due ones, broken ones that no overdue promise of the rep's on their thread holds
+    back (`owed`: the states of such a promise) or that are older than `history` (to the backlog), and
+    snoozes that ended. Returns how many were staged."""
     wanted = [StepState(s).value for s in open_states]
+    owed_v = [StepState(s).value for s in owed] or ["-"]
     stamp = utc_iso(now)
     db = store.db
     db.execute("DROP TABLE IF EXISTS temp.track_cand")
@@ -165,16 +169,22 @@ def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: 
         f" WHERE m.sent_at <= ? AND NOT m.is_auto_reply"  # an auto-reply's "I will reply soon" is no promise
         f" AND (s.commitment_id IS NULL OR s.state IN ({','.join('?' * len(wanted))}))")
     args: list[Any] = [stamp, *wanted]
+    select_more = ""
     if since is not None:
         then = utc_iso(since.now)
         fresh = ("SELECT rowid FROM messages WHERE rowid > ?"
                  " UNION SELECT rowid FROM messages WHERE sent_at > ? AND sent_at <= ?")
-        select += (
-            " AND c.id IN (SELECT id FROM commitments WHERE rowid > ?"
+        select += " AND "
+        select_more = (
+            "c.id IN (SELECT id FROM commitments WHERE rowid > ?"
             " UNION SELECT c2.id FROM messages m2 JOIN commitments c2 ON c2.message_id = m2.id"
             "  WHERE m2.sent_at > ? AND m2.sent_at <= ?"
             " UNION SELECT commitment_id FROM steps WHERE state IN ('pending', 'held') AND target <= ?"
-            " UNION SELECT commitment_id FROM steps WHERE state IN ('due', 'broken')"
+            " UNION SELECT commitment_id FROM steps WHERE state = 'due'"
+            " UNION SELECT b.commitment_id FROM steps b WHERE b.state = 'broken' AND (b.target < ? OR NOT EXISTS"
+            "  (SELECT 1 FROM steps o"
+            "  WHERE o.thread_id = b.thread_id AND o.owner = 'me' AND (o.state IN"
+            f"  ({','.join('?' * len(owed_v))}) OR (o.state IN ('pending', 'held') AND o.target <= ?))))"
             " UNION SELECT s3.commitment_id FROM steps s3 JOIN suggestions g3 ON g3.commitment_id = s3.commitment_id"
             "  WHERE s3.state = 'snoozed' AND (g3.snoozed_until IS NULL OR g3.snoozed_until <= ?)"
             " UNION SELECT s4.commitment_id FROM steps s4 WHERE s4.thread_id IN (SELECT thread_id FROM messages"
@@ -185,13 +195,21 @@ def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: 
             "  json_extract(j.value, '$[0]') FROM messages m6, json_each(m6.recipients) j WHERE m6.direction = 'note'"
             f"  AND m6.rowid IN ({fresh}))"
             " UNION SELECT s7.commitment_id FROM steps s7 WHERE s7.counterpart_email = '' AND EXISTS (SELECT 1 FROM"
-            f"  messages m7 WHERE m7.direction = 'note' AND m7.rowid IN ({fresh}))"
-            ")")
+            f"  messages m7 WHERE m7.direction = 'note' AND m7.rowid IN ({fresh}))")
         fresh_args = [since.message_rowid, then, stamp]
-        args += [since.commitment_rowid, then, stamp, stamp, stamp, *fresh_args, *fresh_args, *fresh_args,
-                 *fresh_args]
+        args += [since.commitment_rowid, then, stamp, stamp, utc_iso(history or now), *owed_v, stamp, stamp,
+                 *fresh_args, *fresh_args,
+                 *fresh_args, *fresh_args]
+    base = select
+    if since is not None:
+        select += select_more + ")"
     db.execute("INSERT INTO temp.track_cand(" + ", ".join(_COLUMNS) + ") " + select
                + " ORDER BY m.sent_at, c.rowid", args)  # oldest promise first: it gets the first free slot
+    if since is not None:  # a chase held back by a promise of the rep's that this pass may resolve
+        db.execute("INSERT INTO temp.track_cand(" + ", ".join(_COLUMNS) + ") " + base
+                   + " c.id IN (SELECT commitment_id FROM steps WHERE state = 'broken' AND thread_id IN"
+                   " (SELECT thread_id FROM temp.track_cand)) AND c.id NOT IN (SELECT cid FROM temp.track_cand)"
+                   " ORDER BY m.sent_at, c.rowid", args[:1 + len(wanted)])
     return int(db.execute("SELECT COUNT(*) FROM temp.track_cand").fetchone()[0])
 
 
@@ -286,17 +304,28 @@ def owing_threads(store: Store, owed: Iterable[StepState], now: datetime) -> lis
         (*wanted, utc_iso(now)))]
 
 
-def step_keys(store: Store, states: Iterable[StepState]) -> list[StepKey]:
-    """What tells the live and done steps apart from a new one (merged ones are left out)."""
+def step_keys(store: Store, states: Iterable[StepState], parties: Iterable[str],
+              message_ids: Iterable[str]) -> list[StepKey]:
+    """The steps a new one may repeat: those in `states` with one of these counterparts (email or
+    company) or from one of these messages."""
     wanted = [s.value for s in states]
+    marks = ",".join("?" * len(wanted))
+    select = (
+        "SELECT s.commitment_id, c.message_id, s.owner, s.action, s.counterpart_email, s.company, s.target,"
+        " c.due_has_time AND NOT s.target_is_default, s.thread_id, m.direction, c.text FROM steps s"
+        " JOIN commitments c ON c.id = s.commitment_id JOIN messages m ON m.id = c.message_id"
+        f" WHERE s.state IN ({marks}) AND ")
+    rows: dict[str, Any] = {}
+    for column, values in (("s.counterpart_email", sorted({p for p in parties if p})),
+                           ("s.company", sorted({p for p in parties if p})),
+                           ("c.message_id", sorted(set(message_ids)))):
+        for i in range(0, len(values), 500):
+            part = values[i:i + 500]
+            for r in store.db.execute(select + f"{column} IN ({','.join('?' * len(part))})", (*wanted, *part)):
+                rows[r[0]] = r
     return [StepKey(commitment_id=r[0], message_id=r[1], owner=r[2], action=r[3], email=r[4], company=r[5],
                     target=datetime.fromisoformat(r[6]), timed=bool(r[7]), thread_id=r[8], from_note=r[9] == "note",
-                    text=r[10])
-            for r in store.db.execute(
-                "SELECT s.commitment_id, c.message_id, s.owner, s.action, s.counterpart_email, s.company, s.target,"
-                " c.due_has_time AND NOT s.target_is_default, s.thread_id, m.direction, c.text FROM steps s"
-                " JOIN commitments c ON c.id = s.commitment_id JOIN messages m ON m.id = c.message_id"
-                f" WHERE s.state IN ({','.join('?' * len(wanted))})", wanted)]
+                    text=r[10]) for r in rows.values()]
 
 
 # -- writes ---------------------------------------------------------------------------------------
@@ -313,22 +342,40 @@ def insert_steps(store: Store, steps: Sequence[NewStep], at: datetime) -> None:
 
 def write_state_changes(store: Store, changes: Sequence[Change], at: datetime) -> int:
     """The writes behind `states.apply` (checked there): each change moves the step if it is still in
-    `from_state` and records the hop; a new step's first hop is only recorded. Returns how many were made."""
+    `from_state` and records the hop; a new step's first hop is only recorded. Returns how many were made.
+
+    Many changes at once (a tracker pass, inside its write transaction) go in bulk; if any step was
+    not in the state its change expects, nothing is kept (the caller's transaction rolls back)."""
     stamp = utc_iso(at)
     db = store.db
+    record = ("INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)")
+    move = "UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ? AND state = ?"
     made = 0
     with store.transaction():
+        if len(changes) > BULK_CHANGES:
+            moves = [(c.to_state.value, stamp, c.commitment_id, c.from_state.value) for c in changes
+                     if c.from_state is not None]
+            before = db.total_changes
+            db.executemany(move, moves)
+            if db.total_changes - before != len(moves):
+                from assistant.tracker.states import TransitionError
+
+                raise TransitionError("steps changed while the tracker was moving them: run it again")
+            db.executemany(record, [(c.commitment_id, c.from_state.value if c.from_state else None, c.to_state.value,
+                                     stamp, c.note) for c in changes])
+            return len(changes)
         for c in changes:
             if c.from_state is not None:
-                cur = db.execute("UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ? AND state = ?",
-                                 (c.to_state.value, stamp, c.commitment_id, c.from_state.value))
+                cur = db.execute(move, (c.to_state.value, stamp, c.commitment_id, c.from_state.value))
                 if not cur.rowcount:
                     continue
-            db.execute("INSERT INTO step_transitions(commitment_id, from_state, to_state, at, note) VALUES (?,?,?,?,?)",
-                       (c.commitment_id, c.from_state.value if c.from_state else None, c.to_state.value, stamp,
-                        c.note))
+            db.execute(record, (c.commitment_id, c.from_state.value if c.from_state else None, c.to_state.value,
+                                stamp, c.note))
             made += 1
     return made
+
+
+BULK_CHANGES = 32  # from this many changes at once, `write_state_changes` writes them in bulk
 
 
 def insert_suggestions(store: Store, suggestions: Sequence[Suggestion], at: datetime) -> None:
