@@ -248,9 +248,12 @@ class Unit:
     `handler` that turns a match into a `Part` (or None to refuse it), the words it can start with
     (`starts`; `D` stands for any run of digits), the cheap gate the scanner checks before trying the
     pattern (`needs`: a set of words one of which must occur within a window of tokens, or, for a unit that
-    starts on digits, a string: "" four digits, "8" eight digits, "m" three or four digits before am/pm,
+    starts on digits, a string: "" four digits, "8" eight digits, "m" three or four digits before am/pm, " sep" a
+    spaced separator ("3 / 15"),
     any other string the characters that may follow the digits), the characters that may follow a leading run of digits (`digit_next`,
-    None = any) and a one-line `doc`. Units are registered in `nlp.when.registry`."""
+    None = any), a one-line `doc`, and `anchors`: words (besides the non-prefix start words) whose presence
+    makes the scanner try the unit's start words up to four tokens before them ("home" in "before I head
+    home"). Units are registered in `nlp.when.registry`."""
 
     name: str
     pattern: str
@@ -259,3 +262,4 @@ class Unit:
     needs: tuple[frozenset[str], int] | str
     digit_next: str | None = None
     doc: str = ""
+    anchors: frozenset[str] = frozenset()  # words that make the scanner try this unit up to four tokens before

@@ -70,10 +70,15 @@ _MAIN_START = re.compile(
     r"|let's|let’s|let\s+us|please|then)\b")
 
 
-def clause_starts(text: str) -> tuple[list[int], list[str | None]]:
-    """Where each clause of `text` starts and its condition word, as two parallel lists (what
-    `split_clauses` builds its `Clause`s from; `find_times` bisects them). The patterns run over the
-    lower-cased text (no re.I: speed)."""
+def clause_starts(text: str, upto: int | None = None) -> tuple[list[int], list[str | None], int]:
+    """Where each clause of `text` starts and its condition word, as two parallel lists, and where the last
+    clause ends (what `split_clauses` builds its `Clause`s from; `find_times` bisects them). With `upto`,
+    only the sentences up to the one that holds position `upto` are cut (a sentence's clauses do not depend
+    on the text after it). The patterns run over the lower-cased text (no re.I: speed)."""
+    if upto is not None:
+        end = _SENTENCE_END.search(text, upto)
+        if end is not None:
+            text = text[:end.end()]
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lowered; keep offsets exact
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
@@ -129,13 +134,13 @@ def clause_starts(text: str) -> tuple[list[int], list[str | None]]:
                 continue
         kept.append(s)
         conds.append(cuts[s])
-    return kept, conds
+    return kept, conds, n
 
 
 def split_clauses(text: str) -> tuple[Clause, ...]:
     """The clauses of `text`, in order, covering it (see the module docstring for the rules). Pure; never
     raises; an empty text has one empty clause."""
-    starts, conds = clause_starts(text)
+    starts, conds, _ = clause_starts(text)
     ends = starts[1:] + [len(text)]
     return tuple(Clause(i, s, e, c) for i, (s, e, c) in enumerate(zip(starts, ends, conds, strict=True)))
 

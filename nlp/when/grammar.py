@@ -25,7 +25,7 @@ _DIGIT_NEXT: dict[str, str | None] = {u.name: u.digit_next for u in UNITS if u.d
 
 _COMPILED = {name: re.compile(p, re.I) for name, p in _BRANCHES}
 
-_PREFIXES = {"give", "in", "within", "after", "over", "inside", "a", "an", "the", "by", "between", "from", "at", "around",
+_PREFIXES = {"give", "once", "when", "in", "within", "after", "over", "inside", "a", "an", "the", "by", "between", "from", "at", "around",
              "about", "before", "until", "till", "til", "circa", "approx", "approximately", "say", "latest",
              "earliest", "@", "of", "during", "since", "very", "this", "next", "last", "past", "previous", "coming",
              "upcoming", "following", "current", "early", "mid", "late", "end", "beginning", "start", "middle",
@@ -36,6 +36,8 @@ for _name, _words in _STARTS.items():
     _CORE |= _words
 _CORE -= _PREFIXES
 _CORE.add(_D)
+for _u in UNITS:
+    _CORE |= _u.anchors
 _CORE |= _ORDINAL_WORDS | {"early", "late"}
 _CORE |= {"morning's", "afternoon's", "evening's", "week's", "month's", "year's", "quarter's", "weekend's", "week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
@@ -75,6 +77,7 @@ for _cls, _sample in ((":", ":"), ("/", "/"), ("-", "-"), (".", "."), ("h", "h")
 _WORD_NEEDS = {n: v for n, v in _NEEDS.items() if not isinstance(v, str)}
 _CHAR_NEEDS = {n: v for n, v in _NEEDS.items() if isinstance(v, str)}
 
+_SPACED_SEP = re.compile(r" +[/.\-] ")
 _Step = tuple[str, "str | None", frozenset[str], Callable[[str, int], "re.Match[str] | None"], Handler]
 
 # Branches that start on a word but may also start on digits, gated by what follows the digits ("2morrow").
@@ -143,6 +146,9 @@ def scan(text: str) -> list[Part]:
                         continue
                 elif char_need == "2m":
                     if ndig != 1 or low[start] != "2" or low[after] != "m":
+                        continue
+                elif char_need == " sep":
+                    if _SPACED_SEP.match(low, after) is None:
                         continue
             else:
                 if window_words is None:

@@ -82,6 +82,8 @@ ORDER: tuple[str, ...] = (
     'bareday',
     'zone',
     'now',
+    'shortly',
+    'sameday',
 )
 
 

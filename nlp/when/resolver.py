@@ -865,7 +865,7 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
     out: list[TimeMention] = []
     bare_weekday: list[bool] = []
     named: date | None = None  # the day of the last mention, for "the following Monday", "the week after"
-    clauses: tuple[list[int], list[str | None]] | None = None  # computed at the first mention
+    found: list[tuple[Part, _Res, datetime | None, datetime | None, bool, bool, bool]] = []
     for g in _compose(text, scan(text)):
         if g.anchor_back and (named is not None or g.weekday is None):
             # counted from the day named before; "the day after" alone counts from today, "the following
@@ -888,19 +888,20 @@ def find_times(text: str, reference: datetime, timezone: str, date_order: str | 
             ws, we = ref, _end_of(r)
         if r.grain in ("day", "hour", "minute"):
             named = r.value.date()
-        if clauses is None:
-            clauses = clause_starts(text)
-        starts, conds = clauses
-        k = max(0, bisect.bisect_right(starts, g.start) - 1)
-        out.append(TimeMention(
-            start=g.start, end=g.end, text=text[g.start:g.end], value=r.value, grain=r.grain, has_time=r.has_time,
-            window_start=ws, window_end=we, is_past=bool(past), is_deadline=deadline,
-            is_conditional_ref=_is_conditional(text, g.start), is_after=after and not deadline,
-            clause=k, clause_start=starts[k], clause_end=starts[k + 1] if k + 1 < len(starts) else len(text),
-            clause_condition=conds[k],
-        ))
+        found.append((g, r, ws, we, bool(past), deadline, after and not deadline))
         bare_weekday.append(g.weekday is not None and g.weekday_mod is None and g.week is None and g.dom is None
                             and g.abs_date is None and g.numeric is None)
+    if found:
+        starts, conds, last_end = clause_starts(text, found[-1][0].end)
+        for g, r, ws, we, past_, deadline_, after_ in found:
+            k = max(0, bisect.bisect_right(starts, g.start) - 1)
+            out.append(TimeMention(
+                start=g.start, end=g.end, text=text[g.start:g.end], value=r.value, grain=r.grain,
+                has_time=r.has_time, window_start=ws, window_end=we, is_past=past_, is_deadline=deadline_,
+                is_conditional_ref=_is_conditional(text, g.start), is_after=after_,
+                clause=k, clause_start=starts[k], clause_end=starts[k + 1] if k + 1 < len(starts) else last_end,
+                clause_condition=conds[k],
+            ))
     _start_ranges_today(text, out, bare_weekday, ref)
     return out
 

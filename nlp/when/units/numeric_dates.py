@@ -127,7 +127,7 @@ UNITS: tuple[Unit, ...] = (
         r"(?<![\w$€£#.,/:\-+])(\d{1,2})\s+([/.\-])\s+(\d{1,2})\s+\2\s+(\d{4}|\d{2})(?![\w/\-%]|[.,]\d)",
         _h_spaceddate,
         starts=frozenset({_D}),
-        needs=" ",
+        needs=" sep",
         digit_next=" ",
         doc='A numeric date with spaced separators: 15 . 03 . 2027, 3 / 15 / 27.',
     ),

@@ -134,7 +134,7 @@ def _h_monthalone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 UNITS: tuple[Unit, ...] = (
     Unit(
         'monthalone',
-        rf"\b({_MON})",
+        rf"\b({_MON})(?=[\s.,;:!?]*\Z)",
         _h_monthalone,
         starts=frozenset(_MONTH_WORDS),
         needs=(frozenset(_MONTH_WORDS), 1),

@@ -79,7 +79,7 @@ UNITS: tuple[Unit, ...] = (
         rf"(?:,?\s+(?P<y1>(?:19|20)\d\d))?(?![\d:])",
         _h_dayrange,
         starts=frozenset({_D, "from", "between", "the"} | _MONTH_WORDS),
-        needs=(frozenset(_MONTH_WORDS), 8),
+        needs=(frozenset(_MONTH_WORDS), 7),
         digit_next=" -–snrt",
         doc='A range of days of one month, read from its first day: 10 - 22 August, August 10-22.',
     ),

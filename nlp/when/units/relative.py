@@ -128,6 +128,7 @@ _POSS_CUE = re.compile(r"\b(?:before|after|ahead\s+of|by|until|till|at|in|on|dur
 # a capitalised "Sun"/"Sat" next to a week reference is a weekday ("Sun of next week", "next week Sun")
 _RISKY_WD_WEEK = re.compile(r"\s+(?:of\s+)?(?:next|this|last|the\s+following)\s+week\b", re.I)
 _WEEK_BEFORE = re.compile(r"\bweek\s+$", re.I)
+_RISKY_WD_CLOCK = re.compile(r",?\s+(?:at\s+|@\s*)?\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\b", re.I)
 
 
 def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -146,9 +147,10 @@ def _h_weekday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None  # "Sat-Nav" (but "Mon-Fri" is fine)
         capital = wd_s[0].isupper()
         dotted = wd_s.endswith(".")
+        clock_after = _RISKY_WD_CLOCK.match(text, e) is not None  # "sat 3pm", "sun at 10am"
         week_next_to = capital and (_RISKY_WD_WEEK.match(text, e) is not None
                                     or _WEEK_BEFORE.search(text, max(0, s - 8), s) is not None)
-        cue = bool(mod_s) or bool(dom_s) or (bool(post) and capital) or week_next_to or bool(m.group("ampm")) or _RISKY_WD_NEXT.match(text, e) is not None or (
+        cue = bool(mod_s) or bool(dom_s) or (bool(post) and capital) or week_next_to or clock_after or bool(m.group("ampm")) or _RISKY_WD_NEXT.match(text, e) is not None or (
             base in ("mon", "wed") and _RISKY_WD_AT.match(text, e) is not None) or re.search(r"\b(?:on|by|until|till|before|from|next|this)\s+$",
                                                       text[max(0, s - 10):s].lower()) is not None
         if base == "mon" and not (capital or dotted or cue):
