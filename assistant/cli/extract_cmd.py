@@ -15,16 +15,19 @@ import json
 import sys
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 import click
 
-from nlp.extract import DIRECTIONS, ExtractedCommitment, MessageInput, SentenceTrace, explain, pipe
+if TYPE_CHECKING:  # (nlp.extract loads spaCy: only this command imports it, when it runs)
+    from nlp.extract import ExtractedCommitment, MessageInput, SentenceTrace
 
 
 def _parse(line: str) -> tuple[Any, MessageInput | None, str | None]:
     """(id, message, error) of one input line; never raises."""
+    from nlp.extract import DIRECTIONS, MessageInput
+
     try:
         obj = json.loads(line)
     except ValueError as e:
@@ -73,6 +76,8 @@ def commitment_json(c: ExtractedCommitment) -> dict[str, Any]:
 
 def run(stdin: TextIO, stdout: TextIO, stderr: TextIO, batch_size: int = 64) -> int:
     """Stream stdin to stdout in batches; returns the number of bad lines."""
+    from nlp.extract import pipe
+
     bad = 0
     lines = (ln for ln in stdin if ln.strip())
 
@@ -109,6 +114,8 @@ def run(stdin: TextIO, stdout: TextIO, stderr: TextIO, batch_size: int = 64) -> 
 
 
 def _one_by_one(good: list[MessageInput], stderr: TextIO, first: Exception) -> list[list[ExtractedCommitment] | None]:
+    from nlp.extract import pipe
+
     out: list[list[ExtractedCommitment] | None] = []
     for m in good:
         try:
@@ -138,6 +145,8 @@ def explain_text(ident: Any, found: list[ExtractedCommitment], trace: list[Sente
 
 
 def run_explain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from nlp.extract import explain
+
     bad = 0
     for n, line in enumerate(ln for ln in stdin if ln.strip()):
         ident, msg, err = _parse(line)

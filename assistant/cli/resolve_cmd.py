@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from nlp.when import resolve
-
 
 def _parse_reference(raw: Any) -> datetime:
     if not isinstance(raw, str) or not raw.strip():
@@ -47,6 +45,8 @@ def resolve_line(line: str) -> dict[str, Any]:
         reference = _parse_reference(obj["reference"])
     except ValueError:
         return {"id": rid, "error": f"bad reference {obj['reference']!r}: write ISO 8601 like 2026-11-20T09:00"}
+    from nlp.when import resolve  # (loaded by this command only, not by `assistant watch`)
+
     mention = resolve(text, reference, str(zone), str(order).upper() if order else None)
     if mention is None:
         return {"id": rid, "value": None, "grain": None}
