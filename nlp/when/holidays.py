@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 
-import holidays as holidays_pkg
 from dateutil.easter import easter
 from dateutil.relativedelta import FR, MO, SU, TH, TU, relativedelta, weekday
 
@@ -167,6 +166,8 @@ def country_of_zone(timezone: str) -> str | None:
 def _calendar(country: str, year: int) -> tuple[tuple[date, str], ...]:
     """(date, lower-case name) of every holiday the package knows for `country` in `year` (one entry per
     name; "(observed)" entries kept as such)."""
+    import holidays as holidays_pkg  # imported on the first holiday name: it weighs ~7 MB
+
     try:
         cls = holidays_pkg.country_holidays(country)
     except NotImplementedError:
