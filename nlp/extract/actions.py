@@ -63,7 +63,7 @@ def _classify(vp: str) -> tuple[str | None, bool]:
 
 
 def _action(vp: str, head: _Head) -> tuple[str | None, bool]:
-    if head.kind in ("reader", "arrive", "promised_np", "np_bullet", "acceptance"):
+    if head.kind in ("reader", "arrive", "promised_np", "np_bullet", "acceptance", "arranged", "passive_doer"):
         return (head.noun_action or "send"), False
     if head.kind == "passive_todo":
         return "other", False

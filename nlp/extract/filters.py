@@ -269,8 +269,9 @@ class ArrivalNeedsTime(TimedFilter):
 
 
 class NeedsFutureTime(TimedFilter):
-    """A bare present or a progressive is a plan only with a future time: "we sign fri" is, "we sign
-    contracts in person" and "I'm sending the proposal" (news) are not."""
+    """A bare present, a progressive or an arranged meeting is a plan only with a future time: "we sign fri" is,
+    "we sign contracts in person" and "I'm sending the proposal" (news) are not; "our meeting is set" without
+    a day is not yet a step."""
 
     name = "needs_future_time"
     examples = ("I'm sending the proposal to our legal team.",)
@@ -282,6 +283,8 @@ class NeedsFutureTime(TimedFilter):
                 or (mention.has_time and mention.value <= sent_at)
         if c.head.kind == "progressive":
             return mention is None or mention.value <= sent_at + timedelta(minutes=30)
+        if c.head.kind == "arranged":
+            return mention is None or mention.is_past or mention.value < sent_at
         return False
 
 
@@ -451,7 +454,7 @@ class ThirdPartyNews(TimedFilter):
 
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
         if mention is not None or c.head.side not in ("third_theirs", "colleague") \
-                or c.head.kind in ("bullet", "note_todo"):
+                or c.head.kind in ("bullet", "note_todo", "passive_doer"):
             return False
         if _classify(c.vp)[0] not in ("other", None):
             return False

@@ -534,6 +534,59 @@ class ShouldBeIng(HeadRule):
             yield self.head(m.start(), m.end(), side, "modal"), m.end()
 
 
+_ARRANGED = re.compile(
+    r"\b(?:(?P<who>we|i|you|you\s+guys|you\s+all|you\s+and\s+i|[A-Z][a-z]+\s+and\s+i)\s+(?:are|am|'re|'m)\s+(?:all\s+)?"
+    r"(?:set|scheduled|booked|confirmed|down)\s+(?:for|to\s+meet|to\s+talk|to\s+speak|to\s+have)|"
+    r"(?P<poss>our|the|your|my)\s+(?:\w+\s+){0,2}(?:meeting|call|conference\s+call|lunch|dinner|breakfast|session|"
+    r"interview|presentation|visit)\s+(?:is|has\s+been)\s+(?:set|scheduled|booked|confirmed|on|moved)\b|"
+    r"\b(?P<who2>i|we)\s+(?:have|'ve)\s+(?:scheduled|set\s+up|booked|slotted|arranged|confirmed)\s+(?:you\s+)?"
+    r"(?:a|an|the|our|\d+)\b)", re.I)
+
+
+class ArrangedMeeting(HeadRule):
+    """A meeting or call already arranged with a time is a step the writer's side will attend (spec 9): "Our
+    meeting is set with Mark and you on August 28", "we are set for a conference call on Wednesday afternoon",
+    "I have scheduled a meeting with him on Tuesday". Kept only with a future time (filter `needs_future_time`)."""
+
+    name, cue, priority = "arranged_meeting", "meeting/call is set|scheduled; we are set for; I have scheduled", 27
+    examples = ("Our meeting is set with Mark, you and me on August 28 at 10.",
+                "I believe we are set for a conference call on Wednesday afternoon.")
+
+    def gate(self, x: Sentence) -> bool:
+        return bool(x.words & {"set", "scheduled", "booked", "slotted", "arranged", "confirmed"})
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _ARRANGED.finditer(x.s):
+            who = (m.group("who") or m.group("who2") or "").lower()
+            side = "reader" if who.startswith("you") and "i" not in who.split() else "writer"
+            yield self.head(m.start(), m.start(), side, "arranged", "meet"), m.end()
+
+
+_PASSIVE_FROM = re.compile(
+    r"\bwill\s+be\s+(?P<verb>sent|forwarded|delivered|faxed|e-?mailed|circulated|provided|distributed|mailed|"
+    r"couriered|posted)\b(?P<rest>[^.;!?]{0,80}?)\b(?:by|from)\s+(?P<doer>me|us|(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?)\b")
+
+
+class PassiveWithDoer(HeadRule):
+    """A passive delivery whose doer is named is that doer's commitment (spec 9): "The opinions will be sent
+    shortly under separate cover from Susan" (them); "the draft will be sent by me tomorrow" (me). Without a
+    doer it stays out ("will be distributed later this week")."""
+
+    name, cue, priority = "passive_with_doer", "will be sent/forwarded ... by/from <doer>", 28
+    examples = ("The executed copies will be sent shortly under separate cover from Susan Bailey.",)
+
+    def gate(self, x: Sentence) -> bool:
+        return "be" in x.words and bool(x.words & {"by", "from"})
+
+    def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
+        for m in _PASSIVE_FROM.finditer(x.s):
+            doer = m.group("doer").lower()
+            if doer not in ("me", "us") and doer.capitalize() in _NOT_NAMES:
+                continue
+            side = "writer" if doer in ("me", "us") else "colleague"
+            yield self.head(m.start(), m.start(), side, "passive_doer", "send"), m.end()
+
+
 class Coordination(HeadRule):
     """A verb coordinated with a head shares its subject: "I'll send the deck Monday and call you Tuesday"."""
 

@@ -372,13 +372,13 @@ _LIGHT_OK = {  # state-ish verbs that are promises with the right complement
 # to check it", "I'll be ready with the numbers", "I'll put it on the agenda", "I'll leave a copy for you", "I'll take
 # over the file", "I'll help him with the model", "I'll come to the 2pm", "I'll cover for him Friday".
 _TASK_COMPLEMENTS = {
-    "do": r"^do\s+(?:it|this|that|so|the\s+[\w-]+|a\s+[\w-]+|an\s+[\w-]+|some\s+[\w-]+|my\s+[\w-]+|our\s+[\w-]+|"
+    "do": r"^do\s*(?:[.!,;]|$)|^do\s+(?:it|this|that|so|the\s+[\w-]+|a\s+[\w-]+|an\s+[\w-]+|some\s+[\w-]+|my\s+[\w-]+|our\s+[\w-]+|"
           r"(?:a\s+)?(?:quick|final|full|first)\s+[\w-]+)\b(?!\s+(?:way|thing)\b)",
-    "work": r"^work\s+(?:with|it\s+out|out\s+the|on\s+it)\b",
+    "work": r"^work\s+(?:\w+ly\s+)?(?:with|it\s+out|out\s+the|on\s+it)\b",
     "start": r"^start\s+(?:on|the|work|working|putting|pulling|looking|drafting|preparing|reviewing|setting|"
              r"the\s+process)\b",
     "continue": r"^continue\s+(?:to\s+(?!be\b|have\b)\w+|working|looking|pushing|chasing|checking|following|"
-                r"with\s+the)\b",
+                r"talking|discussing|meeting|with\s+the)\b",
     "be": r"^be\s+ready\s+(?:with|to\s+\w+|for\s+(?:you|the\s+call|the\s+meeting)|by)\b",
     "put": r"^put\s+(?:(?:it|this|that|them|you|him|her|\w+)\s+){1,3}(?:on\s+the\s+(?:agenda|list|calendar)|in\s+touch|"
            r"through|in\s+(?:the\s+)?(?:system|order|request))",
@@ -388,6 +388,12 @@ _TASK_COMPLEMENTS = {
     "help": r"^help\s+(?:you|u|him|her|them|[A-Z]\w+|out)\s*(?:with|set|get|out|on|to|$)",
     "come": r"^come\s+to\s+(?:the|your|our|his|her)\s+[\w:-]+",
     "cover": r"^cover\s+(?:for\s+\w+|the\s+(?:desk|call|meeting|shift|session|phones?)|it|that|this)\b",
+    "keep": r"^keep\s+(?:you|u|him|her|them|everyone|everybody|all\s+of\s+you|the\s+team|us)\s+(?:apprised|advised|"
+            r"abreast|up\s+to\s+date)",
+    "attend": r"^attend\s*(?:the|a|an|our|your|this|for|on|tomorrow|[.!,;]|$)",
+    "open": r"^open\s+(?:(?:it|them|this|that|these|those|[A-Z][\w&.]*(?:\s+[A-Z][\w&.]*){0,4})\s+)?up\b|"
+            r"^open\s+[A-Z][\w&.]*(?:\s+[A-Z][\w&.]*){0,4}\s+(?:to|for)\b",
+    "pay": r"^pay\s+(?:[A-Z][\w&]+|him|her|them)\b",
 }
 
 _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
@@ -400,7 +406,7 @@ _ACTION_RULES: Sequence[tuple[str, re.Pattern[str]]] = [
         r"get\s+on\s+(?:a|the)\s+(?:call|phone)|have\s+(?:someone|\w+)\s+call|(?:be\s+)?(?:give|giving)\s+"
         r"(?:you|u)\s+a\s+call|touch\s+base\s+by\s+phone|hop\s+on\s+a\s+call)", re.I)),
     ("meet", re.compile(
-        r"^(?:(?:be\s+)?(?:meet|meeting)\b|(?:set|setting)\s+up\s+(?:(?:a|an|the|some|our)\s+)?(?:\w+\s+){0,2}(?:call|"
+        r"^(?:(?:be\s+)?(?:meet|meeting|attend|attending)\b|(?:set|setting)\s+up\s+(?:(?:a|an|the|some|our)\s+)?(?:\w+\s+){0,2}(?:call|"
         r"meeting|demo|session|time|workshop|review|walkthrough|zoom|teams|chat|visit|catch[\s-]?up)|"
         r"(?:schedule|book|arrange|organi[sz]e|host|run|hold|set)\s+(?:(?:a|an|the|some|our|up)\s+)?(?:[\w-]+\s+){0,2}"
         r"(?:call|meeting|demo|session|time|workshop|review|walkthrough|visit|catch[\s-]?up|lunch|coffee)|"
@@ -445,7 +451,7 @@ _NOUN_ACTION = [  # for reader-side phrasing: "expect a call from me"
 _CUE_WORDS = frozenset(
     """ll will wil shall going gonna plan planning intend intends intending expect count said told promised promise
     agreed committed let look watch eye next action todo todos aim aiming due undertake sending calling emailing
-    meeting ringing shipping sharing ill owe inbox desk says tells should see ok okay
+    meeting ringing shipping sharing ill owe inbox desk says tells should see ok okay meet scheduled slotted booked set arranged
     agreeing offering volunteering willingness willing hope hoping""".split()
 )
 

@@ -13,6 +13,8 @@ HEAD_RULES: tuple[heads.HeadRule, ...] = tuple(sorted((
     heads.ReportedSpeech(),
     heads.ThanksForAgreeing(),
     heads.ShouldBeIng(),
+    heads.ArrangedMeeting(),
+    heads.PassiveWithDoer(),
     heads.PromisedTo(),
     heads.ReaderSide(),
     heads.SubjectModal(),
