@@ -6,7 +6,12 @@ Every resolver gets the same cases (text, reference, zone, date order) and is sc
 cases where the resolver returned anything. For the libraries the first date each one finds is taken, as a
 caller would. ctparse was trained on the two ctparse files, so its figures there are in-sample.
 
-usage: python bench/when_accuracy.py [--data DIR] [--only ours] [--misses]
+With --generated, the same resolvers are scored on the cases the tests generate per expression class
+(tests/test_when_<class>.py `records()`: every clock notation x day word, every zone abbreviation, every numeric
+date format, offsets, written-out numbers, weekdays x modifiers, holidays per country, same-day anchors); the
+libraries get an evenly spaced sample of each class (--sample, default 150), ours every case.
+
+usage: python bench/when_accuracy.py [--data DIR] [--only ours] [--misses] [--generated [--sample N]]
 """
 
 from __future__ import annotations
@@ -143,11 +148,45 @@ def score(records: list[dict[str, object]], fn: Resolver, misses: bool = False) 
     return ok / n, covered / n, (time.perf_counter() - start) / n * 1000
 
 
+GENERATED = ["clocks", "zones", "numeric_dates", "written_dates", "numbers", "offsets", "relative", "holidays",
+             "now_words"]
+
+
+def generated_table(resolvers: dict[str, Callable[[], Resolver]], sample: int, misses: bool) -> None:
+    """Accuracy per expression class on the generated cases of tests/test_when_<class>.py."""
+    import importlib
+
+    classes = {c: importlib.import_module(f"tests.test_when_{c}").records() for c in GENERATED}
+    print("Generated cases per class (ours: every case; libraries: an evenly spaced sample of at most "
+          f"{sample}), accuracy at the expected grain, coverage in brackets, n = "
+          + ", ".join(f"{c} {len(r)}" for c, r in classes.items()))
+    print()
+    print("| resolver | " + " | ".join(GENERATED) + " |")
+    print("| --- | " + " | ".join("---" for _ in GENERATED) + " |")
+    for name, factory in resolvers.items():
+        try:
+            fn = factory()
+        except ImportError as e:
+            print(f"{name}: not installed ({e})", file=sys.stderr)
+            continue
+        cells = []
+        for c in GENERATED:
+            recs = classes[c]
+            if "ours" not in name and len(recs) > sample:
+                step = len(recs) / sample
+                recs = [recs[int(i * step)] for i in range(sample)]
+            acc, cov, _ = score(recs, fn, misses and "ours" in name)
+            cells.append(f"{acc:.3f} ({cov:.2f})")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--only", choices=["ours", "dateparser", "ctparse", "parsedatetime"])
     ap.add_argument("--misses", action="store_true", help="print our misses")
+    ap.add_argument("--generated", action="store_true", help="score the generated cases per expression class")
+    ap.add_argument("--sample", type=int, default=150, help="generated cases per class given to each library")
     a = ap.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -159,6 +198,9 @@ def main() -> int:
     }
     if a.only:
         resolvers = {k: v for k, v in resolvers.items() if k.startswith(a.only) or (a.only == "ours" and "ours" in k)}
+    if a.generated:
+        generated_table(resolvers, a.sample, a.misses)
+        return 0
     table: dict[str, dict[str, tuple[float, float, float]]] = {}
     for name, factory in resolvers.items():
         try:

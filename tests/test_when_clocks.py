@@ -128,3 +128,10 @@ def test_written_out_hours_and_minutes(hour: int) -> None:
             to = resolve(f"tomorrow at {mw} to {hw}", ref, "America/New_York")
             target = datetime(2026, 11, 19, h24, 0) - timedelta(minutes=mins)
             assert to is not None and to.value.replace(tzinfo=None) == target, (mw, hw, to)
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    return [{"id": f"clocks-{i}", "text": text, "reference": REF.isoformat(), "timezone": zone,
+             "expected": {"grain": "minute", "value": want.isoformat()}}
+            for i, (_, text, zone, want) in enumerate(CASES)]

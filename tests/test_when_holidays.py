@@ -125,3 +125,10 @@ def test_observed_phrasings() -> None:
         gb = find_times(text, ref, "Europe/London")
         assert [m.value.date() for m in us] == [date(2021, 12, 24)], text
         assert [m.value.date() for m in gb] == [date(2021, 12, 27)], text
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    return [{"id": f"holidays-{i}", "text": f"{name} {year}", "reference": datetime(year - 1, 6, 1, 10, 0).isoformat(),
+             "timezone": WRITERS[country], "expected": {"grain": "day", "value": actual.isoformat()}}
+            for i, (country, name, year, actual, _) in enumerate(CASES)]

@@ -81,3 +81,19 @@ def test_homographs_in_date_contexts(text: str, day: str) -> None:
 def test_now_words(text: str) -> None:
     m = resolve(text, REF, ZONE)
     assert m is not None and m.value == REF, (text, m)
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    out: list[dict[str, object]] = []
+    ref = REF.replace(tzinfo=None)
+    for noun, ending, opener in product(["meeting", "call", "session", "presentation", "demo", "review"],
+                                        ["ends", "is over", "finishes", "wraps up"], ["once", "after", "when"]):
+        out.append({"id": f"now-{len(out)}", "text": f"I'll send the deck {opener} this {noun} {ending}.",
+                    "reference": ref.isoformat(), "timezone": ZONE,
+                    "expected": {"grain": "hour", "value": (ref + timedelta(hours=1)).isoformat()}})
+    for subj, verb in product(["I", "we"], ["head home", "leave the office", "log off", "sign off", "go home"]):
+        out.append({"id": f"now-{len(out)}", "text": f"I'll send it before {subj} {verb}.",
+                    "reference": ref.isoformat(), "timezone": ZONE,
+                    "expected": {"grain": "minute", "value": ref.replace(hour=17, minute=0).isoformat()}})
+    return out

@@ -95,3 +95,20 @@ def test_day_numbers_as_ordinal_words() -> None:
                 if m is None or m.value.date() != want:
                     misses.append((text, str(m.value.date() if m else None)))
     assert not misses, misses[:10]
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    out: list[dict[str, object]] = []
+    ref = REF.replace(tzinfo=None).isoformat()
+    for n in range(1, 60):
+        out.append({"id": f"numbers-{len(out)}", "text": f"in {words(n)} minutes", "reference": ref, "timezone": ZONE,
+                    "expected": {"grain": "minute", "value": (REF + timedelta(minutes=n)).replace(tzinfo=None).isoformat()}})
+    for hour in range(1, 13):
+        h24 = 12 if hour == 12 else hour + 12
+        for minute in range(1, 60):
+            mw = f"oh {ONES[minute - 1]}" if minute < 10 else words(minute)
+            value = REF.replace(hour=h24, minute=minute, tzinfo=None).isoformat()
+            out.append({"id": f"numbers-{len(out)}", "text": f"call me at {ONES[hour - 1]} {mw} pm", "reference": ref,
+                        "timezone": ZONE, "expected": {"grain": "minute", "value": value}})
+    return out

@@ -83,3 +83,19 @@ def test_month_and_year_alone(text: str, zone: str, want: date) -> None:
                                   "call 555-1234", "$3.15", "score 3-15", "1/2 of the budget"])
 def test_numbers_that_are_not_dates(text: str) -> None:
     assert not find_times(text, REF, US), text
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    out: list[dict[str, object]] = []
+    for fmt, render in FORMATS.items():
+        for zone in (US, UK):
+            for d in DAYS:
+                want = _want(fmt, d)
+                value = (datetime.combine(want, datetime.min.time()).replace(hour=14, minute=15).isoformat()
+                         if fmt in WITH_TIME else want.isoformat())
+                out.append({"id": f"numeric-{len(out)}", "text": f"Can we meet on {render(d, zone)}?",
+                            "reference": REF.isoformat(), "timezone": zone,
+                            "date_order": "MDY" if zone == US else "DMY",
+                            "expected": {"grain": "minute" if fmt in WITH_TIME else "day", "value": value}})
+    return out

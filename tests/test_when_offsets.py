@@ -96,3 +96,20 @@ def test_calendar_steps() -> None:
 def test_not_offsets(text: str) -> None:
     m = resolve(text, REF, ZONE)
     assert m is None, (text, m)
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    out: list[dict[str, object]] = []
+    for unit in UNITS:
+        for n in AMOUNTS:
+            for amount in (str(n), written(n)) if len(unit) > 2 else (str(n),):
+                for frame, sign in FRAMES.items():
+                    glue = "" if len(unit) <= 2 and amount.isdigit() else " "
+                    if unit in ("h", "d", "w") and glue:
+                        continue
+                    want, grain = expected(n, unit, sign)
+                    out.append({"id": f"offsets-{len(out)}", "text": f"I'll follow up {frame.format(amount + glue + unit)}.",
+                                "reference": REF.isoformat(), "timezone": ZONE,
+                                "expected": {"grain": grain, "value": want.replace(tzinfo=None).isoformat()}})
+    return out

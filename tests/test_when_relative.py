@@ -106,3 +106,18 @@ def test_typos_of_day_words(word: str) -> None:
         if m is None or m.value.date() != want:
             misses.append((text, str(m.value.date() if m else None)))
     assert not misses, misses[:10]
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    out: list[dict[str, object]] = []
+    for form, (frame, rule) in FORMS.items():
+        for ref in REFS:
+            for wd in range(7):
+                for name in (FULL[wd], SHORT[wd]):
+                    if form == "bare" and name in ("Sat", "Sun", "Wed", "Mon"):
+                        continue
+                    out.append({"id": f"relative-{len(out)}", "text": frame.format(name),
+                                "reference": ref.isoformat(), "timezone": ZONE,
+                                "expected": {"grain": "day", "value": rule(ref.date(), wd).isoformat()}})
+    return out

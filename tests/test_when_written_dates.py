@@ -113,3 +113,9 @@ def test_a_month_alone(text: str, month: int) -> None:
 @pytest.mark.parametrize("text", ["You may call me", "we march on", "I may", "May I ask?"])
 def test_homograph_months_stay_words(text: str) -> None:
     assert resolve(text, REF, ZONE) is None
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    return [{"id": f"written-{i}", "text": text, "reference": REF.isoformat(), "timezone": ZONE,
+             "expected": {"grain": "day", "value": want.isoformat()}} for i, (text, want) in enumerate(CASES)]

@@ -92,3 +92,19 @@ def test_an_explicit_country_decides_too() -> None:
     m = resolve("tomorrow at 9:30am IST", REFS[0], "UTC", country="IE")
     # a UTC writer is a writer whose zone is unknown: the named zone's wall clock is kept
     assert m is not None and (m.value.hour, m.value.minute) == (9, 30)
+
+
+def records() -> list[dict[str, object]]:
+    """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
+    out: list[dict[str, object]] = []
+    for writer in WRITERS:
+        for ref in REFS:
+            for word in _abbreviations():
+                if word in AMBIGUOUS:
+                    continue
+                day = ref.date() + timedelta(days=1)
+                want = datetime.combine(day, time(15, 0), ZoneInfo(ZONES[word])).astimezone(ZoneInfo(writer))
+                out.append({"id": f"zones-{len(out)}", "text": f"Let's talk tomorrow at 3pm {word.upper()}",
+                            "reference": ref.isoformat(), "timezone": writer,
+                            "expected": {"grain": "minute", "value": want.replace(tzinfo=None).isoformat()}})
+    return out
