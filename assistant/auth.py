@@ -315,9 +315,10 @@ def google_credentials(account: str, store: TokenStore, provider: str = "gmail")
 
         expiry = datetime.strptime(str(info["expiry"]).rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")
     # built by hand (not from_authorized_user_info) so that the token_uri the sign-in used is kept
-    return Credentials(token=info.get("token"), refresh_token=info["refresh_token"],
-                       token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI, client_id=info["client_id"],
-                       client_secret=info["client_secret"], scopes=info.get("scopes"), expiry=expiry)
+    return Credentials(  # type: ignore[no-untyped-call]  # (google-auth leaves __init__ unannotated)
+        token=info.get("token"), refresh_token=info["refresh_token"],
+        token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI, client_id=info["client_id"],
+        client_secret=info["client_secret"], scopes=info.get("scopes"), expiry=expiry)
 
 
 def save_google_credentials(account: str, store: TokenStore, creds: Any, provider: str = "gmail") -> None:

@@ -517,6 +517,7 @@ def parse(raw: RawMessage, rep: RepConfig, *, now: datetime | None = None) -> Me
         raise MailParseError(f"{raw.source_id}: empty message")
     if len(data) > SLIM_THRESHOLD:
         data, _ = slim(io.BytesIO(data))
+    msg: StdMessage
     try:
         msg = _PARSER.parsebytes(data)
     except Exception:  # policy.default's header value parser has bugs compat32 does not reach

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_ready
-from typing import Any
+from typing import Any, cast
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -45,7 +45,7 @@ from assistant.errors import (
     TransientError,
 )
 from assistant.mailparse import parse
-from assistant.models import Commitment, Message, RawMessage, content_id
+from assistant.models import Commitment, Message, RawMessage, Who, content_id
 from assistant.sources.base import Batch, MailSource
 from assistant.store import Store
 
@@ -125,7 +125,8 @@ def nlp_extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
     for m, found in zip(messages, pipe(inputs), strict=True):
         out.append([
             Commitment(
-                id=content_id(m.id, c.who, c.action, c.text, c.start, prefix="c"), message_id=m.id, who=c.who,
+                id=content_id(m.id, c.who, c.action, c.text, c.start, prefix="c"), message_id=m.id,
+                who=cast(Who, c.who),  # (nlp.extract says "me" or "them"; its model types it as str)
                 action=c.action, due=c.due, due_has_time=c.due_has_time, conditional=c.conditional, vague=c.vague,
                 text=c.text,
             )
@@ -470,7 +471,7 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
         wait=retry_wait or _wait_for_retry, reraise=True,
         before_sleep=lambda s: log.warning("%s: %s; retrying (attempt %d)", account,
                                            s.outcome.exception() if s.outcome else "?", s.attempt_number),
-        sleep=lambda seconds: stop.sleep(seconds) if stop is not None else threading.Event().wait(seconds),
+        sleep=_sleeper(stop),
     )
     try:
         retrying(one_fetch)
@@ -478,6 +479,18 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
         if runner is not None:
             runner.close()
     return result
+
+
+def _sleeper(stop: StopFlag | None) -> Callable[[float], None]:
+    """The retries' sleep: cut short by a stop request."""
+
+    def sleep(seconds: float) -> None:
+        if stop is not None:
+            stop.sleep(seconds)
+        else:
+            threading.Event().wait(seconds)
+
+    return sleep
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ def run(stdin: TextIO, stdout: TextIO, stderr: TextIO, batch_size: int = 64) -> 
 
     for n, chunk in enumerate(batches()):
         good = [m for _, m, _ in chunk if m is not None]
+        results: Iterator[list[ExtractedCommitment] | None]
         try:
             results = iter(list(pipe(good, batch_size=batch_size)))
         except Exception as e:  # one poisoned message must not lose the batch: retry one by one

@@ -312,7 +312,8 @@ class ImapSource:
             return
         start = 0
         while start < len(merged):
-            chunk, size = [], 0
+            chunk: list[tuple[datetime, str, int, int]] = []
+            size = 0
             while start < len(merged) and len(chunk) < self.batch_size and (
                     not chunk or size + min(merged[start][3], self.max_message_bytes) <= self.batch_bytes):
                 chunk.append(merged[start])
@@ -335,12 +336,12 @@ class ImapSource:
                 state[role]["uid"] = max(int(state[role]["uid"]), *uids)
             messages = []
             for when, role, uid, _ in chunk:
-                raw = bodies.get((role, uid))
-                if raw is None:
+                body = bodies.get((role, uid))
+                if body is None:
                     continue  # expunged between listing and reading
                 st = state[role]
                 messages.append(RawMessage(
-                    account=self.account, source_id=f"{st['name']}/{st['uidvalidity']}/{uid}", raw=raw,
+                    account=self.account, source_id=f"{st['name']}/{st['uidvalidity']}/{uid}", raw=body,
                     folder=role, direction_hint="sent" if role == "sent" else "received",
                     received_at=when if when.year > 1 else None))
             self._remember(state)

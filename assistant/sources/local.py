@@ -54,7 +54,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 from zoneinfo import ZoneInfo
 
 from assistant.config import AccountConfig, Config
@@ -326,7 +326,7 @@ class LocalSource:
             first = f.readline()  # the "From " separator line is not part of the message
             length = item.end - item.start - len(first)
             if length > SLIM_THRESHOLD:
-                data = slim(_Bounded(f, length))[0]
+                data = slim(cast(BinaryIO, _Bounded(f, length)))[0]  # (slim reads lines only)
             else:
                 data = f.read(length)
         # mboxrd/mboxo: ">From " at a line start was escaped on write
