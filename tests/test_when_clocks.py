@@ -107,6 +107,7 @@ def test_every_notation_with_every_day_word(notation: str) -> None:
     ("11 at night", (23, 0)), ("7 in the AM", (7, 0)), ("8 in the evening", (20, 0)), ("2 at night", (2, 0)),
     ("ten to four", (15, 50)), ("14h30", (14, 30)), ("3pm-4pm", (15, 0)), ("2-4pm", (14, 0)),
     ("11-1pm", (11, 0)), ("10am.", (10, 0)), ("3 p . m .", (15, 0)), ("at half past nine", (9, 30)),
+    ("3 15 pm", (15, 15)), ("at 9 45 am", (9, 45)), ("9-12pm", (9, 0)),
 ])
 def test_single_phrases(text: str, hm: tuple[int, int]) -> None:
     m = resolve(text, datetime(2026, 11, 18, 0, 30), "America/New_York")

@@ -436,13 +436,13 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'clockmerid',
-        rf"(?<![\w$€£.:/,])(\d{{1,2}})(?:([:.h])(\d\d)(?:[:.](\d\d))?)?\s*(?:o'?clock\s*)?(?:ish\s*)?"
+        rf"(?<![\w$€£.:/,])(\d{{1,2}})(?:([:.h ])(\d\d)(?:[:.](\d\d))?)?\s*(?:o'?clock\s*)?(?:ish\s*)?"
                    rf"(?:({_MERID})|({_MERID_ATTACHED}))",
         _h_clockmerid,
         starts=frozenset({_D}),
         needs=(frozenset(_MERID_WORDS), 5),
         digit_next=" :.ha",
-        doc="Digits with am/pm: 3pm, 3:15 p.m., 10a, 9.30am, 4 o'clock pm.",
+        doc="Digits with am/pm: 3pm, 3:15 p.m., 3 15 pm, 10a, 9.30am, 4 o'clock pm.",
     ),
     Unit(
         'clock3merid',

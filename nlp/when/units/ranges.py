@@ -52,8 +52,8 @@ def _h_clockrange(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if h1 > 12 or h2 > 12 or m1 > 59 or h1 == 0:
         return None
     if mer1 is None:
-        # "11-1pm" starts in the morning; "2-4pm" in the afternoon.
-        mer1 = "am" if (mer2 == "pm" and h1 > h2 and h1 != 12) else mer2
+        # "11-1pm" and "9-12pm" start in the morning (12pm is noon); "2-4pm" in the afternoon.
+        mer1 = "am" if (mer2 == "pm" and (h1 > h2 or h2 == 12) and h1 != 12) else mer2
     # The span covers the first time only (plus the range), so a deadline cue can still attach.
     return Part(s, e, clock=Clock(h1, m1, meridiem=mer1), kinds=["range"])
 
@@ -90,7 +90,7 @@ UNITS: tuple[Unit, ...] = (
         _h_clockrange,
         starts=frozenset({_D, "between", "from"}),
         needs=(frozenset(_MERID_WORDS), 9),
-        digit_next=" -:.",
+        digit_next=" -:.a",
         doc='A range of clock times with am/pm at its end: 2-4pm, 11-1pm, 3pm-4pm, between 9 and 10am.',
     ),
     Unit(

@@ -1,0 +1,105 @@
+"""Named periods and ranges, generated: for every day of writing across a year (the 1st and the 15th of each
+month, and the last day), "next week/month/quarter/year", "end of the month", "Q1..Q4 <year>", "<month>
+<year>" and a month alone give the window computed here with `dateutil`; clock ranges ("2-4pm", "3pm-4pm",
+"between 2 and 4pm", "from 9 to 11am") and day ranges ("10 - 22 August") are read from their start for every
+pair of hours and days."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+
+import pytest
+from dateutil.relativedelta import MO, relativedelta
+
+from nlp.when import resolve
+
+ZONE = "America/Denver"
+REFS = [datetime(2026, m, d, 10, 0) for m in range(1, 13) for d in (1, 15)] + [datetime(2026, 12, 31, 10, 0)]
+
+
+def _window(text: str, ref: datetime) -> tuple[date | None, date | None]:
+    m = resolve(text, ref, ZONE)
+    if m is None or m.window_start is None or m.window_end is None:
+        return None, None
+    return m.window_start.date(), m.window_end.date()
+
+
+def test_next_week_month_quarter_year() -> None:
+    misses = []
+    for ref in REFS:
+        today = ref.date()
+        first = today.replace(day=1)
+        q_first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        monday = today + relativedelta(weekday=MO(-1))
+        expect = {
+            "next week": (monday + timedelta(days=7), monday + timedelta(days=14)),
+            "next month": (first + relativedelta(months=1), first + relativedelta(months=2)),
+            "next quarter": (q_first + relativedelta(months=3), q_first + relativedelta(months=6)),
+            "next year": (date(today.year + 1, 1, 1), date(today.year + 2, 1, 1)),
+        }
+        for text, want in expect.items():
+            got = _window(f"Let's revisit {text}.", ref)
+            if got != want:
+                misses.append((text, str(today), want, got))
+    assert not misses, misses[:8]
+
+
+def test_end_of_the_month() -> None:
+    for ref in REFS:
+        today = ref.date()
+        last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+        m = resolve("I'll have it done by the end of the month", ref, ZONE)
+        assert m is not None and m.value.date() == last and m.is_deadline, (today, m)
+
+
+@pytest.mark.parametrize("quarter", [1, 2, 3, 4])
+def test_quarters_with_a_year(quarter: int) -> None:
+    for year in range(2027, 2031):
+        m = resolve(f"the rollout is planned for Q{quarter} {year}", REFS[0], ZONE)
+        start = date(year, 3 * quarter - 2, 1)
+        assert m is not None and m.window_start is not None and m.window_start.date() == start, (quarter, year, m)
+        assert m.window_end is not None and m.window_end.date() == start + relativedelta(months=3)
+
+
+def test_a_month_with_a_year() -> None:
+    for year in (2027, 2028):
+        for month in range(1, 13):
+            for name in (calendar.month_name[month], calendar.month_abbr[month]):
+                m = resolve(f"the pilot starts {name} {year}", REFS[0], ZONE)
+                assert m is not None and m.value.date() == date(year, month, 1) and m.grain == "month", (name, m)
+
+
+def test_clock_ranges_read_from_their_start() -> None:
+    ref = datetime(2026, 11, 18, 6, 0)
+    misses = []
+    for a in range(1, 12):
+        for b in range(a + 1, 13):
+            if b == 12 and a < 7:
+                continue  # a range that ends at noon starts in the morning: "9-12pm"
+            for text, h in ((f"free {a}-{b}pm tomorrow", a + 12 if b != 12 else a),
+                            (f"free {a}pm-{b}pm tomorrow", a + 12),
+                            (f"free between {a} and {b}pm tomorrow", a + 12 if b != 12 else a),
+                            (f"free from {a} to {b}am tomorrow", a)):
+                if b == 12 and "am" in text:
+                    continue
+                m = resolve(text, ref, ZONE)
+                if m is None or (m.value.date(), m.value.hour) != (date(2026, 11, 19), h):
+                    misses.append((text, h, str(m.value if m else None)))
+    assert not misses, f"{len(misses)}: {misses[:8]}"
+
+
+def test_day_ranges_read_from_their_start() -> None:
+    ref = datetime(2026, 11, 18, 6, 0)
+    misses = []
+    for a in (1, 3, 10, 14, 20):
+        for b in (a + 1, a + 5, 28):
+            for month in (1, 8, 12):
+                name = calendar.month_name[month]
+                want = date(2026 if (month, a) >= (11, 18) else 2027, month, a)
+                for text in (f"out {a} - {b} {name}", f"out {a}-{b} {name}", f"out {name} {a}-{b}",
+                             f"out from {a} to {b} {name}", f"out {a}th to {b}th {name}"):
+                    m = resolve(text, ref, ZONE)
+                    if m is None or m.value.date() != want:
+                        misses.append((text, str(want), str(m.value.date() if m else None)))
+    assert not misses, f"{len(misses)}: {misses[:8]}"
