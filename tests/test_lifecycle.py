@@ -417,3 +417,20 @@ def test_an_incremental_pass_decides_as_a_full_pass_would(tmp_path: Path) -> Non
             (s.commitment_id, s.state) for s in b.steps())
         assert [(g.commitment_id, g.start) for g in a.suggestions()] == [
             (g.commitment_id, g.start) for g in b.suggestions()]
+
+
+def test_promises_with_no_date_are_not_matched_across_messages(store: Store) -> None:
+    """A target that is only the config default says nothing about the promise: an undated promise in a
+    call note and a mail promising something for that same day stay two (the note's step is read back
+    from the store by the second pass)."""
+    note = message(store, "n", thread="tn", direction="note", to=("ed.park@acme.com",), sent_at=at("2026-11-16T11:00"),
+                   body="Told Ed I'd send the references.")
+    first = promise(store, note, action="send", text="I'd send the references")
+    tracker.track(store, config(), at("2026-11-16T11:05"))
+    mail = message(store, "m", thread="tm", sent_at=at("2026-11-16T11:00"), body="I'll send the pricing Wednesday.")
+    second = promise(store, mail, action="send", due=at("2026-11-18T00:00"), text="I'll send the pricing Wednesday.")
+    tracker.track(store, config(), at("2026-11-16T11:10"))
+    one, two = store.step(first.id), store.step(second.id)
+    assert one is not None and two is not None and one.target_is_default and not two.target_is_default
+    assert one.target.date() == two.target.date()  # the same day: only the dated one says so
+    assert (one.state, two.state) == (S.PENDING, S.PENDING)

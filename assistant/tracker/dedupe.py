@@ -49,10 +49,10 @@ class Promises:
         self.by_message: dict[Hashable, str] = {}
         self.by_party: dict[Hashable, list[StepKey]] = {}
 
-    def add(self, step: StepKey, *, default_target: bool = False) -> None:
+    def add(self, step: StepKey) -> None:
         self.by_message.setdefault(("message", step.message_id, step.owner, step.target.timestamp()),
                                    step.commitment_id)
-        if not default_target and (step.email or step.company):
+        if not step.default_target and (step.email or step.company):
             family = _FAMILY.get(step.action, step.action)
             self.by_party.setdefault(_party_key(step, family, self.zone), []).append(step)
 
@@ -60,12 +60,12 @@ class Promises:
         for step in steps:
             self.add(step)
 
-    def repeat(self, step: StepKey, *, default_target: bool = False) -> str | None:
+    def repeat(self, step: StepKey) -> str | None:
         """The commitment id of an earlier step this one repeats, or None."""
         found = self.by_message.get(("message", step.message_id, step.owner, step.target.timestamp()))
         if found is not None and found != step.commitment_id:
             return found
-        if default_target or not (step.email or step.company):
+        if step.default_target or not (step.email or step.company):
             return None
         family = _FAMILY.get(step.action, step.action)
         families = ("talk", "send", "any") if family == "any" else (family, "any")

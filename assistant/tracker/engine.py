@@ -39,6 +39,17 @@ from assistant.tracker.wording import OUT_OF_OFFICE_REASON, SILENCE_REASON, mess
 S = StepState
 CHUNK = 4000  # staged steps read per round (bounds memory: the rows and the mail of their threads)
 BULK = 20_000  # new steps from which a pass rebuilds the tracker tables' indexes instead of updating them
+# the states the pass's loop compares with, as plain module constants (an enum member lookup costs more)
+_BACKLOG = S.BACKLOG
+_BOOKED = S.BOOKED
+_BROKEN = S.BROKEN
+_DUE = S.DUE
+_HELD = S.HELD
+_KEPT = S.KEPT
+_MERGED = S.MERGED
+_PENDING = S.PENDING
+_SNOOZED = S.SNOOZED
+_SUGGESTED = S.SUGGESTED
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,11 @@ class _Pass:
         self.new_steps = 0
         self._correspondents: list[tuple[str, str]] | None = None
         self._owing: dict[str, set[str]] | None = None
+        self._promises: Promises | None = None
+        self._had_steps = False
+        self._asked_parties: set[str] = set()
+        self._asked_messages: set[str] = set()
+        self._made_here: set[str] = set()  # steps this pass made (already in `_promises`)
 
     # -- lazily loaded context -----------------------------------------------------------------
     def correspondents(self) -> list[tuple[str, str]]:
@@ -101,13 +117,21 @@ class _Pass:
         return self._correspondents
 
     def promises(self, fresh: list[_Step]) -> Promises:
-        """The steps the chunk's new ones may repeat (same counterpart, or the same message)."""
-        found = Promises(self.zone)
-        if fresh:
+        """The steps the chunk's new ones may repeat (same counterpart, or the same message): the pass's
+        own new steps are added as they are made; steps from before the pass are loaded the first time
+        their counterpart or message comes up."""
+        if self._promises is None:
+            self._promises = Promises(self.zone)
+            self._had_steps = self.store.db.execute("SELECT 1 FROM steps LIMIT 1").fetchone() is not None
+        parties = {p for s in fresh for p in (s.email, s.company) if p} - self._asked_parties
+        messages = {s.c.message_id for s in fresh} - self._asked_messages
+        if self._had_steps and (parties or messages):
             live = frozenset(states.TRANSITIONS) - {S.MERGED}
-            found.load(repo.step_keys(self.store, live, {p for s in fresh for p in (s.email, s.company)},
-                                      {s.c.message_id for s in fresh}))
-        return found
+            self._promises.load(k for k in repo.step_keys(self.store, live, parties, messages)
+                                if k.commitment_id not in self._made_here)
+        self._asked_parties |= parties
+        self._asked_messages |= messages
+        return self._promises
 
     def owing(self) -> dict[str, set[str]]:
         """Thread -> the rep's overdue undelivered promises on it."""
@@ -199,18 +223,19 @@ class _Pass:
                 self.new_steps += 1
                 new_steps.append(NewStep(c.commitment_id, c.who, c.action, s.email, s.name, s.company, c.thread_id,
                                          s.target, s.target_is_default))
-                here.append(Change(c.commitment_id, None, S.PENDING, "tracked"))
-                state = S.PENDING
+                here.append(Change(c.commitment_id, None, _PENDING, "tracked"))
+                state = _PENDING
                 key = StepKey(c.commitment_id, c.message_id, c.who, c.action, s.email, s.company, s.target,
                               c.due_has_time and not s.target_is_default, c.thread_id,
-                              s.promise.direction == "note", c.text)
-                same = promises.repeat(key, default_target=s.target_is_default)
+                              s.promise.direction == "note", c.text, s.target_is_default)
+                same = promises.repeat(key)
                 if same is not None:
-                    here.append(Change(c.commitment_id, S.PENDING, S.MERGED, f"the same promise as step {same}"))
+                    here.append(Change(c.commitment_id, _PENDING, _MERGED, f"the same promise as step {same}"))
                     owing[c.thread_id].discard(c.commitment_id)
                     changes += here
                     continue
-                promises.add(key, default_target=s.target_is_default)
+                promises.add(key)
+                self._made_here.add(c.commitment_id)
             seen = threads[c.thread_id]  # by time already; contact elsewhere is merged in when there is some
             elsewhere = [m for m in (*contact.get(s.email, ()), *notes) if m.thread_id != c.thread_id]
             if elsewhere:
@@ -219,7 +244,7 @@ class _Pass:
                            about(s.email, s.company, s.name))
             if done is not None:
                 to, msg = done
-                why = "delivered" if to == S.KEPT else "real contact"
+                why = "delivered" if to == _KEPT else "real contact"
                 when = "before" if msg.sent_at < s.target else "after"
                 here.append(Change(c.commitment_id, state, to, f"{why} {when} the target ({msg.direction} {msg.id})"))
                 if c.who == "me":
@@ -228,7 +253,7 @@ class _Pass:
                 continue
             ooo = ooo_until(seen, s.promise)
             too_old = s.target < self.now - self.history
-            if state == S.PENDING:
+            if state == _PENDING:
                 timed = c.due_has_time and not s.target_is_default
                 if self.hold and c.who == "me" and c.conditional and timed and s.target > self.now:
                     todo.append((s, state, True, ooo))
@@ -236,32 +261,32 @@ class _Pass:
                     continue
                 if s.target <= self.now:
                     if too_old:
-                        here.append(Change(c.commitment_id, state, S.BACKLOG, self._history_note(s.target)))
+                        here.append(Change(c.commitment_id, state, _BACKLOG, self._history_note(s.target)))
                         owing[c.thread_id].discard(c.commitment_id)
-                        state = S.BACKLOG
+                        state = _BACKLOG
                     else:
-                        first = S.DUE if c.who == "me" else S.BROKEN
+                        first = _DUE if c.who == "me" else _BROKEN
                         here.append(Change(c.commitment_id, state, first, "target passed unsettled"
-                                           if first == S.DUE else "target passed with no delivery"))
+                                           if first == _DUE else "target passed with no delivery"))
                         state = first
-                        if first == S.DUE:
+                        if first == _DUE:
                             owing[c.thread_id].add(c.commitment_id)
-            if state == S.HELD and c.suggestion_id is not None:
+            if state == _HELD and c.suggestion_id is not None:
                 start = c.suggestion_start or s.target
                 if ooo is not None and start < ooo:
                     todo.append((c.suggestion_id, ooo))
                 elif start <= self.now:
-                    here.append(Change(c.commitment_id, state, S.BOOKED, f"{SILENCE_REASON}: the hold is confirmed"))
-            elif state in (S.DUE, S.BROKEN) and c.suggestion_id is None:
+                    here.append(Change(c.commitment_id, state, _BOOKED, f"{SILENCE_REASON}: the hold is confirmed"))
+            elif state in (_DUE, _BROKEN) and c.suggestion_id is None:
                 if too_old:
-                    here.append(Change(c.commitment_id, state, S.BACKLOG, self._history_note(s.target)))
+                    here.append(Change(c.commitment_id, state, _BACKLOG, self._history_note(s.target)))
                     owing[c.thread_id].discard(c.commitment_id)
                 else:
                     todo.append((s, state, False, ooo))
-            elif state == S.SNOOZED:
+            elif state == _SNOOZED:
                 if c.snoozed_until is None or c.snoozed_until <= self.now:
-                    here.append(Change(c.commitment_id, state, S.SUGGESTED, "snooze ended"))
-            elif state == S.SUGGESTED and c.suggestion_start is not None and c.suggestion_id is not None:
+                    here.append(Change(c.commitment_id, state, _SUGGESTED, "snooze ended"))
+            elif state == _SUGGESTED and c.suggestion_start is not None and c.suggestion_id is not None:
                 if ooo is not None and c.suggestion_start < ooo:
                     todo.append((c.suggestion_id, ooo))
             changes += here
@@ -270,11 +295,11 @@ class _Pass:
                 moves.append(self._move(*item))
                 continue
             step, state, held, ooo = item
-            if state == S.BROKEN and owing.get(step.c.thread_id):
+            if state == _BROKEN and owing.get(step.c.thread_id):
                 continue  # the rep's own overdue task on this thread comes first: the chase waits (looked at again)
             suggestion, note = self.suggest(step, held=held, ooo=ooo)
             suggestions.append(suggestion)
-            changes.append(Change(step.c.commitment_id, state, S.HELD if held else S.SUGGESTED, note))
+            changes.append(Change(step.c.commitment_id, state, _HELD if held else _SUGGESTED, note))
         repo.insert_steps(self.store, new_steps, self.now)
         repo.insert_suggestions(self.store, suggestions, self.now)
         repo.move_suggestions(self.store, moves, self.now)

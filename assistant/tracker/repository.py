@@ -103,6 +103,7 @@ class StepKey:
     thread_id: str = ""
     from_note: bool = False  # the promise was written in a call note
     text: str = ""
+    default_target: bool = False  # the promise named no time: its target is only the config default
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +227,9 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+_STATE = {s.value: s for s in StepState}
+
+
 def candidates(store: Store, first: int, last: int) -> list[Candidate]:
     """Staged rows `first`..`last` (1-based, inclusive)."""
     cur = store.db.cursor()
@@ -236,7 +240,7 @@ def candidates(store: Store, first: int, last: int) -> list[Candidate]:
         commitment_id=r[0], who=r[1], action=r[2], due=_dt(r[3]), due_has_time=bool(r[4]), conditional=bool(r[5]),
         vague=bool(r[6]), text=r[7], message_id=r[8], rfc_message_id=r[9], account=r[10], source_id=r[11],
         thread_id=r[12], sent_at=datetime.fromisoformat(r[13]), subject=r[14],
-        state=StepState(r[15]) if r[15] else None, target=_dt(r[16]), target_is_default=bool(r[17]),
+        state=_STATE[r[15]] if r[15] else None, target=_dt(r[16]), target_is_default=bool(r[17]),
         counterpart_email=r[18] or "", counterpart_name=r[19] or "", company=r[20] or "", suggestion_id=r[21],
         suggestion_start=_dt(r[22]), snoozed_until=_dt(r[23])) for r in rows]
 
@@ -312,8 +316,8 @@ def step_keys(store: Store, states: Iterable[StepState], parties: Iterable[str],
     marks = ",".join("?" * len(wanted))
     select = (
         "SELECT s.commitment_id, c.message_id, s.owner, s.action, s.counterpart_email, s.company, s.target,"
-        " c.due_has_time AND NOT s.target_is_default, s.thread_id, m.direction, c.text FROM steps s"
-        " JOIN commitments c ON c.id = s.commitment_id JOIN messages m ON m.id = c.message_id"
+        " c.due_has_time AND NOT s.target_is_default, s.thread_id, m.direction, c.text, s.target_is_default"
+        " FROM steps s JOIN commitments c ON c.id = s.commitment_id JOIN messages m ON m.id = c.message_id"
         f" WHERE s.state IN ({marks}) AND ")
     rows: dict[str, Any] = {}
     for column, values in (("s.counterpart_email", sorted({p for p in parties if p})),
@@ -325,7 +329,7 @@ def step_keys(store: Store, states: Iterable[StepState], parties: Iterable[str],
                 rows[r[0]] = r
     return [StepKey(commitment_id=r[0], message_id=r[1], owner=r[2], action=r[3], email=r[4], company=r[5],
                     target=datetime.fromisoformat(r[6]), timed=bool(r[7]), thread_id=r[8], from_note=r[9] == "note",
-                    text=r[10]) for r in rows.values()]
+                    text=r[10], default_target=bool(r[11])) for r in rows.values()]
 
 
 # -- writes ---------------------------------------------------------------------------------------
