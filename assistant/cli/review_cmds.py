@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -16,6 +17,10 @@ from rich.text import Text
 
 from assistant.cli.common import config_option, console, edge, load, make_clock, now_option
 from assistant.config import Config
+
+if TYPE_CHECKING:
+    from assistant.review import SuggestionView
+    from assistant.store import Store
 
 KEYS = {"a": "accept", "e": "edit", "s": "snooze", "r": "reject", "c": "cancel", "k": "skip", "q": "quit"}
 
@@ -32,13 +37,13 @@ def _local(moment: datetime | None, config: Config, fmt: str = "%a %d %b %H:%M")
     return moment.astimezone(ZoneInfo(config.rep.timezone)).strftime(fmt) if moment else ""
 
 
-def _open_store(config: Config):  # type: ignore[no-untyped-def]
+def _open_store(config: Config) -> Store:
     from assistant.store import Store
 
     return Store(config.store_path)
 
 
-def suggestion_table(views: list, config: Config, title: str) -> Table:  # type: ignore[type-arg]
+def suggestion_table(views: list[SuggestionView], config: Config, title: str) -> Table:
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column(f"When ({config.rep.timezone})", no_wrap=True)
@@ -53,7 +58,7 @@ def suggestion_table(views: list, config: Config, title: str) -> Table:  # type:
         promise = Text("\u201c").append(plain(v.promise, 300).plain).append("\u201d")
         if v.subject:
             promise.append("\n").append(plain(v.subject, 120).plain, style="dim")
-        if getattr(v, "vague", False):
+        if v.vague:
             promise.append("\nvague: never booked. Make it concrete: ", style="yellow").append(
                 plain(v.rewrite, 300).plain)
         table.add_row(str(i), _local(v.start, config), who, promise, plain(v.reason, 120), v.state)
