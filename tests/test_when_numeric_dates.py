@@ -99,3 +99,12 @@ def records() -> list[dict[str, object]]:
                             "date_order": "MDY" if zone == US else "DMY",
                             "expected": {"grain": "minute" if fmt in WITH_TIME else "day", "value": value}})
     return out
+
+
+@pytest.mark.parametrize(("text", "zone", "want"), [
+    ("3-15", US, date(2027, 3, 15)), ("due 3-15", US, date(2027, 3, 15)), ("deadline: 15-3", UK, date(2027, 3, 15)),
+    ("3-15 at 2pm", US, date(2027, 3, 15)), ("before 12-1", US, date(2026, 12, 1)), ("starting 1-12", UK, date(2026, 12, 1)),
+])
+def test_hyphenated_month_and_day(text: str, zone: str, want: date) -> None:
+    m = resolve(text, REF, zone)
+    assert m is not None and m.value.date() == want, (text, m)

@@ -113,3 +113,13 @@ def records() -> list[dict[str, object]]:
                                 "reference": REF.isoformat(), "timezone": ZONE,
                                 "expected": {"grain": grain, "value": want.replace(tzinfo=None).isoformat()}})
     return out
+
+
+@pytest.mark.parametrize(("text", "delta"), [
+    ("in a quarter of an hour", timedelta(minutes=15)), ("in three quarters of an hour", timedelta(minutes=45)),
+    ("in half an hour", timedelta(minutes=30)), ("in 1.5 hours", timedelta(minutes=90)),
+    ("in 2 1/2 hours", timedelta(minutes=150)), ("in an hour and a half", timedelta(minutes=90)),
+])
+def test_fractions_of_an_amount(text: str, delta: timedelta) -> None:
+    m = resolve(text, REF, ZONE)
+    assert m is not None and m.value == REF + delta, (text, m)

@@ -121,3 +121,10 @@ def records() -> list[dict[str, object]]:
                                 "reference": ref.isoformat(), "timezone": ZONE,
                                 "expected": {"grain": "day", "value": rule(ref.date(), wd).isoformat()}})
     return out
+
+
+@pytest.mark.parametrize("aside", ["if that works", "if it works for you", "if possible", "say", "ideally", "maybe"])
+def test_a_day_and_a_clock_split_by_an_aside(aside: str) -> None:
+    ref = REFS[2]
+    m = resolve(f"Monday, {aside}, at 3pm", ref, ZONE)
+    assert m is not None and m.value.replace(tzinfo=None) == datetime(2026, 11, 23, 15, 0), (aside, m)

@@ -62,7 +62,8 @@ class _Ctx:
 # ---------------------------------------------------------------------------------------------- composition
 _GLUE = re.compile(
     r"(?:[\s,]|\b(?:at|on|@|around|about|approximately|approx|circa|of|the|in|by|from|say|maybe|preferably|ideally"
-    r"|before|until|till|after|latest|for|this|next|sharp|(?:your|my|our|local)\s+time)\b|[-–—()/|.@~])*",
+    r"|before|until|till|after|latest|for|this|next|sharp|(?:your|my|our|local)\s+time"
+    r"|if\s+(?:that|it)\s+(?:works|suits)(?:\s+for\s+you)?|if\s+possible|if\s+convenient)\b|[-–—()/|.@~])*",
     re.I,
 )
 _DEADLINE_GLUE = re.compile(r"\b(?:by|before|until|till|latest)\b", re.I)
@@ -149,7 +150,7 @@ def _compose(text: str, parts: list[Part]) -> list[Part]:
     for p in parts:
         if cur is not None:
             gap = text[cur.end:p.start]
-            if len(gap) <= 24 and _GLUE.fullmatch(gap) and not (_FOR_GLUE.search(gap) and _has_date(cur)
+            if len(gap) <= 32 and _GLUE.fullmatch(gap) and not (_FOR_GLUE.search(gap) and _has_date(cur)
                                                                 and _has_date(p)):
                 # ("out Friday for Thanksgiving" is two days; "tomorrow for 10am" is one moment)
                 merged = _merge(cur, p)

@@ -63,6 +63,9 @@ def _h_monthyear(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, period=Period("month", 0, None, month=int(m.group(1)), year=int(m.group(2))))
 
 
+_CLOCK_AFTER = re.compile(r"\s+(?:at\s+|@\s*)?\d{1,2}(?:[:.]\d\d)?\s*[ap]\.?m\b", re.I)
+
+
 def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     a, sep, b, yr, trail = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4), m.group(5)
     if trail and sep != ".":
@@ -93,8 +96,11 @@ def _h_numdate(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return Part(s, e, numeric=(a, b, None, ".0" if m.group(1).startswith("0") else "."))
     if sep == "-" and not yr:
         # "3-4" is more often a range of numbers than a date; "from 10-2 tomorrow" is a range of hours
+        # "on 3-15", "due 3-15", "deadline: 3-15", "3-15 at 2pm" or the whole text are dates
         before = text[max(0, s - 12):s].lower()
-        if not re.search(r"(?:\bon|\bthe|\bby|\buntil|\bfrom|[a-z]{3,}day,?)\s*$", before):
+        if not (re.search(r"(?:\bon|\bthe|\bby|\buntil|\btill|\bfrom|\bdue|\bdeadline:?|\bbefore|\bafter|\bstarting"
+                          r"|[a-z]{3,}day,?)\s*$", before)
+                or text.strip(" \t\n.,;:!?") == m.group(0).rstrip(".") or _CLOCK_AFTER.match(text, e)):
             return None
         if 1 <= a <= 12 and 1 <= b <= 12 and _DAY_WORD_AFTER.match(text, e):
             return Part(s, e, clock=Clock(a, 0), kinds=["range"])

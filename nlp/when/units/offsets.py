@@ -21,6 +21,7 @@ from nlp.when.lexicon import number_value
 
 _NUMQ = (r"(?:\d{1,2}\s*[-–]\s*\d{1,2}(?=\s)|\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
          r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
+         r"|three\s+quarters\s+of\s+an?|\d+\s+\d/\d"
          rf"|an?|{_MINWORD}|\d/\d)")
 # compact units ("1d", "3w", "2h") only right after the digits; "m" only inside a compound ("1h 30m")
 _UNIT = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
@@ -65,6 +66,9 @@ def _qty(q: str) -> float | None:
         return float(re.split(r"\s*[-–]\s*", t)[0])
     if re.fullmatch(r"\d+(?:\.\d+)?", t):
         return float(t)
+    mixed = re.fullmatch(r"(\d+)\s+(\d)/(\d)", t)  # "in 2 1/2 hours"
+    if mixed:
+        return int(mixed.group(1)) + int(mixed.group(2)) / int(mixed.group(3)) if int(mixed.group(3)) else None
     if re.fullmatch(r"\d/\d", t):
         a, b = t.split("/")
         return int(a) / int(b) if int(b) else None
@@ -73,7 +77,8 @@ def _qty(q: str) -> float | None:
         return int(m.group(1)) + 0.5
     table = {"a couple": 2, "a couple of": 2, "couple": 2, "couple of": 2, "a few": 3, "few": 3, "several": 3,
              "a pair of": 2, "half a": 0.5, "half an": 0.5, "a half": 0.5, "an half": 0.5,
-             "one and a half": 1.5, "a quarter of a": 0.25, "a quarter of an": 0.25}
+             "one and a half": 1.5, "a quarter of a": 0.25, "a quarter of an": 0.25, "three quarters of a": 0.75,
+             "three quarters of an": 0.75}
     if t in table:
         return float(table[t])
     n = number_value(t)
