@@ -44,9 +44,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     st = Store(tmp_path_factory.mktemp("states") / "db.sqlite3")
     m = message(st, "m1", thread="t1", sent_at=NOW, body="I'll call you Monday at 10.")
     c = promise(st, m, due=NOW, has_time=True)
-    with st.transaction():
-        repository.insert_steps(st, [repository.NewStep(c.id, "me", "call", "ed.park@acme.com", "Ed Park",
-                                                        "acme.com", "t1", NOW, False)], NOW)
+    new = repository.NewStep(c.id, "me", "call", "ed.park@acme.com", "Ed Park", "acme.com", "t1", NOW, False)
+    with pytest.raises(TransitionError):  # a new step starts pending, and only through its first change
+        states.apply(st, [states.Change(c.id, S.PENDING, S.DUE)], NOW, [new])
+    assert states.apply(st, [states.Change(c.id, None, S.PENDING, "tracked")], NOW, [new]) == 1
+    assert st.step(c.id).state == S.PENDING  # type: ignore[union-attr]
     return st
 
 

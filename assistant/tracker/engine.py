@@ -300,10 +300,9 @@ class _Pass:
             suggestion, note = self.suggest(step, held=held, ooo=ooo)
             suggestions.append(suggestion)
             changes.append(Change(step.c.commitment_id, state, _HELD if held else _SUGGESTED, note))
-        repo.insert_steps(self.store, new_steps, self.now)
         repo.insert_suggestions(self.store, suggestions, self.now)
         repo.move_suggestions(self.store, moves, self.now)
-        states.apply(self.store, changes, self.now)
+        states.apply(self.store, changes, self.now, new_steps)
         for ch in changes:
             self.hops[ch.from_state, ch.to_state] += 1
 

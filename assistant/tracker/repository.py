@@ -333,20 +333,11 @@ def step_keys(store: Store, states: Iterable[StepState], parties: Iterable[str],
 
 
 # -- writes ---------------------------------------------------------------------------------------
-def insert_steps(store: Store, steps: Sequence[NewStep], at: datetime) -> None:
-    """New steps, written pending (their first hop is recorded by `states.apply`)."""
-    if steps:
-        stamp = utc_iso(at)
-        store.db.executemany(
-            "INSERT OR IGNORE INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name, company,"
-            " thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,'pending',?)",
-            [(s.commitment_id, s.owner, s.action, s.email, s.name, s.company, s.thread_id, utc_iso(s.target),
-              int(s.target_is_default), stamp) for s in steps])
-
-
-def write_state_changes(store: Store, changes: Sequence[Change], at: datetime) -> int:
-    """The writes behind `states.apply` (checked there): each change moves the step if it is still in
-    `from_state` and records the hop; a new step's first hop is only recorded. Returns how many were made.
+def write_state_changes(store: Store, changes: Sequence[Change], at: datetime,
+                        new: Sequence[NewStep] = ()) -> int:
+    """The writes behind `states.apply` (checked there). `new` steps are inserted in the state their
+    changes end in; every other change moves its step if it is still in `from_state`; each hop is
+    recorded. Returns how many changes were made.
 
     Many changes at once (a tracker pass, inside its write transaction) go in bulk; if any step was
     not in the state its change expects, nothing is kept (the caller's transaction rolls back)."""
@@ -356,9 +347,17 @@ def write_state_changes(store: Store, changes: Sequence[Change], at: datetime) -
     move = "UPDATE steps SET state = ?, updated_at = ? WHERE commitment_id = ? AND state = ?"
     made = 0
     with store.transaction():
+        if new:
+            final = {c.commitment_id: c.to_state.value for c in changes}
+            db.executemany(
+                "INSERT OR IGNORE INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name,"
+                " company, thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(n.commitment_id, n.owner, n.action, n.email, n.name, n.company, n.thread_id, utc_iso(n.target),
+                  int(n.target_is_default), final[n.commitment_id], stamp) for n in new])
+        written = {n.commitment_id for n in new}
         if len(changes) > BULK_CHANGES:
             moves = [(c.to_state.value, stamp, c.commitment_id, c.from_state.value) for c in changes
-                     if c.from_state is not None]
+                     if c.from_state is not None and c.commitment_id not in written]
             before = db.total_changes
             db.executemany(move, moves)
             if db.total_changes - before != len(moves):
@@ -369,7 +368,7 @@ def write_state_changes(store: Store, changes: Sequence[Change], at: datetime) -
                                      stamp, c.note) for c in changes])
             return len(changes)
         for c in changes:
-            if c.from_state is not None:
+            if c.from_state is not None and c.commitment_id not in written:
                 cur = db.execute(move, (c.to_state.value, stamp, c.commitment_id, c.from_state.value))
                 if not cur.rowcount:
                     continue

@@ -22,14 +22,17 @@ own: it is read with its step's state (the store joins them), so the two can nev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from assistant.errors import AssistantError
 from assistant.models import StepState
 from assistant.store import Store
+
+if TYPE_CHECKING:
+    from assistant.tracker.repository import NewStep
 
 S = StepState
 _ENDINGS = frozenset({S.KEPT, S.SETTLED, S.CANCELLED})
@@ -102,17 +105,22 @@ def check(change: Change) -> None:
                               "is not allowed")
 
 
-def apply(store: Store, changes: Iterable[Change], at: datetime) -> int:
+def apply(store: Store, changes: Iterable[Change], at: datetime, new: Sequence[NewStep] = ()) -> int:
     """Make the changes (each one checked, then written with its record in step_transitions). A change
-    whose step is no longer in `from_state` is skipped: another writer got there first. New steps
-    (from_state None) are written by the tracker's pass with their row; here only their record is.
-    Returns how many changes were made. Call inside the caller's transaction to keep it atomic."""
+    whose step is no longer in `from_state` is skipped: another writer got there first. `new` are the
+    steps the tracker's pass starts tracking: their rows are written here, in the state their changes
+    (None -> pending -> ...) end in. Returns how many changes were made. Call inside the caller's
+    transaction to keep it atomic."""
     from assistant.tracker import repository
 
     todo = list(changes)
     for c in todo:
         check(c)
-    return repository.write_state_changes(store, todo, at)
+    fresh = {n.commitment_id for n in new}
+    started = {c.commitment_id for c in todo if c.from_state is None}
+    if fresh != started:
+        raise TransitionError("a new step needs its first change (None -> pending), and only a new step has one")
+    return repository.write_state_changes(store, todo, at, new)
 
 
 def change(store: Store, commitment_id: str, to_state: StepState, at: datetime, note: str = "", *,
