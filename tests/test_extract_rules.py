@@ -109,7 +109,7 @@ def test_the_gate_ships_with_its_data_and_scores_sentences() -> None:
 
     rows = [json.loads(x) for x in (Path(__file__).resolve().parents[1] / "nlp" / "train" /
                                      "commitment_sentences.jsonl").read_text(encoding="utf-8").splitlines() if x]
-    assert len(rows) >= 2000 and {r["writer"] for r in rows} == {"A", "B"}
+    assert len(rows) >= 3000 and {r["writer"] for r in rows} == {"A", "B", "C"}
     assert {r["label"] for r in rows} == {"commitment", "none"}
     yes = gate.score("I'll send you the revised proposal by Thursday.")
     no = gate.score("Prices will rise again once the new tariff kicks in.")

@@ -461,6 +461,9 @@ class ThirdPartyNews(TimedFilter):
         return not (_US_OR_YOU.search(c.vp) or _TO_NAMED.search(c.vp))
 
 
+_GATED = frozenset({"modal", "implicit", "progressive", "bare", "reported", "reader", "letme", "promised_np"})
+
+
 class LearnedGate(TimedFilter):
     """The learned gate (nlp/extract/gate.py) finds the sentence unlikely to state a commitment. Lists and call
     notes are left to the rules: the gate was trained on prose."""
@@ -469,7 +472,7 @@ class LearnedGate(TimedFilter):
     examples = ("We will crush the numbers next quarter.", "They will cut rates again in March.")
 
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
-        if c.ctx.direction == "note" or c.head.kind in ("bullet", "np_bullet", "note_todo", "passive_todo", "arrive"):
-            return False  # lists, notes and arrivals ("it'll be in your inbox by noon") are the rules' to read
+        if c.ctx.direction == "note" or c.head.kind not in _GATED:
+            return False  # lists, notes, arrivals, acceptances, arranged meetings: forms the rules read whole
         p = gate.score(c.s)
         return p is not None and p < gate.THRESHOLD
