@@ -1,6 +1,7 @@
 """`nlp.when`: find time expressions in text and resolve them against the moment of writing.
 
-Pure functions, no I/O. `find_times` returns every expression with its character span (what the extractor
+Pure functions, no I/O (the zone-to-country table is read once from `tzdata`). Each expression class is a
+module of `nlp.when.units`, registered in `nlp.when.registry`. `find_times` returns every expression with its character span (what the extractor
 attaches to promise clauses); `resolve` returns the one a text is about (the first not inside a condition).
 Values are aware datetimes in the writer's zone, DST-correct via `zoneinfo` (a wall time in a DST gap moves
 forward; an ambiguous one takes its first occurrence).
@@ -31,8 +32,19 @@ Conventions (documented in the README, tested in tests/test_when_cases.py):
 - holidays come from the `holidays` package, in the calendar of `country` (else the writer's zone's country,
   else the first of US, GB, CA, AU, IE, NZ, IN that keeps the name): "Thanksgiving" in Toronto is October's;
   a name is its own date, "Christmas (observed)" the weekday it is observed on (see `nlp.when.holidays`);
+- an hour with a day part takes its am/pm ("6 in the morning" 06:00, "one in the afternoon" 13:00, "11 at night"
+  23:00, "2 at night" 02:00); ranges are read from their start ("3pm-4pm", "9-12pm" is 9 am, "10 - 22 August");
+- zone abbreviations shared by several zones (IST, CST, BST, GST, AST) follow the writer's country
+  (`nlp.when.units.zones.AMBIGUOUS`), else the default reading of the table (India, US Central, British
+  Summer Time, Gulf, Atlantic);
+- "shortly"/"in a bit"/"in a little while" are within the hour (a deadline an hour on); same-day anchors:
+  "before I head home"/"before I leave the office" are today's close of business (17:00, a deadline), "once
+  this meeting ends"/"after this call" an hour on;
+- a month and year alone ("9/2012", "May 2027") and a month name that is the whole text ("May") are that
+  month; a timestamp keeps the year written after its clock ("Thu Oct 26 11:00:09 2023");
 - mail shorthand is read: "tmrw", "2morrow", "tomo", "Wed AM", "this arvo", "EOW", "Tuesday week", and one-slip
-  typos of weekday and month names ("wednsday", "febuary") and of "tomorrow"/"morning" ("tomrrow monring");
+  typos of weekday and month names ("wednsday", "febuary", "fridday") and of "tomorrow"/"tonight"/"morning"
+  ("tomrrow monring", "tonigth");
   A writer zone of "UTC" is read as "unknown": the named zone's wall clock is kept.
 Flags: `is_past`, `is_deadline` ("by", "before", "within"...), `is_after` ("after", "from"...),
 `is_conditional_ref` (inside an "if/unless/in case" clause that has not ended yet).
