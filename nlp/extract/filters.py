@@ -461,12 +461,14 @@ class ThirdPartyNews(TimedFilter):
         return not (_US_OR_YOU.search(c.vp) or _TO_NAMED.search(c.vp))
 
 
+_CONCRETE = frozenset({"send", "call", "email", "meet"})
 _GATED = frozenset({"modal", "implicit", "progressive", "bare", "reported", "reader", "letme", "promised_np"})
 
 
 class LearnedGate(TimedFilter):
-    """The learned gate (nlp/extract/gate.py) finds the sentence unlikely to state a commitment. Lists and call
-    notes are left to the rules: the gate was trained on prose."""
+    """The learned gate (nlp/extract/gate.py) finds the sentence unlikely to state a commitment. It reads the
+    uncertain readings - third parties, undated acts, acts of the `other` class; the writer's own dated send,
+    call, email or meeting, lists and call notes are left to the rules."""
 
     name = "learned_gate"
     examples = ("We will crush the numbers next quarter.", "They will cut rates again in March.")
@@ -474,5 +476,7 @@ class LearnedGate(TimedFilter):
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
         if c.ctx.direction == "note" or c.head.kind not in _GATED:
             return False  # lists, notes, arrivals, acceptances, arranged meetings: forms the rules read whole
+        if mention is not None and c.head.side == "writer" and _classify(c.vp)[0] in _CONCRETE:
+            return False  # the writer's own dated send/call/email/meeting: the rules' strongest reading
         p = gate.score(c.s)
         return p is not None and p < gate.THRESHOLD
