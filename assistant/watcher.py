@@ -26,7 +26,7 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_ready
@@ -277,7 +277,6 @@ class SyncResult:
     commitments: int = 0
     stopped: bool = False
     error: str = ""
-    new_message_ids: list[str] = field(default_factory=list)
 
 
 Progress = Callable[[int, int | None], None]  # (messages done in this step, total expected or None)
@@ -345,7 +344,6 @@ def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failure
             thread = content_id(msg.id, prefix="t")
         if store.add_message(replace(msg, thread_id=thread)):
             result.stored += 1
-            result.new_message_ids.append(msg.id)
             result.commitments += store.add_commitments(commitments)
             if msg.source_id in failed_before:
                 store.clear_failure(msg.account, msg.source_id)

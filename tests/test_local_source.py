@@ -333,3 +333,30 @@ def test_the_store_answers_which_names_are_unread_per_account_and_folder(tmp_pat
         assert store.unread_names("a", "mail/INBOX", iter(names), chunk=2) == ["n5", "n4", "n2"]
         assert store.unread_names("a", "mail/Sent", names) == ["n5", "n3", "n2", "n1"]
         assert store.count_read_names("a") == 3
+
+
+def test_a_first_sync_holds_file_names_and_builds_each_item_as_it_is_read(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays flat with the mailbox: a listing keeps bare file names; the item for a message (its
+    path, source id, folder) is built only when its batch is read, so the first batch of a long history
+    has built about one batch of them."""
+    from assistant.sources import local
+
+    (tmp_path / "mail").mkdir()
+    md = mailbox.Maildir(tmp_path / "mail" / "INBOX", create=True)
+    for i in range(60):
+        md.add(mail(i))
+    made: list[object] = []
+    real = local._Item
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(local, "_Item", counting)
+    batches = source(tmp_path, mail=["mail"], batch_size=10).fetch({}, Kept(tmp_path))
+    first = next(batches)
+    assert len(first.messages) == 10 and first.total == 60
+    assert len(made) <= 10 + 1  # (the merge of new/ and cur/ looks one item ahead)
+    rest = [r.source_id for b in batches for r in b.messages]
+    assert len(made) == 60 and len(set(rest) | {r.source_id for r in first.messages}) == 60

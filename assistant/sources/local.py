@@ -34,7 +34,9 @@ Incremental, without touching every file on every pass:
   again next pass (git's "racily clean" rule). Messages are read in the order of their names (Maildir
   names start with the delivery time). A batch moves a folder's mtime only once all of its new messages
   are read, so a crash re-lists the folder and skips what was stored. A cursor from before the names
-  moved to the store hands its names over with its next pass's first batch.
+  moved to the store hands its names over with its next pass's first batch. Memory stays flat with the
+  mailbox: a listing is looked up a thousand names at a time and keeps only the new file names; a
+  message's item is built when its batch is read.
 - mbox: the byte offset read so far, with a fingerprint of the file's start (a rewritten mbox is read
   again).
 - notes: the newest change time (ctime) already read; files changed within two seconds of it are offered
@@ -43,7 +45,9 @@ Incremental, without touching every file on every pass:
 from __future__ import annotations
 
 import hashlib
+import heapq
 import io
+import itertools
 import os
 import re
 import time
@@ -67,6 +71,7 @@ WINDOW_NS = 2_000_000_000  # files changed this close to the cursor are offered 
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
 MAILDIR_SUBDIRS = ("new", "cur")
 _MAX_DEPTH = 3
+LOOKUP_CHUNK = 1000  # file names listed per look-up of the names already read
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +102,13 @@ class _Item:
 
 @dataclass
 class _MaildirListing:
-    """What one pass found in a Maildir, and the cursor state it leads to as its messages are read."""
+    """What one pass found in a Maildir, and the cursor state it leads to as its messages are read.
+    The new messages are kept as bare file names (a first sync holds one per message) and become items
+    only as they are read."""
 
     key: str
-    items: list[_Item] = field(default_factory=list)
+    path: Path
+    fresh: dict[str, list[str]] = field(default_factory=dict)  # per subfolder: new file names, newest first
     old_mtime: dict[str, int] = field(default_factory=dict)
     new_mtime: dict[str, int] = field(default_factory=dict)
     handed_over: list[str] = field(default_factory=list)  # names an older cursor knew, for the store
@@ -109,6 +117,20 @@ class _MaildirListing:
         """The cursor for this Maildir: a subfolder's new mtime only once none of its messages is pending."""
         return {sub: {"mtime": self.old_mtime[sub] if pending.get((self.key, sub)) else self.new_mtime[sub]}
                 for sub in MAILDIR_SUBDIRS}
+
+    def items(self, sub: str) -> Iterator[_Item]:
+        """The new messages of one subfolder, oldest first, each let go of once handed out."""
+        names = self.fresh.get(sub, [])
+        d, folder = self.path / sub, _folder_name(self.path)
+        while names:
+            name = names.pop()
+            unique = _unique(name)
+            yield _Item("maildir", self.key, "", d, name, _name_time(unique), folder, sub=sub, unique=unique)
+
+
+def _in_time(item: _Item) -> tuple[int, str, int, str]:
+    """The order Maildir messages and notes are read in: by time, then folder and name."""
+    return (item.stamp, item.key, item.start, item.name)
 
 
 def _unique(name: str) -> str:
@@ -124,18 +146,32 @@ def _name_time(unique: str) -> int:
     return int(head) * 1_000_000_000 if head.isdigit() and len(head) < 12 else 0
 
 
-def _split_by_ctime(d: Path, present: dict[str, str], fresh: list[str], since: int) -> tuple[list[str], set[str]]:
-    """(still new, already read) by the ctime a cursor from before names were kept recorded."""
+def _unread_files(names: list[str], key: str, read: ReadNames, known: set[str]) -> list[str]:
+    """Those of a Maildir subfolder's file `names` whose unique name is neither in `known` nor read before
+    (one file per unique name)."""
+    uniques = [_unique(n) for n in names]
+    unread = set(read.unread(key, (u for u in uniques if u not in known)))
+    out = []
+    for name, u in zip(names, uniques, strict=True):
+        if u in unread:
+            unread.discard(u)
+            out.append(name)
+    return out
+
+
+def _split_by_ctime(d: Path, fresh: list[str], since: int) -> tuple[list[str], set[str]]:
+    """(file names still new, unique names already read) by the ctime a cursor from before names were kept
+    recorded."""
     new, done = [], set()
-    for u in fresh:
+    for name in fresh:
         try:
-            ctime = os.stat(d / present[u]).st_ctime_ns
+            ctime = os.stat(d / name).st_ctime_ns
         except FileNotFoundError:
             continue
         if ctime > since - WINDOW_NS:
-            new.append(u)
+            new.append(name)
         else:
-            done.add(u)
+            done.add(_unique(name))
     return new, done
 
 
@@ -225,7 +261,7 @@ class LocalSource:
                          read: ReadNames) -> _MaildirListing:
         """The new messages of one Maildir: its changed subfolders listed by name, minus the names read."""
         old = {sub: state.get(sub, {}) for sub in MAILDIR_SUBDIRS}
-        listing = _MaildirListing(key)
+        listing = _MaildirListing(key, path)
         # a cursor from before the store kept the names: they go to the store with the next batch
         listing.handed_over = sorted({n for sub in MAILDIR_SUBDIRS for n in old[sub].get("names", ())})
         handed = set(listing.handed_over)
@@ -243,24 +279,29 @@ class LocalSource:
             if mtime == listing.old_mtime[sub]:
                 continue  # unchanged since the last complete listing: nothing arrived, nothing left
             started = time.time_ns()
+            fresh: list[str] = []  # file names, looked up LOOKUP_CHUNK at a time (no list of the whole folder)
+            known = handed | offered if offered else handed
             try:
-                names = [e.name for e in os.scandir(d) if not e.name.startswith(".")]
+                chunk: list[str] = []
+                for entry in os.scandir(d):
+                    if not entry.name.startswith("."):
+                        chunk.append(entry.name)
+                        if len(chunk) >= LOOKUP_CHUNK:
+                            fresh += _unread_files(chunk, key, read, known)
+                            chunk = []
+                fresh += _unread_files(chunk, key, read, known)
             except FileNotFoundError:
                 continue
             listing.new_mtime[sub] = mtime if started - mtime >= WINDOW_NS else -1  # racy: list again
-            present: dict[str, str] = {}
-            for name in names:
-                present.setdefault(_unique(name), name)
-            del names
-            fresh = [u for u in read.unread(key, (u for u in present if u not in handed)) if u not in offered]
-            offered.update(fresh)
             if legacy_since is not None and fresh:  # a cursor from before names were kept: trust its ctime
-                fresh, done = _split_by_ctime(d, present, fresh, legacy_since)
+                fresh, done = _split_by_ctime(d, fresh, legacy_since)
                 listing.handed_over.extend(sorted(done))
-            folder = _folder_name(path)
-            for u in fresh:
-                listing.items.append(_Item("maildir", key, "", d, present[u], _name_time(u), folder, sub=sub,
-                                           unique=u))
+            if sub == "new":
+                offered.update(_unique(n) for n in fresh)
+            fresh.sort()
+            fresh.sort(key=lambda n: _name_time(_unique(n)))  # by delivery time, then name
+            fresh.reverse()  # (handed out from the end)
+            listing.fresh[sub] = fresh
         return listing
 
     def _mbox_items(self, path: Path, key: str, state: dict[str, Any]) -> tuple[list[_Item], dict[str, Any]]:
@@ -405,32 +446,33 @@ class LocalSource:
         stamps: dict[str, int] = dict(cursor.get("stamps", {}))
         maildirs: dict[str, dict[str, Any]] = dict(cursor.get("maildir", {}))
         mboxes: dict[str, dict[str, Any]] = {k: dict(v) for k, v in cursor.get("mbox", {}).items()}
-        items: list[_Item] = []
+        mbox_items: list[_Item] = []
+        notes: list[_Item] = []
         listings: dict[str, _MaildirListing] = {}
         mbox_final: dict[str, dict[str, Any]] = {}
         for kind, path, key in self._mailboxes():
             if kind == "maildir":
                 legacy = stamps.get(key) if key not in maildirs else None
-                listing = self._maildir_listing(path, key, maildirs.get(key, {}), legacy, read)
-                listings[key] = listing
-                items.extend(listing.items)
-                listing.items = []
+                listings[key] = self._maildir_listing(path, key, maildirs.get(key, {}), legacy, read)
             else:
                 found, final = self._mbox_items(path, key, mboxes.get(key, {}))
-                items.extend(found)
+                mbox_items.extend(found)
                 mbox_final[key] = final
         for root in self.note_roots:
-            items.extend(self._note_items(root, stamps.get(f"notes:{root.name}", 0)))
+            notes.extend(self._note_items(root, stamps.get(f"notes:{root.name}", 0)))
         for key in listings:
             stamps.pop(key, None)  # (pre-names cursors kept a ctime per Maildir)
-        # oldest first (Maildir names and notes by time); mbox messages keep their order in the file
-        items.sort(key=lambda it: (it.kind == "mbox", it.stamp if it.kind != "mbox" else 0, it.key, it.start,
-                                   it.name))
-        total = len(items)
-        pending: dict[tuple[str, str], int] = {}
-        for it in items:
-            if it.kind == "maildir":
-                pending[(it.key, it.sub)] = pending.get((it.key, it.sub), 0) + 1
+        pending: dict[tuple[str, str], int] = {(key, sub): len(names) for key, listing in listings.items()
+                                               for sub, names in listing.fresh.items() if names}
+        total = sum(pending.values()) + len(notes) + len(mbox_items)
+        # oldest first (Maildir names and notes by time), merged as they are read; then mbox messages in
+        # their order in the file
+        notes.sort(key=_in_time)
+        mbox_items.sort(key=lambda it: (it.key, it.start))
+        items = itertools.chain(
+            heapq.merge(iter(notes), *(listing.items(sub) for listing in listings.values()
+                                       for sub in MAILDIR_SUBDIRS), key=_in_time),
+            mbox_items)
 
         def snapshot() -> dict[str, Any]:
             return {"stamps": dict(stamps), "mbox": {k: dict(v) for k, v in mboxes.items()},
@@ -440,17 +482,13 @@ class LocalSource:
         handed_over = [(k, n) for k, listing in listings.items() for n in listing.handed_over]
         for listing in listings.values():
             listing.handed_over = []
-        if not items:
+        if not total:
             final = snapshot()
             final["mbox"].update(mbox_final)
             if final != cursor or handed_over:  # (folders listed again, a rewritten mbox's fingerprint)
                 yield Batch((), final, total=0, read_names=tuple(handed_over))
             return
-        items.reverse()  # (taken from the end, batch by batch: what was read is let go as the sync goes)
-        while items:
-            chunk = items[-self.batch_size:]
-            del items[-self.batch_size:]
-            chunk.reverse()
+        while chunk := list(itertools.islice(items, self.batch_size)):
             raws: list[RawMessage] = []
             unreadable: list[tuple[str, str]] = []
             read_now: list[tuple[str, str]] = handed_over
