@@ -467,7 +467,7 @@ _GATED = frozenset({"modal", "implicit", "progressive", "bare", "reported", "rea
 
 class LearnedGate(TimedFilter):
     """The learned gate (nlp/extract/gate.py) finds the sentence unlikely to state a commitment. It reads the
-    uncertain readings - third parties, undated acts, acts of the `other` class; the writer's own dated send,
+    uncertain readings - third parties and acts of the `other` or `follow_up` class; the writer's own send,
     call, email or meeting, lists and call notes are left to the rules."""
 
     name = "learned_gate"
@@ -476,7 +476,7 @@ class LearnedGate(TimedFilter):
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
         if c.ctx.direction == "note" or c.head.kind not in _GATED:
             return False  # lists, notes, arrivals, acceptances, arranged meetings: forms the rules read whole
-        if mention is not None and c.head.side == "writer" and _classify(c.vp)[0] in _CONCRETE:
-            return False  # the writer's own dated send/call/email/meeting: the rules' strongest reading
+        if c.head.side == "writer" and _classify(c.vp)[0] in _CONCRETE:
+            return False  # the writer's own send/call/email/meeting: the rules' strongest reading
         p = gate.score(c.s)
         return p is not None and p < gate.THRESHOLD

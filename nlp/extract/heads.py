@@ -195,6 +195,9 @@ class ReaderSide(HeadRule):
             yield self.head(m.start(), m.end(), "writer", "reader", noun), m.end()
 
 
+_BE_TO = frozenset({"am", "are", "is", "m", "re"})  # "we are to meet", "IT is to reset"
+
+
 class SubjectModal(HeadRule):
     """A subject and a future modal: "I'll send", "we will call", "Sara is going to", "I'm to send"."""
 
@@ -202,7 +205,7 @@ class SubjectModal(HeadRule):
     examples = ("I'll send you the revised proposal by Thursday.", "We will call you Monday at 9:30.")
 
     def gate(self, x: Sentence) -> bool:
-        return bool(x.words & _G_HEAD)
+        return bool(x.words & _G_HEAD) or ("to" in x.words and bool(x.words & _BE_TO))
 
     def find(self, x: Sentence, found: Sequence[_Head]) -> Iterator[tuple[_Head, int]]:
         for h_start, h_end, subj, modal, negated in _modal_heads(x.s):
