@@ -20,7 +20,8 @@ from pathlib import Path
 
 import spacy
 from spacy.training import Example
-from spacy.util import fix_random_seed
+from spacy.pipeline import TextCategorizer
+from spacy.util import fix_random_seed  # type: ignore[attr-defined]
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "commitment_sentences.jsonl"
@@ -43,6 +44,7 @@ def main() -> int:
     textcat = nlp.add_pipe("textcat", config={"model": {
         "@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 3,
         "no_output_layer": False, "length": 262144}})
+    assert isinstance(textcat, TextCategorizer)
     textcat.add_label("COMMIT")
     textcat.add_label("NONE")
     examples = [Example.from_dict(nlp.make_doc(text_of(r)), {"cats": {
