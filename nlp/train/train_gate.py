@@ -19,8 +19,8 @@ import random
 from pathlib import Path
 
 import spacy
-from spacy.training import Example
 from spacy.pipeline import TextCategorizer
+from spacy.training import Example
 from spacy.util import fix_random_seed  # type: ignore[attr-defined]
 
 HERE = Path(__file__).resolve().parent
