@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from assistant.calendars import open_calendar
 from assistant.calendars.base import CalendarWriter
-from assistant.config import parse_config
+from assistant.config import AccountConfig, parse_config
 from assistant.models import CalendarEvent
 from tests.calendar_backends import ZONE, Backend, backend_fixture
 
@@ -245,3 +246,35 @@ def test_a_hold_is_tentative_then_confirmed_in_the_providers_own_terms(backend: 
     assert got is not None and got.status == "CONFIRMED"
     backend.make().delete(hold.uid)
     assert backend.count() == 0 and backend.make().get(hold.uid) is None
+
+
+def test_the_trackers_hold_goes_through_booking_on_every_calendar(backend: Backend, tmp_path: Path) -> None:
+    """The whole path on each adapter: a fallback is held (tentative) when it is sent, confirmed in place
+    when its moment passes in silence; a second fallback's hold is deleted when the buyer replies."""
+    from assistant import booking, tracker
+    from assistant.store import Store
+    from tests.track_fixtures import REP, message, promise
+
+    assert backend.config is not None
+    config = replace(backend.config, accounts=(AccountConfig(name="work", kind="local"),))
+    store = Store(tmp_path / "db.sqlite3")
+    sent = datetime(2026, 11, 16, 10, 0, tzinfo=NY)
+    for key, thread, buyer, due in (("f1", "t1", "ed.park@acme.com", datetime(2026, 11, 19, 8, 15, tzinfo=NY)),
+                                    ("f2", "t2", "kim@contoso.com", datetime(2026, 11, 19, 9, 30, tzinfo=NY))):
+        m = message(store, key, thread=thread, to=(buyer,), sent_at=sent,
+                    body=f"I'll call you Thursday at {due:%H:%M} if I haven't heard back.")
+        promise(store, m, due=due, has_time=True, conditional=True)
+    tentative, confirmed = PROVIDER_WORDS[backend.kind]
+    tracker.track(store, config, sent + timedelta(minutes=5))
+    booking.book_due(store, backend.make(), config, sent + timedelta(minutes=5))
+    assert sorted(raw_status(backend)) == [tentative, tentative]
+    message(store, "r2", thread="t2", direction="received", sender="kim@contoso.com", to=(REP,),
+            sent_at=datetime(2026, 11, 17, 15, 0, tzinfo=NY), body="Thursday is fine, no need to call.")
+    after = datetime(2026, 11, 19, 8, 16, tzinfo=NY)
+    tracker.track(store, config, after)
+    booking.book_due(store, backend.make(), config, after)
+    assert raw_status(backend) == [confirmed] and backend.count() == 1
+    (uid,) = backend.make().uids()
+    got = backend.make().get(uid)
+    assert got is not None and got.status == "CONFIRMED"
+    same_moment_in_rep_zone(got.start, datetime(2026, 11, 19, 8, 15, tzinfo=NY))
