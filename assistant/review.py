@@ -147,6 +147,9 @@ def accept(store: Store, config: Config, suggestion_id: str, now: datetime,
            writer: CalendarWriter | None = None) -> ActionResult:
     """Put the follow-up on the calendar (or confirm one already booked automatically)."""
     v = _require(store, config, suggestion_id, frozenset({S.SUGGESTED, S.SNOOZED, S.BOOKED}), "accept")
+    if v.vague:  # only firm steps go on the calendar
+        raise ReviewError(f"\"{v.promise[:60]}\" is vague, so it is not booked: make it concrete with the buyer "
+                          f"(try: \"{v.rewrite}\"), or reject it")
     booking.accept(store, _writer(config, writer), suggestion_id, now, config)
     when = v.start.astimezone(ZoneInfo(config.rep.timezone))
     return ActionResult(suggestion_id, S.ACCEPTED.value, f"Accepted: {v.title[:80]} on {when:%a %d %b %H:%M}.")

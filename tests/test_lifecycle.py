@@ -150,6 +150,9 @@ def test_a_vague_promise_is_never_booked_and_the_review_shows_a_rewrite(store: S
     assert v.vague and v.rewrite == check.rewrite(m.body, "follow_up", m.sent_at, cfg, name="Ed Park",
                                                   email="ed.park@acme.com")
     assert v.rewrite.startswith("Ed, ") and re.search(r"\d{1,2}:\d{2}|\d{1,2}(am|pm)", v.rewrite)
+    with pytest.raises(review.ReviewError, match="is vague, so it is not booked"):  # not by the rep either
+        review.accept(store, cfg, v.id, now, writer_for(tmp_path))
+    assert store.step(cid).state == S.SUGGESTED and writer_for(tmp_path).uids() == set()  # type: ignore[union-attr]
 
 
 def test_fragments_of_one_sentence_are_one_promise(store: Store) -> None:

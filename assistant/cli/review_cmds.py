@@ -17,6 +17,7 @@ from rich.text import Text
 
 from assistant.cli.common import config_option, console, edge, load, make_clock, now_option
 from assistant.config import Config
+from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     from assistant.review import SuggestionView
@@ -118,7 +119,7 @@ def register(group: click.Group) -> None:
                         result = review.edit(store, config, v.id, now, start=start, title=title or None,
                                              writer=writer)
                     console.print(plain(result.message), soft_wrap=True)
-                except ValueError as e:
+                except (ValueError, AssistantError) as e:  # this one is not done; the review goes on
                     console.print(Text("not done: ", style="red").append(plain(e).plain))
 
     @group.command("suggestions")
