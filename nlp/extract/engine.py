@@ -15,7 +15,7 @@ from spacy.language import Language
 from nlp.extract import gate
 from nlp.extract.actions import _action
 from nlp.extract.confidence import confidence
-from nlp.extract.filters import Candidate
+from nlp.extract.filters import Candidate, may_gate
 from nlp.extract.heads import find_heads
 from nlp.extract.lexicon import (
     _ANAPHOR,
@@ -122,13 +122,9 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
     # punctuation inside them, or whole bullet/note units); a piece with none is one sentence as it stands.
     unsure = [i for i, (_, _, t) in enumerate(segments) if _INNER_STOP.search(t)]
     docs = dict(zip(unsure, _nlp().pipe(segments[i][2] for i in unsure), strict=True))
-    gate.prefetch([sent.text for d in docs.values() for sent in d.sents]
-                  + [t for i, (_, _, t) in enumerate(segments) if i not in docs])
-    times_of: dict[int, _LazyTimes] = {}
+    # Every sentence with its heads, so that the gate scores in one batch only the sentences whose heads it reads.
+    sentences: list[tuple[_Unit, int, str, list[_Head]]] = []
     for i, (unit, seg_off, seg_text) in enumerate(segments):
-        ctx = ctxs[unit.msg]
-        assert ctx is not None
-        unit_times = times_of.setdefault(id(unit), _LazyTimes(unit.text, ctx))
         doc = docs.get(i)
         spans = [(sent.start_char, sent.text) for sent in doc.sents] if doc is not None else [(0, seg_text)]
         for start_char, s_text in spans:
@@ -136,8 +132,22 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
                 continue
             off = seg_off + start_char
             known = known_heads.get((id(unit), off))
-            reuse = known[1] if known is not None and known[0] == s_text else None
-            results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, reuse, trace))
+            found = known[1] if known is not None and known[0] == s_text else None
+            ctx = ctxs[unit.msg]
+            if found is None and ctx is not None and (unit.header or unit.bullet or ctx.direction == "note"
+                                                      or _has_cue(s_text)):
+                found = find_heads(s_text, unit, ctx, HEAD_RULES)
+            sentences.append((unit, off, s_text, found or []))
+    gate.prefetch([t for u, _, t, heads in sentences if heads and ctxs[u.msg] is not None
+                   and any(may_gate(h, t) for h in heads)])
+    times_of: dict[int, _LazyTimes] = {}
+    for unit, off, s_text, heads in sentences:
+        ctx = ctxs[unit.msg]
+        assert ctx is not None
+        if not heads:
+            continue
+        unit_times = times_of.setdefault(id(unit), _LazyTimes(unit.text, ctx))
+        results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, heads, trace))
     for r in results:
         yield _bounded(_dedupe(r))
 

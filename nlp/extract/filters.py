@@ -465,6 +465,14 @@ _CONCRETE = frozenset({"send", "call", "email", "meet"})
 _GATED = frozenset({"modal", "implicit", "progressive", "bare", "reported", "reader", "letme", "promised_np"})
 
 
+def may_gate(head: _Head, s: str) -> bool:
+    """Whether the gate reads this head: not lists, notes, arrivals, acceptances or arranged meetings (forms the
+    rules read whole), and not the writer's own send/call/email/meeting (the rules' strongest reading)."""
+    if head.kind not in _GATED:
+        return False
+    return not (head.side == "writer" and _classify(s[head.verb:].strip())[0] in _CONCRETE)
+
+
 class LearnedGate(TimedFilter):
     """The learned gate (nlp/extract/gate.py) finds the sentence unlikely to state a commitment. It reads the
     uncertain readings - third parties and acts of the `other` or `follow_up` class; the writer's own send,
@@ -474,9 +482,7 @@ class LearnedGate(TimedFilter):
     examples = ("We will crush the numbers next quarter.", "They will cut rates again in March.")
 
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
-        if c.ctx.direction == "note" or c.head.kind not in _GATED:
-            return False  # lists, notes, arrivals, acceptances, arranged meetings: forms the rules read whole
-        if c.head.side == "writer" and _classify(c.vp)[0] in _CONCRETE:
-            return False  # the writer's own send/call/email/meeting: the rules' strongest reading
+        if c.ctx.direction == "note" or not may_gate(c.head, c.s):
+            return False
         p = gate.score(c.s)
         return p is not None and p < gate.THRESHOLD
