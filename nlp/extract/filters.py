@@ -486,3 +486,29 @@ class LearnedGate(TimedFilter):
             return False
         p = gate.score(c.s)
         return p is not None and p < gate.THRESHOLD
+
+
+_PROMISE_GOVERNORS = frozenset({"promise", "promised", "agree", "agreed", "confirm", "confirmed", "guarantee",
+                                "assure", "assured", "undertake", "commit", "committed", "hope", "plan", "expect"})
+
+
+class ParsedEmbedding(TimedFilter):
+    """The dependency parse (nlp/syntax.py, trained here on UD EWT) puts the modal inside an embedded clause:
+    a relative clause, a reported or stance complement ("I think they will", "he said it will"), a condition or
+    a purpose clause - unless it is the writer's own act for someone (spec 9) or a promise verb governs it
+    ("I promise I will"). Not registered: bench/syntax_decision.py measures the extractor with and without it
+    (the README records the figures and the choice of rules over tokens)."""
+
+    name = "parsed_embedding"
+
+    def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
+        if c.head.kind not in ("modal", "implicit", "progressive") or c.head.coord:
+            return False
+        from nlp import syntax
+
+        clause = syntax.clause_of(c.s, c.head.verb)
+        if clause is None or clause.kind in ("main", "coordinated"):
+            return False
+        if clause.kind == "complement" and clause.governor in _PROMISE_GOVERNORS:
+            return False
+        return not (c.head.side == "writer" and _TO_SOMEONE.search(re.split(r"[,;:]|\s[-–—]\s", c.vp)[0]))
