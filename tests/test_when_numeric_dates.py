@@ -94,7 +94,7 @@ def records() -> list[dict[str, object]]:
                 want = _want(fmt, d)
                 value = (datetime.combine(want, datetime.min.time()).replace(hour=14, minute=15).isoformat()
                          if fmt in WITH_TIME else want.isoformat())
-                out.append({"id": f"numeric-{len(out)}", "text": f"Can we meet on {render(d, zone)}?",
+                out.append({"id": f"numeric-{len(out)}", "text": f"The contract is due {render(d, zone)}.",
                             "reference": REF.isoformat(), "timezone": zone,
                             "date_order": "MDY" if zone == US else "DMY",
                             "expected": {"grain": "minute" if fmt in WITH_TIME else "day", "value": value}})
