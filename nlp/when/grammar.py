@@ -36,8 +36,6 @@ for _name, _words in _STARTS.items():
     _CORE |= _words
 _CORE -= _PREFIXES
 _CORE.add(_D)
-for _u in UNITS:
-    _CORE |= _u.anchors
 _CORE |= _ORDINAL_WORDS | {"early", "late"}
 _CORE |= {"morning's", "afternoon's", "evening's", "week's", "month's", "year's", "quarter's", "weekend's", "week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
@@ -92,6 +90,12 @@ def _plan(names: list[str], digits: bool = False) -> list[_Step]:
 
 _WORD_PLAN = {w: _plan(names) for w, names in _BY_WORD.items()}
 _DIGIT_PLAN = {cls: _plan(names, digits=True) for cls, names in _DIGIT_BRANCHES.items()}
+# anchor words and, for each word a unit with anchors can start with, the plan of those units only
+_ANCHORS: frozenset[str] = frozenset().union(*(u.anchors for u in UNITS))
+_ANCHORED_UNITS = {u.name for u in UNITS if u.anchors}
+_ANCHOR_PLAN = {w: [step for step in plan if step[0] in _ANCHORED_UNITS] for w, plan in _WORD_PLAN.items()}
+_ANCHOR_PLAN = {w: plan for w, plan in _ANCHOR_PLAN.items() if plan}
+_CORE_OR_ANCHOR = frozenset(_CORE | _ANCHORS)
 
 
 def scan(text: str) -> list[Part]:
@@ -102,16 +106,23 @@ def scan(text: str) -> list[Part]:
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     pieces = _SPLIT.split(low)  # gap, word, gap, word, ..., gap
     words = pieces[1::2]
-    core_at = [i for i, w in enumerate(words) if w[0] <= "9" or w in _CORE]
+    core_at = [i for i, w in enumerate(words) if w[0] <= "9" or w in _CORE_OR_ANCHOR]
+    anchored: set[int] = set()
+    if _ANCHORS.intersection(words):
+        # an anchor word ("home" in "before I head home") opens candidates for the units that name it only
+        anchor_at = [c for c in core_at if words[c] in _ANCHORS and words[c] not in _CORE]
+        core_at = [c for c in core_at if not (words[c] in _ANCHORS and words[c] not in _CORE)]
+        anchored = {i for c in anchor_at for i in range(c - 4 if c >= 4 else 0, c + 1) if words[i] in _ANCHOR_PLAN}
     if "this am" in low or "this pm" in low:  # "am" is too common a word to be a core word everywhere
         core_at = sorted(set(core_at) | {i for i in range(1, len(words)) if words[i] in ("am", "pm")
                                          and words[i - 1] == "this"})
-    if not core_at:
+    if not core_at and not anchored:
         return []
     # a candidate start is a core word itself or a word that can open a branch up to four tokens before one
     by_word = _BY_WORD
-    cands = sorted({i for c in core_at for i in range(c - 4 if c >= 4 else 0, c + 1)
-                    if words[i][0] <= "9" or words[i] in by_word})
+    full = {i for c in core_at for i in range(c - 4 if c >= 4 else 0, c + 1)
+            if words[i][0] <= "9" or words[i] in by_word}
+    cands = sorted(full | anchored) if anchored else sorted(full)
     bounds = list(accumulate(map(len, pieces)))  # bounds[2i] = where word i starts, bounds[2i+1] = where it ends
     n_text = len(text)
     parts: list[Part] = []
@@ -128,7 +139,7 @@ def scan(text: str) -> list[Part]:
             names = _DIGIT_PLAN[_digit_class(low[after]) if after < n_text else "x"]
         else:
             after = -1
-            names = _WORD_PLAN[w]
+            names = _WORD_PLAN[w] if i in full else _ANCHOR_PLAN[w]
         best: Part | None = None
         window_words: set[str] | None = None
         for name, char_need, word_need, match, handler in names:
