@@ -143,6 +143,7 @@ UNITS: tuple[Unit, ...] = (
         _h_compact,
         starts=frozenset({_D}),
         needs="8",
+        digit_next=" .x",
         doc='Eight digits year first: 20270315.',
     ),
     Unit(
