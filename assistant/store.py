@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -309,26 +310,34 @@ class Store:
         self.db.executemany("INSERT OR IGNORE INTO read_names(account, folder, name) VALUES (?, ?, ?)",
                             ((account, folder, name) for folder, name in entries))
 
-    def unread_names(self, account: str, folder: str, names: Iterable[str], chunk: int = 500) -> list[str]:
-        """Those of `names` not recorded as read from `folder`, in their order (looked up `chunk` at a time,
-        so memory does not grow with the folder's history)."""
-        out: list[str] = []
-        batch: list[str] = []
-
-        def flush() -> None:
+    def unread_names(self, account: str, folder: str, names: Sequence[str], chunk: int = 500,
+                     scan_from: int = 2000) -> list[str]:
+        """Those of `names` not recorded as read from `folder`, in their order. A long list in ascending
+        order (a folder's listing) is walked beside the folder's rows read in the same order, one range
+        scan; a short one (or one out of order) is looked up `chunk` names at a time."""
+        if len(names) >= scan_from and all(a <= b for a, b in pairwise(names)):
+            cur = self.db.cursor()
+            cur.row_factory = None
+            rows = cur.execute("SELECT name FROM read_names WHERE account = ? AND folder = ? "
+                               "AND name BETWEEN ? AND ? ORDER BY name", (account, folder, names[0], names[-1]))
+            out: list[str] = []
+            i, n = 0, len(names)
+            for (known,) in rows:
+                while i < n and names[i] < known:
+                    out.append(names[i])
+                    i += 1
+                while i < n and names[i] == known:
+                    i += 1
+            out.extend(names[i:])
+            return out
+        out = []
+        for start in range(0, len(names), chunk):
+            batch = names[start:start + chunk]
             marks = ",".join("?" * len(batch))
             known = {str(r[0]) for r in self.db.execute(
                 f"SELECT name FROM read_names WHERE account = ? AND folder = ? AND name IN ({marks})",
                 (account, folder, *batch))}
             out.extend(n for n in batch if n not in known)
-            batch.clear()
-
-        for name in names:
-            batch.append(name)
-            if len(batch) >= chunk:
-                flush()
-        if batch:
-            flush()
         return out
 
     def count_read_names(self, account: str) -> int:

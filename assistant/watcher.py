@@ -498,7 +498,7 @@ class _StoredNames:
     store: Store
     account: str
 
-    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+    def unread(self, folder: str, names: Sequence[str]) -> list[str]:
         return self.store.unread_names(self.account, folder, names)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import email
 import json
 import mailbox
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -74,7 +74,7 @@ class Remembered:
     def keep(self, batch: Batch) -> None:
         self.names.update(batch.read_names)
 
-    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+    def unread(self, folder: str, names: Sequence[str]) -> list[str]:
         return [n for n in names if (folder, n) not in self.names]
 
 

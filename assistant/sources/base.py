@@ -6,7 +6,7 @@ nothing. Adapters: local (Maildir/mbox/notes), imap, gmail, outlook."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,15 +30,16 @@ class Batch:
 class ReadNames(Protocol):
     """The names a source has read before (the `read_names` of every stored batch), per folder."""
 
-    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
-        """Those of `names` not read yet from `folder`, in their given order."""
+    def unread(self, folder: str, names: Sequence[str]) -> list[str]:
+        """Those of `names` not read yet from `folder`, in their given order (a long list is best given in
+        ascending order: the store then walks it beside its own rows instead of looking each one up)."""
         ...
 
 
 class NothingRead:
     """`ReadNames` before anything was stored (a source used on its own, outside the watcher)."""
 
-    def unread(self, folder: str, names: Iterable[str]) -> list[str]:
+    def unread(self, folder: str, names: Sequence[str]) -> list[str]:
         return list(names)
 
 

@@ -71,7 +71,6 @@ WINDOW_NS = 2_000_000_000  # files changed this close to the cursor are offered 
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
 MAILDIR_SUBDIRS = ("new", "cur")
 _MAX_DEPTH = 3
-LOOKUP_CHUNK = 1000  # file names listed per look-up of the names already read
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +147,26 @@ def _name_time(unique: str) -> int:
 
 def _unread_files(names: list[str], key: str, read: ReadNames, known: set[str]) -> list[str]:
     """Those of a Maildir subfolder's file `names` whose unique name is neither in `known` nor read before
-    (one file per unique name)."""
-    uniques = [_unique(n) for n in names]
-    unread = set(read.unread(key, (u for u in uniques if u not in known)))
-    out = []
-    for name, u in zip(names, uniques, strict=True):
-        if u in unread:
-            unread.discard(u)
-            out.append(name)
+    (one file per unique name). The names are put in the order of their unique names, which the store
+    walks beside its own (`ReadNames.unread`), and the answer is walked beside them in turn."""
+    names.sort(key=_unique)
+    uniques = [u for u in map(_unique, names) if u not in known] if known else list(map(_unique, names))
+    unread = iter(read.unread(key, uniques))
+    del uniques
+    out: list[str] = []
+    want, last = next(unread, None), None
+    for name in names:
+        if want is None:
+            break
+        u = _unique(name)
+        while want is not None and want < u:  # (not expected: the answer is a part of what was asked)
+            want = next(unread, None)
+        if u == want:
+            if u != last:
+                out.append(name)
+                last = u
+            while want == u:
+                want = next(unread, None)
     return out
 
 
@@ -279,19 +290,13 @@ class LocalSource:
             if mtime == listing.old_mtime[sub]:
                 continue  # unchanged since the last complete listing: nothing arrived, nothing left
             started = time.time_ns()
-            fresh: list[str] = []  # file names, looked up LOOKUP_CHUNK at a time (no list of the whole folder)
             known = handed | offered if offered else handed
             try:
-                chunk: list[str] = []
-                for entry in os.scandir(d):
-                    if not entry.name.startswith("."):
-                        chunk.append(entry.name)
-                        if len(chunk) >= LOOKUP_CHUNK:
-                            fresh += _unread_files(chunk, key, read, known)
-                            chunk = []
-                fresh += _unread_files(chunk, key, read, known)
+                names = [e.name for e in os.scandir(d) if not e.name.startswith(".")]
             except FileNotFoundError:
                 continue
+            fresh = _unread_files(names, key, read, known)  # (file names only: no item per message yet)
+            del names
             listing.new_mtime[sub] = mtime if started - mtime >= WINDOW_NS else -1  # racy: list again
             if legacy_since is not None and fresh:  # a cursor from before names were kept: trust its ctime
                 fresh, done = _split_by_ctime(d, fresh, legacy_since)
