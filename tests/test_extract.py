@@ -190,3 +190,19 @@ def test_time_shared_by_coordinated_verbs_and_anaphoric_then() -> None:
     assert {x.due.date().isoformat() for x in c if x.due} == {"2026-11-05"}
     notes = ex("Una - rescheduled to Thu 3:30pm. I'll call her then.", direction="note")
     assert notes[0].due is not None and notes[0].due.strftime("%a %H:%M") == "Thu 15:30"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(junk=st.binary(min_size=1, max_size=400), seed=st.text(max_size=80))
+def test_bad_input_never_raises_never_floods_never_dates_before_sending(junk: bytes, seed: str) -> None:
+    from nlp.extract import MAX_COMMITMENTS
+
+    mojibake = ("I\u00e2\u20ac\u2122ll send the deck by Friday. " + seed).encode("utf-8").decode("latin-1")
+    garbage = junk.decode("latin-1")
+    ten_mb_line = ("I'll call you Tuesday at 9 and send the file " + garbage.replace("\n", " ")) * (
+        10_000_000 // (len(garbage) + 46) + 1)
+    for body in (mojibake, garbage, ten_mb_line, mojibake + "\n" + garbage * 50):
+        found = extract(body, sent_at=MON, timezone=NY, direction="sent")
+        assert len(found) <= MAX_COMMITMENTS
+        assert all(c.due is None or c.due >= MON for c in found)
+        assert all(0.0 <= c.confidence <= 1.0 and c.rule for c in found)

@@ -107,17 +107,15 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
     for unit in units:
         ctx = ctxs[unit.msg]
         if unit.header or unit.bullet or (ctx is not None and ctx.direction == "note"):
-            segments.append((unit, 0, unit.text))
+            segments.extend((unit, off, w) for off, w in _windows(unit.text))
             continue
-        pos = 0
-        pieces = _ROUGH_SPLIT.split(unit.text)
-        for piece in pieces:
+        pieces = [w for p in _with_offsets(_ROUGH_SPLIT.split(unit.text)) for w in _windows(p[1], p[0])]
+        for pos, piece in pieces:
             if ctx is not None and (len(pieces) == 1 or _has_cue(piece)):
                 heads = find_heads(piece, unit, ctx, HEAD_RULES)
                 if heads:
                     segments.append((unit, pos, piece))
                     known_heads[(id(unit), pos)] = (piece, heads)
-            pos += len(piece)
     # Third stage: spaCy's sentencizer segments the pieces the rough splitter could not settle (sentence
     # punctuation inside them, or whole bullet/note units); a piece with none is one sentence as it stands.
     unsure = [i for i, (_, _, t) in enumerate(segments) if _INNER_STOP.search(t)]
@@ -126,7 +124,8 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
     sentences: list[tuple[_Unit, int, str, list[_Head]]] = []
     for i, (unit, seg_off, seg_text) in enumerate(segments):
         doc = docs.get(i)
-        spans = [(sent.start_char, sent.text) for sent in doc.sents] if doc is not None else [(0, seg_text)]
+        spans = [w for sent in doc.sents for w in _windows(sent.text, sent.start_char)] if doc is not None \
+            else [(0, seg_text)]
         for start_char, s_text in spans:
             if not s_text.strip():
                 continue
@@ -144,12 +143,41 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
     for unit, off, s_text, heads in sentences:
         ctx = ctxs[unit.msg]
         assert ctx is not None
-        if not heads:
-            continue
+        if not heads or len(results[unit.msg]) >= _ENOUGH:
+            continue  # a message that already holds five times the cap is hostile or a list: the rest is not read
         unit_times = times_of.setdefault(id(unit), _LazyTimes(unit.text, ctx))
         results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, heads, trace))
     for r in results:
         yield _bounded(_dedupe(r))
+
+
+_ENOUGH = 5 * MAX_COMMITMENTS
+MAX_SENTENCE = 1_500  # characters: nobody writes a longer sentence; a run-on or hostile one is read in windows
+
+
+def _with_offsets(parts: list[str]) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for p in parts:
+        out.append((pos, p))
+        pos += len(p)
+    return out
+
+
+def _windows(text: str, base: int = 0) -> list[tuple[int, str]]:
+    """(offset, text) windows of at most MAX_SENTENCE characters, cut at whitespace: the rules' work per sentence
+    grows with the number of heads in it, so a 100,000-character line without a full stop must not be one."""
+    if len(text) <= MAX_SENTENCE:
+        return [(base, text)]
+    out: list[tuple[int, str]] = []
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + MAX_SENTENCE)
+        if end < len(text):
+            cut = text.rfind(" ", pos + MAX_SENTENCE // 2, end)
+            end = cut + 1 if cut > 0 else end
+        out.append((base + pos, text[pos:end]))
+        pos = end
+    return out
 
 
 def _context(m: MessageInput) -> _Ctx | None:
