@@ -121,3 +121,16 @@ def test_a_day_part_already_under_way_in_a_promise_is_today_not_dropped() -> Non
     [c] = extract("I will send Mike the agreements this afternoon.", sent_at=late, timezone="America/Chicago",
                   direction="sent")
     assert c.due == late and c.due_has_time
+
+
+def test_a_due_and_a_condition_belong_to_their_own_clause() -> None:
+    text = ("I'll send the revised proposal by Thursday noon, and if I haven't heard back by Friday I'll call you "
+            "Monday at 9:30.")
+    send, call = extract(text, sent_at=SENT, timezone="America/New_York", direction="sent")
+    assert (send.action, send.due, send.conditional) == ("send", datetime(2026, 11, 5, 12, 0, tzinfo=SENT.tzinfo),
+                                                          False)
+    assert (call.action, call.due, call.conditional) == ("call", datetime(2026, 11, 9, 9, 30, tzinfo=SENT.tzinfo),
+                                                          True)
+    # the same as two sentences
+    two = extract(text.replace(", and if", ". If"), sent_at=SENT, timezone="America/New_York", direction="sent")
+    assert [(c.due, c.conditional) for c in two] == [(send.due, False), (call.due, True)]

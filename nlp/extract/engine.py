@@ -152,6 +152,9 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
 
 
 _ENOUGH = 5 * MAX_COMMITMENTS
+# "..., and if ...", "; unless ...", "- if ...": a condition that opens a new clause before the next promise.
+_LEADING_CONDITION = re.compile(r"(?:[,;]|\s[-–—]|\band)\s+(?:then\s+)?(?:if|unless|in\s+case|should\s+(?:i|we|you)|"
+                                r"failing\s+that|otherwise)\b", re.I)
 MAX_SENTENCE = 1_500  # characters: nobody writes a longer sentence; a run-on or hostile one is read in windows
 
 
@@ -275,9 +278,17 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
     earlier: list[TimeMention] = []
     out: list[ExtractedCommitment] = []
     coords: list[bool] = []
+    scopes: list[int] = []
     for idx, head in enumerate(heads):
         clause_end = heads[idx + 1].start if idx + 1 < len(heads) else len(s)
         clause_end = _clause_end(s, head.verb, clause_end)
+        # A condition opening between this head and the next leads the next promise, not this one.
+        scope_end = clause_end
+        if idx + 1 < len(heads):
+            lead = _LEADING_CONDITION.search(s, head.verb, heads[idx + 1].start)
+            scope_end = lead.start() if lead else clause_end
+        scope_start = scopes[-1] if scopes else 0
+        scopes.append(scope_end)
         clause = s[head.start:clause_end]
         vp = s[head.verb:clause_end].strip()
         cand = Candidate(s, head, clause, vp, ctx, unit)
@@ -317,9 +328,9 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         after_word = mention is not None and mention.start >= 0 and bool(
             re.search(r"\bafter\s+$", s[max(0, mention.start - 8):mention.start], re.I))
         due, has_time = _due(mention, ctx, after_word)
-        conditional = _conditional(s, head, clause_end)
+        conditional = _conditional(s, head, scope_end, scope_start)
         if conditional and due is not None and mention is not None:
-            due = _after_condition(s, times, head, clause_end, mention, due)
+            due = _after_condition(s, times, head, scope_end, mention, due, scope_start)
         who = _who(head.side, ctx)
         if restates:
             if out[-1].due is None and due is not None:

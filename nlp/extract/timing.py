@@ -125,12 +125,12 @@ def _due(mention: TimeMention | None, ctx: _Ctx, after_word: bool = False) -> tu
 
 
 def _after_condition(s: str, times: list[TimeMention], head: _Head, clause_end: int, mention: TimeMention,
-                     due: datetime) -> datetime:
+                     due: datetime, scope_start: int = 0) -> datetime:
     """A fallback falls after the silence it waits for: "If I don't hear back by next Wednesday, I'll call
     you Thursday" (said on a Wednesday) means the Thursday after next Wednesday, not tomorrow."""
     if not _WEEKDAY.search(mention.text) or re.search(r"\d", mention.text.split(" at ")[0]):
         return due  # only a bare weekday is ambiguous by a week
-    bounds = [t.value for t in times if t is not mention and not t.is_past
+    bounds = [t.value for t in times if t is not mention and not t.is_past and scope_start <= t.start < clause_end
               and any(a <= t.start < b for a, b in _condition_spans(s, head, clause_end))]
     if not bounds:
         return due
@@ -159,8 +159,11 @@ def _condition_time(s: str, times: list[TimeMention], head: _Head, clause_end: i
     return best
 
 
-def _conditional(s: str, head: _Head, clause_end: int) -> bool:
-    for m in _SILENCE.finditer(s):
+def _conditional(s: str, head: _Head, clause_end: int, scope_start: int = 0) -> bool:
+    """A silence condition in this promise's scope - its own clause, or a condition leading it - makes it a
+    fallback; a condition that leads the next promise is that promise's ("I'll send it by Thursday, and if I
+    haven't heard back by Friday I'll call you Monday": only the call is conditional)."""
+    for m in _SILENCE.finditer(s, scope_start):
         if m.start() < clause_end:
             return True
     return False
