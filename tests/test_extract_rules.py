@@ -118,7 +118,7 @@ def test_the_gate_ships_with_its_data_and_scores_sentences() -> None:
 
 def test_a_day_part_already_under_way_in_a_promise_is_today_not_dropped() -> None:
     late = datetime(2001, 8, 21, 17, 12, tzinfo=ZoneInfo("America/Chicago"))
-    [c] = extract("I will send Mike the agreements this afternoon.", sent_at=late, timezone="America/Chicago",
+    [c] = extract("I'll courier the signed lease to Priya this afternoon.", sent_at=late, timezone="America/Chicago",
                   direction="sent")
     assert c.due == late and c.due_has_time
 

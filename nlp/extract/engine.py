@@ -259,16 +259,10 @@ def _split_inline_lists(units: Iterable[_Unit]) -> Iterator[_Unit]:
             pos += len(part)
 
 
-def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes,
-              known_heads: list[_Head] | None = None, trace: list[SentenceTrace] | None = None
-              ) -> list[ExtractedCommitment]:
+def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes, heads: list[_Head],
+              trace: list[SentenceTrace] | None = None) -> list[ExtractedCommitment]:
+    """The commitments of one sentence whose heads `_run_batch` has found."""
     base = unit.start + s_off
-    if known_heads is not None:
-        heads = known_heads
-    else:
-        if not (unit.header or unit.bullet or ctx.direction == "note" or _has_cue(s)):
-            return []
-        heads = find_heads(s, unit, ctx, HEAD_RULES)
     if not heads:
         return []
     st = SentenceTrace(base, s) if trace is not None else None

@@ -130,7 +130,7 @@ class Hedged(Filter):
 
     name = "hedged"
     examples = ("I'm not sure we'll get the order form signed by Friday.",
-                "I think he is planning on spending the night in town tomorrow.")
+                "I think she is planning on moving the launch to May.")
 
     def rejects(self, c: Candidate) -> bool:
         if c.head.coord:
@@ -325,20 +325,27 @@ _TO_SOMEONE = _rx(r"\b(?:you|u|your|yours|him|her|them|us|everyone|all\s+of\s+yo
                   r"\b(?:with|by|for)\s+[A-Z][a-z]+")
 
 
+def _writers_act_for_someone(c: Candidate) -> bool:
+    """The writer's own act with a person or party in its first clause: "the list, which I will email to you"
+    (spec 9) - the exception both embedded-clause tests make."""
+    first = re.split(r"[,;:]|\s[-–—]\s|\bso\b", c.vp)[0]
+    return c.head.side == "writer" and bool(_TO_SOMEONE.search(first))
+
+
 class EmbeddedClause(Filter):
     """A modal inside an embedded clause is not the writer's undertaking (spec 3): "if they will sign",
     "the deal that we will close", "what we will do", "so that we will be ready" - unless it is the writer's own
     act for someone ("the list, which I will email to you", spec 9)."""
 
     name = "embedded_clause"
-    examples = ("I don't know what we will do about the Dallas office.", "If you'll just confirm that for me.")
+    examples = ("I don't know what we will do about the Dallas office.", "If you'll kindly sign page two, we can close.")
 
     def rejects(self, c: Candidate) -> bool:
         if c.head.kind not in ("modal", "progressive", "implicit", "bare") or c.head.coord:
             return False
         if not _EMBEDDING.search(c.s[max(0, c.head.start - 24):c.head.start]):
             return False
-        return not (c.head.side == "writer" and _TO_SOMEONE.search(re.split(r"[,;:]|\s[-–—]\s|\bso\b", c.vp)[0]))
+        return not _writers_act_for_someone(c)
 
 
 _HABIT = _rx(r"\b(?:every|each)\s+(?:day|night|morning|evening|week|month|time|quarter|year|monday|tuesday|"
@@ -351,7 +358,7 @@ class Habitual(Filter):
     always send the confirms"."""
 
     name = "habitual"
-    examples = ("Every night when Kevin finishes the file, he will email the whole team.",)
+    examples = ("Each morning Priya will email the positions to risk.",)
 
     def rejects(self, c: Candidate) -> bool:
         return c.head.kind != "bullet" and bool(_HABIT.search(c.s))
@@ -371,7 +378,7 @@ class PerceptionOrStance(Filter):
     will find your positions on tab 2", "I will await your command", "you will have your day in court"."""
 
     name = "perception_or_stance"
-    examples = ("On the second tab you will find your positions.", "You will have your chance to discuss it soon.")
+    examples = ("In the attached workbook you will find the revised curves.", "You will have your chance to discuss it soon.")
 
     def rejects(self, c: Candidate) -> bool:
         if c.head.kind == "reader" and _OCCASION.match(c.vp):
@@ -404,7 +411,7 @@ class Whereabouts(Filter):
     back Friday", "I'll be out of the office", "I'll likely stay a couple of days"."""
 
     name = "whereabouts"
-    examples = ("I will fly back from Boston on Friday.", "I'll be in London next week.")
+    examples = ("I'll drive back from Austin on Sunday night.", "I'll be in London next week.")
 
     def rejects(self, c: Candidate) -> bool:
         return bool(_WHEREABOUTS.match(c.vp))
@@ -431,7 +438,7 @@ class Procedure(TimedFilter):
     show it this way for now", "we will still do the noms via CGAS", "I am going to count it as signed"."""
 
     name = "procedure"
-    examples = ("We will show it this way for now.", "We will still do the noms via the pipeline on this contract.")
+    examples = ("We will show it this way for now.", "We will still handle the nominations through the old portal.")
 
     def rejects(self, c: Candidate, mention: TimeMention | None) -> bool:
         if c.head.side not in ("writer", "third_ours") or c.head.kind not in ("modal", "implicit"):
@@ -511,4 +518,4 @@ class ParsedEmbedding(TimedFilter):
             return False
         if clause.kind == "complement" and clause.governor in _PROMISE_GOVERNORS:
             return False
-        return not (c.head.side == "writer" and _TO_SOMEONE.search(re.split(r"[,;:]|\s[-–—]\s", c.vp)[0]))
+        return not _writers_act_for_someone(c)

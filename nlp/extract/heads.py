@@ -459,7 +459,7 @@ class Acceptance(HeadRule):
     accepts an act, so it is left out (precision first)."""
 
     name, cue, priority = "acceptance", "will do / <time> is ok with us / see you <time>", 5
-    examples = ("Will do.", "Thursday at 2:30 pm is OK with us.", "See you Monday at 10.")
+    examples = ("Will do.", "Friday at 3 is okay with us.", "See you Monday at 10.")
 
     def gate(self, x: Sentence) -> bool:
         w = x.words
@@ -491,7 +491,7 @@ class ThanksForAgreeing(HeadRule):
     speak at the offsite" - `them`."""
 
     name, cue, priority = "thanks_for_agreeing", "thanks for agreeing/offering/your willingness to", 13
-    examples = ("Thanks in advance for agreeing to review the draft by Friday.",)
+    examples = ("Many thanks for agreeing to host the kickoff next week.",)
 
     def gate(self, x: Sentence) -> bool:
         return bool(x.words & {"agreeing", "offering", "volunteering", "willingness", "willing"})
@@ -552,8 +552,8 @@ class ArrangedMeeting(HeadRule):
     "I have scheduled a meeting with him on Tuesday". Kept only with a future time (filter `needs_future_time`)."""
 
     name, cue, priority = "arranged_meeting", "meeting/call is set|scheduled; we are set for; I have scheduled", 27
-    examples = ("Our meeting is set with Mark, you and me on August 28 at 10.",
-                "I believe we are set for a conference call on Wednesday afternoon.")
+    examples = ("Our review meeting is scheduled for March 3 at 2pm with your CFO.",
+                "I think we are set for the pricing call on Thursday at 11.")
 
     def gate(self, x: Sentence) -> bool:
         return bool(x.words & {"set", "scheduled", "booked", "slotted", "arranged", "confirmed"})
@@ -576,7 +576,7 @@ class PassiveWithDoer(HeadRule):
     doer it stays out ("will be distributed later this week")."""
 
     name, cue, priority = "passive_with_doer", "will be sent/forwarded ... by/from <doer>", 28
-    examples = ("The executed copies will be sent shortly under separate cover from Susan Bailey.",)
+    examples = ("The revised schedule will be faxed by Dana Ortiz on Monday.",)
 
     def gate(self, x: Sentence) -> bool:
         return "be" in x.words and bool(x.words & {"by", "from"})
