@@ -134,3 +134,10 @@ def test_a_due_and_a_condition_belong_to_their_own_clause() -> None:
     # the same as two sentences
     two = extract(text.replace(", and if", ". If"), sent_at=SENT, timezone="America/New_York", direction="sent")
     assert [(c.due, c.conditional) for c in two] == [(send.due, False), (call.due, True)]
+
+
+def test_a_named_doer_of_a_passive_owes_it_even_when_it_reads_like_an_arrival() -> None:
+    [c] = extract("The signed NDA will be couriered to you tomorrow by Marta Lindqvist.", sent_at=SENT,
+                  timezone="America/New_York", direction="sent")
+    assert (c.who, c.action, c.rule) == ("them", "send", "passive_with_doer")
+    assert c.due is not None and c.due.date().isoformat() == "2026-11-03"

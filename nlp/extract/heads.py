@@ -575,7 +575,7 @@ class PassiveWithDoer(HeadRule):
     shortly under separate cover from Susan" (them); "the draft will be sent by me tomorrow" (me). Without a
     doer it stays out ("will be distributed later this week")."""
 
-    name, cue, priority = "passive_with_doer", "will be sent/forwarded ... by/from <doer>", 28
+    name, cue, priority = "passive_with_doer", "will be sent/forwarded ... by/from <doer>", 19
     examples = ("The revised schedule will be faxed by Dana Ortiz on Monday.",)
 
     def gate(self, x: Sentence) -> bool:
