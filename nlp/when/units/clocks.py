@@ -68,27 +68,26 @@ def _h_eod(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     if "play" in raw:
         special = "cob"
     p = Part(s, e, clock=Clock(17, 0, special=special) if special == "cob" else Clock(23, 59, special="eod"))
-    if m.group(1):
-        d = _clean(m.group(1))
-        if d == "today":
-            p.rel_days = 0
-        elif d in TOMORROW_WORDS:
-            p.rel_days = 1
-        else:
-            p.weekday = _weekday(d)
+    _day_of(p, m.group(1))
     return p
+
+
+def _day_of(p: Part, word: str | None) -> None:
+    """The day word before "end of day" / "first thing": today, tomorrow or a weekday."""
+    if not word:
+        return
+    d = _clean(word)
+    if d == "today":
+        p.rel_days = 0
+    elif d in TOMORROW_WORDS:
+        p.rel_days = 1
+    else:
+        p.weekday = _weekday(d)
 
 
 def _h_firstthing(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     p = Part(s, e, clock=Clock(9, 0, special="first_thing"), daypart="first thing")
-    if m.group(1):
-        d = _clean(m.group(1))
-        if d == "today":
-            p.rel_days = 0
-        elif d in TOMORROW_WORDS:
-            p.rel_days = 1
-        else:
-            p.weekday = _weekday(d)
+    _day_of(p, m.group(1))
     return p
 
 
