@@ -101,6 +101,7 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
         units.extend(u for u in _split_inline_lists(_units(i, own))
                      if u.header or u.bullet or ctx.direction == "note" or _has_cue(u.text))
     results: list[list[ExtractedCommitment]] = [[] for _ in batch]
+    said_in: list[str] = []  # the sentence of each commitment, in the order results are filled
     # Second stage: rough sentence pieces without a cue word never reach spaCy.
     segments: list[tuple[_Unit, int, str]] = []
     known_heads: dict[tuple[int, int], tuple[str, list[_Head]]] = {}
@@ -146,9 +147,15 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
         if not heads or len(results[unit.msg]) >= _ENOUGH:
             continue  # a message that already holds five times the cap is hostile or a list: the rest is not read
         unit_times = times_of.setdefault(id(unit), _LazyTimes(unit.text, ctx))
-        results[unit.msg].extend(_sentence(s_text, off, unit, ctx, unit_times, heads, trace))
+        promises = _sentence(s_text, off, unit, ctx, unit_times, heads, trace)
+        results[unit.msg].extend(promises)
+        said_in.extend(s_text for _ in promises)
+    # The gate's score is a feature of every commitment's confidence: the sentences of those it did not read
+    # as a filter are scored here, in one batch, not one by one.
+    gate.prefetch(said_in)
+    scored = iter(said_in)
     for r in results:
-        yield _bounded(_dedupe(r))
+        yield _bounded(_dedupe([_scored(c, next(scored)) for c in r]))
 
 
 _ENOUGH = 5 * MAX_COMMITMENTS
@@ -334,13 +341,18 @@ def _sentence(s: str, s_off: int, unit: _Unit, ctx: _Ctx, unit_times: _LazyTimes
         c = ExtractedCommitment(
             who=who, action=action, due=due, due_has_time=has_time, conditional=conditional,
             vague=vague, text=s[t_start:t_end], start=base + t_start, end=base + t_end, rule=head.rule,
-            gate=gate.score(s),
         )
-        out.append(replace(c, confidence=confidence(c, head.kind)))
+        out.append(c)
         if st is not None:
             st.kept.append((head.rule, clause))
         coords.append(head.coord)
     return _share_times(out, coords)
+
+
+def _scored(c: ExtractedCommitment, sentence: str) -> ExtractedCommitment:
+    """The commitment with its gate score and its calibrated confidence."""
+    c = replace(c, gate=gate.score(sentence))
+    return replace(c, confidence=confidence(c, ""))
 
 
 def _share_times(items: list[ExtractedCommitment], coords: list[bool]) -> list[ExtractedCommitment]:
