@@ -72,7 +72,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 source.close()
         after_sync(store, config, now, writer=open_calendar(config, fixed_clock(now)))
         assert len(store.suggestions(["suggested"])) >= 2, "the sample should leave follow-ups to review"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # the server keeps its tokens in the config dir: a temp one (the autouse fixture is per test, this is per module)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "FOLLOW_THROUGH_CONFIG_DIR": str(out / "config"),
+           "FOLLOW_THROUGH_DATA_DIR": str(out / "data")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--port", "0", "--config", str(config_path), "--now", NOW_TEXT],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -211,3 +211,89 @@ def test_a_vague_follow_up_shows_its_concrete_rewrite(client: TestClient, world:
         tracker.track(store, world.config, NOW + timedelta(days=1))  # type: ignore[arg-type]  (nina's fell due)
     page = client.get("/").text
     assert "vague: never booked" in page and "Make it concrete" in page and "Nina, " in page
+
+
+# -- the calendar feed and the saved tokens -------------------------------------------------------------
+CAL_TOKEN = "calendar-token-0987654321"
+
+
+def test_the_calendar_feed_has_its_own_token(world: World) -> None:
+    app = create_app(world.config, token=TOKEN, calendar_token=CAL_TOKEN, clock=fixed_clock(NOW),  # type: ignore[arg-type]
+                     allowed_hosts=["testserver"])
+    c = TestClient(app)
+    for bad in ("", "?token=", "?token=wrong", f"?token={TOKEN}"):  # the page's token does not open the feed
+        r = c.get(f"/calendar.ics{bad}")
+        assert r.status_code == 403 and "text/calendar" not in r.headers["content-type"], bad
+        assert "assistant serve" in r.text
+    assert c.get(f"/?token={CAL_TOKEN}").status_code == 403  # ... and the feed's token does not open the page
+    assert c.get("/").status_code == 403  # no session was made by any of the above
+
+    r = c.get(f"/calendar.ics?token={CAL_TOKEN}")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/calendar; charset=utf-8"
+    from icalendar import Calendar
+
+    assert Calendar.from_ical(r.content).get("X-WR-CALNAME") == "Follow-ups"
+    assert not Calendar.from_ical(r.content).walk("VEVENT")  # nothing booked yet: a valid, empty calendar
+    assert "set-cookie" not in r.headers
+    assert c.post(f"/calendar.ics?token={CAL_TOKEN}").status_code == 405  # read-only
+    assert c.head(f"/calendar.ics?token={CAL_TOKEN}").status_code == 200
+
+    # a booking on the page shows in the feed; an unchanged feed answers 304 to a client that has it
+    c.get(f"/?token={TOKEN}")
+    c.post(f"/suggestions/{sid(world, 'ed')}/accept", data={"csrf": csrf_of(c.get("/").text)})
+    r = c.get(f"/calendar.ics?token={CAL_TOKEN}")
+    events = Calendar.from_ical(r.content).walk("VEVENT")
+    assert [str(e["UID"]) for e in events] == [sid(world, "ed")]
+    assert r.content == IcsWriter(world.ics_path).path.read_bytes()
+    again = c.get(f"/calendar.ics?token={CAL_TOKEN}", headers={"if-none-match": r.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+
+
+def test_the_feed_of_a_damaged_or_remote_calendar_says_what_to_do(world: World) -> None:
+    import dataclasses
+
+    world.ics_path.write_text("BEGIN:VCALENDAR\nthis is not ical", encoding="utf-8")
+    app = create_app(world.config, token=TOKEN, calendar_token=CAL_TOKEN, clock=fixed_clock(NOW),  # type: ignore[arg-type]
+                     allowed_hosts=["testserver"])
+    r = TestClient(app).get(f"/calendar.ics?token={CAL_TOKEN}")
+    assert r.status_code == 503 and "not a valid iCalendar file" in r.text and "Traceback" not in r.text
+    cfg = world.config
+    remote = dataclasses.replace(cfg, calendar=dataclasses.replace(cfg.calendar, kind="caldav"))  # type: ignore[type-var]
+    app = create_app(remote, token=TOKEN, calendar_token=CAL_TOKEN, clock=fixed_clock(NOW),  # type: ignore[arg-type]
+                     allowed_hosts=["testserver"])
+    r = TestClient(app).get(f"/calendar.ics?token={CAL_TOKEN}")
+    assert r.status_code == 404 and "caldav calendar" in r.text
+
+
+def test_the_tokens_are_kept_in_the_0600_token_file_and_renewed_on_request(tmp_path: Path) -> None:
+    from assistant.auth import TokenStore, redact
+    from assistant.web.tokens import serve_tokens
+
+    store = TokenStore(tmp_path / "config" / "tokens.json")
+    first = serve_tokens(store)
+    assert first.page != first.calendar and len(first.page) >= 16
+    assert (tmp_path / "config" / "tokens.json").stat().st_mode & 0o777 == 0o600
+    assert serve_tokens(TokenStore(tmp_path / "config" / "tokens.json")) == first  # a restart: the same links
+    assert first.page not in redact(f"GET /?token={first.page}")  # masked in any log line
+    renewed = serve_tokens(store, renew=True)
+    assert renewed.page != first.page and renewed.calendar != first.calendar
+    assert serve_tokens(store) == renewed
+
+
+def test_serving_on_the_network_accepts_this_machines_addresses_only(world: World) -> None:
+    from assistant.web.app import machine_addresses, reachable_as, shown_host
+
+    assert reachable_as("127.0.0.1") == []
+    assert reachable_as("192.168.1.20")[0] == "192.168.1.20"
+    addresses = machine_addresses()
+    assert "127.0.0.1" in addresses  # the loopback interface is always there
+    everywhere = reachable_as("0.0.0.0")
+    assert set(addresses) <= set(everywhere)
+    assert shown_host("192.168.1.20") == "192.168.1.20"
+    assert shown_host("0.0.0.0") in addresses and shown_host("0.0.0.0") != "0.0.0.0"
+    app = create_app(world.config, token=TOKEN, calendar_token=CAL_TOKEN, clock=fixed_clock(NOW),  # type: ignore[arg-type]
+                     allowed_hosts=reachable_as("192.168.1.20"))
+    lan = TestClient(app, base_url="http://192.168.1.20:8765")
+    assert lan.get(f"/calendar.ics?token={CAL_TOKEN}").status_code == 200  # the phone on the same network
+    rebound = TestClient(app, base_url="http://attacker.example:8765")
+    assert rebound.get(f"/calendar.ics?token={CAL_TOKEN}").status_code == 400  # DNS rebinding refused

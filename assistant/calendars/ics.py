@@ -64,6 +64,12 @@ class IcsWriter:
         """Every event in the file, by start (for the demo table and the tests)."""
         return sorted((self._event(v) for v in self._vevents(self._read())), key=lambda e: (e.start, e.uid))
 
+    def feed(self) -> bytes:
+        """The calendar as iCalendar text, for a subscription (`assistant serve` publishes it): the file as
+        the last write left it (writes are atomic renames, so no lock is needed to read it whole), or an
+        empty calendar before the first booking. A damaged file raises CalendarError, never half a feed."""
+        return bytes(self._read().to_ical())
+
     @contextmanager
     def session(self) -> Iterator[IcsSession]:
         """Under the file's lock: one read now, every change in memory, one atomic write on `commit()`

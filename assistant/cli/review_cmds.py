@@ -146,23 +146,29 @@ def register(group: click.Group) -> None:
 
     @group.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True,
-                  help="Address to listen on. Keep 127.0.0.1 unless you know why.")
+                  help="Address to listen on. 127.0.0.1: this computer only; 0.0.0.0 (or this computer's LAN "
+                       "address): your phone on the same network too, for the calendar subscription.")
     @click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
+    @click.option("--new-tokens", is_flag=True,
+                  help="Replace the page's and the calendar's tokens: links and subscriptions made before stop working.")
     @config_option
     @now_option
     @edge
-    def serve_cmd(host: str, port: int, config_path: Path | None, now_text: str | None) -> None:
-        """Serve the review page on this machine; open the printed URL (it carries a session token)."""
+    def serve_cmd(host: str, port: int, new_tokens: bool, config_path: Path | None, now_text: str | None) -> None:
+        """Serve the review page and the calendar feed; open the printed link (it carries the page's token,
+        kept across restarts, so a bookmark keeps working)."""
         import socket
 
         import uvicorn
 
-        from assistant.web.app import create_app, new_token, start_url
+        from assistant.web.app import create_app, feed_url, reachable_as, shown_host, start_url
+        from assistant.web.tokens import serve_tokens
 
         config = load(config_path)
         clock = make_clock(now_text, config)
-        token = new_token()
-        app = create_app(config, token=token, clock=clock)
+        tokens = serve_tokens(renew=new_tokens)
+        app = create_app(config, token=tokens.page, calendar_token=tokens.calendar, clock=clock,
+                         allowed_hosts=reachable_as(host))
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -171,10 +177,19 @@ def register(group: click.Group) -> None:
         except OSError as e:
             raise click.ClickException(f"cannot listen on {host}:{port} ({e.strerror}): pick another --port") from None
         bound_port = sock.getsockname()[1]
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            click.echo(f"warning: listening on {host}, reachable from other machines", err=True)
-        click.echo(f"Follow-through review page: {start_url(host, bound_port, token)}")
-        click.echo("Press Ctrl+C to stop.")
+        local = host in ("127.0.0.1", "localhost", "::1")
+        shown = shown_host(host)
+        click.echo(f"Follow-through review page: {start_url(shown, bound_port, tokens.page)}")
+        if config.calendar.kind == "ics":
+            feed = feed_url(shown, bound_port, tokens.calendar)
+            click.echo(f"Calendar to subscribe to: {feed}")
+            click.echo(f"  (Apple: {feed.replace('http://', 'webcal://', 1)})")
+            if local:
+                click.echo("  only this computer reaches it: for your phone, run with --host 0.0.0.0 "
+                           "(same network; see the README)")
+        if not local:
+            click.echo(f"warning: listening on {host}, reachable from other machines on this network", err=True)
+        click.echo("Keep both links private. Press Ctrl+C to stop.")
         sys.stdout.flush()
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
         server.run(sockets=[sock])

@@ -2,8 +2,11 @@
 
 Security, because the page shows untrusted mail and acts on the rep's calendar:
 - bound to 127.0.0.1 by the CLI; the Host header must name this machine (no DNS rebinding);
-- the URL printed at start carries a random token; opening it sets an HttpOnly SameSite=Strict session
-  cookie and redirects to a clean URL, and every other request needs that cookie;
+- the URL printed at start carries the page's token (kept across restarts in the 0600 token file, see
+  assistant.web.tokens); opening it sets an HttpOnly SameSite=Strict session cookie and redirects to a
+  clean URL, and every other request needs that cookie;
+- `/calendar.ics?token=...` is the read-only calendar feed for subscription: its own token, no cookie,
+  no session; the page's token does not open it and its token does not open the page;
 - every form carries the session's CSRF token, checked on every POST (and a foreign Origin is refused);
 - Jinja2 autoescapes every template; a strict Content-Security-Policy (no script at all) and the usual
   headers go on every answer."""
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +33,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -38,11 +42,13 @@ from assistant import check as next_action
 from assistant import report as weekly
 from assistant import review
 from assistant.calendars import open_calendar
+from assistant.calendars.ics import IcsWriter
 from assistant.clock import Clock, system_clock
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.rendering import WEB_DIR, template_env
 from assistant.store import Store
+from assistant.web.tokens import new_token
 
 HERE = WEB_DIR
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -58,6 +64,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+FEED_PATH = "/calendar.ics"
 
 
 @dataclass
@@ -68,12 +75,13 @@ class Session:
 
 @dataclass
 class WebState:
-    """What the app holds between requests: config, token, clock and the open sessions (in memory;
-    a restart prints a new token)."""
+    """What the app holds between requests: config, the page's and the feed's tokens, clock and the open
+    sessions (in memory: after a restart the saved link opens a new one)."""
 
     config: Config
     token: str
     clock: Clock
+    calendar_token: str = field(default_factory=new_token)
     sessions: dict[str, Session] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -95,10 +103,6 @@ class WebState:
             return self.sessions.get(sid)
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
 def _forbidden(templates: Jinja2Templates, request: Request, why: str) -> Response:
     return templates.TemplateResponse(request, "forbidden.html", {"why": why}, status_code=403)
 
@@ -118,8 +122,8 @@ class AuthMiddleware(BaseHTTPMiddleware):
         return response
 
     async def _dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.url.path.startswith("/static/"):
-            return await call_next(request)
+        if request.url.path.startswith("/static/") or request.url.path == FEED_PATH:
+            return await call_next(request)  # the feed checks its own token
         token = request.query_params.get("token")
         if token is not None:
             if not hmac.compare_digest(token.encode(), self.state.token.encode()):
@@ -142,10 +146,12 @@ class AuthMiddleware(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-def create_app(config: Config, *, token: str | None = None, clock: Clock = system_clock,
-               allowed_hosts: list[str] | None = None) -> Starlette:
-    """The review app. `allowed_hosts` adds Host names beyond this machine's (tests use "testserver")."""
-    state = WebState(config=config, token=token or new_token(), clock=clock)
+def create_app(config: Config, *, token: str | None = None, calendar_token: str | None = None,
+               clock: Clock = system_clock, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The review app. `allowed_hosts` adds Host names beyond the loopback ones (`serve --host` adds this
+    machine's addresses; tests use "testserver")."""
+    state = WebState(config=config, token=token or new_token(), clock=clock,
+                     calendar_token=calendar_token or new_token())
     templates = Jinja2Templates(env=template_env())
     tz = config.rep.timezone
 
@@ -273,6 +279,28 @@ def create_app(config: Config, *, token: str | None = None, clock: Clock = syste
                 flash(request, "error", str(e))
         return page(request, "check.html", {"result": result, "draft": text})
 
+    # -- the calendar feed ------------------------------------------------------------------------
+    async def calendar_feed(request: Request) -> Response:
+        sent = request.query_params.get("token", "")
+        if not hmac.compare_digest(sent.encode(), state.calendar_token.encode()):
+            return PlainTextResponse("This calendar link's token is not valid: copy the calendar address that "
+                                     "`assistant serve` prints.\n", status_code=403)
+        writer = open_calendar(config, state.clock) if config.calendar.kind == "ics" else None
+        if not isinstance(writer, IcsWriter):
+            return PlainTextResponse(f"Follow-ups go to your {config.calendar.kind} calendar (calendar.kind), "
+                                     "which your phone syncs already: there is no feed to subscribe to.\n",
+                                     status_code=404)
+        try:
+            body = writer.feed()
+        except AssistantError as e:
+            return PlainTextResponse(f"{e}\n", status_code=503)
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": "no-cache",
+                   "Content-Disposition": 'inline; filename="follow-ups.ics"'}
+        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
         detail = getattr(exc, "detail", "error")
@@ -288,6 +316,7 @@ def create_app(config: Config, *, token: str | None = None, clock: Clock = syste
         Route("/reports", reports_page),
         Route("/reports/{week}", report_page),
         Route("/check", check_page, methods=["GET", "POST"]),
+        Route(FEED_PATH, calendar_feed),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     hosts = [*LOCAL_HOSTS, *(allowed_hosts or [])]
@@ -306,6 +335,54 @@ def create_app(config: Config, *, token: str | None = None, clock: Clock = syste
 def start_url(host: str, port: int, token: str) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/?token={token}"
+
+
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def machine_addresses() -> list[str]:
+    """This machine's IP addresses on every network interface (IPv4 first; no IPv6 link-local ones,
+    which need a zone to be used)."""
+    import ifaddr
+
+    v4: list[str] = []
+    v6: list[str] = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str):
+                v4.append(ip.ip)
+            elif not ip.ip[0].lower().startswith("fe80"):
+                v6.append(ip.ip[0])
+    return list(dict.fromkeys(v4 + v6))
+
+
+def reachable_as(host: str) -> list[str]:
+    """The Host names a browser or a phone's calendar may use to reach a server listening on `host`, besides
+    the loopback ones: `host` itself, or for 0.0.0.0 / :: every address of this machine; and the machine's
+    name (with `.local`, as Bonjour publishes it). Anything else is refused (no DNS rebinding)."""
+    if host in LOCAL_HOSTS:
+        return []
+    addresses = machine_addresses() if host in WILDCARD_HOSTS else [host.strip("[]")]
+    name = socket.gethostname().lower()
+    names = [name, name.removesuffix(".local") + ".local"] if name else []
+    return list(dict.fromkeys([*addresses, *(f"[{a}]" for a in addresses if ":" in a), *names]))
+
+
+def shown_host(host: str) -> str:
+    """The address to print in links: `host`, or for 0.0.0.0 / :: the machine's first address that is not
+    loopback (what a phone on the same network uses), else 127.0.0.1."""
+    if host not in WILDCARD_HOSTS:
+        return host
+    for address in machine_addresses():
+        if not address.startswith("127.") and address != "::1":
+            return address
+    return "127.0.0.1"
+
+
+def feed_url(host: str, port: int, token: str) -> str:
+    """The calendar subscription address (`webcal://` is the same with another scheme, for Apple)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{FEED_PATH}?token={token}"
 
 
 def local_now(config: Config, clock: Clock) -> datetime:
