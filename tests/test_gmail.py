@@ -284,3 +284,165 @@ def test_login_gmail_runs_the_installed_app_flow_end_to_end(fake: FakeGmail, tmp
     config = load_config(cfg)
     batches = list(GmailSource(config.account("g"), config).fetch({}))
     assert subjects(batches) == ["after login"]
+
+
+# -- issue 14: the history as Gmail writes it ------------------------------------------------------------
+def ids_of(batches: list[Batch]) -> list[str]:
+    return [m.source_id for b in batches for m in b.messages]
+
+
+def raw_gets(fake: FakeGmail, mid: str) -> int:
+    return sum(1 for r in fake.requests if r.path.endswith(f"/messages/{mid}") and r.arg("format") == "raw")
+
+
+def test_a_promise_sent_from_a_draft_is_read_though_history_shows_only_label_changes(fake: FakeGmail) -> None:
+    """DATA LOSS (issue 14 item 4): the draft's messageAdded carries DRAFT; sending it adds SENT to the same
+    message, which history.list reports only as labelAdded/labelRemoved records."""
+    fake.add(mail("earlier", True), labels=["SENT"])
+    src = make_source(fake)
+    _, cursor = drain(src, {})
+    draft = fake.add(mail("I'll send the quote by Friday", True), labels=["DRAFT"])
+    fake.send_draft(draft)
+    batches, cursor2 = drain(src, cursor)
+    assert subjects(batches) == ["I'll send the quote by Friday"]
+    got = [m for b in batches for m in b.messages]
+    assert got[0].source_id == draft and got[0].direction_hint == "sent"
+    assert raw_gets(fake, draft) == 1
+    assert cursor2 == {"history_id": str(fake.history_id)}
+
+
+def test_a_draft_sent_in_a_later_round_is_read_then(fake: FakeGmail) -> None:
+    src = make_source(fake)
+    draft = fake.add(mail("draft", True), labels=["DRAFT"])
+    _, cursor = drain(src, {})  # the draft is listed and read, but never handed out
+    quiet, cursor = drain(src, cursor)
+    assert subjects(quiet) == []
+    fake.send_draft(draft)
+    batches, _ = drain(src, cursor)
+    assert subjects(batches) == ["draft"] and ids_of(batches) == [draft]
+
+
+def test_a_reply_rescued_from_spam_is_read(fake: FakeGmail) -> None:
+    """DATA LOSS (issue 14 item 4): a buyer's reply filed as spam, then marked "Not spam"."""
+    src = make_source(fake)
+    _, cursor = drain(src, {})
+    reply = fake.add(mail("Re: quote - yes, go ahead", False), labels=["SPAM"])
+    quiet, cursor = drain(src, cursor)
+    assert subjects(quiet) == []  # spam is never handed out
+    fake.not_spam(reply)
+    batches, _ = drain(src, cursor)
+    assert ids_of(batches) == [reply] and batches[-1].messages[-1].direction_hint == "received"
+
+
+def test_label_changes_never_read_a_message_twice(fake: FakeGmail) -> None:
+    """A message read once is not read again when it gains INBOX or SENT later (archived and moved back,
+    re-labelled), whether the change comes in the same round or a later one; the source asks the watcher's
+    `ReadNames` which ids were read."""
+    from tests.test_source_contract import Remembered
+
+    src = make_source(fake)
+    read = Remembered()
+    first = list(src.fetch({}, read))
+    for b in first:
+        read.keep(b)
+    cursor = first[-1].cursor if first else {}
+    inbox = fake.add(mail("in the inbox", False), labels=["INBOX"])
+    fake.change_labels(inbox, add=["STARRED"])  # same round: added and labelled
+    batches = list(src.fetch(cursor, read))
+    for b in batches:
+        read.keep(b)
+    assert ids_of(batches) == [inbox] and raw_gets(fake, inbox) == 1
+    cursor = batches[-1].cursor
+    fake.change_labels(inbox, remove=["INBOX"])  # archived ...
+    fake.change_labels(inbox, add=["INBOX"])  # ... and moved back
+    again = list(src.fetch(cursor, read))
+    assert ids_of(again) == [] and raw_gets(fake, inbox) == 1
+    assert again[-1].cursor == {"history_id": str(fake.history_id)}
+
+
+def test_history_asks_only_for_the_record_types_it_reads(fake: FakeGmail) -> None:
+    src = make_source(fake)
+    _, cursor = drain(src, {})
+    m = fake.add(mail("x", False), labels=["INBOX"])
+    fake.change_labels(m, remove=["UNREAD"])
+    fake.delete(m)
+    drain(src, cursor)
+    asked = [r for r in fake.requests if r.path.endswith("/history")]
+    assert asked and all(sorted(r.query["historyTypes"]) == ["labelAdded", "messageAdded"] for r in asked)
+
+
+def test_a_403_rate_limit_is_retried_when_the_error_also_carries_details(fake: FakeGmail) -> None:
+    """Gmail's reason is in error.errors[].reason; with a `details` list beside it the client library's
+    HttpError.error_details holds `details` (ErrorInfo), so reading error_details[0] missed the rate limit."""
+    fake.add(mail("a", True), labels=["SENT"])
+    sleeps: list[float] = []
+    src = make_source(fake, sleeps=sleeps)
+    fake.rate_limit(times=2, with_details=True, path=r"/messages$")
+    batches, _ = drain(src, {})
+    assert subjects(batches) == ["a"] and len(sleeps) == 2
+
+
+def test_a_403_that_is_not_a_rate_limit_is_not_retried(fake: FakeGmail) -> None:
+    from assistant.errors import SourceError
+
+    fake.fail_next(403, body={"error": {"code": 403, "message": "Gmail API has not been used in project 1",
+                                        "status": "PERMISSION_DENIED",
+                                        "errors": [{"reason": "accessNotConfigured", "domain": "usageLimits",
+                                                    "message": "Gmail API has not been used"}],
+                                        "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                                     "reason": "SERVICE_DISABLED", "domain": "googleapis.com"}]}})
+    sleeps: list[float] = []
+    with pytest.raises(SourceError, match="403"):
+        drain(make_source(fake, sleeps=sleeps), {})
+    assert sleeps == []
+
+
+def big_mail(subject: str, attachment: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "buyer@acme.test", REP
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg.set_content("Signed contract attached; we start Monday.")
+    msg.add_attachment(b"\x00PDF" * (attachment // 4), maintype="application", subtype="pdf", filename="c.pdf")
+    return msg.as_bytes()
+
+
+def test_a_message_over_the_size_cap_is_read_without_its_attachments(fake: FakeGmail) -> None:
+    """As IMAP does (`max_message_bytes`, 10 MB by default): the header and the text are read, the rest is
+    skipped - the raw download of the whole message never happens (first sync and history alike)."""
+    from assistant.mailparse import parse
+
+    small = fake.add(mail("small", False), labels=["INBOX"])
+    big = fake.add(big_mail("contract", 40_000), labels=["INBOX"])
+    src = make_source(fake, max_message_bytes=20_000)
+    batches, cursor = drain(src, {})
+    got = {m.source_id: m for b in batches for m in b.messages}
+    assert set(got) == {small, big}
+    assert raw_gets(fake, big) == 0 and raw_gets(fake, small) == 1
+    parsed = parse(got[big], RepConfig(email=REP))
+    assert parsed.subject == "contract" and len(got[big].raw) < 20_000
+    assert "we start Monday" in parsed.body and parsed.sender.email == "buyer@acme.test"
+    later = fake.add(big_mail("second contract", 40_000), labels=["INBOX"])
+    more, _ = drain(src, cursor)
+    assert ids_of(more) == [later] and raw_gets(fake, later) == 0
+    assert "we start Monday" in parse(more[0].messages[0], RepConfig(email=REP)).body
+
+
+def test_a_large_message_the_search_missed_is_cut_as_imap_cuts_it(fake: FakeGmail) -> None:
+    """`larger:` is answered from the search index, which may lag behind delivery: a large message it
+    missed is downloaded raw, and then cut to its header and the first `max_message_bytes` of its body."""
+    fake.search_sees_size = False
+    big = fake.add(big_mail("contract", 40_000), labels=["INBOX"])
+    batches, _ = drain(make_source(fake, max_message_bytes=5_000), {})
+    (got,) = [m for b in batches for m in b.messages]
+    assert got.source_id == big and raw_gets(fake, big) == 1
+    head, _, body = got.raw.partition(b"\n\n")
+    assert b"Subject: contract" in head and len(body) <= 5_000 and len(got.raw) < 6_000
+
+
+def test_truncate_mime_keeps_the_header_and_the_start_of_the_body() -> None:
+    from assistant.sources.base import truncate_mime
+
+    assert truncate_mime(b"A: 1\r\nB: 2\r\n\r\n0123456789", 4) == b"A: 1\r\nB: 2\r\n\r\n0123"
+    assert truncate_mime(b"A: 1\n\nbody\r\n\r\nmore", 2) == b"A: 1\n\nbo"
+    assert truncate_mime(b"short", 100) == b"short"

@@ -12,6 +12,18 @@ from typing import Any, Protocol, runtime_checkable
 
 from assistant.models import RawMessage
 
+# The most of one message a source reads (option `max_message_bytes`): beyond it the header and the first
+# this-many bytes of the body are kept and the rest (attachments, in practice) is skipped, on every source.
+MAX_MESSAGE_BYTES = 10_000_000
+
+
+def truncate_mime(raw: bytes, limit: int) -> bytes:
+    """`raw`'s header and the first `limit` bytes of its body: what IMAP's BODY[HEADER] + BODY[TEXT]<0.limit>
+    return, for sources that received more than they should keep."""
+    ends = [(i + len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
+    head = min(ends) if ends else 0
+    return raw[:head + limit]
+
 
 @dataclass(frozen=True)
 class Batch:

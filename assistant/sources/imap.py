@@ -33,7 +33,7 @@ from assistant import auth
 from assistant.config import AccountConfig, Config
 from assistant.errors import AuthError, ConfigError, SourceError, TransientError
 from assistant.models import RawMessage
-from assistant.sources.base import Batch, ReadNames
+from assistant.sources.base import MAX_MESSAGE_BYTES, Batch, ReadNames
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,7 +74,7 @@ class ImapSource:
         self.timeout = float(opts.get("timeout", 30))
         self.batch_size = max(1, int(opts.get("batch_size", 100)))
         self.batch_bytes = int(opts.get("batch_bytes", 20_000_000))
-        self.max_message_bytes = int(opts.get("max_message_bytes", 10_000_000))
+        self.max_message_bytes = int(opts.get("max_message_bytes", MAX_MESSAGE_BYTES))
         self.since_days = int(opts["since_days"]) if opts.get("since_days") else None
         self.use_idle = bool(opts.get("idle", True))
         self.poll_seconds = float(opts.get("poll_seconds", 60))

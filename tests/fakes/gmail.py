@@ -2,17 +2,24 @@
 
 The Gmail source runs its real google-api-python-client code against it (`api_endpoint` pointed here)
 and real google-auth refreshes against `/token`. What it models: users.getProfile, users.messages.list
-(newest first, pages, `q=newer_than:Nd`), users.messages.get (format=raw, base64url), users.history.list
-(messagesAdded records, pages, 404 for a startHistoryId older than the oldest kept), bearer tokens
+(newest first, pages, `q=newer_than:Nd larger:N`), users.messages.get (format=raw, minimal and full), users.history.list
+(typed records, pages, 404 for a startHistoryId older than the oldest kept), bearer tokens
 (401 for an unknown or expired one), refresh tokens (400 invalid_grant once revoked). Faults: the base
-class's `fail_next` (429 with Retry-After, 500, ...)."""
+class's `fail_next` (429 with Retry-After, 500, ...) and `rate_limit` (Gmail's 403 body).
+
+Each behaviour follows a documentation page, cited where it is modelled, and can be switched per test by an
+attribute (`history_types_honoured`, `label_id_honoured`, `attachments_by_id`)."""
 
 from __future__ import annotations
 
 import base64
+import email
+import email.message
+import email.policy
 import itertools
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,10 +40,22 @@ class FakeGmailMessage:
     history_id: int
 
 
+# The four kinds of history record and the `historyTypes` value that asks for each, as documented for
+# users.history.list and the History resource (https://developers.google.com/gmail/api/reference/rest/v1/users.history/list,
+# https://developers.google.com/gmail/api/reference/rest/v1/users.history#History): a record carries
+# `messagesAdded`, `messagesDeleted`, `labelsAdded` or `labelsRemoved`, and `historyTypes` (repeated) keeps only
+# the kinds asked for.
+RECORD_KEYS = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted", "labelAdded": "labelsAdded",
+               "labelRemoved": "labelsRemoved"}
+
+
 @dataclass
 class _HistoryRecord:
     id: int
+    kind: str  # a key of RECORD_KEYS
     message_id: str
+    labels: tuple[str, ...] = ()  # the labels added or removed (label records)
+    labels_then: tuple[str, ...] = ()  # the message's labels just after this change
 
 
 @dataclass
@@ -53,6 +72,16 @@ class FakeGmail(FakeService):
         self.access_tokens: set[str] = set()
         self.refresh_tokens: set[str] = set()
         self.page_size = 3  # small pages so paging is always exercised
+        # switches (True: as the service documents it; a test may turn one off to see what the adapter relied on)
+        self.history_types_honoured = True  # `historyTypes` filters the records
+        self.label_id_honoured = True  # `labelId` keeps only records about messages with that label
+        self.attachments_by_id = True  # format=full: attachment bodies come as an attachmentId, not data
+        # the labelIds of the message in a record: the documentation does not say whether they are the labels
+        # the message had at that change or has now; "then" is the stricter reading (a draft's messageAdded
+        # says DRAFT even once it was sent), "now" the forgiving one the old fake used
+        self.record_labels = "then"
+        # search is an index: a message just delivered may not be found by `larger:` yet (False: never found)
+        self.search_sees_size = True
         self.auth_code = "4/0Afake-consent-code"  # what the consent page hands to the local redirect
         self._ids = itertools.count(0x18c0000000000)
         self.route("GET", API + "/profile", self._profile)
@@ -83,8 +112,53 @@ class FakeGmail(FakeService):
             self.history_id += 7  # real ids are sparse
             msg = FakeGmailMessage(mid, thread_id or mid, list(labels), when or self.now, raw, self.history_id)
             self.messages[mid] = msg
-            self.history.append(_HistoryRecord(self.history_id, mid))
+            self.history.append(_HistoryRecord(self.history_id, "messageAdded", mid, (), tuple(labels)))
             return mid
+
+    def change_labels(self, mid: str, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
+        """users.messages.modify: one labelAdded and/or one labelRemoved record, as Gmail writes them."""
+        with self.lock:
+            msg = self.messages[mid]
+            added = [lb for lb in add if lb not in msg.labels]
+            removed = [lb for lb in remove if lb in msg.labels]
+            after_removal = [lb for lb in msg.labels if lb not in removed]
+            msg.labels = after_removal + added
+            for kind, labels, then in (("labelRemoved", removed, after_removal), ("labelAdded", added, msg.labels)):
+                if labels:
+                    self.history_id += 3
+                    msg.history_id = self.history_id
+                    self.history.append(_HistoryRecord(self.history_id, kind, mid, tuple(labels), tuple(then)))
+
+    def send_draft(self, mid: str) -> None:
+        """A draft sent as it is: its message loses DRAFT and gains SENT (the same id) - in the history only
+        label changes, no messageAdded (issue 14: a rep's promise sent from a draft)."""
+        self.change_labels(mid, add=["SENT"], remove=["DRAFT"])
+
+    def not_spam(self, mid: str) -> None:
+        """"Not spam": the message leaves SPAM for INBOX - in the history only label changes."""
+        self.change_labels(mid, add=["INBOX"], remove=["SPAM"])
+
+    def delete(self, mid: str) -> None:
+        with self.lock:
+            self.messages.pop(mid)
+            self.history_id += 5
+            self.history.append(_HistoryRecord(self.history_id, "messageDeleted", mid))
+
+    def rate_limit(self, times: int = 1, *, with_details: bool = True, path: str | None = None) -> None:
+        """The next `times` requests answer Gmail's 403 "rate limit exceeded". Gmail's error body names the
+        reason in `errors[].reason` (https://developers.google.com/gmail/api/guides/handle-errors#resolve_a_403_error_user_rate_limit_exceeded);
+        newer Google front ends add a `details` list (google.rpc.ErrorInfo) beside it, and
+        google-api-python-client then puts `details`, not `errors`, into HttpError.error_details
+        (googleapis/google-api-python-client#1243)."""
+        error: dict[str, Any] = {
+            "code": 403, "message": "User-rate limit exceeded.", "status": "PERMISSION_DENIED",
+            "errors": [{"message": "User-rate limit exceeded.", "domain": "usageLimits",
+                        "reason": "userRateLimitExceeded"}]}
+        if with_details:
+            error["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+                                 "domain": "googleapis.com",
+                                 "metadata": {"service": "gmail.googleapis.com", "quota_limit": "UserRateLimit"}}]
+        self.fail_next(403, times=times, body={"error": error}, path=path)
 
     def forget_history_before(self, history_id: int) -> None:
         """Gmail keeps history for about a week: older startHistoryIds answer 404."""
@@ -114,11 +188,16 @@ class FakeGmail(FakeService):
             return denied
         found = sorted(self.messages.values(), key=lambda m: (m.internal_date, m.id), reverse=True)
         for term in (req.arg("q") or "").split():
-            m = re.fullmatch(r"newer_than:(\d+)d", term)
-            if not m:
+            # Gmail search operators (https://support.google.com/mail/answer/7190): newer_than:Nd, and
+            # larger:N (bytes; K and M suffixes), which compares the message's size estimate
+            if m := re.fullmatch(r"newer_than:(\d+)d", term):
+                since = self.now - timedelta(days=int(m.group(1)))
+                found = [x for x in found if x.internal_date >= since]
+            elif m := re.fullmatch(r"larger:(\d+)([KkMm]?)", term):
+                limit = int(m.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[m.group(2).lower()]
+                found = [x for x in found if len(x.raw) > limit and self.search_sees_size]
+            else:
                 return Response(400, {"error": {"code": 400, "message": f"fake does not know q term {term!r}"}})
-            since = self.now - timedelta(days=int(m.group(1)))
-            found = [x for x in found if x.internal_date >= since]
         labels = req.query.get("labelIds", [])
         found = [x for x in found if all(label in x.labels for label in labels)]
         found = [x for x in found if "SPAM" not in x.labels and "TRASH" not in x.labels]
@@ -139,12 +218,39 @@ class FakeGmail(FakeService):
         if msg is None:
             return Response(404, {"error": {"code": 404, "message": "Requested entity was not found.",
                                             "status": "NOT_FOUND"}})
-        if req.arg("format") != "raw":
-            return Response(400, {"error": {"code": 400, "message": "this fake serves format=raw only"}})
-        return Response(200, {
+        # users.messages.get formats (https://developers.google.com/gmail/api/reference/rest/v1/Format):
+        # minimal - id and labels (and the message's size estimate, history id, date); raw - the RFC 2822 bytes,
+        # base64url; full - the parsed payload, the bodies of attachments left out behind an attachmentId
+        # (https://developers.google.com/gmail/api/reference/rest/v1/users.messages.attachments#MessagePartBody)
+        body: dict[str, Any] = {
             "id": msg.id, "threadId": msg.thread_id, "labelIds": msg.labels, "snippet": "",
             "historyId": str(msg.history_id), "internalDate": str(int(msg.internal_date.timestamp() * 1000)),
-            "sizeEstimate": len(msg.raw), "raw": base64.urlsafe_b64encode(msg.raw).decode()})
+            "sizeEstimate": len(msg.raw)}
+        fmt = req.arg("format") or "full"
+        if fmt == "raw":
+            body["raw"] = base64.urlsafe_b64encode(msg.raw).decode()
+        elif fmt == "full":
+            body["payload"] = self._payload(email.message_from_bytes(msg.raw, policy=email.policy.compat32), "")
+        elif fmt != "minimal":
+            return Response(400, {"error": {"code": 400, "message": f"this fake does not serve format={fmt}"}})
+        return Response(200, body)
+
+    def _payload(self, part: email.message.Message, part_id: str) -> dict[str, Any]:
+        headers = [{"name": k, "value": str(v)} for k, v in part.items()]
+        out: dict[str, Any] = {"partId": part_id, "mimeType": part.get_content_type(),
+                               "filename": part.get_filename() or "", "headers": headers}
+        if part.is_multipart():
+            out["body"] = {"size": 0}
+            out["parts"] = [self._payload(p, f"{part_id}.{i}" if part_id else str(i))
+                            for i, p in enumerate(part.get_payload())]
+            return out
+        data = part.get_payload(decode=True) or b""
+        attachment = bool(part.get_filename()) or part.get_content_maintype() not in ("text", "message")
+        if attachment and self.attachments_by_id:
+            out["body"] = {"size": len(data), "attachmentId": "ANGjdJ" + secrets.token_urlsafe(12)}
+        else:
+            out["body"] = {"size": len(data), "data": base64.urlsafe_b64encode(data).decode()}
+        return out
 
     def _history(self, req: Request) -> Response:
         if (denied := self._auth(req)) is not None:
@@ -156,6 +262,17 @@ class FakeGmail(FakeService):
                                                         "domain": "global", "reason": "notFound"}],
                                             "status": "NOT_FOUND"}})
         records = [r for r in self.history if r.id > start]
+        types = req.query.get("historyTypes", [])
+        unknown = [t for t in types if t not in RECORD_KEYS]
+        if unknown:
+            return Response(400, {"error": {"code": 400, "message": f"Invalid value for historyTypes: {unknown[0]}",
+                                            "status": "INVALID_ARGUMENT"}})
+        if types and self.history_types_honoured:
+            records = [r for r in records if r.kind in types]
+        label = req.arg("labelId")
+        if label and self.label_id_honoured:  # "Only return messages with a label matching the ID."
+            records = [r for r in records if r.message_id in self.messages
+                       and label in self.messages[r.message_id].labels]
         size = min(int(req.arg("maxResults") or 100), self.page_size)
         offset = int(req.arg("pageToken") or 0)
         page = records[offset:offset + size]
@@ -165,8 +282,13 @@ class FakeGmail(FakeService):
             for r in page:
                 m = self.messages.get(r.message_id)
                 ref = {"id": r.message_id, "threadId": m.thread_id if m else r.message_id}
-                body["history"].append({"id": str(r.id), "messages": [ref], "messagesAdded": [
-                    {"message": {**ref, "labelIds": m.labels if m else []}}]})
+                labels = list(m.labels) if m and self.record_labels == "now" else list(r.labels_then)
+                change: dict[str, Any] = {"message": {**ref, "labelIds": labels}}
+                if r.kind in ("labelAdded", "labelRemoved"):
+                    change["labelIds"] = list(r.labels)
+                if r.kind == "messageDeleted":
+                    change = {"message": ref}
+                body["history"].append({"id": str(r.id), "messages": [ref], RECORD_KEYS[r.kind]: [change]})
         if offset + size < len(records):
             body["nextPageToken"] = str(offset + size)
         return Response(200, body)
