@@ -132,6 +132,29 @@ def test_put_after_delete_books_it_again_once(backend: Backend) -> None:
     assert writer.uids() == {ev.uid}
 
 
+def test_snoozed_twice_and_booked_again_is_one_event_that_a_new_process_finds(backend: Backend) -> None:
+    """Issue 14: a deleted event may keep its id on the server (Google: cancelled, 409 on insert, 403 on
+    update). Booked, snoozed, booked, snoozed, booked: one event, found, moved and deleted by a fresh writer."""
+    ev = event("ft00000000000000000013", datetime(2026, 11, 20, 9, 0, tzinfo=NY))
+    for days in (0, 3, 7):
+        moved = replace(ev, start=ev.start + timedelta(days=days), end=ev.end + timedelta(days=days))
+        backend.make().put(moved)
+        backend.make().put(moved)  # a retry: no second event
+        assert backend.count() == 1
+        got = backend.make().get(ev.uid)
+        assert got is not None
+        same_moment_in_rep_zone(got.start, moved.start)
+        if days != 7:
+            backend.make().delete(ev.uid)
+            assert backend.count() == 0 and backend.make().get(ev.uid) is None
+    assert backend.make().uids() == {ev.uid}
+    backend.make().put(replace(ev, title="Renamed"))
+    got = backend.make().get(ev.uid)
+    assert got is not None and got.title == "Renamed" and backend.count() == 1
+    backend.make().delete(ev.uid)
+    assert backend.count() == 0 and backend.make().uids() == set()
+
+
 def test_uids_lists_exactly_what_was_put(backend: Backend) -> None:
     writer = backend.make()
     uids = {f"ft{i:020d}" for i in range(12)}  # more than one page of Graph's default 10

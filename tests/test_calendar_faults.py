@@ -227,57 +227,114 @@ def test_google_duplicate_id_409_becomes_an_update(google: Any) -> None:
     n = len(google.requests)
     google_writer(google, []).put(event(title="Second run"))  # a new process after a crash
     calls = [(r.method, r.path.rsplit("/", 1)[-1]) for r in google.requests[n:]]
-    assert calls == [("POST", "events"), ("PUT", event_id_for(event().uid))]
+    eid = event_id_for(event().uid)
+    assert calls == [("POST", "events"), ("GET", eid), ("PUT", eid)]  # 409, live: updated in place
     (live,) = google.live()
     assert live["summary"] == "Second run"
 
 
-def test_google_lost_answer_to_an_insert_does_not_duplicate(google: Any) -> None:
-    original = google._insert
-    lost = {"n": 1}
+def test_google_refuses_to_update_a_deleted_event_like_the_real_service(google: Any) -> None:
+    """The fake keeps Google's documented answers (google-api-ruby-client#1811): a deleted event's id
+    answers 409 to an insert and 403 to an update; nothing brings it back."""
+    writer = google_writer(google, [])
+    writer.put(event())
+    writer.delete(event().uid)
+    eid = event_id_for(event().uid)
+    service = writer._events()
+    from googleapiclient.errors import HttpError
 
-    def insert_then_fail(req: Any, cal: str) -> Response:
-        answer = original(req, cal)
-        if lost["n"]:
-            lost["n"] -= 1
-            return Response(503, {"error": {"code": 503, "message": "backend error"}})
-        return answer
-
-    google.routes = [(m, p, insert_then_fail if h == original else h) for m, p, h in google.routes]
-    sleeps: list[float] = []
-    google_writer(google, sleeps).put(event())
-    assert len(google.live()) == 1
-    assert len(sleeps) == 1
-
-
-def test_google_rate_limit_403_is_retried(google: Any) -> None:
-    sleeps: list[float] = []
-    google.fail_next(403, body={"error": {"code": 403, "message": "Rate Limit Exceeded", "errors": [
-        {"domain": "usageLimits", "reason": "rateLimitExceeded", "message": "Rate Limit Exceeded"}]}})
-    google_writer(google, sleeps).put(event())
-    assert len(google.live()) == 1 and len(sleeps) == 1
+    body = {"id": eid, "summary": "again", "start": {"dateTime": "2026-11-20T09:00:00Z"},
+            "end": {"dateTime": "2026-11-20T09:15:00Z"}}
+    with pytest.raises(HttpError) as insert:
+        service.insert(calendarId="primary", body=body).execute(num_retries=0)
+    with pytest.raises(HttpError) as update:
+        service.update(calendarId="primary", eventId=eid, body=body).execute(num_retries=0)
+    assert (insert.value.resp.status, update.value.resp.status) == (409, 403)
+    assert google.live() == []
 
 
-def test_google_401_names_gmail_login_for_the_account(google: Any) -> None:
-    google.fail_next(401, times=10)
-    with pytest.raises(AuthError) as info:
-        google_writer(google, []).get(event().uid)
-    assert "assistant login gmail --account work" in str(info.value)
+def test_google_snoozed_follow_up_is_booked_again_under_a_derived_id(google: Any) -> None:
+    """Issue 14, follow-up lost: snooze (the event is deleted), then book again. Before, the insert
+    answered 409, the update 403, and every pass failed with an error blaming calendar_id."""
+    from dataclasses import replace
 
+    from assistant.calendars.google import rebooked_id
 
-def test_google_unknown_calendar_is_a_calendar_error(google: Any) -> None:
-    google.fail_next(404, method="POST")
-    with pytest.raises(CalendarError, match="calendar_id"):
-        google_writer(google, []).put(event())
-
-
-def test_google_reminder_and_link_are_in_the_event(google: Any) -> None:
-    google_writer(google, []).put(event())
+    writer = google_writer(google, [])
+    first = event()
+    writer.put(first)
+    writer.delete(first.uid)  # snoozed: off the calendar
+    later = replace(first, start=first.start + timedelta(days=2), end=first.end + timedelta(days=2))
+    remote = writer.put(later)
+    assert remote == rebooked_id(event_id_for(first.uid))  # the next id of the chain, from the old one
+    assert google_writer(google, []).put(later) == remote  # a retry or a new process: same id, no second event
     (live,) = google.live()
-    assert live["reminders"] == {"useDefault": False, "overrides": [{"method": "popup", "minutes": 10}]}
-    assert live["start"] == {"dateTime": "2026-11-19T08:15:00-05:00", "timeZone": "America/New_York"}
-    assert "https://mail.example/thread/1" in live["description"]
-    assert live["id"] == event_id_for(event().uid)
+    assert live["id"] == remote and live["start"]["dateTime"].startswith("2026-11-21T08:15")
+    got = google_writer(google, []).get(first.uid)
+    assert got is not None and got.start == later.start and got.extra["remote_id"] == remote
+    assert google_writer(google, []).uids() == {first.uid}
+    # snoozed a second time and booked again: the chain goes one further, still one event
+    writer.delete(first.uid)
+    assert google.live() == [] and writer.get(first.uid) is None
+    assert writer.put(first) == rebooked_id(remote)
+    assert [e["id"] for e in google.live()] == [rebooked_id(remote)]
+
+
+@pytest.mark.parametrize("update_cancelled, reuse_deleted_ids", [("restore", False), ("forbidden", True)])
+def test_google_rebooking_keeps_one_event_whatever_the_service_does_with_deleted_ids(
+        google: Any, update_cancelled: str, reuse_deleted_ids: bool) -> None:
+    """Should Google ever let a deleted id be updated or inserted again, a re-booking still makes one event."""
+    google.update_cancelled, google.reuse_deleted_ids = update_cancelled, reuse_deleted_ids
+    writer = google_writer(google, [])
+    writer.put(event())
+    writer.delete(event().uid)
+    writer.put(event(title="Booked again"))
+    writer.put(event(title="Booked again"))
+    (live,) = google.live()
+    assert live["summary"] == "Booked again"
+    got = writer.get(event().uid)
+    assert got is not None and got.title == "Booked again"
+    assert writer.uids() == {event().uid}
+
+
+def test_google_snooze_through_booking_books_the_follow_up_again(google: Any, tmp_path: Any) -> None:
+    """The whole path: a booked follow-up is snoozed (its event deleted), the snooze ends and the next
+    pass books it again on Google: one event, at the new moment, the booking recorded."""
+    from dataclasses import replace as dc_replace
+
+    from assistant import booking, tracker
+    from assistant.config import AccountConfig
+    from assistant.store import Store
+    from tests.calendar_backends import google_backend
+    from tests.track_fixtures import message, promise
+
+    b = google_backend(google)
+    assert b.config is not None
+    config = dc_replace(b.config, accounts=(AccountConfig(name="work", kind="local", mode="book"),))
+    store = Store(tmp_path / "db.sqlite3")
+    sent = datetime(2026, 11, 16, 10, 0, tzinfo=NY)
+    m = message(store, "p1", thread="t1", to=("ed.park@acme.com",), sent_at=sent,
+                body="I'll send you the revised quote by Wednesday at 10.")
+    promise(store, m, due=datetime(2026, 11, 18, 10, 0, tzinfo=NY), has_time=True)
+    due = datetime(2026, 11, 18, 10, 1, tzinfo=NY)
+    tracker.track(store, config, due)
+    booked = booking.book_due(store, b.make(), config, due)
+    assert [o.action for o in booked] == ["booked"] and len(google.live()) == 1
+    sid = booked[0].suggestion.id
+    booking.snooze(store, b.make(), sid, datetime(2026, 11, 19, 14, 0, tzinfo=NY), due, config)
+    assert google.live() == []
+    later = datetime(2026, 11, 19, 14, 1, tzinfo=NY)
+    tracker.track(store, config, later)
+    again = booking.book_due(store, b.make(), config, later)
+    assert [o.action for o in again] == ["booked"], [o.detail for o in again]
+    (live,) = google.live()
+    got = b.make().get(sid)
+    assert got is not None and got.start >= datetime(2026, 11, 19, 14, 0, tzinfo=NY)
+    record = store.booking(sid)
+    assert record is not None and record.state == "booked" and record.remote_id == live["id"]
+    tracker.track(store, config, later + timedelta(minutes=5))
+    assert booking.book_due(store, b.make(), config, later + timedelta(minutes=5)) == []  # nothing twice
+    assert len(google.live()) == 1
 
 
 # -- Outlook (Microsoft Graph) -----------------------------------------------------------------

@@ -2,10 +2,15 @@
 
 The event id is chosen by us: the uid in base32hex (the characters Google allows, a-v and 0-9), so
 `events.insert` of the same follow-up twice answers 409 and we update the existing event instead of
-adding one; a run that crashed after the insert finds the event with `events.get`. A deleted Google event
-keeps its id (status "cancelled"), so a later insert of that id also answers 409 and the update brings
-it back. Our events carry private extended properties (the uid, status and extras) so `uids()` lists
-only ours.
+adding one; a run that crashed after the insert finds the event with `events.get`.
+
+A deleted Google event keeps its id with status "cancelled": inserting that id again answers 409 and
+updating it answers 403, so a follow-up that left the calendar (a snooze) cannot come back under its old
+id. It comes back under the next id of a chain derived from the uid alone (`rebooked_id`: the base32hex
+of a SHA-256 of the previous id), so the re-booking is as idempotent as the first booking: a retry, or a
+new process, walks the same chain and finds the same event instead of adding one. `get` and `delete`
+walk the chain too, past cancelled ids, to the live one. Our events carry private extended properties
+(the uid, status and extras) so `uids()` lists only ours, whichever id of the chain they have.
 
 Config (`[calendar]` with kind = "google"): `account` (the [[accounts]] entry of kind "gmail" whose
 sign-in is used; `assistant login gmail` asks for the calendar scope too), `calendar_id` (default
@@ -57,6 +62,16 @@ def event_id_for(uid: str) -> str:
     return base64.b32hexencode(hashlib.sha256(uid.encode("utf-8")).digest()).decode("ascii").rstrip("=").lower()
 
 
+MAX_GENERATIONS = 100  # a follow-up snoozed this many times stops with a message instead of walking on
+
+
+def rebooked_id(event_id: str) -> str:
+    """The id a follow-up takes when the event under `event_id` was deleted (cancelled) and it is booked
+    again: base32hex of SHA-256 of the old id, 52 characters. Derived, so the same chain every time."""
+    digest = hashlib.sha256(f"rebooked:{event_id}".encode()).digest()
+    return base64.b32hexencode(digest).decode("ascii").rstrip("=").lower()
+
+
 def uid_for(event_id: str) -> str | None:
     """The uid an event id was made from, or None for an id we did not make."""
     text = event_id.upper()
@@ -97,34 +112,33 @@ class GoogleCalendarWriter(RetryingWriter):
 
     def put(self, event: CalendarEvent) -> str:
         body = self._body(event)
-        event_id = str(body["id"])
 
         def once() -> str:
             events = self._events()
-            try:
-                events.insert(calendarId=self.calendar_id, body=body).execute(num_retries=0)
-            except Exception as e:
-                if _status(e) != 409:
-                    raise
-                # That id exists already (a rerun, or a deleted event keeping its id): update it in place.
-                events.update(calendarId=self.calendar_id, eventId=event_id, body=body).execute(num_retries=0)
-            return event_id
+            event_id = event_id_for(event.uid)
+            for _ in range(MAX_GENERATIONS):
+                try:
+                    events.insert(calendarId=self.calendar_id, body={**body, "id": event_id}).execute(num_retries=0)
+                    return event_id
+                except Exception as e:
+                    if _status(e) != 409:
+                        raise
+                # That id exists: a rerun (update it in place), or a deleted event keeping its id, which
+                # Google will not let us update (403): then the next id of the chain.
+                item = self._item(event_id)
+                if item is not None and item.get("status") != "cancelled":
+                    events.update(calendarId=self.calendar_id, eventId=event_id,
+                                  body={**body, "id": event_id}).execute(num_retries=0)
+                    return event_id
+                event_id = rebooked_id(event_id)
+            raise CalendarError(f"Google Calendar: the follow-up {event.uid} was deleted and booked again "
+                                f"{MAX_GENERATIONS} times; reject it in `assistant review` and book it by hand")
 
         return self._retry("save the event", once)
 
     def get(self, uid: str) -> CalendarEvent | None:
-        def once() -> dict[str, Any] | None:
-            try:
-                item: dict[str, Any] = self._events().get(
-                    calendarId=self.calendar_id, eventId=event_id_for(uid)).execute(num_retries=0)
-            except Exception as e:
-                if _status(e) in (404, 410):
-                    return None
-                raise
-            return item
-
-        item = self._retry("read the event", once)
-        if item is None or item.get("status") == "cancelled":
+        item = self._retry("read the event", lambda: self._live(uid))
+        if item is None:
             return None
         event = self._event(item, uid)
         event.extra[REMOTE_ID] = str(item.get("id", ""))  # for the booking record of a recovered event
@@ -132,13 +146,39 @@ class GoogleCalendarWriter(RetryingWriter):
 
     def delete(self, uid: str) -> None:
         def once() -> None:
+            item = self._live(uid)
+            if item is None:
+                return
             try:
-                self._events().delete(calendarId=self.calendar_id, eventId=event_id_for(uid)).execute(num_retries=0)
+                self._events().delete(calendarId=self.calendar_id, eventId=str(item["id"])).execute(num_retries=0)
             except Exception as e:
                 if _status(e) not in (404, 410):  # 410: already deleted
                     raise
 
         self._retry("delete the event", once)
+
+    def _item(self, event_id: str) -> dict[str, Any] | None:
+        """The event with this id as Google keeps it (also when cancelled), or None."""
+        try:
+            item: dict[str, Any] = self._events().get(
+                calendarId=self.calendar_id, eventId=event_id).execute(num_retries=0)
+        except Exception as e:
+            if _status(e) in (404, 410):
+                return None
+            raise
+        return item
+
+    def _live(self, uid: str) -> dict[str, Any] | None:
+        """The live event of this uid: its first id, or the first id of its chain not cancelled."""
+        event_id = event_id_for(uid)
+        for _ in range(MAX_GENERATIONS):
+            item = self._item(event_id)
+            if item is None:
+                return None
+            if item.get("status") != "cancelled":
+                return item
+            event_id = rebooked_id(event_id)
+        return None
 
     def uids(self) -> set[str]:
         def once() -> set[str]:
@@ -169,7 +209,6 @@ class GoogleCalendarWriter(RetryingWriter):
         if extra:
             private[EXTRA_KEY] = json.dumps(extra, sort_keys=True)
         body: dict[str, Any] = {
-            "id": event_id_for(event.uid),
             "summary": event.title,
             "description": body_with_link(event.description, event.url),
             "start": {"dateTime": in_zone(event.start, self.zone).isoformat(), "timeZone": tz},

@@ -1,11 +1,18 @@
 """A local fake of the Google Calendar v3 events API, speaking its JSON (insert/get/update/patch/delete/list).
 
-What it keeps from the real service: a client-chosen event id must be base32hex (a-v, 0-9) of 5 to 1024
-characters, else 400; inserting an id that exists answers 409 "duplicate" - also when that event was
-deleted, since a deleted event keeps its id with status "cancelled" (get still returns it, a second
-delete answers 410, update brings it back); list filters by `privateExtendedProperty=key=value`, hides
-cancelled events unless `showDeleted=true`, and pages with `maxResults`/`nextPageToken`; every request
-needs the bearer token (401 otherwise). Faults come from FakeService.fail_next."""
+What it keeps from the real service, each behaviour from a documented page or a maintainers' thread:
+- A client-chosen event id must be base32hex (a-v, 0-9) of 5 to 1024 characters, else 400 (the `id` field of
+  https://developers.google.com/calendar/api/v3/reference/events/insert and .../reference/events).
+- Inserting an id that exists answers 409 "duplicate" ("The requested identifier already exists"), also when
+  that event was deleted: a deleted event keeps its id with status "cancelled", get still returns it and a
+  second delete answers 410 "deleted" (googleapis/google-api-python-client#210 and #846).
+- An update of a cancelled event answers 403 "forbidden": it is not brought back
+  (googleapis/google-api-ruby-client#1811: "409 on insert ... then 403 forbidden on update_event").
+  `update_cancelled = "restore"` switches to the old, forgiving picture (the update brings it back).
+- `reuse_deleted_ids = True` switches the insert of a cancelled id to succeed (a service that forgot it).
+- list filters by `privateExtendedProperty=key=value`, hides cancelled events unless `showDeleted=true`, and
+  pages with `maxResults`/`nextPageToken` (https://developers.google.com/calendar/api/v3/reference/events/list);
+  every request needs the bearer token (401 otherwise). Faults come from FakeService.fail_next."""
 
 from __future__ import annotations
 
@@ -34,6 +41,8 @@ class FakeGoogleCalendar(FakeService):
         self.token = token
         self.events: dict[str, dict[str, dict[str, Any]]] = {}  # calendar id -> event id -> event
         self.page_size = 250
+        self.update_cancelled = "forbidden"  # or "restore": an update brings a cancelled event back
+        self.reuse_deleted_ids = False  # True: inserting a cancelled event's id makes a new event
         self._etags = itertools.count(1)
         self.route("POST", _BASE, self._insert)
         self.route("GET", _BASE, self._list)
@@ -89,7 +98,8 @@ class FakeGoogleCalendar(FakeService):
             return _error(400, "invalid", "Invalid resource id value.")
         with self.lock:
             cal_events = self.events.setdefault(cal, {})
-            if eid in cal_events:
+            old = cal_events.get(eid)
+            if old is not None and not (self.reuse_deleted_ids and old["status"] == "cancelled"):
                 return _error(409, "duplicate", "The requested identifier already exists.")
             event = self._stamp({**body, "id": eid}, cal, created=True)
             cal_events[eid] = event
@@ -112,6 +122,8 @@ class FakeGoogleCalendar(FakeService):
             old = self.events.get(cal, {}).get(eid)
             if old is None:
                 return _error(404, "notFound", "Not Found")
+            if old["status"] == "cancelled" and self.update_cancelled == "forbidden":
+                return _error(403, "forbidden", "Forbidden")
             event = {**body, "id": eid, "created": old["created"], "sequence": old["sequence"]}
             event.setdefault("status", "confirmed")
             self.events[cal][eid] = self._stamp(event, cal, created=False)
@@ -125,6 +137,8 @@ class FakeGoogleCalendar(FakeService):
             old = self.events.get(cal, {}).get(eid)
             if old is None:
                 return _error(404, "notFound", "Not Found")
+            if old["status"] == "cancelled" and self.update_cancelled == "forbidden":
+                return _error(403, "forbidden", "Forbidden")
             event = {**old, **body, "id": eid}
             self.events[cal][eid] = self._stamp(event, cal, created=False)
             return Response(200, copy.deepcopy(event))
