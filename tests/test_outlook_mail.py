@@ -95,10 +95,11 @@ def test_first_sync_reads_both_folders_by_delta_with_mime_threads_and_directions
     src = make_source(fake, store)
     assert isinstance(src, MailSource)
     batches, cursor = drain(src, {})
-    assert subjects(batches) == ["promise", "second", "deck", "reply"]  # "ancient" is outside newer_than_days
+    # "ancient" is outside newer_than_days; a round comes in no set order (each page is sorted by date)
+    assert sorted(subjects(batches)) == ["deck", "promise", "reply", "second"]
     got = {m.source_id: m for b in batches for m in b.messages}
     assert got[p].direction_hint == "sent" and got[p].provider_thread_id == "C1"
-    assert [m.direction_hint for m in got.values()][-1] == "received"
+    assert [m.direction_hint for m in got.values()][-1] == "received"  # sent items first, then the inbox
     assert cursor["sent"]["complete"] and cursor["inbox"]["complete"]
     assert "$deltatoken=" in cursor["sent"]["link"] and "$deltatoken=" in cursor["inbox"]["link"]
     assert not batches[0].cursor["sent"]["complete"]  # mid-round: the nextLink is the cursor
@@ -137,7 +138,7 @@ def test_410_starts_a_new_bounded_round_with_the_same_ids(fake: FakeGraph) -> No
     batches, cursor2 = drain(src, cursor)
     assert [m.source_id for bt in batches for m in bt.messages] == [a, b]
     assert cursor2["sent"]["complete"] and cursor2["inbox"]["complete"]
-    assert drain(src, cursor2)[0] == []
+    assert ids_of(drain(src, cursor2)[0]) == []
 
 
 def test_429_honours_retry_after_and_5xx_is_retried(fake: FakeGraph) -> None:
@@ -213,3 +214,176 @@ def test_wait_polls_the_delta_links_every_poll_seconds(fake: FakeGraph) -> None:
     assert src.wait(3600) is True
     batches, _ = drain(src, cursor)
     assert subjects(batches) == ["b"]
+
+
+# -- issue 14: Graph as it behaves ------------------------------------------------------------------------
+def ids_of(batches: list[Batch]) -> list[str]:
+    return [m.source_id for b in batches for m in b.messages]
+
+
+def value_gets(fake: FakeGraph, mid: str | None = None) -> int:
+    return sum(1 for r in fake.requests if r.path.endswith("/$value") and (mid is None or f"/{mid}/" in r.path))
+
+
+def fetch_with(src: OutlookSource, cursor: dict[str, Any], read: Any) -> tuple[list[Batch], dict[str, Any]]:
+    batches = list(src.fetch(cursor, read))
+    for b in batches:
+        read.keep(b)
+    return batches, (batches[-1].cursor if batches else cursor)
+
+
+def test_the_first_sync_reads_every_message_of_the_window_past_the_filter_cap(fake: FakeGraph) -> None:
+    """DATA LOSS (issue 14 item 1): a delta with $filter returns at most 5,000 messages, in no set order
+    (here the fake's cap is 4); the rest were never read, on that round or any later one."""
+    store = sign_in(fake)
+    fake.filter_cap = 4
+    expected = {fake.add(mail(f"in{i}", False), folder="inbox", received=NOW - timedelta(hours=i)) for i in range(9)}
+    fake.add(mail("old", False), folder="inbox", received=NOW - timedelta(days=40))  # outside newer_than_days
+    src = make_source(fake, store)
+    batches, cursor = drain(src, {})
+    assert len(ids_of(batches)) == 9
+    assert set(ids_of(batches)) == expected
+    later = fake.add(mail("later", False), folder="inbox", received=NOW)
+    more, _ = drain(src, cursor)
+    assert ids_of(more) == [later]
+
+
+def test_a_400_sync_state_not_found_resyncs_without_loss_or_duplicates(fake: FakeGraph) -> None:
+    """PERMANENT STALL (issue 14 item 2): an expired token may answer 400 with code syncStateNotFound (not
+    only 410); the adapter raised and kept the dead link, so the folder never synced again."""
+    from tests.test_source_contract import Remembered
+
+    store = sign_in(fake)
+    fake.expired_status = 400
+    a = fake.add(mail("a", True), folder="sentitems", received=NOW - timedelta(days=1))
+    src = make_source(fake, store)
+    read = Remembered()
+    _, cursor = fetch_with(src, {}, read)
+    fake.invalidate_delta_tokens()
+    b = fake.add(mail("b", False), folder="inbox", received=NOW)
+    downloads = value_gets(fake)
+    batches, cursor2 = fetch_with(src, cursor, read)
+    assert ids_of(batches) == [b]  # nothing lost, nothing handed out twice
+    assert value_gets(fake) == downloads + 1  # and `a` is not downloaded again
+    assert cursor2["sent"]["complete"] and cursor2["inbox"]["complete"]
+    c = fake.add(mail("c", False), folder="inbox", received=NOW)
+    assert ids_of(fetch_with(src, cursor2, read)[0]) == [c] and a not in ids_of(batches)
+
+
+def test_any_4xx_naming_sync_state_not_found_is_an_expired_token(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    a = fake.add(mail("a", True), folder="sentitems", received=NOW)
+    src = make_source(fake, store)
+    _, cursor = drain(src, {})
+    fake.fail_next(404, body={"error": {"code": "syncStateNotFound", "message": "gone"}}, path=r"sentitems")
+    batches, cursor2 = drain(src, cursor)
+    assert ids_of(batches) == [a]  # read again (no ReadNames here): the store keeps one copy
+    assert cursor2["sent"]["complete"]
+
+
+def test_a_quiet_account_keeps_its_delta_link_alive(fake: FakeGraph) -> None:
+    """Issue 14: Exchange keeps a few sync-state generations and every delta call mints one; polling a stored
+    deltaLink over and over (without ever moving on to the newest) let it expire, so the next pass re-read the
+    whole window."""
+    from tests.test_gmail import FakeTime
+    from tests.test_source_contract import Remembered
+
+    store = sign_in(fake)
+    old = fake.add(mail("old", False), folder="inbox", received=NOW - timedelta(days=2))
+    clock = FakeTime()
+    src = make_source(fake, store, poll_seconds=30)
+    src._monotonic, src._sleep = clock, clock.sleep
+    read = Remembered()
+    _, cursor = fetch_with(src, {}, read)
+    for _ in range(fake.kept_generations + 2):  # the watcher's waits, nothing new
+        assert src.wait(30) is False
+    new = fake.add(mail("new", False), folder="inbox", received=NOW)
+    downloads = value_gets(fake)
+    batches, cursor2 = fetch_with(src, cursor, read)
+    assert ids_of(batches) == [new] and value_gets(fake) == downloads + 1
+    assert old not in ids_of(batches)
+    assert cursor2["inbox"]["link"] != cursor["inbox"]["link"]  # the newest link is what gets stored
+    assert not any(r.path.endswith("/delta") and not (r.arg("$deltatoken") or r.arg("$skiptoken"))
+                   for r in fake.requests[-6:])  # no new first round was started
+
+
+def test_the_newest_delta_link_is_stored_after_every_round(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    fake.add(mail("a", True), folder="sentitems", received=NOW)
+    src = make_source(fake, store)
+    _, cursor = drain(src, {})
+    links = [cursor["sent"]["link"]]
+    for _ in range(fake.kept_generations + 1):
+        batches, cursor = drain(src, cursor)
+        assert batches and ids_of(batches) == []  # an empty batch that carries the new links
+        links.append(cursor["sent"]["link"])
+    assert len(set(links)) == len(links)
+    b = fake.add(mail("b", True), folder="sentitems", received=NOW)
+    assert ids_of(drain(src, cursor)[0]) == [b]
+
+
+def test_a_message_moved_between_the_delta_page_and_the_download_is_still_read(fake: FakeGraph) -> None:
+    """Ids are asked for as immutable (Prefer: IdType="ImmutableId"): a default id changes when the message
+    moves, and the download by the old id found nothing, so the message was silently skipped."""
+    store = sign_in(fake)
+    m = fake.add(mail("moved", False), folder="inbox", received=NOW)
+
+    def move_once(folder: str) -> None:
+        if folder == "inbox":
+            fake.after_delta = None
+            fake.move(m, "archive")
+
+    fake.after_delta = move_once
+    batches, _ = drain(make_source(fake, store), {})
+    assert ids_of(batches) == [m] and subjects(batches) == ["moved"]
+    delta = [r for r in fake.requests if r.path.endswith("/delta") or r.path.endswith("/$value")]
+    assert all('IdType="ImmutableId"' in r.headers.get("prefer", "") for r in delta)
+
+
+def test_a_read_flag_change_is_not_downloaded_again(fake: FakeGraph) -> None:
+    """Delta returns a message again when its read flag changes; the source asks the watcher's ReadNames
+    and does not download a message it has read."""
+    from tests.test_source_contract import Remembered
+
+    store = sign_in(fake)
+    m = fake.add(mail("reply", False), folder="inbox", received=NOW)
+    src = make_source(fake, store)
+    read = Remembered()
+    _, cursor = fetch_with(src, {}, read)
+    fake.mark_read(m)
+    downloads = value_gets(fake, m)
+    batches, _ = fetch_with(src, cursor, read)
+    assert ids_of(batches) == [] and value_gets(fake, m) == downloads == 1
+
+
+def test_a_message_rescued_from_junk_is_read(fake: FakeGraph) -> None:
+    store = sign_in(fake)
+    src = make_source(fake, store)
+    _, cursor = drain(src, {})
+    m = fake.add(mail("Re: quote", False), folder="junkemail", received=NOW)
+    fake.move(m, "inbox")
+    assert ids_of(drain(src, cursor)[0]) == [m]
+
+
+def big_mail(subject: str, attachment: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "buyer@acme.test", REP
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="contoso.test")
+    msg.set_content("Signed contract attached; we start Monday.")
+    msg.add_attachment(b"\x00PDF" * (attachment // 4), maintype="application", subtype="pdf", filename="c.pdf")
+    return msg.as_bytes()
+
+
+def test_a_message_over_the_size_cap_is_cut_as_imap_cuts_it(fake: FakeGraph) -> None:
+    from assistant.mailparse import parse
+
+    store = sign_in(fake)
+    big = fake.add(big_mail("contract", 400_000), folder="inbox", received=NOW)
+    batches, _ = drain(make_source(fake, store, max_message_bytes=5_000), {})
+    (got,) = [m for b in batches for m in b.messages]
+    assert got.source_id == big
+    head, _, body = got.raw.partition(b"\n\n")
+    assert b"Subject: contract" in head and len(body) <= 5_000
+    parsed = parse(got, RepConfig(email=REP))
+    assert "we start Monday" in parsed.body

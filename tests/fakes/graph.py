@@ -4,18 +4,25 @@ trustme CA, so the Outlook source runs the real msal and requests code against i
 Identity (what msal calls): `/{tenant}/v2.0/.well-known/openid-configuration`, `/{tenant}/oauth2/v2.0/devicecode`
 and `/{tenant}/oauth2/v2.0/token` (device-code and refresh-token grants; answers carry `id_token` and
 `client_info`, which msal needs to list accounts). Graph: `/v1.0/me/mailFolders/{folder}/messages/delta`
-(pages linked by `@odata.nextLink`, ending with `@odata.deltaLink`; deletions as `@removed`; 410 for a
-token that was invalidated; `$filter=receivedDateTime ge ...` on the first round) and
-`/v1.0/me/messages/{id}/$value` (the MIME). Bearer tokens are checked (401 when unknown or expired)."""
+and `/v1.0/me/messages/{id}/$value` (the MIME). Bearer tokens are checked (401 when unknown or expired).
+
+The mail delta behaves as Graph documents it and as its users report it, each behaviour switchable per
+test by an attribute (cited where it is modelled): a `$filter`ed first round returns at most `filter_cap`
+(5,000) messages in no set order; every call mints a new sync-state generation and only the last
+`kept_generations` of a folder answer, older tokens getting `expired_status` (410, or 400) with code
+SyncStateNotFound; read-flag changes come back as updated items; ids change when a message moves unless the
+request prefers `IdType="ImmutableId"`."""
 
 from __future__ import annotations
 
 import base64
 import itertools
 import json
+import random
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,11 +41,14 @@ def _b64(data: bytes) -> str:
 
 @dataclass
 class FakeGraphMessage:
-    id: str
+    id: str  # the immutable id (what a request preferring IdType="ImmutableId" sees)
     folder: str
     conversation_id: str
     received: datetime
     mime: bytes
+    regular_id: str = ""  # the default id: a new one on every move between folders
+    is_read: bool = False
+    old_ids: list[str] = field(default_factory=list)
 
 
 class FakeGraph(FakeService):
@@ -48,10 +58,19 @@ class FakeGraph(FakeService):
         self.ca = trustme.CA()
         self.ca_path = ""
         self.messages: dict[str, FakeGraphMessage] = {}
-        self.changes: list[tuple[int, str, str, str]] = []  # (seq, folder, "add"|"remove", id)
+        self.changes: list[tuple[int, str, str, str]] = []  # (seq, folder, "add"|"remove"|"update", id)
         self.seq = 0
-        self.generation = 0  # tokens of an older generation answer 410
         self.page_size = 2
+        # -- switches (defaults as documented; see _delta) --
+        self.filter_cap = 5000  # a $filter-ed delta returns at most this many messages
+        self.unordered = True  # without $orderby the order of a round is not guaranteed
+        self.kept_generations = 3  # sync-state generations a folder keeps (every call mints one)
+        self.expired_status = 410  # what an expired token answers (Graph: 410, and also 400)
+        self.immutable_ids_honoured = True  # Prefer: IdType="ImmutableId" keeps ids stable across moves
+        self.after_delta: Callable[[str], None] | None = None  # run with the folder after a delta page (tests)
+        self._minted: dict[str, list[int]] = {}  # folder -> generations minted, oldest first
+        self._generations = itertools.count(1)
+        self._floor = 0  # generations at or below it are gone (invalidate_delta_tokens)
         self.access_tokens: set[str] = set()
         self.refresh_tokens: set[str] = set()
         self.client_id = ""
@@ -83,12 +102,17 @@ class FakeGraph(FakeService):
 
     # -- test controls ------------------------------------------------------------------------------
     def add(self, mime: bytes, *, folder: str, received: datetime, conversation_id: str = "") -> str:
+        """Deliver a message; returns its immutable id (the id the adapter should see)."""
         with self.lock:
             mid = "AAMkAG" + format(next(self._ids), "08x") + secrets.token_hex(4)
-            self.messages[mid] = FakeGraphMessage(mid, folder, conversation_id or "AAQk" + mid[6:], received, mime)
+            self.messages[mid] = FakeGraphMessage(mid, folder, conversation_id or "AAQk" + mid[6:], received, mime,
+                                                  regular_id=self._new_regular_id())
             self.seq += 1
             self.changes.append((self.seq, folder, "add", mid))
             return mid
+
+    def _new_regular_id(self) -> str:
+        return "AAMkAD" + secrets.token_hex(10)
 
     def remove(self, mid: str) -> None:
         with self.lock:
@@ -96,9 +120,33 @@ class FakeGraph(FakeService):
             self.seq += 1
             self.changes.append((self.seq, msg.folder, "remove", mid))
 
+    def move(self, mid: str, folder: str) -> None:
+        """Move between folders: a removal from one, an addition to the other, and a new default id
+        (https://learn.microsoft.com/en-us/graph/outlook-immutable-id: "By default, this value changes when
+        the item is moved from one container ... to another"); the immutable id stays."""
+        with self.lock:
+            msg = self.messages[mid]
+            self.seq += 1
+            self.changes.append((self.seq, msg.folder, "remove", mid))
+            msg.old_ids.append(msg.regular_id)
+            msg.folder, msg.regular_id = folder, self._new_regular_id()
+            self.seq += 1
+            self.changes.append((self.seq, folder, "add", mid))
+
+    def mark_read(self, mid: str, read: bool = True) -> None:
+        """A read-flag change: the next round returns the message again as an updated item
+        (https://learn.microsoft.com/en-us/graph/delta-query-messages, example 1: "one of the messages is
+        deleted, and another is marked as read")."""
+        with self.lock:
+            msg = self.messages[mid]
+            msg.is_read = read
+            self.seq += 1
+            self.changes.append((self.seq, msg.folder, "update", mid))
+
     def invalidate_delta_tokens(self) -> None:
-        """Every delta/skip token issued so far answers 410 Gone (sync state lost)."""
-        self.generation += 1
+        """Every delta/skip token issued so far is gone (sync state lost)."""
+        with self.lock:
+            self._floor = max((g for gens in self._minted.values() for g in gens), default=0)
 
     def expire_access_tokens(self) -> None:
         self.access_tokens.clear()
@@ -164,15 +212,42 @@ class FakeGraph(FakeService):
         key = "$deltatoken" if kind == "delta" else "$skiptoken"
         return f"{self.graph_url}/me/mailFolders/{folder}/messages/delta?{key}={token}"  # as Graph writes it
 
+    def _mint(self, folder: str) -> int:
+        """Every delta call creates a sync-state generation; Exchange keeps the last few of a folder. Reported
+        as "The sync state generation is not found; generation=518;[highest=523][523][521][522]" - three kept -
+        in microsoftgraph/microsoft-graph-docs#2162 and #2877."""
+        gen = next(self._generations)
+        self._minted.setdefault(folder, []).append(gen)
+        return gen
+
+    def _alive(self, folder: str, gen: int) -> bool:
+        return gen > self._floor and gen in self._minted.get(folder, [])[-self.kept_generations:]
+
+    def _expired(self, folder: str, gen: int) -> Response:
+        kept = self._minted.get(folder, [])[-self.kept_generations:]
+        # the status is 410 Gone in most reports, and 400 in others; the code is what identifies it
+        # (https://learn.microsoft.com/en-us/graph/errors lists syncStateNotFound; microsoftgraph/microsoft-graph-docs#7897)
+        return Response(self.expired_status, {"error": {
+            "code": "SyncStateNotFound",
+            "message": f"The sync state generation is not found; generation={gen};"
+                       f"[highest={kept[-1] if kept else 0}]" + "".join(f"[{g}]" for g in reversed(kept))}})
+
     def _delta(self, req: Request, folder: str) -> Response:
         if (denied := self._auth(req)) is not None:
             return denied
+        with self.lock:
+            resp = self._delta_page(req, folder)
+        if resp.status == 200 and self.after_delta is not None:
+            self.after_delta(folder)
+        return resp
+
+    def _delta_page(self, req: Request, folder: str) -> Response:
+        immutable = self.immutable_ids_honoured and 'idtype="immutableid"' in req.headers.get("prefer", "").lower()
         token = req.arg("$deltatoken") or req.arg("$skiptoken")
         if token:
             state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            if state["gen"] != self.generation:
-                return Response(410, {"error": {"code": "SyncStateNotFound",
-                                                "message": "The sync state generation is not found."}})
+            if not self._alive(folder, int(state["gen"])):
+                return self._expired(folder, int(state["gen"]))
             if req.arg("$deltatoken"):  # a new round: the changes since the token, up to now
                 state = {"base": state["base"], "offset": 0, "upto": self.seq}
         else:
@@ -180,53 +255,71 @@ class FakeGraph(FakeService):
             flt = req.arg("$filter") or ""
             if flt:
                 field, op, value = flt.split(" ", 2)
-                if field != "receivedDateTime" or op != "ge":
+                # "The only supported $filter expressions are receivedDateTime ge/gt {value}"
+                # (https://learn.microsoft.com/en-us/graph/delta-query-messages)
+                if field != "receivedDateTime" or op not in ("ge", "gt"):
                     return Response(400, {"error": {"code": "ErrorInvalidUrlQueryFilter",
                                                     "message": "only receivedDateTime ge is supported in delta"}})
                 since = value
             state = {"base": 0, "initial": True, "since": since, "offset": 0, "upto": self.seq}
-        state["gen"] = self.generation
         upto = state["upto"]
         if state.get("initial"):
-            items: list[dict[str, Any]] = []
-            for m in sorted(self.messages.values(), key=lambda m: m.id):
-                added = next(s for s, _, k, i in self.changes if i == m.id and k == "add")
-                if m.folder != folder or added > upto:
-                    continue
-                if state["since"] and m.received < datetime.fromisoformat(state["since"].replace("Z", "+00:00")):
-                    continue
-                items.append(self._item(m))
+            members = [m for m in self.messages.values() if m.folder == folder and self._added_by(m.id, folder, upto)]
+            if state["since"]:
+                since_t = datetime.fromisoformat(state["since"].replace("Z", "+00:00"))
+                members = [m for m in members if m.received >= since_t]
+            members.sort(key=lambda m: m.id)
+            if self.unordered:  # "If you don't include an $orderby expression, the return order isn't guaranteed."
+                random.Random(f"{folder}/{upto}").shuffle(members)
+            if state["since"]:  # "Applying $filter in a delta query returns only up to 5,000 messages."
+                members = members[:self.filter_cap]  # (https://learn.microsoft.com/en-us/graph/delta-query-messages)
+            items = [self._item(m, immutable) for m in members]
         else:
+            # each message changed in this folder since the token, once, as it is now: an item if it is still
+            # here (added or updated - read flags included), else @removed
+            last: dict[str, int] = {}
+            for seq, f, _, mid in self.changes:
+                if f == folder and state["base"] < seq <= upto:
+                    last[mid] = seq
             items = []
-            for seq, f, kind, mid in self.changes:
-                if f != folder or seq <= state["base"] or seq > upto:
-                    continue
-                if kind == "remove":
-                    items.append({"id": mid, "@removed": {"reason": "deleted"}})
-                elif mid in self.messages:
-                    items.append(self._item(self.messages[mid]))
+            for mid in sorted(last, key=last.__getitem__):
+                m = self.messages.get(mid)
+                if m is not None and m.folder == folder:
+                    items.append(self._item(m, immutable))
+                else:
+                    gone = mid if immutable or m is None else (m.old_ids[-1] if m.old_ids else m.regular_id)
+                    items.append({"id": gone if m is not None else mid, "@removed": {"reason": "deleted"}})
         size = self.page_size
         prefer = req.headers.get("prefer", "")
         if "odata.maxpagesize=" in prefer:
-            size = min(size, int(prefer.split("odata.maxpagesize=")[1].split(",")[0]))
+            size = min(size, int(prefer.split("odata.maxpagesize=")[1].split(",")[0].strip()))
         offset = state["offset"]
         page = items[offset:offset + size]
         body: dict[str, Any] = {"@odata.context": f"{self.graph_url}/$metadata#Collection(message)", "value": page}
+        gen = self._mint(folder)
         if offset + size < len(items):
-            body["@odata.nextLink"] = self._link(folder, "skip", {**state, "offset": offset + size})
+            body["@odata.nextLink"] = self._link(folder, "skip", {**state, "offset": offset + size, "gen": gen})
         else:
-            body["@odata.deltaLink"] = self._link(folder, "delta", {"base": upto, "gen": self.generation})
+            body["@odata.deltaLink"] = self._link(folder, "delta", {"base": upto, "gen": gen})
         return Response(200, body)
 
-    def _item(self, m: FakeGraphMessage) -> dict[str, Any]:
-        return {"@odata.type": "#microsoft.graph.message", "@odata.etag": 'W/"CQAAABYAAAD"', "id": m.id,
-                "conversationId": m.conversation_id,
-                "receivedDateTime": m.received.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    def _added_by(self, mid: str, folder: str, upto: int) -> bool:
+        return any(i == mid and f == folder and k == "add" and s <= upto for s, f, k, i in self.changes)
+
+    def _item(self, m: FakeGraphMessage, immutable: bool) -> dict[str, Any]:
+        return {"@odata.type": "#microsoft.graph.message", "@odata.etag": 'W/"CQAAABYAAAD"',
+                "id": m.id if immutable else m.regular_id, "conversationId": m.conversation_id,
+                "receivedDateTime": m.received.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "isRead": m.is_read}
 
     def _value(self, req: Request, mid: str) -> Response:
         if (denied := self._auth(req)) is not None:
             return denied
-        msg = self.messages.get(mid)
+        immutable = self.immutable_ids_honoured and 'idtype="immutableid"' in req.headers.get("prefer", "").lower()
+        with self.lock:
+            if immutable:
+                msg = self.messages.get(mid)
+            else:  # an id from before a move is no longer found
+                msg = next((m for m in self.messages.values() if m.regular_id == mid), None)
         if msg is None:
             return Response(404, {"error": {"code": "ErrorItemNotFound",
                                             "message": "The specified object was not found in the store."}})
