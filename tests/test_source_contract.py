@@ -10,7 +10,15 @@ small batches. The contract is what the watcher relies on:
 - a message delivered later appears in the next fetch from that cursor;
 - a fetch resumed from any batch's cursor hands out everything after that batch (nothing is lost);
 - sent mail carries direction_hint "sent", received mail "received";
-- close() can be called twice."""
+- close() can be called twice.
+And where the backend has the notion (issue 14; a harness leaves the hook None where it does not apply):
+- a message that first lands where the source does not read (a draft, spam) is not handed out there, and
+  is handed out once when it moves in (a draft sent as it was, a reply marked "not spam");
+- a message read before is not handed out again when its flags or labels change (read, starred, archived
+  and moved back);
+- an expired sync state (Gmail's history, Graph's delta token) loses nothing and hands nothing out twice;
+- a message over `max_message_bytes` is handed out with its header and the start of its text, the rest
+  (the attachment) skipped."""
 
 from __future__ import annotations
 
@@ -45,18 +53,43 @@ def make_mail(subject: str, sent: bool, when: datetime) -> bytes:
     return msg.as_bytes()
 
 
+def make_big_mail(subject: str, attachment: int, when: datetime) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "buyer@acme.test", REP
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg.set_content("Signed contract attached; we start Monday.")
+    msg.add_attachment(b"%PDF" * (attachment // 4), maintype="application", subtype="pdf", filename="c.pdf")
+    return msg.as_bytes()
+
+
 @dataclass
 class Harness:
     deliver: Callable[[bytes, bool, datetime], None]  # (raw, sent?, when)
     make_source: Callable[[], MailSource]
     reoffers_recent: bool = False
+    # (raw, sent?, when) -> a handle: deliver where the source does not read (a draft if sent, else spam)
+    park: Callable[[bytes, bool, datetime], Any] | None = None
+    unpark: Callable[[Any], None] | None = None  # move a parked message into Sent / the inbox
+    touch: Callable[[str], None] | None = None  # change the flags/labels of the message with this subject
+    expire: Callable[[], None] | None = None  # the backend forgets the source's sync state
+    make_capped_source: Callable[[int], MailSource] | None = None  # a source with max_message_bytes = n
     _n: int = 0
 
-    def add(self, subject: str, sent: bool) -> str:
+    def when(self) -> datetime:
         self._n += 1
-        when = NOW - timedelta(hours=100 - self._n)
+        return NOW - timedelta(hours=100 - self._n)
+
+    def add(self, subject: str, sent: bool) -> str:
+        when = self.when()
         self.deliver(make_mail(subject, sent, when), sent, when)
         return subject
+
+    def add_parked(self, subject: str, sent: bool) -> Any:
+        assert self.park is not None
+        when = self.when()
+        return self.park(make_mail(subject, sent, when), sent, when)
 
 
 def subjects_of(batches: list[Batch]) -> list[str]:
@@ -175,6 +208,86 @@ class SourceContract:
         hints = {str(email.message_from_bytes(m.raw)["Subject"]): m.direction_hint for b in batches for m in b.messages}
         assert hints == {"mine": "sent", "theirs": "received"}
 
+    def test_a_message_moved_in_from_drafts_or_spam_is_handed_out_once(self, harness: Harness) -> None:
+        if harness.park is None or harness.unpark is None:
+            pytest.skip("this backend has no drafts or spam apart from the folders it reads")
+        harness.add("before", sent=True)
+        src = harness.make_source()
+        try:
+            read = Remembered()
+            _, cursor = run(src, {}, read)
+            draft = harness.add_parked("sent from a draft", sent=True)
+            spam = harness.add_parked("rescued from spam", sent=False)
+            parked, cursor = run(src, cursor, read)
+            assert subjects_of(parked) == []
+            harness.unpark(draft)
+            harness.unpark(spam)
+            batches, cursor = run(src, cursor, read)
+            hints = {str(email.message_from_bytes(m.raw)["Subject"]): m.direction_hint
+                     for b in batches for m in b.messages}
+            assert sorted(subjects_of(batches)) == ["rescued from spam", "sent from a draft"]
+            assert hints == {"sent from a draft": "sent", "rescued from spam": "received"}
+            again, _ = run(src, cursor, read)
+            assert subjects_of(again) == []
+        finally:
+            src.close()
+
+    def test_a_flag_change_does_not_hand_a_message_out_again(self, harness: Harness) -> None:
+        if harness.touch is None:
+            pytest.skip("this backend has no flags the source could see")
+        harness.add("flagged later", sent=False)
+        src = harness.make_source()
+        try:
+            read = Remembered()
+            first, cursor = run(src, {}, read)
+            assert subjects_of(first) == ["flagged later"]
+            harness.touch("flagged later")
+            new = harness.add("new", sent=False)
+            again, _ = run(src, cursor, read)
+            got = subjects_of(again)
+            assert new in got
+            if not harness.reoffers_recent:  # (a source that re-offers recent files may offer it by the same id)
+                assert got == [new]
+        finally:
+            src.close()
+
+    def test_an_expired_sync_state_loses_nothing_and_repeats_nothing(self, harness: Harness) -> None:
+        if harness.expire is None:
+            pytest.skip("this backend has no sync state that expires")
+        harness.add("kept", sent=True)
+        harness.add("also kept", sent=False)
+        src = harness.make_source()
+        try:
+            read = Remembered()
+            _, cursor = run(src, {}, read)
+            harness.expire()
+            harness.add("while expired", sent=False)
+            batches, cursor = run(src, cursor, read)
+            assert subjects_of(batches) == ["while expired"]
+            harness.add("after", sent=True)
+            assert subjects_of(run(src, cursor, read)[0]) == ["after"]
+        finally:
+            src.close()
+
+    def test_a_message_over_the_size_cap_keeps_its_header_and_text(self, harness: Harness) -> None:
+        if harness.make_capped_source is None:
+            pytest.skip("this backend has no size cap")
+        from assistant.mailparse import parse
+
+        when = harness.when()
+        harness.deliver(make_big_mail("contract", 60_000, when), False, when)
+        harness.add("small", sent=False)
+        src = harness.make_capped_source(8_000)
+        try:
+            batches, _ = run(src, {})
+        finally:
+            src.close()
+        got = {str(email.message_from_bytes(m.raw)["Subject"]): m for b in batches for m in b.messages}
+        assert set(got) == {"contract", "small"}
+        big = got["contract"]
+        assert len(big.raw) < 8_000 + 4_000  # the header and at most 8,000 bytes of the rest
+        assert "we start Monday" in parse(big, RepConfig(email=REP)).body
+
     def test_close_is_idempotent(self, harness: Harness) -> None:
         harness.add("x", sent=True)
         src = harness.make_source()
@@ -198,7 +311,16 @@ class TestLocalSource(SourceContract):
         def deliver(raw: bytes, sent: bool, when: datetime) -> None:
             boxes[sent].add(raw)
 
-        return Harness(deliver, lambda: LocalSource(account, config))
+        def touch(subject: str) -> None:
+            """Mark it read in the mail client: the file moves to cur/ with flags after ':2,'."""
+            for box in boxes.values():
+                for key, msg in box.items():
+                    if msg["Subject"] == subject:
+                        msg.set_subdir("cur")
+                        msg.add_flag("S")
+                        box[key] = msg
+
+        return Harness(deliver, lambda: LocalSource(account, config), touch=touch)
 
 
 # -- IMAP (a real Dovecot) ------------------------------------------------------------------------------
@@ -219,7 +341,42 @@ class TestImapSource(SourceContract):
             finally:
                 c.logout()
 
-        return Harness(deliver, lambda: ImapSource(account, config))
+        def park(raw: bytes, sent: bool, when: datetime) -> tuple[str, str, str]:
+            folder = "Drafts" if sent else "Junk"
+            c = dovecot.client(imap_user)
+            try:
+                if not c.folder_exists(folder):
+                    c.create_folder(folder)
+                c.append(folder, raw, flags=(), msg_time=when)
+            finally:
+                c.logout()
+            return folder, str(email.message_from_bytes(raw)["Subject"]), SENT_FOLDER if sent else "INBOX"
+
+        def unpark(handle: tuple[str, str, str]) -> None:
+            folder, subject, target = handle
+            c = dovecot.client(imap_user)
+            try:
+                c.select_folder(folder)
+                c.move(c.search(["SUBJECT", subject]), target)
+            finally:
+                c.logout()
+
+        def touch(subject: str) -> None:
+            c = dovecot.client(imap_user)
+            try:
+                for folder in ("INBOX", SENT_FOLDER):
+                    c.select_folder(folder)
+                    c.add_flags(c.search(["SUBJECT", subject]), [b"\\Seen", b"\\Flagged"])
+            finally:
+                c.logout()
+
+        def capped(limit: int) -> ImapSource:
+            acct = AccountConfig("imap", "imap", options=dovecot.account_options(
+                imap_user, batch_size=2, max_message_bytes=limit))
+            return ImapSource(acct, Config(rep=RepConfig(email=REP), accounts=(acct,)))
+
+        return Harness(deliver, lambda: ImapSource(account, config), park=park, unpark=unpark, touch=touch,
+                       make_capped_source=capped)
 
 
 # -- Gmail (local fake) ---------------------------------------------------------------------------------
@@ -241,8 +398,36 @@ class TestGmailSource(SourceContract):
         def deliver(raw: bytes, sent: bool, when: datetime) -> None:
             fake.add(raw, labels=["SENT"] if sent else ["INBOX", "UNREAD"], when=when)
 
+        def park(raw: bytes, sent: bool, when: datetime) -> tuple[str, bool]:
+            return fake.add(raw, labels=["DRAFT"] if sent else ["SPAM"], when=when), sent
+
+        def unpark(handle: tuple[str, bool]) -> None:
+            mid, sent = handle
+            if sent:
+                fake.send_draft(mid)
+            else:
+                fake.not_spam(mid)
+
+        def touch(subject: str) -> None:
+            for mid, m in list(fake.messages.items()):
+                if email.message_from_bytes(m.raw)["Subject"] == subject:
+                    fake.change_labels(mid, add=["STARRED"], remove=["UNREAD"])
+                    if "INBOX" in m.labels:  # archived, then moved back to the inbox
+                        fake.change_labels(mid, remove=["INBOX"])
+                        fake.change_labels(mid, add=["INBOX"])
+
+        def expire() -> None:
+            fake.forget_history_before(fake.history_id + 1)
+
+        def capped(limit: int) -> GmailSource:
+            acct = AccountConfig("gmail", "gmail", options={"api_endpoint": fake.url + "/", "batch_size": 2,
+                                                            "max_message_bytes": limit})
+            return GmailSource(acct, Config(rep=RepConfig(email=REP), accounts=(acct,)), token_store=store,
+                               sleep=lambda s: None)
+
         try:
-            yield Harness(deliver, lambda: GmailSource(account, config, token_store=store, sleep=lambda s: None))
+            yield Harness(deliver, lambda: GmailSource(account, config, token_store=store, sleep=lambda s: None),
+                          park=park, unpark=unpark, touch=touch, expire=expire, make_capped_source=capped)
         finally:
             fake.stop()
 
@@ -265,7 +450,29 @@ class TestOutlookSource(SourceContract):
         def deliver(raw: bytes, sent: bool, when: datetime) -> None:
             fake.add(raw, folder="sentitems" if sent else "inbox", received=when)
 
+        def park(raw: bytes, sent: bool, when: datetime) -> tuple[str, str]:
+            return (fake.add(raw, folder="drafts" if sent else "junkemail", received=when),
+                    "sentitems" if sent else "inbox")
+
+        def unpark(handle: tuple[str, str]) -> None:
+            fake.move(*handle)
+
+        def touch(subject: str) -> None:
+            for mid, m in list(fake.messages.items()):
+                if email.message_from_bytes(m.mime)["Subject"] == subject:
+                    fake.mark_read(mid)
+
+        def expire() -> None:
+            fake.expired_status = 400  # Graph answers 410 or 400 SyncStateNotFound: the stricter of the two
+            fake.invalidate_delta_tokens()
+
+        def capped(limit: int) -> OutlookSource:
+            acct = AccountConfig("outlook", "outlook", options={**account.options, "max_message_bytes": limit})
+            return OutlookSource(acct, Config(rep=RepConfig(email=REP), accounts=(acct,)), token_store=store,
+                                 sleep=lambda s: None)
+
         try:
-            yield Harness(deliver, lambda: OutlookSource(account, config, token_store=store, sleep=lambda s: None))
+            yield Harness(deliver, lambda: OutlookSource(account, config, token_store=store, sleep=lambda s: None),
+                          park=park, unpark=unpark, touch=touch, expire=expire, make_capped_source=capped)
         finally:
             fake.stop()
