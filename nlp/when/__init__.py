@@ -1,8 +1,10 @@
 """`nlp.when`: find time expressions in text and resolve them against the moment of writing.
 
 Pure functions, no I/O (the zone-to-country table is read once from `tzdata`). Each expression class is a
-module of `nlp.when.units`, registered in `nlp.when.registry`. `find_times` returns every expression with its character span (what the extractor
-attaches to promise clauses); `resolve` returns the one a text is about (the first not inside a condition).
+module of `nlp.when.units` that holds its surface forms (`UNITS`) and its resolution (`NORMALISERS`,
+`DAY_READERS`, `MOMENT_READERS`), registered and ranked in `nlp.when.registry`; `nlp.when.resolver` only
+composes atoms, applies the ranked steps and sets the flags. `find_times` returns every expression with its
+character span (what the extractor attaches to promise clauses); `resolve` returns the one a text is about (the first not inside a condition).
 Values are aware datetimes in the writer's zone, DST-correct via `zoneinfo` (a wall time in a DST gap moves
 forward; an ambiguous one takes its first occurrence).
 

@@ -1,13 +1,18 @@
 """Shared building blocks of the expression classes: the partial meanings an atom yields (`Part`, `Clock`,
-`Offset`, `Period`), the `Unit` every class declares, the vocabulary as regex fragments, and small readers
-used by several classes (`_clean`, `_month`, `_meridiem`, the checks on the words around a number)."""
+`Offset`, `Period`), the `Unit` every class declares, the vocabulary as regex fragments, small readers
+used by several classes (`_clean`, `_month`, `_meridiem`, the checks on the words around a number), and what
+the classes' resolution steps share: the context of writing (`Ctx`), a result (`Res`), the day a mention
+names (`DayReading`), the readers' signatures, and wall-clock arithmetic (`wall`, `midnight`, `add_months`,
+`month_end`, `roll_year`)."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import date, datetime, time, tzinfo
+from zoneinfo import ZoneInfo
 
 from nlp.when.lexicon import MONTH_TYPOS, MONTHS, TOMORROW_WORDS, WEEKDAY_TYPOS, WEEKDAYS
 
@@ -263,3 +268,133 @@ class Unit:
     digit_next: str | None = None
     doc: str = ""
     anchors: frozenset[str] = frozenset()  # words that make the scanner try this unit up to four tokens before
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+@dataclass(frozen=True)
+class TimeMention:
+    """One time expression found in a text, resolved against the moment of writing.
+
+    `value` is aware and expressed in the writer's zone. For a date without a clock time it is that day's
+    midnight (`has_time` False, grain "day"); for a day part ("tomorrow afternoon") it is a representative
+    time inside `window_start`..`window_end` (grain "hour"); for "end of day"/EOD it is 23:59 with the window
+    opening at 17:00, for close of business/COB 17:00."""
+
+    start: int
+    end: int
+    text: str
+    value: datetime
+    grain: str
+    has_time: bool
+    window_start: datetime | None
+    window_end: datetime | None
+    is_past: bool
+    is_deadline: bool
+    is_conditional_ref: bool = False
+    is_after: bool = False
+    # clause scope (see `nlp.when.clauses`): the index of the clause the mention starts in, that clause's span,
+    # and the subordinator that makes it a condition ("if", "unless", "when", "once", "before", "after",
+    # "until"...; None for a main clause)
+    clause: int = 0
+    clause_start: int = 0
+    clause_end: int = 0
+    clause_condition: str | None = None
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """The moment of writing: `ref` (aware, in `tz`), the writer's zone, the numeric date order ("MDY"/"DMY"),
+    whether the zone is known (False for "UTC": named zones keep their wall clock) and the ISO code of the
+    holiday calendar (None: the fallbacks)."""
+
+    ref: datetime
+    tz: tzinfo
+    order: str
+    tz_known: bool = True
+    country: str | None = None
+
+
+@dataclass
+class Res:
+    """A resolved mention: value, grain, whether a clock moment was written, its window and whether it is
+    past by its words ("last Friday")."""
+
+    value: datetime
+    grain: str
+    has_time: bool
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    past: bool = False
+
+
+@dataclass
+class DayReading:
+    """The day a mention names, as a class's day reader finds it: the date (None: no day named), its grain,
+    whether the words make it past, and the full result when the class decides more than a day (periods,
+    offsets, "now")."""
+
+    day: date | None
+    grain: str = "day"
+    past: bool = False
+    res: Res | None = None
+
+
+class NotATime(ValueError):
+    """Raised by a class's resolution step when the mention, read in full, is not a time after all ("7.38"
+    alone, "45 days prior to travel"); the mention is dropped."""
+
+
+# a class's resolution steps, registered in `nlp.when.registry` in the order the resolver applies them:
+# a normaliser rewrites a mention before the day is read (or raises `NotATime`); a day reader returns the
+# day its fields name, or None to leave the mention to the next reader; a moment reader turns the day into
+# the final result (a clock time, a day part...), returns None to pass, or raises `NotATime`
+Normaliser = Callable[[Part, Ctx], Part]
+DayReader = Callable[[Part, Ctx], "DayReading | None"]
+MomentReader = Callable[[Part, DayReading, Ctx], "Res | None"]
+
+_UTC = ZoneInfo("UTC")
+
+
+def wall(d: date, h: int, mi: int, tz: tzinfo, s: int = 0) -> datetime:
+    """Wall time `d h:mi` in `tz`, normalised: a time inside a DST gap moves forward by the gap."""
+    aware = datetime.combine(d, time(h, mi, s)).replace(tzinfo=tz)
+    return aware.astimezone(_UTC).astimezone(tz)
+
+
+def midnight(d: date, tz: tzinfo) -> datetime:
+    return wall(d, 0, 0, tz)
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def roll_year(m: int, d: int, today: date) -> date:
+    """Month/day without a year: this year's if not yet past, else next year's."""
+    for y in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
+        try:
+            cand = date(y, m, d)
+        except ValueError:
+            continue
+        if cand >= today:
+            return cand
+    return date(today.year + 4, m, min(d, 28))
+
+
+_DATE_FIELDS = ("abs_date", "rel_days", "holiday", "dom", "weekday", "week", "period", "offset", "nth_weekday",
+                "nth_in_month", "now")
+
+
+def _set(v: object) -> bool:
+    return v is not None and v is not False
+
+
+def has_date(p: Part) -> bool:
+    """Whether a mention names a day (a numeric with a slash counts; a dotted one may still be a time)."""
+    return any(_set(getattr(p, f)) for f in _DATE_FIELDS) or (p.numeric is not None and p.numeric[3] == "/")

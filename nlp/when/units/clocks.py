@@ -5,6 +5,7 @@ clock words EOD, COB, "first thing" and "the same time"."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from nlp.when.base import (
     _ANCHORED_OK,
@@ -19,15 +20,22 @@ from nlp.when.base import (
     _TMRW,
     _WD,
     Clock,
+    Ctx,
+    DayReading,
+    MomentReader,
+    NotATime,
     Part,
+    Res,
     Unit,
     _clean,
     _meridiem,
     _next_is_ok,
     _weekday,
     _word_after,
+    midnight,
+    wall,
 )
-from nlp.when.lexicon import TOMORROW_WORDS, number_value
+from nlp.when.lexicon import PM_DAYPARTS, TOMORROW_WORDS, number_value
 
 _HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 _HOURWORD = "(?:" + "|".join(_HOUR_WORDS) + ")"
@@ -547,3 +555,81 @@ UNITS: tuple[Unit, ...] = (
         doc='(at) the same time / this time: the reference clock.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+_AM_DAYPARTS = frozenset({"morning", "early morning", "late morning", "forenoon", "first thing", "early"})
+
+
+def hour24(clock: Clock, daypart: str | None) -> int:
+    """The 24-hour hour of a clock time: as written when the writing fixes it, else by am/pm, else by the day
+    part next to it, else by business hours ("at 9" is 9 am, "at 3" is 3 pm, "quarter to seven" is decided by
+    the seven, "ten to twelve" is 11:50 am)."""
+    h = clock.hour
+    if clock.exact24 or clock.special:
+        return h
+    if clock.meridiem == "am":
+        return 0 if h == 12 else h
+    if clock.meridiem == "pm":
+        return h if h == 12 else h + 12
+    if daypart in PM_DAYPARTS:
+        return h + 12 if h < 12 else h
+    if daypart in _AM_DAYPARTS:
+        return h
+    if daypart in ("lunch", "midday"):
+        return h + 12 if h < 6 else h
+    rule = clock.rule_hour if clock.rule_hour is not None else h
+    if 1 <= rule <= 6:
+        return h + 12 if h < 12 else h
+    return h
+
+
+def next_clock(clock: Clock, daypart: str | None, ctx: Ctx) -> datetime:
+    """A clock time without a date: its next occurrence; a bare "at 7" written at 6 pm is 7 pm tonight."""
+    ref, tz = ctx.ref, ctx.tz
+    today = ref.date()
+    h = hour24(clock, daypart)
+    if clock.special == "eod":
+        return wall(today, 23, 59, tz)
+    if clock.special == "midnight":
+        return midnight(today + timedelta(days=1), tz)
+    first = wall(today, h, clock.minute, tz, clock.second)
+    if first >= ref:
+        return first
+    return wall(today + timedelta(days=1), h, clock.minute, tz, clock.second)
+
+
+def _moment_same_time(g: Part, st: DayReading, ctx: Ctx) -> Res | None:
+    """"same time tomorrow", "this time next week": the clock time of writing on the day named."""
+    if g.clock is None or g.clock.special != "same_time":
+        return None
+    day = st.day
+    if g.week is not None and g.weekday is None and day is not None:
+        day = ctx.ref.date() + timedelta(days=7 * g.week)
+    if day is None:
+        raise NotATime("'the same time' without a day")
+    return Res(wall(day, ctx.ref.hour, ctx.ref.minute, ctx.tz), "minute", True, None, None, st.past)
+
+
+def _moment_clock(g: Part, st: DayReading, ctx: Ctx) -> Res | None:
+    """A clock time on the day named (else its next occurrence); EOD keeps 17:00 as its window's start,
+    "first thing" 08:00-10:00."""
+    c = g.clock
+    if c is None:
+        return None
+    tz, day = ctx.tz, st.day
+    if day is None:
+        v = next_clock(c, g.daypart, ctx)
+    elif c.special == "midnight":
+        v = midnight(day + timedelta(days=1), tz)
+    else:
+        v = wall(day, hour24(c, g.daypart), c.minute, tz, c.second)
+    ws = we = None
+    if c.special == "eod":
+        ws, we = wall(v.date(), 17, 0, tz), v
+    elif c.special == "first_thing":
+        ws, we = wall(v.date(), 8, 0, tz), wall(v.date(), 10, 0, tz)
+    return Res(v, "minute", True, ws, we, st.past)
+
+
+MOMENT_READERS: dict[str, MomentReader] = {"same_time": _moment_same_time, "clock": _moment_clock}

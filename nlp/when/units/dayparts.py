@@ -4,17 +4,23 @@ only where a day word or a cue makes it a time."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta, tzinfo
 
 from nlp.when.base import (
     _MON,
     _TMRW,
     _WD,
+    Ctx,
+    DayReading,
+    MomentReader,
     Part,
+    Res,
     Unit,
     _clean,
     _trie,
+    wall,
 )
-from nlp.when.lexicon import DAYPART_TYPOS, MONTHS, TOMORROW_WORDS, WEEKDAYS
+from nlp.when.lexicon import DAYPART_TYPOS, DAYPARTS, MONTHS, TOMORROW_WORDS, WEEKDAYS
 
 # what after a bare day part makes it a time: "morning of the 3rd", "afternoon on Friday", "morning Tuesday",
 # "evening tomorrow"
@@ -96,3 +102,47 @@ UNITS: tuple[Unit, ...] = (
         doc='A day part: (in the) morning, early afternoon, lunchtime, this arvo.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+_MORNINGS = frozenset({"morning", "early morning", "first thing", "early", "forenoon"})
+
+
+def _next_quarter_hour(t: datetime) -> datetime:
+    """`t` rounded up to the next quarter hour (a day part under way is booked from now, not in the past)."""
+    over = (t.minute % 15) * 60 + t.second + t.microsecond / 1e6
+    return t if over == 0 else t + timedelta(seconds=15 * 60 - over)
+
+
+def daypart_window(d: date, dp: str, tz: tzinfo) -> tuple[datetime, datetime, datetime]:
+    """The representative time, start and end of day part `dp` on `d` (`nlp.when.lexicon.DAYPARTS`)."""
+    (rh, rm), (sh, sm), (eh, em) = DAYPARTS[dp]
+    return wall(d, rh, rm, tz), wall(d, sh, sm, tz), wall(d, eh, em, tz)
+
+
+def _moment_daypart(g: Part, st: DayReading, ctx: Ctx) -> Res | None:
+    """A day part: a window (grain "hour") on the day named. Without a day, a day part still to come is
+    today's; one under way is the next one ("afternoon" said at 12:43), unless the text places the act inside
+    it ("over lunch" said at noon, "in the afternoon" at one: from the next quarter hour); a morning that has
+    begun is tomorrow's ("I'll call in the morning" said at 9:30)."""
+    res = st.res
+    if g.daypart is None or (res is not None and res.grain == "minute"):
+        return None
+    tz, day = ctx.tz, st.day
+    dp = g.daypart if g.daypart in DAYPARTS else "morning"
+    implicit = day is None
+    if day is None:
+        today = ctx.ref.date()
+        _, start, end = daypart_window(today, dp, tz)
+        in_progress = g.during and start <= ctx.ref < end and dp not in _MORNINGS
+        day = today if ctx.ref < start or in_progress else today + timedelta(days=1)
+    v, ws, we = daypart_window(day, dp, tz)
+    if implicit and ws <= ctx.ref < we and v < ctx.ref:
+        v = min(_next_quarter_hour(ctx.ref), we)
+    if res is not None and res.grain == "hour" and g.period is not None:  # later this afternoon
+        ws = max(ws, ctx.ref)
+        v = max(v, ctx.ref + timedelta(hours=1))
+    return Res(v, "hour", False, ws, we, st.past)
+
+
+MOMENT_READERS: dict[str, MomentReader] = {"daypart": _moment_daypart}

@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from nlp.when.base import (
     _HOLIDAY_WORDS,
     _WHICH,
+    Ctx,
+    DayReader,
+    DayReading,
     Part,
     Unit,
     _clean,
 )
-from nlp.when.holidays import HOLIDAY_PATTERNS
+from nlp.when.holidays import HOLIDAY_PATTERNS, holiday_date
 
 _HOLIDAY = "|".join(f"(?:{p})" for p, _ in HOLIDAY_PATTERNS)
 
@@ -57,3 +61,33 @@ UNITS: tuple[Unit, ...] = (
         doc="A holiday name with an optional modifier, 'observed' and year.",
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+def _holiday_day(name: str, year: int | None, shift: int, observed: bool, ctx: Ctx, past: bool) -> date:
+    """The holiday in the calendar of the writer's country: of the year written, else the next one (the last
+    one when the words say past; "next Christmas" a year on)."""
+    today = ctx.ref.date()
+
+    def on(y: int) -> date:
+        return holiday_date(name, y, ctx.country, observed)
+
+    if year is not None:
+        return on(year)
+    if past:
+        d = on(today.year)
+        return d if d < today else on(today.year - 1)
+    if shift:
+        return on(today.year + shift)
+    d = on(today.year)
+    return d if d >= today else on(today.year + 1)
+
+
+def _day_holiday(g: Part, ctx: Ctx) -> DayReading | None:
+    if g.holiday is None:
+        return None
+    name, year, shift, observed = g.holiday
+    return DayReading(_holiday_day(name, year, shift, observed, ctx, g.past_word), "day", g.past_word)
+
+
+DAY_READERS: dict[str, DayReader] = {"holiday": _day_holiday}

@@ -13,8 +13,12 @@ import re
 
 from nlp.when.base import (
     Clock,
+    Ctx,
+    DayReader,
+    DayReading,
     Offset,
     Part,
+    Res,
     Unit,
     _clean,
 )
@@ -110,3 +114,14 @@ UNITS: tuple[Unit, ...] = (
         doc='now, right now, at the moment, ATM.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+def _day_now(g: Part, ctx: Ctx) -> DayReading | None:
+    """"right now": the moment of writing."""
+    if not g.now:
+        return None
+    return DayReading(ctx.ref.date(), "minute", False, Res(ctx.ref, "minute", True))
+
+
+DAY_READERS: dict[str, DayReader] = {"now": _day_now}

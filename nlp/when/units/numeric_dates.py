@@ -5,6 +5,8 @@ order the resolver decides (writer's zone, `date_order`, or a weekday next to it
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 
 from nlp.when.base import (
     _D,
@@ -12,13 +14,21 @@ from nlp.when.base import (
     _MON,
     _QUANTITY_AFTER,
     Clock,
+    Ctx,
+    DayReader,
+    DayReading,
+    Normaliser,
+    NotATime,
     Part,
     Period,
     Unit,
     _month,
     _valid,
     _year,
+    has_date,
+    roll_year,
 )
+from nlp.when.units.written_dates import year_by_weekday
 
 
 def _h_iso(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -175,3 +185,79 @@ UNITS: tuple[Unit, ...] = (
         doc='Two or three numbers with / . or -: 5/31, 31.05.2024, 3-15 after a cue; the resolver picks the order.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+def numeric_date(a: int, b: int, year: int | None, order: str, today: date) -> date | None:
+    """Two numbers read as a date: a number over 12 is the day, else `order` ("MDY"/"DMY") decides; without a
+    year the next such day."""
+    if a > 12 and b <= 12:
+        m, d = b, a
+    elif b > 12 and a <= 12:
+        m, d = a, b
+    elif order == "DMY":
+        m, d = b, a
+    else:
+        m, d = a, b
+    if year is not None:
+        try:
+            return date(year, m, d)
+        except ValueError:
+            return None
+    try:
+        date(2000, m, d)
+    except ValueError:
+        return None
+    return roll_year(m, d, today)
+
+
+def _normalise_numeric(g: Part, ctx: Ctx) -> Part:
+    """A dotted or four-digit number is a date or a clock time: "Monday 19.06" is a date on that Monday,
+    "Monday 9.45" (no such date on a Monday) a time; a lone "9.15" a date when it reads as one, else a time;
+    "7.38" in a table or "1204" alone no time at all."""
+    if g.numeric is None or g.clock is not None:
+        return g
+    if g.numeric[3] in ("t", "t0") and g.weekday is not None:
+        g = replace(g, numeric=(g.numeric[0], g.numeric[1], None, "." if g.numeric[3] == "t" else ".0"))
+    assert g.numeric is not None
+    if g.numeric[3] in (".", ".0") and g.weekday is not None:
+        a, b, _, sep = g.numeric
+        today = ctx.ref.date()
+        on_weekday = any(d is not None and d.weekday() == g.weekday
+                         for d in (numeric_date(a, b, None, o, today) for o in ("MDY", "DMY")))
+        if not on_weekday and a <= 23 and b <= 59:
+            g = replace(g, numeric=None, clock=Clock(a, b, exact24=sep == ".0" or a >= 13 or a == 0))
+    if g.numeric is not None and g.numeric[3] in (".", ".0", "t", "t0", "4") and not has_date(g):
+        a, b, _, sep = g.numeric
+        if sep in ("4", "t", "t0"):
+            raise NotATime("a number alone")  # "7.38" in a table, "1204": numbers, unless a date stands next
+        if numeric_date(a, b, None, ctx.order, ctx.ref.date()) is None:
+            if a <= 23 and b <= 59:
+                g = replace(g, clock=Clock(a, b, exact24=a >= 13), numeric=None)
+            else:
+                raise NotATime("neither a date nor a clock time")
+    return g
+
+
+def _day_numeric(g: Part, ctx: Ctx) -> DayReading | None:
+    """"5/31", "31.05.2024": the order of the writer's zone, unless the reading that falls on a weekday
+    written next to it decides ("Tuesday, 8.5.")."""
+    if g.numeric is None or g.numeric[3] not in ("/", ".", ".0"):
+        return None
+    today = ctx.ref.date()
+    a, b, year, _ = g.numeric
+    order = ctx.order
+    if g.weekday is not None and a <= 12 and b <= 12:
+        for o in (order, "DMY" if order == "MDY" else "MDY"):
+            cand = numeric_date(a, b, year, o, today)
+            if cand is not None and cand.weekday() == g.weekday:
+                order = o
+                break
+    d0 = numeric_date(a, b, year, order, today)
+    if d0 is not None and year is None and g.weekday is not None and d0.weekday() != g.weekday:
+        d0 = year_by_weekday(d0.month, d0.day, g.weekday, today) or d0
+    return DayReading(d0) if d0 is not None else None
+
+
+NORMALISERS: dict[str, Normaliser] = {"numeric": _normalise_numeric}
+DAY_READERS: dict[str, DayReader] = {"numeric": _day_numeric}

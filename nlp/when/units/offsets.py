@@ -4,20 +4,33 @@ ago", "within the hour", "in a fortnight", "a week from Tuesday", "the next 3 we
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from nlp.when.base import (
     _D,
     _MINWORD,
     _WD,
     _WEEKDAY_WORDS,
+    Ctx,
+    DayReader,
+    DayReading,
+    MomentReader,
+    NotATime,
     Offset,
     Part,
     Period,
+    Res,
     Unit,
     _clean,
     _weekday,
+    add_months,
+    midnight,
+    wall,
 )
 from nlp.when.lexicon import number_value
+from nlp.when.units.clocks import next_clock
 
 _NUMQ = (r"(?:\d{1,2}\s*[-–]\s*\d{1,2}(?=\s)|\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
          r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
@@ -292,3 +305,125 @@ UNITS: tuple[Unit, ...] = (
         doc='over the next few days.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+_UTC = ZoneInfo("UTC")
+
+
+def add_business_days(d: date, n: int) -> date:
+    step = 1 if n >= 0 else -1
+    left = abs(n)
+    while left:
+        d += timedelta(days=step)
+        if d.weekday() < 5:
+            left -= 1
+    return d
+
+
+def apply_offset(base: datetime, off: Offset, tz: tzinfo) -> tuple[datetime, str]:
+    """`base` moved by `off`; minutes/hours are elapsed time, days and longer are calendar steps."""
+    amt = off.amount
+    if off.unit in ("seconds", "minutes", "hours"):
+        delta = {"seconds": timedelta(seconds=amt), "minutes": timedelta(minutes=amt), "hours": timedelta(hours=amt)}[off.unit]
+        return (base.astimezone(_UTC) + delta).astimezone(tz), "minute"
+    naive = base.replace(tzinfo=None)
+    if off.unit.startswith("wd"):
+        # the n-th given weekday strictly after (or before) the anchor day
+        wd, d = int(off.unit[2:]), naive.date()
+        n = int(off.amount)
+        if n > 0:
+            d = d + timedelta(days=(wd - d.weekday()) % 7 or 7) + timedelta(days=7 * (n - 1))
+        else:
+            d = d - timedelta(days=(d.weekday() - wd) % 7 or 7) - timedelta(days=7 * (-n - 1))
+        return midnight(d, tz), "day"
+    if off.unit == "days":
+        whole = int(amt)
+        frac = amt - whole
+        naive = naive + timedelta(days=whole, hours=frac * 24)
+    elif off.unit == "business_days":
+        naive = datetime.combine(add_business_days(naive.date(), int(amt)), naive.time())
+    elif off.unit == "weeks":
+        naive = naive + timedelta(days=round(7 * amt))
+    elif off.unit == "fortnights":
+        naive = naive + timedelta(days=round(14 * amt))
+    elif off.unit == "months":
+        whole = int(amt)
+        naive = datetime.combine(add_months(naive.date(), whole), naive.time())
+        if amt - whole:
+            naive += timedelta(days=round(30 * (amt - whole)))
+    elif off.unit == "years":
+        whole = int(amt)
+        naive = datetime.combine(add_months(naive.date(), 12 * whole), naive.time())
+        if amt - whole:
+            naive += timedelta(days=round(365 * (amt - whole)))
+    if off.plus_days:
+        naive += timedelta(days=off.plus_days)
+    return wall(naive.date(), naive.hour, naive.minute, tz, naive.second), "day"
+
+
+def _day_offset(g: Part, ctx: Ctx) -> DayReading | None:
+    """"in 3 days", "2 hours from now": the moment of writing moved by the offset; "in a day or two" keeps the
+    far edge as the window; a deadline ("within 2 weeks") runs from now to the offset."""
+    if g.offset is None:
+        return None
+    tz = ctx.tz
+    v, grain = apply_offset(ctx.ref, g.offset, tz)
+    r = Res(v, grain, grain == "minute")
+    if g.offset.window_amount is not None:
+        w_end, _ = apply_offset(ctx.ref, replace(g.offset, amount=g.offset.window_amount), tz)
+        r.window_start, r.window_end = v, w_end
+    if g.deadline:
+        r.window_start, r.window_end = ctx.ref, v
+    d = v.date()
+    if g.clock is not None and g.offset.unit in ("seconds", "minutes", "hours"):
+        g.clock = None
+    if g.weekday is not None:
+        d = d + timedelta(days=(g.weekday - d.weekday()) % 7)
+        r = Res(midnight(d, tz), "day", False)
+    return DayReading(d, r.grain, g.past_word, r)
+
+
+def _day_nth_weekday(g: Part, ctx: Ctx) -> DayReading | None:
+    """"3 Fridays from now": the third Friday after today."""
+    if g.nth_weekday is None:
+        return None
+    n, wd = g.nth_weekday
+    today = ctx.ref.date()
+    first = today + timedelta(days=(wd - today.weekday()) % 7 or 7)
+    return DayReading(first + timedelta(days=7 * (n - 1)))
+
+
+def _moment_offset_from(g: Part, st: DayReading, ctx: Ctx) -> Res | None:
+    """An offset from an anchor ("a week from Tuesday", "15 minutes from 1pm", "2 days after the 18th"): the
+    anchor's day (or clock time) moved by the offset; the reading then goes on from that day."""
+    if g.offset_from is None:
+        return None
+    tz, day, res = ctx.tz, st.day, st.res
+    if g.clock is not None and day is None:
+        v, _ = apply_offset(next_clock(g.clock, g.daypart, ctx), g.offset_from, tz)
+        return Res(v, "minute", True)
+    if day is None and not g.now and g.rel_days is None:
+        raise NotATime("an offset from something that is not a time")  # "45 days prior to travel"
+    anchor = day if day is not None else ctx.ref.date()
+    if res is not None and res.grain == "minute" and day is not None:
+        base = res.value
+    elif day is None:
+        base = ctx.ref
+    else:
+        base = datetime.combine(anchor, ctx.ref.timetz()) if g.now else midnight(anchor, tz)
+    v, gr = apply_offset(base, g.offset_from, tz)
+    if g.weekday is not None and g.offset is None and (g.abs_date or g.holiday or g.rel_days is not None or g.now
+                                                       or g.period):
+        d2 = v.date() + timedelta(days=(g.weekday - v.weekday()) % 7)
+        v = midnight(d2, tz)
+    st.grain = gr if day is None or g.now else "day"
+    st.day = v.date()
+    st.res = Res(v if gr == "minute" else midnight(v.date(), tz), st.grain, gr == "minute")
+    if g.deadline:
+        st.res.window_start, st.res.window_end = ctx.ref, v
+    return None
+
+
+DAY_READERS: dict[str, DayReader] = {"offset": _day_offset, "nth_weekday": _day_nth_weekday}
+MOMENT_READERS: dict[str, MomentReader] = {"offset_from": _moment_offset_from}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from nlp.when.base import (
     _ANCHORED_OK,
@@ -12,14 +13,23 @@ from nlp.when.base import (
     _MONTH_WORDS,
     _SHIFTS,
     _WHICH,
+    Ctx,
+    DayReader,
+    DayReading,
     Part,
     Period,
+    Res,
     Unit,
     _clean,
     _month,
     _word_after,
     _year,
+    add_months,
+    midnight,
+    month_end,
+    wall,
 )
+from nlp.when.units.written_dates import dom_date
 
 _POSITIONS = {"early": "early", "mid": "mid", "late": "late", "later": "later", "the end of": "end", "end of": "end",
               "by the end of": "end", "the beginning of": "start", "beginning of": "start", "the start of": "start",
@@ -196,3 +206,185 @@ UNITS: tuple[Unit, ...] = (
         doc='A month alone after a cue, or with a year: in May, by end of March, May 2025.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+def period_result(p: Period, ctx: Ctx) -> Res:
+    """A named stretch (later today, the next few days, a week, a weekend, a week of a month, a month, a
+    season, a quarter, a year) with its position ("early", "mid", "end"...): a value and its window."""
+    ref, tz = ctx.ref, ctx.tz
+    today = ref.date()
+    if p.unit == "day":  # later today
+        end = wall(today, 23, 59, tz)
+        start = ref + timedelta(hours=1)
+        return Res(ref + timedelta(hours=2), "hour", False, start, end)
+    if p.unit == "days":  # in the next few days (a number of them in `quarter`: "the next two days")
+        return Res(midnight(today + timedelta(days=1), tz), "day", False, ref,
+                    midnight(today + timedelta(days=1 + (p.quarter or 3)), tz))
+    if p.unit in ("week", "weekend"):
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * p.shift)
+        if p.unit == "weekend":
+            sat = monday + timedelta(days=5)
+            if p.shift == 0 and today.weekday() == 6:
+                sat = today - timedelta(days=1)
+            return Res(midnight(sat, tz), "day", False, midnight(sat, tz), midnight(sat + timedelta(days=2), tz))
+        pos = p.position
+        if pos in ("end",):
+            fri = monday + timedelta(days=4)
+            if p.shift == 0 and today > fri:
+                fri += timedelta(days=7)
+            return Res(midnight(fri, tz), "day", False, midnight(fri, tz), midnight(fri + timedelta(days=1), tz))
+        if pos == "later":
+            nxt = today + timedelta(days=1)
+            fri = monday + timedelta(days=4)
+            return Res(midnight(nxt, tz), "day", False, midnight(nxt, tz),
+                        midnight(max(fri, nxt) + timedelta(days=1), tz))
+        spans = {"early": (0, 2), "start": (0, 1), "mid": (1, 4), "late": (3, 5)}
+        a, b = spans.get(pos or "", (0, 7))
+        value_day = {"early": 0, "start": 0, "mid": 2, "late": 3}.get(pos or "", 0)
+        v = monday + timedelta(days=value_day)
+        if p.shift == 0 and v < today:
+            v = today
+        return Res(midnight(v, tz), "week", False, midnight(monday + timedelta(days=a), tz),
+                    midnight(monday + timedelta(days=b), tz))
+    if p.unit == "monthweek":  # "the first week of February": weeks start on the first Monday of the month
+        if p.month is not None:
+            y = today.year + (1 if p.month < today.month else 0)
+            first = date(y, p.month, 1)
+        else:
+            first = add_months(today.replace(day=1), p.shift)
+        n = p.quarter or 1
+        if n > 0:
+            monday = first + timedelta(days=(7 - first.weekday()) % 7 if first.weekday() >= 4 else -first.weekday())
+            monday += timedelta(days=7 * (n - 1))
+        else:
+            last = month_end(first.year, first.month)
+            monday = last - timedelta(days=last.weekday())
+        v = max(monday, first)
+        return Res(midnight(v, tz), "week", False, midnight(monday, tz), midnight(monday + timedelta(days=7), tz))
+    if p.unit == "month":
+        if p.month is not None:
+            y = p.year if p.year is not None else today.year + (1 if p.month < today.month else 0)
+            if p.shift == 1 and p.year is None and p.month == today.month:
+                y += 1
+            if p.shift == -1 and p.year is None:
+                y = today.year - (0 if p.month < today.month else 1)
+            first = date(y, p.month, 1)
+        else:
+            first = add_months(today.replace(day=1), p.shift)
+        last = month_end(first.year, first.month)
+        pos = p.position
+        if pos == "end":
+            return Res(midnight(last, tz), "day", False, midnight(last - timedelta(days=4), tz),
+                        midnight(last + timedelta(days=1), tz))
+        if pos == "later":
+            nxt = today + timedelta(days=1)
+            return Res(midnight(nxt, tz), "day", False, midnight(nxt, tz), midnight(last + timedelta(days=1), tz))
+        spans = {"early": (1, 10), "start": (1, 7), "mid": (10, 20), "late": (20, last.day)}
+        if pos in spans:
+            a, b = spans[pos]
+            v = first.replace(day={"early": 1, "start": 1, "mid": 15, "late": 21}[pos])
+            return Res(midnight(v, tz), "day", False, midnight(first.replace(day=a), tz),
+                        midnight(first.replace(day=b) + timedelta(days=1), tz))
+        v = max(first, today) if first.month == today.month and first.year == today.year else first
+        return Res(midnight(v, tz), "month", False, midnight(first, tz), midnight(last + timedelta(days=1), tz))
+    if p.unit == "season":
+        return season_result(p, ctx)
+    if p.unit == "quarter":
+        if p.quarter is not None:
+            q = p.quarter
+            y = p.year if p.year is not None else today.year
+            if p.year is None and month_end(y, 3 * q) < today:
+                y += 1
+        else:
+            q0 = (today.month - 1) // 3 + p.shift
+            y = today.year + q0 // 4
+            q = q0 % 4 + 1
+        first = date(y, 3 * (q - 1) + 1, 1)
+        last = month_end(y, 3 * q)
+        pos = p.position
+        if pos == "end":
+            return Res(midnight(last, tz), "day", False, midnight(last - timedelta(days=14), tz),
+                        midnight(last + timedelta(days=1), tz))
+        if pos == "mid":
+            v = first.replace(month=first.month + 1, day=15)
+        elif pos == "late":
+            v = first.replace(month=first.month + 2)
+        else:
+            v = first
+        if v < today <= last:
+            v = today
+        return Res(midnight(v, tz), "month", False, midnight(first, tz), midnight(last + timedelta(days=1), tz))
+    # year
+    y = p.year if p.year is not None else today.year + p.shift
+    pos = p.position
+    if pos == "end":
+        last = date(y, 12, 31)
+        return Res(midnight(last, tz), "day", False, midnight(date(y, 12, 1), tz), midnight(last + timedelta(days=1), tz))
+    first = date(y, 1, 1)
+    if pos == "mid":
+        first = date(y, 7, 1)
+    elif pos == "late":
+        first = date(y, 10, 1)
+    v = max(first, today) if y == today.year else first
+    return Res(midnight(v, tz), "month", False, midnight(first, tz), midnight(date(y + 1, 1, 1), tz))
+
+
+_SOUTHERN = ("Australia/", "Pacific/Auckland", "Pacific/Chatham", "Pacific/Fiji", "America/Sao_Paulo",
+             "America/Argentina/", "America/Buenos_Aires", "America/Santiago", "America/Montevideo",
+             "America/Asuncion", "America/Lima", "Africa/Johannesburg", "Africa/Maputo", "Africa/Harare",
+             "Antarctica/", "Indian/Mauritius", "Indian/Reunion")
+
+
+def season_result(p: Period, ctx: Ctx) -> Res:
+    """Meteorological seasons of the writer's hemisphere (northern spring = March to May). "this"/bare: the
+    season under way or the next one; "next": the one after that if this one is under way; a year names the
+    season that starts in that year."""
+    tz, today = ctx.tz, ctx.ref.date()
+    south = str(tz).startswith(_SOUTHERN)
+    first_month = (3 + 3 * (p.quarter or 0) + (6 if south else 0) - 1) % 12 + 1
+    if p.year is not None:
+        start = date(p.year, first_month, 1)
+    else:
+        start = date(today.year, first_month, 1)
+        while add_months(start, 3) <= today:  # the occurrence under way or to come
+            start = date(start.year + 1, first_month, 1)
+        while start > today and add_months(date(start.year - 1, first_month, 1), 3) > today:
+            start = date(start.year - 1, first_month, 1)
+        under_way = start <= today
+        if p.shift > 0 and under_way:
+            start = date(start.year + 1, first_month, 1)
+        elif p.shift < 0:
+            start = date(start.year - 1, first_month, 1)
+    end = add_months(start, 3)
+    pos = p.position
+    if pos == "early":
+        a, b = start, add_months(start, 1)
+    elif pos == "mid":
+        a, b = add_months(start, 1), add_months(start, 2)
+    elif pos == "late":
+        a, b = add_months(start, 2), end
+    else:
+        a, b = start, end
+    v = max(a, today) if a <= today < b else a
+    return Res(midnight(v, tz), "month", False, midnight(a, tz), midnight(b, tz))
+
+
+def _day_period_dom(g: Part, ctx: Ctx) -> DayReading | None:
+    """"the 15th of next month", "the last day of this month": a day of a month named by its shift."""
+    if g.period is None or g.dom is None or g.period.unit != "month" or g.period.month is not None:
+        return None
+    today = ctx.ref.date()
+    first = add_months(today.replace(day=1), g.period.shift)
+    d1 = dom_date(g.dom, None, today, g.period.shift) if g.dom > 0 else month_end(first.year, first.month)
+    return DayReading(d1) if d1 is not None else None
+
+
+def _day_period(g: Part, ctx: Ctx) -> DayReading | None:
+    if g.period is None:
+        return None
+    r = period_result(g.period, ctx)
+    return DayReading(r.value.date(), r.grain, g.past_word, r)
+
+
+DAY_READERS: dict[str, DayReader] = {"period_dom": _day_period_dom, "period": _day_period}

@@ -5,6 +5,9 @@ before it still attaches."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from nlp.when.base import (
     _D,
@@ -18,12 +21,14 @@ from nlp.when.base import (
     _QUANTITY_AFTER,
     Clock,
     Part,
+    TimeMention,
     Unit,
     _meridiem,
     _month,
     _next_is_ok,
     _valid,
     _year,
+    wall,
 )
 
 
@@ -103,3 +108,25 @@ UNITS: tuple[Unit, ...] = (
         doc='A span of hours without am/pm: between 2 and 4, from 10 to 11:30.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+_RANGE_GAP = re.compile(r"\s*(?:through|thru|to|until|till|-|–|—)\s*", re.I)
+
+
+def start_ranges_today(text: str, out: list[TimeMention], bare_weekday: list[bool], ref: datetime) -> None:
+    """"In the office Tuesday through Friday" said on a Tuesday starts today: a bare weekday that opens a range
+    comes before the weekday that closes it (a bare weekday alone is never today); else the closing one moves on."""
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if not (bare_weekday[i] and a.value > b.value and a.window_start is None
+                and _RANGE_GAP.fullmatch(text, a.end, b.start)):
+            continue
+        tz = ref.tzinfo or ZoneInfo("UTC")
+        day = a.value.date() - timedelta(days=7)
+        if day >= ref.date():
+            out[i] = replace(a, value=wall(day, a.value.hour, a.value.minute, tz))
+        elif bare_weekday[i + 1]:  # "Friday through Tuesday" said on a Saturday: the Tuesday after that Friday
+            week = timedelta(days=7)
+            out[i + 1] = replace(b, value=wall(b.value.date() + week, b.value.hour, b.value.minute, tz),
+                                 window_end=b.window_end + week if b.window_end is not None else None)

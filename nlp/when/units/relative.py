@@ -5,6 +5,8 @@ Thanksgiving", "the week of", "later today", "end of Thursday"."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date, timedelta
 
 from nlp.when.base import (
     _D,
@@ -20,14 +22,21 @@ from nlp.when.base import (
     _WEEKDAY_WORDS,
     _WHICH,
     Clock,
+    Ctx,
+    DayReader,
+    DayReading,
+    MomentReader,
     Offset,
     Part,
     Period,
+    Res,
     Unit,
     _clean,
     _trie,
     _weekday,
     _word_after,
+    has_date,
+    midnight,
 )
 from nlp.when.lexicon import MONTHS, RISKY_WEEKDAYS, TOMORROW_WORDS, TONIGHT_WORDS, WEEKDAYS, ordinal_value
 
@@ -323,3 +332,72 @@ UNITS: tuple[Unit, ...] = (
         doc='this/next/last week.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+def weekday_date(wd: int, mod: str | None, week: int | None, today: date) -> date:
+    """A weekday with its modifier: bare, "this" and "coming" are the next one (never today); "next" is the one
+    of next week; "after next" a week after the next one; "last" the one before today; with a week shift
+    ("Tuesday week", "Sun of next week") the weekday of that week."""
+    monday = today - timedelta(days=today.weekday())
+    if week is not None:
+        return monday + timedelta(days=7 * week + wd)
+    delta = (wd - today.weekday()) % 7
+    if mod == "next":
+        return monday + timedelta(days=7 + wd)
+    if mod == "after_next":
+        return today + timedelta(days=(delta or 7) + 7)
+    if mod == "last":
+        return today - timedelta(days=(today.weekday() - wd) % 7 or 7)
+    if mod == "before_last":
+        return today - timedelta(days=((today.weekday() - wd) % 7 or 7) + 7)
+    return today + timedelta(days=delta or 7)
+
+
+def from_named_day(g: Part, named: date) -> Part:
+    """"The board meets on the 18th ... the following Monday": the Monday after the 18th; "the week after":
+    the week after that day."""
+    if g.offset_from is None and g.weekday is not None:
+        g = replace(g, offset_from=Offset(1, f"wd{g.weekday}"), weekday=None, weekday_mod=None)
+    if g.offset_from is None or has_date(g):
+        return g
+    return replace(g, abs_date=(named.year, named.month, named.day), anchor_back=False)
+
+
+def _day_rel_days(g: Part, ctx: Ctx) -> DayReading | None:
+    """"today", "tomorrow", "yesterday", "the day after tomorrow"."""
+    if g.rel_days is None:
+        return None
+    return DayReading(ctx.ref.date() + timedelta(days=g.rel_days), "day", g.rel_days < 0)
+
+
+def _day_weekday(g: Part, ctx: Ctx) -> DayReading | None:
+    if g.weekday is None:
+        return None
+    d = weekday_date(g.weekday, g.weekday_mod, g.week, ctx.ref.date())
+    return DayReading(d, "day", g.weekday_mod in ("last", "before_last") or (g.week is not None and g.week < 0))
+
+
+def _day_week(g: Part, ctx: Ctx) -> DayReading | None:
+    """"next week", "this week" (from today), "last week": a week from Monday."""
+    if g.week is None:
+        return None
+    today, tz = ctx.ref.date(), ctx.tz
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * g.week)
+    vday = today if g.week == 0 else monday
+    r = Res(midnight(vday, tz), "week", False, midnight(monday, tz), midnight(monday + timedelta(days=7), tz))
+    return DayReading(vday, "week", g.week < 0, r)
+
+
+def _moment_week_of(g: Part, st: DayReading, ctx: Ctx) -> Res | None:
+    """"the week of Dec 7th": the week (from Monday) that holds the day."""
+    if not g.week_of or st.day is None or g.clock is not None:
+        return None
+    tz = ctx.tz
+    monday = st.day - timedelta(days=st.day.weekday())
+    return Res(midnight(monday, tz), "week", False, midnight(monday, tz), midnight(monday + timedelta(days=7), tz),
+               st.past)
+
+
+DAY_READERS: dict[str, DayReader] = {"rel_days": _day_rel_days, "weekday": _day_weekday, "week": _day_week}
+MOMENT_READERS: dict[str, MomentReader] = {"week_of": _moment_week_of}

@@ -4,6 +4,8 @@ March", "the 15th of next month", "the third Friday of June", "the first week of
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 
 from nlp.when.base import (
     _D,
@@ -19,6 +21,10 @@ from nlp.when.base import (
     _WD,
     _WEEKDAY_WORDS,
     Clock,
+    Ctx,
+    DayReader,
+    DayReading,
+    Normaliser,
     Part,
     Period,
     Unit,
@@ -28,7 +34,11 @@ from nlp.when.base import (
     _weekday,
     _word_after,
     _year,
+    add_months,
+    month_end,
+    roll_year,
 )
+from nlp.when.holidays import nth_weekday
 from nlp.when.lexicon import MONTHS, WEEKDAYS, ordinal_value
 
 _ORDWORD = (r"(?:(?:twenty|thirty)[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
@@ -287,3 +297,103 @@ UNITS: tuple[Unit, ...] = (
         doc='the first week of May.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+def year_by_weekday(m: int, d: int, weekday: int, today: date) -> date | None:
+    """A month/day named with its weekday ("I sent it Monday 11/16") may be a recent past date: the nearest year
+    where it falls on that weekday, if that is no more than 30 days back or in the future; else None (the caller
+    rolls forward as for any date without a year)."""
+    found: list[date] = []
+    for y in (today.year - 1, today.year, today.year + 1):
+        try:
+            cand = date(y, m, d)
+        except ValueError:
+            continue
+        if cand.weekday() == weekday and (cand - today).days >= -30:
+            found.append(cand)
+    if not found:
+        return None
+    return min(found, key=lambda c: (abs((c - today).days), c < today))
+
+
+def dom_date(dom: int, wd: int | None, today: date, month_shift: int | None) -> date | None:
+    """"the 9th": the next 9th (a month shift names the month: "the 15th of next month"; -1 is its last
+    day); with a weekday ("Friday the 13th") the next 13th that falls on a Friday, within three years."""
+    if month_shift is not None:
+        first = add_months(today.replace(day=1), month_shift)
+        if dom == -1:
+            return month_end(first.year, first.month)
+        try:
+            return first.replace(day=dom)
+        except ValueError:
+            return None
+    start = today.replace(day=1)
+    for i in range(0, 36 if wd is not None else 3):
+        first = add_months(start, i)
+        try:
+            cand = first.replace(day=dom)
+        except ValueError:
+            continue
+        if cand < today:
+            continue
+        if wd is None or cand.weekday() == wd:
+            return cand
+    return None
+
+
+def _normalise_year_or_clock(g: Part, ctx: Ctx) -> Part:
+    """"2 Nov 1940": a year when it is near the moment of writing, else the clock time 19:40 on 2 Nov."""
+    if g.year_or_clock is not None and g.abs_date is not None and g.abs_date[0] is not None and g.clock is None:
+        if not ctx.ref.year - 1 <= g.abs_date[0] <= ctx.ref.year + 5:
+            hh, mm = g.year_or_clock
+            return replace(g, abs_date=(None, g.abs_date[1], g.abs_date[2]), clock=Clock(hh, mm, exact24=True))
+    return g
+
+
+def _day_abs_date(g: Part, ctx: Ctx) -> DayReading | None:
+    """A month and day (and year): without a year the next one, or, next to a weekday, the nearest that falls
+    on it."""
+    if g.abs_date is None:
+        return None
+    today = ctx.ref.date()
+    y, m, d_ = g.abs_date
+    if y is None and g.weekday is not None:
+        d = year_by_weekday(m, d_, g.weekday, today) or roll_year(m, d_, today)
+    elif y is None:
+        d = roll_year(m, d_, today)
+    else:
+        d = date(y, m, d_)
+    return DayReading(d)
+
+
+def _day_nth_in_month(g: Part, ctx: Ctx) -> DayReading | None:
+    """"the third Friday of June", "the last day of March", "the first Monday of next month"."""
+    if g.nth_in_month is None:
+        return None
+    today = ctx.ref.date()
+    n, wd, month, year, mshift = g.nth_in_month
+    if wd == -1 and month is not None:  # the last day of a month
+        y = year if year is not None else today.year
+        d = month_end(y, month)
+        return DayReading(d if year is not None or d >= today else month_end(y + 1, month))
+    if month is None:
+        first = add_months(today.replace(day=1), mshift)
+        return DayReading(nth_weekday(first.year, first.month, wd, n))
+    y = year if year is not None else today.year
+    d = nth_weekday(y, month, wd, n)
+    if year is None and d < today:
+        d = nth_weekday(y + 1, month, wd, n)
+    return DayReading(d)
+
+
+def _day_dom(g: Part, ctx: Ctx) -> DayReading | None:
+    if g.dom is None or g.rel_days is not None:
+        return None
+    d1 = dom_date(g.dom, g.weekday, ctx.ref.date(), g.dom_month_shift)
+    return DayReading(d1) if d1 is not None else None
+
+
+NORMALISERS: dict[str, Normaliser] = {"year_or_clock": _normalise_year_or_clock}
+DAY_READERS: dict[str, DayReader] = {"abs_date": _day_abs_date, "nth_in_month": _day_nth_in_month,
+                                     "dom": _day_dom}

@@ -7,13 +7,19 @@ Central, British Summer Time, Gulf, Atlantic); the resolver asks `writer_reading
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from nlp.when.base import (
+    Ctx,
     Part,
+    Res,
     Unit,
     _clean,
+    has_date,
+    wall,
 )
 
 # Named zones as written in mail -> IANA. Abbreviations follow North-American usage ("EST" written in
@@ -132,3 +138,32 @@ UNITS: tuple[Unit, ...] = (
         doc='A named zone, an abbreviation or a UTC/GMT offset.',
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+def in_zone(g: Part, ctx: Ctx, read: Callable[[Part, Ctx], Res | None]) -> Res | None:
+    """A mention read by `read`, with its named zone applied: an abbreviation the writer's country reads
+    otherwise takes that reading ("IST" written in Dublin); "Thursday at 4:30pm IST" is Thursday on the
+    writer's calendar and 4:30 pm on Indian clocks; "at 3pm ET" alone is the next 3 pm in New York; both are
+    converted into the writer's zone. A writer of unknown zone ("UTC") keeps the named zone's wall clock."""
+    if g.zone_word is not None and ctx.country is not None:
+        other = writer_reading(g.zone_word, ctx.country)
+        if other is not None:
+            g = replace(g, zone=other)
+    if g.zone is None or not ctx.tz_known:
+        return read(g, ctx)
+    if g.clock is not None and has_date(g) and g.offset is None:
+        r = read(g, ctx)
+        if r is None or not r.has_time:
+            return r
+        v = wall(r.value.date(), r.value.hour, r.value.minute, g.zone, r.value.second).astimezone(ctx.tz)
+        return Res(v, r.grain, True, None, None, r.past)
+    if g.clock is not None or g.numeric is not None:
+        r = read(g, Ctx(ctx.ref.astimezone(g.zone), g.zone, ctx.order, country=ctx.country))
+        if r is None:
+            return None
+        conv = ctx.tz
+        return Res(r.value.astimezone(conv), r.grain, r.has_time,
+                   r.window_start.astimezone(conv) if r.window_start else None,
+                   r.window_end.astimezone(conv) if r.window_end else None, r.past)
+    return read(g, ctx)
