@@ -8,7 +8,8 @@ caller would. ctparse was trained on the two ctparse files, so its figures there
 
 With --generated, the same resolvers are scored on the cases the tests generate per expression class
 (tests/test_when_<class>.py `records()`: every clock notation x day word, every zone abbreviation, every numeric
-date format, offsets, written-out numbers, weekdays x modifiers, holidays per country, same-day anchors); the
+date format, offsets, written-out numbers, weekdays x modifiers, day parts x day words, clock and weekday
+ranges, holidays per country, same-day anchors); the
 libraries get an evenly spaced sample of each class (--sample, default 150), ours every case.
 
 usage: python bench/when_accuracy.py [--data DIR] [--only ours] [--misses] [--generated [--sample N]]
@@ -148,8 +149,8 @@ def score(records: list[dict[str, object]], fn: Resolver, misses: bool = False) 
     return ok / n, covered / n, (time.perf_counter() - start) / n * 1000
 
 
-GENERATED = ["clocks", "zones", "numeric_dates", "written_dates", "numbers", "offsets", "relative", "holidays",
-             "now_words"]
+GENERATED = ["clocks", "zones", "numeric_dates", "written_dates", "numbers", "offsets", "relative", "dayparts",
+             "ranges", "holidays", "now_words"]
 
 
 def generated_table(resolvers: dict[str, Callable[[], Resolver]], sample: int, misses: bool) -> None:
