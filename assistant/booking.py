@@ -213,6 +213,23 @@ def cancel(store: Store, writer: CalendarWriter, suggestion_id: str, now: dateti
     return _end(store, writer, suggestion_id, S.CANCELLED, now, reason or "cancelled")
 
 
+def done(store: Store, suggestion_id: str, now: datetime) -> Suggestion:
+    """The rep did the follow-up: the rep's own promise is kept (delivered), a chase of the buyer is settled
+    (the rep reached them). Its event stays on the calendar as what happened (the booking is marked "done",
+    so it is never released as no longer needed); the step's hop goes through the state machine."""
+    s = _get(store, suggestion_id)
+    step = store.step(s.commitment_id)
+    to = S.KEPT if step is not None and step.owner == "me" else S.SETTLED
+    if step is not None and step.state == to:
+        return s
+    with store.transaction():
+        b = store.booking(s.id)
+        if b is not None and b.state == "booked":
+            store.set_booking_state(s.id, "done", now)
+        _change(store, s, to, now, "done: marked by the rep")
+    return store.suggestion(s.id) or s
+
+
 def mark_no_longer_needed(store: Store, writer: CalendarWriter, suggestion_id: str, now: datetime,
                           config: Config, reason: str = "") -> BookingOutcome:
     """A reply or the delivery arrived after the follow-up was booked: delete the event, or (config

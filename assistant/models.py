@@ -47,6 +47,7 @@ class RawMessage:
     provider_thread_id: str = ""  # Gmail threadId, Graph conversationId
     direction_hint: Direction | None = None  # the folder says it (Sent folder, notes dir)
     received_at: datetime | None = None  # arrival time (IMAP INTERNALDATE, file mtime): used when Date is missing
+    link: str = ""  # what only the adapter knows of the link back (Graph's webLink, a note's file://): sources.links
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class Message:
     is_auto_reply: bool = False
     auto_reply_until: datetime | None = None  # an out-of-office that names a return date
     timezone: str = ""  # the rep's zone the message is read in
+    link: str = ""  # back to the message in the client it came from (assistant.sources.links decides it)
+    # (deal key, company name as written) that this message tells about its other party, read from the whole
+    # text before its signature is stripped; the store keeps it in `organisations`, not with the message
+    org: tuple[str, str] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from assistant.models import Commitment, Message, NextStep, StepState
 from assistant.store import Store
 from assistant.tracker import OUT_OF_OFFICE_REASON, business_hours
 from assistant.tracker.backlog import BacklogGroup, groups
+from assistant.tracker.counterparts import company_label
 from assistant.tracker.deals import deals as rolled_up_deals
 
 Outcome = Literal["kept", "settled", "broken", "pending", "booked", "dropped"]
@@ -237,6 +238,7 @@ class _Index:
         self.moved_by_them: set[str] = {s.commitment_id for s in suggestions
                                         if s.reason.startswith(OUT_OF_OFFICE_REASON)}
         self._messages: dict[str, Message | None] = {}
+        self.orgs = store.organisations()
 
     def message(self, message_id: str) -> Message | None:
         if message_id not in self._messages:
@@ -249,7 +251,7 @@ class _Index:
         person, company = "", ""
         if step is not None:
             person = step.counterpart.name or step.counterpart.email
-            company = step.counterpart.company
+            company = company_label(step.counterpart.company, person, self.orgs.get(step.counterpart.company, ""))
         elif msg is not None:
             other = msg.recipients[0] if msg.direction != "received" and msg.recipients else msg.sender
             person, company = other.name or other.email, other.domain

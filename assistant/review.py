@@ -17,6 +17,7 @@ from assistant.calendars.base import CalendarWriter
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.models import StepState
+from assistant.sources.links import safe_link
 from assistant.store import Store
 from assistant.tracker import backlog, states, wording
 from assistant.tracker.backlog import BacklogGroup
@@ -94,7 +95,8 @@ def view(store: Store, suggestion_id: str, config: Config) -> SuggestionView:
     if detail is None:
         raise ReviewError(f"no suggestion {suggestion_id!r}: run `assistant suggestions --json` to list them")
     s, step, c, msg = detail.suggestion, detail.step, detail.commitment, detail.message
-    label = company_label(step.counterpart.company, step.counterpart.name)
+    label = company_label(step.counterpart.company, step.counterpart.name,
+                          store.organisations().get(step.counterpart.company, ""))
     rewrite = ""
     if c.vague and msg is not None:
         rewrite = check.rewrite(c.text, c.action, msg.sent_at, config, name=step.counterpart.name,
@@ -102,7 +104,7 @@ def view(store: Store, suggestion_id: str, config: Config) -> SuggestionView:
     return SuggestionView(
         id=s.id, title=s.title, body=s.body, start=s.start, end=s.end, reason=wording.why(s.state, s.reason),
         state=s.state.value, vague=c.vague, rewrite=rewrite,
-        link=s.link, owner=step.owner, promise=c.text, person=step.counterpart.name or step.counterpart.email,
+        link=safe_link(s.link), owner=step.owner, promise=c.text, person=step.counterpart.name or step.counterpart.email,
         email=step.counterpart.email, company=label, subject=msg.subject if msg else "",
         message_at=msg.sent_at if msg else None, snoozed_until=detail.snoozed_until,
         calendar=detail.booking.calendar if detail.booking and detail.booking.state == "booked" else "",
@@ -199,6 +201,26 @@ def cancel(store: Store, config: Config, suggestion_id: str, now: datetime,
     return ActionResult(suggestion_id, S.CANCELLED.value, f"Cancelled: {v.title[:80]}.")
 
 
+def mark_done(store: Store, config: Config, suggestion_id: str, now: datetime) -> ActionResult:
+    """The rep did it: a promise of the rep's becomes kept, a chase of the buyer settled (through the
+    tracker's state machine); an event on the calendar stays there as what happened."""
+    v = _require(store, config, suggestion_id, states.REVIEWABLE | {S.HELD}, "mark done")
+    after = booking.done(store, suggestion_id, now)
+    return ActionResult(suggestion_id, after.state.value, f"Done: {v.title[:80]}.")
+
+
+def resolve_id(store: Store, text: str) -> str:
+    """The suggestion a rep or a script names: its full id or a prefix of it that only it has."""
+    prefix = text.strip()
+    found = store.suggestion_ids(prefix) if prefix else []
+    if len(found) == 1:
+        return found[0]
+    shown = prefix[:24] + ("\u2026" if len(prefix) > 24 else "")
+    if not found:
+        raise ReviewError(f"no suggestion {shown!r}: `assistant suggestions` lists them")
+    raise ReviewError(f"{shown!r} names more than one suggestion: give more of the id")
+
+
 # -- times the rep types ------------------------------------------------------------------------
 def _at(day: date, clock: time, tz: str) -> datetime:
     return datetime.combine(day, clock, ZoneInfo(tz))
@@ -216,12 +238,15 @@ def snooze_choices(now: datetime, config: Config) -> list[tuple[str, str]]:
 
 
 def parse_snooze(text: str, now: datetime, config: Config) -> datetime:
-    """"tomorrow" / "2days" / "nextweek" (start of the rep's working day), "3h", or a time like
-    "2026-11-24 09:15" (rep's zone)."""
+    """"tomorrow" / "2days" / "nextweek" (start of the rep's working day), "3h", a time like
+    "2026-11-24 09:15", or words nlp.when reads in the rep's zone ("next thursday", "tomorrow 9", "Monday
+    2pm"); a day without a clock is the start of the working day. ValueError says what to type instead."""
     tz = config.rep.timezone
     hours = config.rep.hours
     local = now.astimezone(ZoneInfo(tz))
-    value = text.strip().lower()
+    value = " ".join(text.strip().lower().split())
+    if value in ("next week", "2 days"):
+        value = value.replace(" ", "")
     if value in ("", "tomorrow", "1d", "day"):
         return _at(working_day_after(local.date(), 1, config), hours.start, tz)
     if value in ("2days", "2d"):
@@ -231,12 +256,13 @@ def parse_snooze(text: str, now: datetime, config: Config) -> datetime:
         return _at(working_day_after(monday - timedelta(days=1), 1, config), hours.start, tz)
     if value.endswith("h") and value[:-1].isdigit():
         return now + timedelta(hours=int(value[:-1]))
-    return parse_local(text, config, now)
+    return parse_local(text, config, now, day_start=hours.start)
 
 
-def parse_local(text: str, config: Config, now: datetime | None = None) -> datetime:
+def parse_local(text: str, config: Config, now: datetime | None = None, day_start: time | None = None) -> datetime:
     """A time the rep typed, in their zone: "2026-11-24T09:15", "2026-11-24 09:15", or, with `now`,
-    words nlp.when understands ("Tuesday 9:15"). ValueError names the accepted forms."""
+    words nlp.when understands ("Tuesday 9:15", "tomorrow 9"); with `day_start`, a day without a clock
+    ("next thursday") at that time. ValueError names the accepted forms."""
     text = text.strip()
     tz = config.rep.timezone
     try:
@@ -248,10 +274,15 @@ def parse_local(text: str, config: Config, now: datetime | None = None) -> datet
         try:
             from nlp.when import find_times
 
-            for mention in find_times(text, now.astimezone(ZoneInfo(tz)), tz):
+            for mention in find_times(text, now.astimezone(ZoneInfo(tz)), tz, country=config.rep.country or None):
                 value = getattr(mention, "value", None)
-                if isinstance(value, datetime) and getattr(mention, "has_time", False):
-                    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+                if not isinstance(value, datetime):
+                    continue
+                value = value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+                if getattr(mention, "has_time", False):
+                    return value
+                if day_start is not None and getattr(mention, "grain", "") == "day":
+                    return _at(value.astimezone(ZoneInfo(tz)).date(), day_start, tz)
         except ImportError:
             pass
     raise ValueError(f"{text!r}: write a time like 2026-11-24 09:15 (your zone, {tz})")
@@ -304,5 +335,5 @@ def backlog_groups(store: Store) -> list[BacklogGroup]:
 def dismiss_backlog(store: Store, now: datetime, company: str | None = None) -> ActionResult:
     """Dismiss the whole backlog, or one company's part of it."""
     n = backlog.dismiss_all(store, now, company)
-    where = f" for {company_label(company)}" if company else ""
+    where = f" for {company_label(company, '', store.organisations().get(company, ''))}" if company else ""
     return ActionResult("", S.DISMISSED.value, f"Dismissed {n} promise(s) from the backlog{where}.")

@@ -174,6 +174,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, folder, name)
     ) WITHOUT ROWID;
     """,
+    # 6: the link back to each message in the client it came from (assistant.sources.links decides it per
+    # source kind: Gmail web, Outlook's webLink, message: URLs, a note's file). Rows stored before keep ''
+    # and the tracker falls back to a message: URL for them. And the name a company's people write for it
+    # (a display name's "(Harbor Outfitters)", a signature line that spells the domain), per deal key.
+    """
+    ALTER TABLE messages ADD COLUMN link TEXT NOT NULL DEFAULT '';
+    CREATE TABLE organisations (
+        company TEXT PRIMARY KEY,          -- the deal key: an email domain, or an address for free mail
+        name TEXT NOT NULL,                -- as its people write it, e.g. "Harbor Outfitters"
+        seen_at TEXT NOT NULL              -- the message it was read from (the latest one wins)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 
@@ -385,7 +397,7 @@ class Store:
         cur = self.db.execute(
             "INSERT OR IGNORE INTO messages(id, account, source_id, message_id, thread_id, direction, sender_email,"
             " sender_name, recipients, subject, sent_at, body, in_reply_to, refs, provider_thread_id, is_auto_reply,"
-            " auto_reply_until, timezone) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " auto_reply_until, timezone, link) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 message.id, message.account, message.source_id, message.message_id, message.thread_id,
                 message.direction, message.sender.email, message.sender.name,
@@ -393,6 +405,7 @@ class Store:
                 utc_iso(message.sent_at), message.body, message.in_reply_to, json.dumps(list(message.references)),
                 message.provider_thread_id, int(message.is_auto_reply),
                 utc_iso(message.auto_reply_until) if message.auto_reply_until else None, message.timezone,
+                message.link,
             ),
         )
         if cur.rowcount > 0:
@@ -411,8 +424,19 @@ class Store:
             subject=row["subject"], sent_at=datetime.fromisoformat(row["sent_at"]), body=row["body"],
             in_reply_to=row["in_reply_to"], references=tuple(json.loads(row["refs"])),
             provider_thread_id=row["provider_thread_id"], is_auto_reply=bool(row["is_auto_reply"]),
-            auto_reply_until=from_iso(row["auto_reply_until"]), timezone=row["timezone"],
+            auto_reply_until=from_iso(row["auto_reply_until"]), timezone=row["timezone"], link=row["link"],
         )
+
+    def record_organisation(self, company: str, name: str, seen_at: datetime) -> None:
+        """Remember how a company's people write its name; a later message's name replaces an older one."""
+        self.db.execute(
+            "INSERT INTO organisations(company, name, seen_at) VALUES (?, ?, ?) ON CONFLICT(company) DO UPDATE"
+            " SET name = excluded.name, seen_at = excluded.seen_at WHERE excluded.seen_at >= organisations.seen_at",
+            (company, name, utc_iso(seen_at)))
+
+    def organisations(self) -> dict[str, str]:
+        """Deal key -> the company name its people write ("harboroutfitters.com" -> "Harbor Outfitters")."""
+        return {str(r[0]): str(r[1]) for r in self.db.execute("SELECT company, name FROM organisations")}
 
     def message(self, message_id: str) -> Message | None:
         row = self.db.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
@@ -592,6 +616,12 @@ class Store:
                              ("g.start < ?", _iso_or_none(until)))
         return [self._suggestion(r)
                 for r in self.db.execute(f"{self.SUGGESTION_SELECT}{where} ORDER BY g.start, g.id", args)]
+
+    def suggestion_ids(self, prefix: str, limit: int = 3) -> list[str]:
+        """Ids of suggestions that start with `prefix` (at most `limit`, to tell unique from ambiguous)."""
+        rows = self.db.execute("SELECT id FROM suggestions WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
+                               (len(prefix), prefix, limit))
+        return [str(r[0]) for r in rows]
 
     def update_suggestion(self, suggestion_id: str, now: datetime, *, start: datetime | None = None,
                           end: datetime | None = None, title: str | None = None, body: str | None = None,

@@ -47,7 +47,9 @@ from assistant.errors import (
 from assistant.mailparse import parse
 from assistant.models import Commitment, Message, RawMessage, Who, content_id
 from assistant.sources.base import Batch, MailSource
+from assistant.sources.links import message_link
 from assistant.store import Store
+from assistant.tracker.counterparts import organisation_of
 
 log = logging.getLogger("assistant.watcher")
 
@@ -312,12 +314,16 @@ def _parse_all(config: Config, raws: Iterable[RawMessage], now: datetime,
     parsed: list[Message] = []
     failures: list[tuple[RawMessage, str]] = []
     stopped = False
+    kinds = {a.name: a.kind for a in config.accounts}
+    mine = config.rep.addresses
     for raw in raws:
         if stop:
             stopped = True
             break
         try:
             msg = parse(raw, config.rep, now=now)
+            msg = replace(msg, link=message_link(kinds.get(raw.account, ""), raw, msg.message_id),
+                          org=organisation_of(msg, mine))
         except MailParseError as e:
             failures.append((raw, str(e)))
             continue
@@ -344,6 +350,8 @@ def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failure
             thread = content_id(msg.id, prefix="t")
         if store.add_message(replace(msg, thread_id=thread)):
             result.stored += 1
+            if msg.org is not None:
+                store.record_organisation(*msg.org, msg.sent_at)
             result.commitments += store.add_commitments(commitments)
             if msg.source_id in failed_before:
                 store.clear_failure(msg.account, msg.source_id)

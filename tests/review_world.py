@@ -15,6 +15,7 @@ from assistant import tracker
 from assistant.config import parse_config
 from assistant.models import Address, Commitment, Message, content_id
 from assistant.store import Store
+from assistant.tracker.counterparts import organisation_of
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=NY)
@@ -63,6 +64,9 @@ class _Builder:
                     sender=sender, recipients=to, subject=subject, sent_at=when, body=body, is_auto_reply=auto,
                     timezone="America/New_York")
         self.store.add_message(m)
+        org = organisation_of(m, frozenset({REP.email}))  # what the watcher records for each stored message
+        if org is not None:
+            self.store.record_organisation(*org, m.sent_at)
         return m
 
     def promise(self, name: str, m: Message, who: str, action: str, text: str, due: datetime | None,
@@ -96,7 +100,7 @@ def build(tmp: Path, now: datetime = NOW, mode: str = "suggest") -> World:
 
     priya = Address("pnair@bluefinhealth.org", "Priya Nair")
     m = b.msg("priya", "received", at(16, 9, 30), priya, "Order form",
-              "I'll get you the signed order form by Wednesday.")
+              "I'll get you the signed order form by Wednesday.\n\nPriya Nair\nOperations Analytics Lead, Bluefin Health")
     b.promise("priya", m, "them", "send", "I'll get you the signed order form by Wednesday.", at(18, 0))
 
     marcus = Address("marcus.lee@deltafreight.com", "Marcus Lee")
@@ -114,7 +118,7 @@ def build(tmp: Path, now: datetime = NOW, mode: str = "suggest") -> World:
     m = b.msg("evil", "sent", at(17, 12), evil, EVIL_SUBJECT, EVIL_PROMISE)
     b.promise("evil", m, "me", "call", EVIL_PROMISE, at(19, 9), has_time=True)
 
-    chris = Address("cdunn@harboroutfitters.com", "Chris Dunn")
+    chris = Address("cdunn@harboroutfitters.com", "Chris Dunn (Harbor Outfitters)")
     m = b.msg("chris", "sent", at(5, 9, 5, month=10), chris, "Pilot results", "I'll check in with you at some point.")
     b.promise("old", m, "me", "follow_up", "I'll check in with you at some point.", None, vague=True)
     b.msg("chris", "sent", at(5, 9, 30, month=10), chris, "Re: Pilot results", "Attached is the deck.")

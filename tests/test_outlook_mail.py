@@ -99,6 +99,9 @@ def test_first_sync_reads_both_folders_by_delta_with_mime_threads_and_directions
     assert sorted(subjects(batches)) == ["deck", "promise", "reply", "second"]
     got = {m.source_id: m for b in batches for m in b.messages}
     assert got[p].direction_hint == "sent" and got[p].provider_thread_id == "C1"
+    # Graph's webLink (Outlook on the web) is asked for with the delta and kept for the link back to the mail
+    assert "webLink" in src._initial_link("sentitems")
+    assert got[p].link.startswith("https://outlook.office365.com/owa/?ItemID=") and p in got[p].link
     assert [m.direction_hint for m in got.values()][-1] == "received"  # sent items first, then the inbox
     assert cursor["sent"]["complete"] and cursor["inbox"]["complete"]
     assert "$deltatoken=" in cursor["sent"]["link"] and "$deltatoken=" in cursor["inbox"]["link"]

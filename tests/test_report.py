@@ -66,9 +66,9 @@ def test_every_section_has_the_weeks_figures(world: World) -> None:
     assert r.vague[0].rewrite == ("Nina, if I haven't heard back by Friday, I'll call you Monday at 9:15"
                                   " - does that work for you?")
     stalled = {s.company: s.reason for s in r.stalled}
-    assert stalled["Harboroutfitters"].startswith("no activity in 46 days")
-    assert stalled["Kestrelenergy"] == "only vague next steps"
-    assert "Acmelogistics" not in stalled
+    assert stalled["Harbor Outfitters"].startswith("no activity in 46 days")
+    assert stalled["kestrelenergy.com"] == "only vague next steps"
+    assert "acmelogistics.com" not in stalled
     assert r.followups == () and r.awaiting_review == 3
     assert [h.week for h in r.history] == [f"2026-W{n}" for n in range(40, 48)]
     w47 = r.history[-1]

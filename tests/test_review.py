@@ -134,10 +134,14 @@ def test_parse_local_and_snooze_words() -> None:
 def test_deal_rows_flag_stalled_and_vague(world: World) -> None:
     with Store(world.store_path) as store:
         rows = {r.company: r for r in review.deal_rows(store, world.config, NOW)}  # type: ignore[arg-type]
-    assert rows["Harboroutfitters"].stalled and "no activity" in rows["Harboroutfitters"].reason
-    assert rows["Kestrelenergy"].vague and rows["Kestrelenergy"].stalled
-    assert not rows["Acmelogistics"].stalled and rows["Acmelogistics"].owner == "you"
-    assert rows["Acmelogistics"].target is not None
+    # names as people write them: a display name's "(Harbor Outfitters)", Priya's signature, else the domain
+    assert rows["Harbor Outfitters"].stalled and "no activity" in rows["Harbor Outfitters"].reason
+    assert rows["Harbor Outfitters"].contact == "Chris Dunn"
+    assert rows["kestrelenergy.com"].vague and rows["kestrelenergy.com"].stalled
+    assert not rows["acmelogistics.com"].stalled and rows["acmelogistics.com"].owner == "you"
+    assert rows["acmelogistics.com"].target is not None
+    assert "Bluefin Health" in rows
+    assert not any(r.company in ("Harboroutfitters", "Acmelogistics", "Bluefinhealth") for r in rows.values())
 
 
 def cli_main():  # type: ignore[no-untyped-def]

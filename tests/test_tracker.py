@@ -63,7 +63,7 @@ def test_target_passes_unsettled_due_then_suggested_at_promised_moment(store: St
     (s,) = store.suggestions()
     assert result.suggestions == (s.id,)
     assert s.start == at("2026-11-18T10:45") and s.end - s.start == timedelta(minutes=15)
-    assert s.title.startswith("Call Ed Park (Acme) — you promised: I'll call you Wednesday")
+    assert s.title.startswith("Call Ed Park (acme.com) — you promised: I'll call you Wednesday")  # no name written
     assert CALL_FALLBACK in s.body and "message:%3Cp1@example.test%3E" in s.body
     assert s.link == "message:%3Cp1@example.test%3E"
     # a second pass at the same moment changes nothing
@@ -157,7 +157,7 @@ def test_buyer_promise_missed_is_broken_and_becomes_a_chase(store: Store) -> Non
     tracker.track(store, cfg, at("2026-11-18T08:00"))
     assert hops(store, cid) == [(None, "pending"), ("pending", "broken"), ("broken", "suggested")]
     s = store.suggestion_for(cid)
-    assert s is not None and s.title.startswith("Chase Kim Ortiz (Contoso) for the purchase order — they promised:")
+    assert s is not None and s.title.startswith("Chase Kim Ortiz (contoso.com) for the purchase order — they promised:")
     assert s.start.astimezone(NY) == at("2026-11-18T09:00")
     assert [t.commitment_id for t in store.transitions(to_state=S.BROKEN)] == [cid]
 
@@ -318,8 +318,9 @@ def test_note_on_a_thread_takes_the_threads_counterpart(store: Store) -> None:
 def test_company_of_and_labels() -> None:
     assert tracker.company_of("Ed.Park@Acme.com") == "acme.com"
     assert tracker.company_of("jo.smith@gmail.com") == "jo.smith@gmail.com"
-    assert tracker.company_label("acme.com") == "Acme"
-    assert tracker.company_label("northwind.co.uk") == "Northwind"
+    assert tracker.company_label("harboroutfitters.com") == "harboroutfitters.com"  # as written, not squashed
+    assert tracker.company_label("northwind.co.uk") == "northwind.co.uk"
+    assert tracker.company_label("harboroutfitters.com", "Ed Marsh", "Harbor Outfitters") == "Harbor Outfitters"
     assert tracker.company_label("jo.smith@gmail.com", "Jo Smith") == "Jo Smith"
 
 
@@ -342,7 +343,7 @@ def test_deals_roll_up_by_company_and_flag_stalled(store: Store) -> None:
     by = {d.company: d for d in tracker.deals(store, cfg, now)}
     assert set(by) == {"acme.com", "globex.com", "initech.com", "jo@gmail.com", "al@gmail.com"}
     acme = by["acme.com"]
-    assert acme.label == "Acme" and set(acme.people) == {"Ed Park", "Li"} and not acme.stalled
+    assert acme.label == "acme.com" and set(acme.people) == {"Ed Park", "Li"} and not acme.stalled
     assert acme.next_step is not None and acme.next_step.owner == "me"
     assert by["globex.com"].stalled and "no activity in 40 days" in by["globex.com"].stalled_reason
     assert by["initech.com"].stalled and by["initech.com"].vague_only

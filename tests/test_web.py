@@ -150,9 +150,9 @@ def test_hostile_mail_is_escaped_on_every_page(client: TestClient, world: World)
 
 def test_deals_board(client: TestClient) -> None:
     html = client.get("/deals").text
-    assert "Harboroutfitters" in html and "no activity in 46 days" in html
+    assert "Harbor Outfitters" in html and "no activity in 46 days" in html
     assert 'class="badge stalled"' in html and 'class="badge vague"' in html
-    assert "Acmelogistics" in html and "I&#39;ll call you Thursday at 8:15" in html
+    assert "acmelogistics.com" in html and "I&#39;ll call you Thursday at 8:15" in html
 
 
 def test_reports_pages(client: TestClient) -> None:

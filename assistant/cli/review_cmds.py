@@ -7,15 +7,17 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 from rich.control import strip_control_codes
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.common import config_option, console, edge, load, make_clock, now_option
+from assistant.clock import Clock
 from assistant.config import Config
 from assistant.errors import AssistantError
 
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     from assistant.review import SuggestionView
     from assistant.store import Store
 
-KEYS = {"a": "accept", "e": "edit", "s": "snooze", "r": "reject", "c": "cancel", "k": "skip", "q": "quit"}
+KEYS = {"a": "accept", "e": "edit", "s": "snooze", "d": "done", "r": "reject", "c": "cancel", "k": "skip",
+        "q": "quit"}
 
 
 def plain(text: object, limit: int = 0) -> Text:
@@ -38,32 +41,117 @@ def _local(moment: datetime | None, config: Config, fmt: str = "%a %d %b %H:%M")
     return moment.astimezone(ZoneInfo(config.rep.timezone)).strftime(fmt) if moment else ""
 
 
+def _action_command(group: click.Group, name: str, help_text: str) -> None:
+    @group.command(name, help=help_text + " ID may be a unique prefix of the id `assistant suggestions --json` "
+                   "prints.")
+    @click.argument("suggestion", metavar="ID")
+    @config_option
+    @now_option
+    @edge
+    def command(suggestion: str, config_path: Path | None, now_text: str | None) -> None:
+        config = load(config_path)
+        clock = make_clock(now_text, config)
+        with _open_store(config) as store:
+            _act(store, config, clock, name, suggestion, None)
+
+
 def _open_store(config: Config) -> Store:
     from assistant.store import Store
 
     return Store(config.store_path)
 
 
-def suggestion_table(views: list[SuggestionView], config: Config, title: str) -> Table:
-    table = Table(title=title, show_lines=True, expand=True)
+WIDE = 110  # from this many columns the table gives "Why now" and the state their own columns
+
+
+def suggestion_table(views: list[SuggestionView], config: Config, title: str, width: int | None = None) -> Table:
+    """The queue as a table that stays readable from 80 columns up: on a narrow terminal the state goes
+    under the time and the "why now" under the promise, so no column is squeezed to a few letters."""
+    wide = (width if width is not None else console.width) >= WIDE
+    table = Table(title=title, caption=f"Times in {config.rep.timezone}", show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column(f"When ({config.rep.timezone})", no_wrap=True)
-    table.add_column("With")
-    table.add_column("The promise", ratio=3)
-    table.add_column("Why now", ratio=1)
-    table.add_column("State", no_wrap=True)
+    table.add_column("When", no_wrap=True)
+    table.add_column("With", ratio=1, min_width=18, overflow="fold")
+    table.add_column("The promise", ratio=3, min_width=24)
+    if wide:
+        table.add_column("Why now", ratio=1, min_width=14)
+        table.add_column("State", no_wrap=True)
     for i, v in enumerate(views, 1):
+        when = Text(_local(v.start, config, "%a %d %b"))
+        when.append("\n").append(_local(v.start, config, "%H:%M"), style="bold")
+        if not wide:
+            when.append("\n").append(v.state, style="dim")
         who = plain(v.person)
         if v.company and v.company != v.person:
             who.append("\n").append(plain(v.company).plain, style="dim")
         promise = Text("\u201c").append(plain(v.promise, 300).plain).append("\u201d")
         if v.subject:
             promise.append("\n").append(plain(v.subject, 120).plain, style="dim")
+        if not wide:
+            promise.append("\nWhy now: ", style="bold").append(plain(v.reason, 120).plain)
         if v.vague:
             promise.append("\nvague: never booked. Make it concrete: ", style="yellow").append(
                 plain(v.rewrite, 300).plain)
-        table.add_row(str(i), _local(v.start, config), who, promise, plain(v.reason, 120), v.state)
+        if v.link:  # a terminal link where the terminal supports it (the URL itself is printed per item)
+            promise.append("\n").append("open the mail", style=Style(link=v.link, underline=True))
+        cells: list[Text | str] = [str(i), when, who, promise]
+        if wide:
+            cells += [plain(v.reason, 120), v.state]
+        table.add_row(*cells)
     return table
+
+
+def _ask_snooze(review: Any, v: SuggestionView, config: Config, now: datetime) -> datetime:
+    """Ask until the answer is a moment ahead: "tomorrow", "next thursday", "tomorrow 9", "3h"."""
+    while True:
+        text = click.prompt("Snooze until (tomorrow, next thursday, tomorrow 9, 3h, 2026-11-24 09:15)",
+                            default="tomorrow")
+        try:
+            until: datetime = review.parse_snooze(text, now, config)
+        except ValueError as e:
+            console.print(Text("not understood: ", style="red").append(plain(e).plain))
+            continue
+        if until <= now:
+            console.print(Text("that moment has passed: ", style="red").append(
+                f"it is {_local(now, config)} now; give a later one"))
+            continue
+        return until
+
+
+def _ask_edit(review: Any, config: Config, now: datetime) -> tuple[datetime | None, str]:
+    """Ask for a new time (blank keeps it) until it reads, then a new title (blank keeps it)."""
+    while True:
+        when = click.prompt("New time (Tuesday 9:15, 2026-11-24 09:15; blank keeps it)", default="",
+                            show_default=False)
+        try:
+            start: datetime | None = review.parse_local(when, config, now) if when.strip() else None
+            break
+        except ValueError as e:
+            console.print(Text("not understood: ", style="red").append(plain(e).plain))
+    title = click.prompt("New title (blank keeps it)", default="", show_default=False)
+    return start, title
+
+
+def _act(store: Store, config: Config, clock: Clock, action: str, suggestion: str, until: str | None) -> None:
+    """One action on one suggestion named by its id or a unique prefix (for scripts)."""
+    from assistant import review
+    from assistant.calendars import open_calendar
+
+    now = clock()
+    sid = review.resolve_id(store, suggestion)
+    if action == "done":
+        result = review.mark_done(store, config, sid, now)
+    elif action == "snooze":
+        try:
+            moment = review.parse_snooze(until or "tomorrow", now, config)
+        except ValueError as e:
+            raise review.ReviewError(str(e)) from None
+        result = review.snooze(store, config, sid, now, moment, open_calendar(config, clock))
+    elif action == "accept":
+        result = review.accept(store, config, sid, now, open_calendar(config, clock))
+    else:
+        result = review.reject(store, config, sid, now, open_calendar(config, clock))
+    console.print(plain(result.message), soft_wrap=True)
 
 
 def register(group: click.Group) -> None:
@@ -91,36 +179,58 @@ def register(group: click.Group) -> None:
             for i, v in enumerate(views, 1):
                 console.print(Text(f"\n#{i} ").append(plain(v.title, 160).plain, style="bold")
                               .append(f"  {_local(v.start, config)}"))
-                key = click.prompt("[a]ccept [e]dit [s]nooze [r]eject [c]ancel s[k]ip [q]uit",
-                                   type=click.Choice(list(KEYS)), default="k", show_choices=False)
-                action = KEYS[key]
+                if v.link:
+                    console.print(Text("Mail: ", style="dim").append(plain(v.link).plain), soft_wrap=True)
+                while True:  # until this item is done, skipped or the review is quit: an error asks again
+                    key = click.prompt("[a]ccept [e]dit [s]nooze [d]one [r]eject [c]ancel s[k]ip [q]uit",
+                                       type=click.Choice(list(KEYS)), default="k", show_choices=False)
+                    action = KEYS[key]
+                    if action in ("quit", "skip"):
+                        break
+                    writer = writer or open_calendar(config, clock)
+                    try:
+                        if action == "accept":
+                            result = review.accept(store, config, v.id, now, writer)
+                        elif action == "reject":
+                            result = review.reject(store, config, v.id, now, writer)
+                        elif action == "cancel":
+                            result = review.cancel(store, config, v.id, now, writer)
+                        elif action == "done":
+                            result = review.mark_done(store, config, v.id, now)
+                        elif action == "snooze":
+                            result = review.snooze(store, config, v.id, now, _ask_snooze(review, v, config, now),
+                                                   writer)
+                        else:
+                            start, title = _ask_edit(review, config, now)
+                            result = review.edit(store, config, v.id, now, start=start, title=title or None,
+                                                 writer=writer)
+                    except (ValueError, AssistantError) as e:  # not done: say why and ask again for this one
+                        console.print(Text("not done: ", style="red").append(plain(e).plain))
+                        continue
+                    console.print(plain(result.message), soft_wrap=True)
+                    if action != "edit":  # an edit decides nothing: accept, snooze... the edited item next
+                        break
                 if action == "quit":
                     break
-                if action == "skip":
-                    continue
-                writer = writer or open_calendar(config, clock)
-                try:
-                    if action == "accept":
-                        result = review.accept(store, config, v.id, now, writer)
-                    elif action == "reject":
-                        result = review.reject(store, config, v.id, now, writer)
-                    elif action == "cancel":
-                        result = review.cancel(store, config, v.id, now, writer)
-                    elif action == "snooze":
-                        text = click.prompt("Snooze until (tomorrow, 2days, nextweek, 3h or 2026-11-24 09:15)",
-                                            default="tomorrow")
-                        result = review.snooze(store, config, v.id, now, review.parse_snooze(text, now, config),
-                                               writer)
-                    else:
-                        when = click.prompt("New time (2026-11-24 09:15, blank keeps it)", default="",
-                                            show_default=False)
-                        title = click.prompt("New title (blank keeps it)", default="", show_default=False)
-                        start = review.parse_local(when, config, now) if when.strip() else None
-                        result = review.edit(store, config, v.id, now, start=start, title=title or None,
-                                             writer=writer)
-                    console.print(plain(result.message), soft_wrap=True)
-                except (ValueError, AssistantError) as e:  # this one is not done; the review goes on
-                    console.print(Text("not done: ", style="red").append(plain(e).plain))
+
+    for name, help_text in (("accept", "Accept a suggestion: it goes on your calendar."),
+                            ("reject", "Reject a suggestion: no follow-up for this promise."),
+                            ("done", "Mark a follow-up done: your promise kept, or the buyer reached.")):
+        _action_command(group, name, help_text)
+
+    @group.command("snooze")
+    @click.argument("suggestion", metavar="ID")
+    @click.argument("until", nargs=-1, metavar="[WHEN]")
+    @config_option
+    @now_option
+    @edge
+    def snooze_cmd(suggestion: str, until: tuple[str, ...], config_path: Path | None, now_text: str | None) -> None:
+        """Snooze a suggestion until WHEN ("next thursday", "tomorrow 9", 3h; default: tomorrow). ID may be a
+        unique prefix of the id `assistant suggestions --json` prints."""
+        config = load(config_path)
+        clock = make_clock(now_text, config)
+        with _open_store(config) as store:
+            _act(store, config, clock, "snooze", suggestion, " ".join(until) or None)
 
     @group.command("suggestions")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")

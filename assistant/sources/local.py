@@ -66,6 +66,7 @@ from assistant.errors import ConfigError
 from assistant.mailparse import SLIM_THRESHOLD, slim
 from assistant.models import Direction, RawMessage
 from assistant.sources.base import Batch, NothingRead, ReadNames
+from assistant.sources.links import file_url
 
 WINDOW_NS = 2_000_000_000  # files changed this close to the cursor are offered again (the watcher dedups)
 NOTE_SUFFIXES = (".txt", ".md", ".markdown")
@@ -383,7 +384,7 @@ class LocalSource:
         try:
             if item.kind == "note":
                 return RawMessage(self.account, item.source_id, self.note_message(item.path), folder="notes",
-                                  direction_hint="note")
+                                  direction_hint="note", link=file_url(str(item.path.absolute())))
             mtime = datetime.fromtimestamp(item.path.stat().st_mtime, UTC)
             if item.kind == "mbox":
                 data = self._read_mbox(item)

@@ -149,7 +149,8 @@ class OutlookSource(PollingWait):
 
     def _initial_link(self, folder: str) -> str:
         """A first round over the whole folder: no $filter, whose rounds stop at 5,000 messages."""
-        return f"{self.graph_url}/me/mailFolders/{folder}/messages/delta?$select=id,conversationId,receivedDateTime"
+        return (f"{self.graph_url}/me/mailFolders/{folder}/messages/delta"
+                "?$select=id,conversationId,receivedDateTime,webLink")
 
     # -- fetching -----------------------------------------------------------------------------------
     def fetch(self, cursor: dict[str, Any], read: ReadNames | None = None) -> Iterator[Batch]:
@@ -191,7 +192,7 @@ class OutlookSource(PollingWait):
                         continue  # deleted between the delta and the read
                     messages.append(RawMessage(
                         account=self.account, source_id=str(item["id"]), raw=raw, folder=role,
-                        provider_thread_id=str(item.get("conversationId", "")),
+                        provider_thread_id=str(item.get("conversationId", "")), link=str(item.get("webLink") or ""),
                         direction_hint="sent" if role == "sent" else "received",
                         received_at=_graph_time(item.get("receivedDateTime"))))
                 next_link = page.get("@odata.nextLink")

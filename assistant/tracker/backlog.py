@@ -27,9 +27,10 @@ class BacklogGroup:
 def groups(store: Store) -> list[BacklogGroup]:
     """The backlog grouped by counterpart company (largest group first)."""
     by_company: dict[str, list[BacklogItem]] = {}
+    orgs = store.organisations()
     for item in repository.backlog(store):
         by_company.setdefault(item.company, []).append(item)
-    out = [BacklogGroup(company=company, label=company_label(company, items[0].name),
+    out = [BacklogGroup(company=company, label=company_label(company, items[0].name, orgs.get(company, "")),
                         people=tuple(sorted({i.name or i.email for i in items})),
                         items=tuple(sorted(items, key=lambda i: (i.target, i.commitment_id))))
            for company, items in by_company.items()]

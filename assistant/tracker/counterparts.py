@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 
 from assistant.models import Message
 from assistant.tracker.repository import Mail
@@ -35,16 +34,95 @@ def company_of(email: str) -> str:
     return email if domain in FREE_MAIL_DOMAINS else domain
 
 
-@lru_cache(maxsize=4096)
-def company_label(company: str, name: str = "") -> str:
-    """How a company reads in a title: "acme.com" -> "Acme"; a free-mail person reads as their name."""
+def _domain_core(domain: str) -> str:
+    """The registrable label of a domain, letters and digits only: "mail.harbor-outfitters.co.uk" ->
+    "harboroutfitters" (what a company's written name is checked against)."""
+    parts = domain.lower().split(".")
+    if len(parts) < 2:
+        return re.sub(r"[^a-z0-9]", "", domain.lower())
+    core = parts[-3] if len(parts) >= 3 and len(parts[-2]) <= 3 and len(parts[-1]) == 2 else parts[-2]
+    return re.sub(r"[^a-z0-9]", "", core)
+
+
+_SLUG = re.compile(r"[^a-z0-9]")
+_SUFFIX = re.compile(r"(?:inc|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|bv|plc|group|pty|srl)+$")
+_DISPLAY_ORG = re.compile(r"^\s*(?P<name>[^()\[\]|]+?)\s*(?:\((?P<p>[^()]{2,60})\)|\[(?P<b>[^\[\]]{2,60})\]"
+                          r"|\|\s*(?P<bar>[^|]{2,60})|\s[-\u2013\u2014]\s(?P<dash>.{2,60})|\s+at\s+(?P<at>.{2,60}))\s*$")
+_NOT_ORG = re.compile(r"^(?:via\b|external|ext\.?$|guest|he/|she/|they/|mobile|cell|work|home|personal|sent from)",
+                      re.IGNORECASE)
+_SIG_SPLIT = re.compile(r"\s*(?:[,|\u00b7\u2022/]|\s[-\u2013\u2014]\s|\bat\b)\s*")
+_SIG_LINES = 15  # a signature is at the end of the writer's own text
+
+
+def _names_domain(text: str, core: str) -> bool:
+    """Does `text` spell the domain's company ("Harbor Outfitters Inc." for harboroutfitters.com)?"""
+    slug = _SLUG.sub("", text.lower())
+    return bool(core) and len(core) >= 3 and (slug == core or _SUFFIX.sub("", slug) == core
+                                               or (slug.startswith(core) and _SUFFIX.fullmatch(slug[len(core):])
+                                                   is not None))
+
+
+def _clean(org: str) -> str:
+    return " ".join(org.split()).strip(" ,;:-\u2013\u2014.")[:60]
+
+
+def organisation(name: str, email: str, body: str = "") -> str:
+    """The company a correspondent writes for, as they write it: from their display name ("Ed Marsh (Harbor
+    Outfitters)", "Ed Marsh | Harbor Outfitters"), else from a signature line of their own mail that spells
+    their email domain ("VP Operations, Harbor Outfitters" for ed@harboroutfitters.com); "" when neither says.
+    A signature line counts only when it spells the domain, so the rep's own signature in quoted history,
+    a job title or a street never becomes the company."""
+    m = _DISPLAY_ORG.match(name or "")
+    if m is not None:
+        org = _clean(next(g for g in (m.group("p"), m.group("b"), m.group("bar"), m.group("dash"), m.group("at"))
+                          if g))
+        if org and "@" not in org and not _NOT_ORG.match(org) and any(ch.isalpha() for ch in org):
+            return org
+    domain = email.rsplit("@", 1)[-1].lower() if "@" in email else ""
+    if not domain or domain in FREE_MAIL_DOMAINS or not body:
+        return ""
+    core = _domain_core(domain)
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith(">")]
+    for line in reversed(lines[-_SIG_LINES:]):
+        if len(line) > 120:
+            continue
+        for part in _SIG_SPLIT.split(line):
+            if _names_domain(part, core) and any(ch.isupper() for ch in part):
+                return _clean(part)
+    return ""
+
+
+def display_name(name: str) -> str:
+    """A display name without the company it carries: "Ed Marsh (Harbor Outfitters)" -> "Ed Marsh"."""
+    m = _DISPLAY_ORG.match(name or "")
+    return m.group("name").strip() if m is not None and organisation(name, "") else (name or "").strip()
+
+
+def organisation_of(message: Message, mine: frozenset[str]) -> tuple[str, str] | None:
+    """(deal key, company name) a message tells about its other party: a buyer's mail by their display name
+    or signature; the rep's mail by the display name it addresses them with. None when it tells nothing."""
+    if message.direction == "received":
+        people = [(message.sender, message.body)] if message.sender.email.lower() not in mine else []
+    elif message.direction == "sent":
+        people = [(a, "") for a in message.recipients if a.email and a.email.lower() not in mine]
+    else:
+        return None
+    for person, body in people:
+        org = organisation(person.name, person.email, body)
+        if org:
+            return company_of(person.email), org
+    return None
+
+
+def company_label(company: str, name: str = "", org: str = "") -> str:
+    """How a company reads: the name its people write (`org`, from a display name or a signature), else the
+    domain as written ("harboroutfitters.com", never a guessed "Harboroutfitters"); a free-mail person
+    reads as their name."""
+    if org:
+        return org
     if "@" in company:
         return name or company
-    if "." in company:
-        parts = company.split(".")
-        core = parts[-3] if len(parts) >= 3 and len(parts[-2]) <= 3 and len(parts[-1]) == 2 else parts[-2]
-        return core.replace("-", " ").title()
-    return company.title() if company.islower() else company
+    return company
 
 
 def other_party(direction: str, sender_email: str, sender_name: str, recipients: Iterable[Sequence[str]],
@@ -82,7 +160,7 @@ def counterpart(promise: Mail, thread: Sequence[Mail], mine: frozenset[str],
                 break
     if party is not None:
         email, name = party
-        return email, name or name_from_address(email), company_of(email)
+        return email, display_name(name) or name_from_address(email), company_of(email)
     text = f"{promise.subject}\n{promise.body}"
     name_m = _NOTE_NAME.search(text)
     comp_m = _NOTE_COMPANY.search(text)
@@ -103,7 +181,7 @@ def known_party(correspondents: Iterable[tuple[str, str]], name: str, company: s
         email = email.lower()
         m_name = sender_name.lower()
         domain = email.rsplit("@", 1)[-1]
-        label = re.sub(r"[^a-z0-9]", "", company_label(company_of(email)).lower())
+        label = _domain_core(domain)
         domain_fits = bool(slug) and (label == slug or domain.split(".")[0] == slug)
         name_fits = bool(first) and (m_name.split()[:1] == [first] or re.split(r"[._\-+]", email)[0] == first)
         if domain_fits and name_fits:

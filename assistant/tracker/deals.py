@@ -10,7 +10,13 @@ from datetime import datetime, timedelta
 from assistant.config import Config
 from assistant.models import Commitment, NextStep
 from assistant.store import Store
-from assistant.tracker.counterparts import company_label, company_of, name_from_address, party_of_message
+from assistant.tracker.counterparts import (
+    company_label,
+    company_of,
+    display_name,
+    name_from_address,
+    party_of_message,
+)
 from assistant.tracker.states import OPEN
 
 
@@ -44,7 +50,7 @@ def deals(store: Store, config: Config, now: datetime) -> list[Deal]:
             continue
         company = company_of(party[0])
         last[company] = max(last.get(company, m.sent_at), m.sent_at)
-        people[company].setdefault(party[0], party[1] or name_from_address(party[0]))
+        people[company].setdefault(party[0], display_name(party[1]) or name_from_address(party[0]))
     open_steps: dict[str, list[tuple[NextStep, Commitment]]] = defaultdict(list)
     for step in store.steps(OPEN):
         c = store.commitment(step.commitment_id)
@@ -57,6 +63,7 @@ def deals(store: Store, config: Config, now: datetime) -> list[Deal]:
         if msg is not None and msg.sent_at <= now:
             last[step.counterpart.company] = max(last.get(step.counterpart.company, msg.sent_at), msg.sent_at)
     out: list[Deal] = []
+    orgs = store.organisations()
     for company in sorted(set(last) | set(open_steps)):
         steps = sorted(open_steps.get(company, []), key=lambda sc: sc[0].target)
         concrete = [s for s, c in steps if not c.vague and c.due is not None]
@@ -72,7 +79,7 @@ def deals(store: Store, config: Config, now: datetime) -> list[Deal]:
         out.append(Deal(
             company=company, people=tuple(sorted(set(names.values()))), last_activity=activity,
             next_step=next_step, stalled=bool(reasons), stalled_reason="; ".join(reasons),
-            vague_only=bool(steps) and not concrete, label=company_label(company, first_name),
+            vague_only=bool(steps) and not concrete, label=company_label(company, first_name, orgs.get(company, "")),
             open_steps=len(steps),
         ))
     return out

@@ -97,6 +97,7 @@ class _Pass:
         self.hold = config.tracker.hold_fallbacks
         self.mine = config.rep.addresses
         self.book_accounts = {a.name for a in config.accounts if a.mode == "book"}
+        self.orgs = store.organisations()  # how each company's people write its name (titles use it)
         self.slots = Slots(lambda: repo.taken_starts(store, states.TAKES_SLOT, now - self.grace), self.hours)
         self.hops: dict[tuple[StepState | None, StepState], int] = defaultdict(int)
         self.made: list[str] = []
@@ -333,11 +334,11 @@ class _Pass:
                 wanted = max(ooo, wanted)
                 reason = f"{OUT_OF_OFFICE_REASON} {ooo.astimezone(self.zone):%a %d %b}"
             start = self.slots.at[self.slots.claim(wanted)]
-        link = message_link(c.rfc_message_id, c.source_id)
+        link = c.link or message_link(c.rfc_message_id, c.source_id)
         promised = f" on {c.sent_at.astimezone(self.zone):%a %d %b %Y %H:%M}"
         title, body, reason = suggestion_texts(c.who, c.action, c.text, s.name, s.email, s.company, c.subject, None,
                                                self.zone, link, conditional=c.conditional, reason=reason,
-                                               promised=promised)
+                                               promised=promised, org=self.orgs.get(s.company, ""))
         sid = content_id(c.commitment_id, prefix="ft")
         self.made.append(sid)
         if held:

@@ -25,7 +25,7 @@ TRACKER_MARK = "follow-through:tracker-pass"
 _COLUMNS = (
     "cid", "who", "action", "due", "due_has_time", "conditional", "vague", "text", "message_id", "rfc_message_id",
     "account", "source_id", "thread_id", "sent_at", "subject", "state", "target", "target_is_default",
-    "counterpart_email", "counterpart_name", "company", "suggestion_id", "suggestion_start", "snoozed_until")
+    "counterpart_email", "counterpart_name", "company", "suggestion_id", "suggestion_start", "snoozed_until", "link")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,7 @@ class Candidate:
     suggestion_id: str | None
     suggestion_start: datetime | None
     snoozed_until: datetime | None
+    link: str = ""  # the message's link back to the client it came from ("" for rows stored before it was kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,7 @@ def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: 
     select = (
         "SELECT c.id, c.who, c.action, c.due, c.due_has_time, c.conditional, c.vague, c.text, m.id, m.message_id,"
         " m.account, m.source_id, m.thread_id, m.sent_at, m.subject, s.state, s.target, s.target_is_default,"
-        " s.counterpart_email, s.counterpart_name, s.company, g.id, g.start, g.snoozed_until"
+        " s.counterpart_email, s.counterpart_name, s.company, g.id, g.start, g.snoozed_until, m.link"
         " FROM commitments c JOIN messages m ON m.id = c.message_id"
         " LEFT JOIN steps s ON s.commitment_id = c.id LEFT JOIN suggestions g ON g.commitment_id = c.id"
         f" WHERE m.sent_at <= ? AND NOT m.is_auto_reply"  # an auto-reply's "I will reply soon" is no promise
@@ -242,7 +243,7 @@ def candidates(store: Store, first: int, last: int) -> list[Candidate]:
         thread_id=r[12], sent_at=datetime.fromisoformat(r[13]), subject=r[14],
         state=_STATE[r[15]] if r[15] else None, target=_dt(r[16]), target_is_default=bool(r[17]),
         counterpart_email=r[18] or "", counterpart_name=r[19] or "", company=r[20] or "", suggestion_id=r[21],
-        suggestion_start=_dt(r[22]), snoozed_until=_dt(r[23])) for r in rows]
+        suggestion_start=_dt(r[22]), snoozed_until=_dt(r[23]), link=r[24] or "") for r in rows]
 
 
 _MAIL = ("thread_id, id, direction, sender_email, sender_name, recipients, sent_at, body, is_auto_reply,"

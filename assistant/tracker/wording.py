@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from assistant.models import StepState
+from assistant.sources.links import file_url, mail_url
 from assistant.tracker.counterparts import company_label
 
 # The reason a suggestion carries when the other side's out-of-office moved it (the report reads it).
@@ -20,13 +20,9 @@ _label = company_label
 
 
 def message_link(rfc_message_id: str, source_id: str = "") -> str:
-    """A link back to the message: `message:<id>` (opens it in Apple Mail, Thunderbird with an add-on,
-    Outlook on the Mac); a note links to its file."""
-    if rfc_message_id:
-        return "message:%3C" + quote(rfc_message_id, safe="@.-_+!$") + "%3E"
-    if source_id.startswith("/"):
-        return "file://" + quote(source_id)
-    return ""
+    """The link of a message stored before the store kept one per message (assistant.sources.links decides
+    it per source when a message is read): its `message:` URL, or a note's file when its id is a path."""
+    return mail_url(rfc_message_id) or file_url(source_id)
 
 
 # What a send/email promise is about: "I'll send him a short rollout plan by Monday" -> "a short rollout plan".
@@ -57,11 +53,12 @@ def _what(text: str) -> str:
 
 def suggestion_texts(owner: str, action: str, text: str, who: str, email: str, company: str, subject: str,
                      sent_at: datetime | None, zone: ZoneInfo, link: str, *, conditional: bool = False,
-                     reason: str = "", promised: str | None = None) -> tuple[str, str, str]:
+                     reason: str = "", promised: str | None = None, org: str = "") -> tuple[str, str, str]:
     """(title, body, reason) of a follow-up. The title's headline (before " — ") says what and with whom:
-    "Send Ed Park the rollout plan", "Call Priya Nair (Bluefinhealth)", "Chase Kim Ortiz (Contoso)"."""
+    "Send Ed Park the rollout plan", "Call Priya Nair (Bluefin Health)", "Chase Kim Ortiz (contoso.com)":
+    the company as its people write it (`org`), else the domain as written."""
     who = who or email or "them"
-    label = _label(company, who)
+    label = _label(company, who, org)
     where = f" ({label})" if label and label != who else ""
     what = _what(text) if action in ("send", "email") else ""
     if owner == "me":

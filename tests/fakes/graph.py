@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import trustme
 
@@ -307,8 +307,12 @@ class FakeGraph(FakeService):
         return any(i == mid and f == folder and k == "add" and s <= upto for s, f, k, i in self.changes)
 
     def _item(self, m: FakeGraphMessage, immutable: bool) -> dict[str, Any]:
+        mid = m.id if immutable else m.regular_id
         return {"@odata.type": "#microsoft.graph.message", "@odata.etag": 'W/"CQAAABYAAAD"',
-                "id": m.id if immutable else m.regular_id, "conversationId": m.conversation_id,
+                "id": mid, "conversationId": m.conversation_id,
+                # what Graph's webLink looks like: Outlook on the web, the message by its id
+                "webLink": f"https://outlook.office365.com/owa/?ItemID={quote(mid, safe='')}&exvsurl=1"
+                           "&viewmodel=ReadMessageItem",
                 "receivedDateTime": m.received.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "isRead": m.is_read}
 
     def _value(self, req: Request, mid: str) -> Response:
