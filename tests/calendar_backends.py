@@ -34,6 +34,7 @@ class Backend:
     server: Any = None
     config: Config | None = None
     sleeps: list[float] = field(default_factory=list)
+    make_in: Callable[[str], CalendarWriter] | None = None  # a writer for a rep in another IANA zone
 
 
 def ics_backend(tmp_path: Path) -> Backend:
@@ -45,7 +46,8 @@ def ics_backend(tmp_path: Path) -> Backend:
             return 0
         return len(icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT"))
 
-    return Backend("ics", lambda: open_calendar(config), count, server=path, config=config)
+    return Backend("ics", lambda: open_calendar(config), count, server=path, config=config,
+                   make_in=lambda tz: open_calendar(make_config({"kind": "ics", "path": str(path)}, tz=tz)))
 
 
 def radicale_event_files(server: Any) -> list[Path]:
@@ -61,6 +63,12 @@ def caldav_backend(server: Any) -> Backend:
     backend = Backend("caldav", lambda: None, lambda: len(radicale_event_files(server)), server=server,  # type: ignore[arg-type,return-value]
                       config=config)
     backend.make = lambda: CalDavWriter(config.calendar, config, sleep=backend.sleeps.append)
+
+    def make_in(tz: str) -> CalendarWriter:
+        other = make_config({"kind": "caldav", "url": server.url, "username": "rep", "password": "secret"}, tz=tz)
+        return CalDavWriter(other.calendar, other, sleep=backend.sleeps.append)
+
+    backend.make_in = make_in
     return backend
 
 
@@ -74,6 +82,14 @@ def google_backend(fake: Any) -> Backend:
     backend = Backend("google", lambda: None, lambda: len(fake.live()), server=fake, config=config)  # type: ignore[arg-type,return-value]
     backend.make = lambda: GoogleCalendarWriter(config.calendar, config, credentials=Credentials(token=fake.token),
                                                 sleep=backend.sleeps.append)
+
+    def make_in(tz: str) -> CalendarWriter:
+        other = make_config({"kind": "google", "account": "work", "api_endpoint": fake.endpoint}, tz=tz,
+                            accounts=[{"name": "work", "kind": "gmail"}])
+        return GoogleCalendarWriter(other.calendar, other, credentials=Credentials(token=fake.token),
+                                    sleep=backend.sleeps.append)
+
+    backend.make_in = make_in
     return backend
 
 
@@ -85,6 +101,14 @@ def outlook_backend(fake: Any) -> Backend:
     backend = Backend("outlook", lambda: None, lambda: len(fake.live()), server=fake, config=config)  # type: ignore[arg-type,return-value]
     backend.make = lambda: OutlookCalendarWriter(config.calendar, config, token_provider=lambda: fake.token,
                                                  sleep=backend.sleeps.append)
+
+    def make_in(tz: str) -> CalendarWriter:
+        other = make_config({"kind": "outlook", "account": "work", "graph_url": fake.graph_url}, tz=tz,
+                            accounts=[{"name": "work", "kind": "outlook"}])
+        return OutlookCalendarWriter(other.calendar, other, token_provider=lambda: fake.token,
+                                     sleep=backend.sleeps.append)
+
+    backend.make_in = make_in
     return backend
 
 

@@ -67,6 +67,26 @@ def test_times_given_in_another_zone_come_back_in_the_reps_zone(backend: Backend
     same_moment_in_rep_zone(got.start, start)
 
 
+@pytest.mark.parametrize("zone", ["Europe/Madrid", "Asia/Kolkata", "America/Argentina/Cordoba"])
+def test_a_rep_in_any_iana_zone_books_and_reads_back(backend: Backend, zone: str) -> None:
+    """Issue 14: Graph takes Windows zone names and a short list of IANA names only (Europe/Madrid got
+    400 and nothing was booked) and answers with Windows names. Every calendar: the rep's wall clock kept."""
+    assert backend.make_in is not None
+    tz = ZoneInfo(zone)
+    ev = event("ft00000000000000000014", datetime(2026, 11, 19, 9, 30, tzinfo=tz))
+    backend.make_in(zone).put(ev)
+    got = backend.make_in(zone).get(ev.uid)
+    assert got is not None
+    assert got.start == ev.start and got.end == ev.end
+    assert (got.start.hour, got.start.minute, got.start.utcoffset()) == (9, 30, ev.start.utcoffset())
+    from_ny = backend.make().get(ev.uid)  # the same event read by a writer in New York: the same moment
+    assert from_ny is not None and from_ny.start == ev.start
+    backend.make_in(zone).put(replace(ev, start=ev.start + timedelta(hours=1), end=ev.end + timedelta(hours=1)))
+    moved = backend.make_in(zone).get(ev.uid)
+    assert moved is not None and (moved.start.hour, moved.start.minute) == (10, 30)
+    assert backend.count() == 1
+
+
 def test_get_of_an_unknown_uid_is_none(backend: Backend) -> None:
     assert backend.make().get("ft-never-put-0000000000") is None
 

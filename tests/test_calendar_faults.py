@@ -356,24 +356,143 @@ def outlook_writer(fake: Any, sleeps: list[float]) -> OutlookCalendarWriter:
     return b.make()  # type: ignore[return-value]
 
 
-def test_outlook_sends_a_transaction_id_derived_from_the_uid(graph: Any) -> None:
+def test_outlook_sends_a_transaction_id_and_windows_zone_names(graph: Any) -> None:
+    from assistant.calendars.base import event_digest
+    from assistant.calendars.outlook import transaction_id
+
     outlook_writer(graph, []).put(event())
     (post,) = [r for r in graph.requests if r.method == "POST"]
-    assert post.json()["transactionId"] == f"ft-{event().uid}"
-    assert 'outlook.timezone="America/New_York"' in post.headers["prefer"]
+    assert post.json()["transactionId"] == transaction_id(event().uid, event_digest(event()))
+    assert post.json()["start"] == {"dateTime": "2026-11-19T08:15:00", "timeZone": "Eastern Standard Time"}
+    assert 'outlook.timezone="Eastern Standard Time"' in post.headers["prefer"]
 
 
-def test_outlook_409_on_a_duplicate_transaction_id_finds_and_updates(graph: Any) -> None:
+TRANSACTION_MODES = ("duplicate", "existing", "conflict")
+
+
+@pytest.mark.parametrize("mode", TRANSACTION_MODES)
+def test_outlook_a_rerun_the_search_does_not_see_yet_leaves_one_event(graph: Any, mode: str) -> None:
+    """Graph's search by extended property may lag behind a create: a rerun's first lookup sees nothing
+    and it creates again. Whatever Graph does with the repeated transactionId, one event remains, updated."""
+    graph.transaction_mode = mode
     outlook_writer(graph, []).put(event())
-    # Graph's search by extended property lags behind a create: the rerun's first lookup sees nothing.
     graph.fail_next(200, body={"value": []}, method="GET")
-    n = len(graph.requests)
     outlook_writer(graph, []).put(event(title="Second run"))
-    calls = [(r.method, r.path) for r in graph.requests[n:]]
-    assert calls[:3] == [("GET", "/v1.0/me/events"), ("POST", "/v1.0/me/events"), ("GET", "/v1.0/me/events")]
-    assert calls[3][0] == "PATCH"
     (live,) = graph.live()
     assert live["subject"] == "Second run"
+    got = outlook_writer(graph, []).get(event().uid)
+    assert got is not None and got.title == "Second run" and got.extra["remote_id"] == live["id"]
+
+
+@pytest.mark.parametrize("mode", TRANSACTION_MODES)
+def test_outlook_a_lost_answer_to_a_create_leaves_one_event_in_every_transaction_mode(graph: Any, mode: str) -> None:
+    """The create is carried out but its answer is lost (504), and the retry's lookup lags too."""
+    graph.transaction_mode = mode
+    original = graph._create
+    lost = {"n": 1}
+
+    def create_then_fail(req: Any, cal: str = "default") -> Response:
+        answer = original(req, cal)
+        if lost["n"]:
+            lost["n"] -= 1
+            graph.fail_next(200, body={"value": []}, method="GET")  # the retry's lookup does not see it yet
+            return Response(504, {"error": {"code": "GatewayTimeout", "message": "lost"}})
+        return answer
+
+    graph.routes = [(m, p, create_then_fail if h == original else h) for m, p, h in graph.routes]
+    sleeps: list[float] = []
+    writer = outlook_writer(graph, sleeps)
+    writer.put(event())
+    writer.put(event())  # the next pass: nothing changes
+    assert len(graph.live()) == 1 and len(sleeps) == 1
+    assert writer.uids() == {event().uid}
+
+
+@pytest.mark.parametrize("mode", TRANSACTION_MODES)
+def test_outlook_booked_again_after_a_soft_delete_is_one_live_event(graph: Any, mode: str) -> None:
+    """Graph's delete only moves the event to Deleted Items (its id and transactionId live on)."""
+    from dataclasses import replace
+
+    graph.transaction_mode = mode
+    writer = outlook_writer(graph, [])
+    writer.put(event())
+    writer.delete(event().uid)
+    assert graph.live() == [] and len(graph.events) == 1  # soft: still there, in Deleted Items
+    later = replace(event(), start=event().start + timedelta(days=1), end=event().end + timedelta(days=1))
+    writer.put(later)
+    writer.put(later)
+    (live,) = graph.live()
+    got = writer.get(event().uid)
+    assert got is not None and got.start == later.start and got.extra["remote_id"] == live["id"]
+
+
+def test_outlook_an_unchanged_event_is_not_patched_again(graph: Any) -> None:
+    writer = outlook_writer(graph, [])
+    writer.put(event())
+    n = len(graph.requests)
+    writer.put(event())
+    assert [r.method for r in graph.requests[n:]] == ["GET"]
+
+
+def test_the_graph_fake_refuses_zones_graph_does_not_support(graph: Any) -> None:
+    """As documented (resources/datetimetimezone): Windows names and the listed IANA names only."""
+    import requests
+
+    url, auth = f"{graph.graph_url}/me/events", {"Authorization": f"Bearer {graph.token}"}
+
+    def create(zone: str, prefer: str = "") -> Any:
+        body = {"subject": "x", "start": {"dateTime": "2026-11-19T09:30:00", "timeZone": zone},
+                "end": {"dateTime": "2026-11-19T09:45:00", "timeZone": zone}}
+        headers = {**auth, **({"Prefer": f'outlook.timezone="{prefer}"'} if prefer else {})}
+        return requests.post(url, json=body, headers=headers, timeout=10)
+
+    refused = create("Europe/Madrid")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "TimeZoneNotSupportedException"
+    assert "'Europe/Madrid'" in refused.json()["error"]["message"]
+    assert create("Greenwich Mean Time").status_code == 400  # not a Windows name (microsoft-graph-docs#4758)
+    assert create("Europe/Paris", prefer="Europe/Madrid").status_code == 400
+    answer = create("Romance Standard Time", prefer="Europe/Paris")
+    assert answer.status_code == 201
+    assert answer.json()["start"] == {"dateTime": "2026-11-19T09:30:00.0000000", "timeZone": "Romance Standard Time"}
+    assert create("America/New_York").status_code == 201
+
+
+def test_outlook_rep_in_madrid_books_with_the_windows_zone_name(graph: Any) -> None:
+    """Issue 14: Europe/Madrid is not on Graph's IANA list; before, every booking answered 400."""
+    madrid = ZoneInfo("Europe/Madrid")
+    config = make_config({"kind": "outlook", "account": "work", "graph_url": graph.graph_url},
+                         tz="Europe/Madrid", accounts=[{"name": "work", "kind": "outlook"}])
+    writer = OutlookCalendarWriter(config.calendar, config, token_provider=lambda: graph.token, sleep=lambda s: None)
+    start = datetime(2026, 11, 19, 9, 30, tzinfo=madrid)
+    ev = CalendarEvent(uid="ft-madrid-000000000001", title="Llamar a Ed", description="", start=start,
+                       end=start + timedelta(minutes=15))
+    writer.put(ev)
+    (post,) = [r for r in graph.requests if r.method == "POST"]
+    assert post.json()["start"]["timeZone"] == "Romance Standard Time"
+    assert 'outlook.timezone="Romance Standard Time"' in post.headers["prefer"]
+    (live,) = graph.live()
+    assert live["_start_utc"] == datetime(2026, 11, 19, 8, 30, tzinfo=ZoneInfo("UTC"))  # 09:30 CET
+    got = writer.get(ev.uid)
+    assert got is not None and got.start == start and got.start.utcoffset() == timedelta(hours=1)
+    assert (got.start.hour, got.start.minute) == (9, 30)
+
+
+@pytest.mark.parametrize("answered", ["Eastern Standard Time", "America/New_York", "UTC", "tzone://Microsoft/Utc"])
+def test_outlook_reads_every_zone_name_graph_answers(answered: str) -> None:
+    from assistant.calendars.outlook import _parse_when
+
+    moment = datetime(2026, 11, 19, 13, 15, tzinfo=ZoneInfo("UTC"))
+    local = moment.astimezone(NY) if answered in ("Eastern Standard Time", "America/New_York") else moment
+    got = _parse_when({"dateTime": local.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": answered}, NY)
+    assert got == moment and got.tzinfo == NY
+
+
+def test_outlook_a_zone_name_nobody_knows_is_one_line_not_a_traceback() -> None:
+    from assistant.calendars.outlook import _parse_when
+
+    with pytest.raises(CalendarError, match="neither a Windows nor an IANA zone"):
+        _parse_when({"dateTime": "2026-11-19T08:15:00", "timeZone": "Mars Standard Time"}, NY)
 
 
 def test_outlook_lost_answer_to_a_create_does_not_duplicate(graph: Any) -> None:

@@ -1,11 +1,24 @@
 """Outlook / Microsoft 365 calendar writer (Microsoft Graph over `requests`, token from msal).
 
-Each follow-up is an event created with `POST /me/events` (or /me/calendars/{id}/events) carrying a
-`transactionId` derived from the uid, so Graph refuses a second create of the same follow-up (409)
-instead of adding a duplicate. The uid also goes into a single-value extended property, which is how a
-rerun after a crash finds the event (`$filter=singleValueExtendedProperties/Any(...)`) and updates it
-with PATCH rather than creating it again. Times are sent and read in the rep's zone (`Prefer:
-outlook.timezone`); 429 honours Retry-After, 5xx and network faults are retried, 401 asks for a sign-in.
+Each follow-up is an event created with `POST /me/events` (or /me/calendars/{id}/events). The uid goes
+into a single-value extended property, which is how every call finds the event
+(`$filter=singleValueExtendedProperties/Any(...)`). Idempotency rests on that lookup, not on Graph's
+`transactionId`, whose answer to a repeated id is not documented (a 409, the earlier event, or a second
+event) nor for how long it is remembered:
+- before creating, the event is looked up by its uid: found, it is updated in place (PATCH, only when its
+  content changed: a digest of it is kept in the event);
+- the create carries a `transactionId` derived from the uid and the content, so a retry of the same create
+  is deduplicated where Graph honours it; a 409 means "made before": look up again and update it, or,
+  when nothing is found (the id was used by an event since deleted), take the next generation of the id;
+- after a create the uid is looked up again: should Graph have made a second event (it ignored the
+  transactionId, or a retry came before the search saw the first), every event of the uid but the oldest
+  is deleted and the oldest updated, so exactly one remains.
+
+Time zones: Graph takes Windows zone names and a short documented list of IANA names only (others, like
+Europe/Madrid, answer 400 TimeZoneNotSupportedException), and names zones the Windows way in its answers.
+The rep's IANA zone is sent as its Windows name and Windows names are read back, both through CLDR's
+windowsZones table as `tzlocal.windows_tz` ships it (a zone the table lacks is sent as UTC times: the
+moment is the same). 429 honours Retry-After, 5xx and network faults are retried, 401 asks for a sign-in.
 
 Config (`[calendar]` with kind = "outlook"): `account` (the [[accounts]] entry of kind "outlook" whose
 sign-in is used; `assistant login outlook` asks for Calendars.ReadWrite), `calendar_id` (default: the
@@ -21,6 +34,9 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tzlocal.windows_tz import tz_win, win_tz
+
+from assistant.calendars.base import event_digest
 from assistant.calendars.remote import (
     DEFAULT_ATTEMPTS,
     RetryingWriter,
@@ -49,13 +65,39 @@ _MAX_GENERATIONS = 8
 REMOTE_ID = "remote_id"  # get() adds it to `extra`; put() never stores it
 
 
-def transaction_id(uid: str, generation: int = 0) -> str:
-    """Graph's dedupe key for creating this follow-up; a new generation only after the event was deleted."""
-    return f"ft-{uid}" if generation == 0 else f"ft-{uid}-{generation}"
+def transaction_id(uid: str, digest: str, generation: int = 0) -> str:
+    """Graph's dedupe key for creating this follow-up with this content: a retry of the same create sends
+    the same key; a new generation only when the key was used by an event since deleted."""
+    key = f"ft-{uid}-{digest[-12:]}"
+    return key if generation == 0 else f"{key}-{generation}"
 
 
 def _odata_quote(value: str) -> str:
     return value.replace("'", "''")
+
+
+_UTC_NAMES = ("UTC", "Etc/UTC", "tzone://Microsoft/Utc", "Coordinated Universal Time")
+
+
+def graph_zone(zone: ZoneInfo) -> tuple[str, ZoneInfo]:
+    """The zone name to send Graph for the rep's zone, and the zone the wall times are written in: the
+    Windows name (CLDR windowsZones), or UTC for a zone the table lacks."""
+    name = tz_win.get(zone.key)
+    if name:
+        return name, zone
+    return "UTC", ZoneInfo("UTC")
+
+
+def zone_from_graph(name: str) -> ZoneInfo:
+    """A zone named in a Graph answer: a Windows name (CLDR windowsZones), UTC, or an IANA name."""
+    if name in _UTC_NAMES:
+        return ZoneInfo("UTC")
+    iana = win_tz.get(name, name)
+    try:
+        return ZoneInfo(iana)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CalendarError(f"Outlook answered a time in zone {name!r}, which is neither a Windows nor an IANA "
+                            "zone name: report it with the Outlook version") from None
 
 
 def _parse_when(value: dict[str, Any], zone: ZoneInfo) -> datetime:
@@ -65,13 +107,7 @@ def _parse_when(value: dict[str, Any], zone: ZoneInfo) -> datetime:
         head, frac = text.split(".", 1)
         text = f"{head}.{frac[:6]}"
     naive = datetime.fromisoformat(text)
-    name = str(value.get("timeZone") or "UTC")
-    try:
-        tz = ZoneInfo("UTC" if name in ("UTC", "tzone://Microsoft/Utc", "Coordinated Universal Time") else name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CalendarError(f"Outlook answered a time in zone {name!r}, which is not an IANA zone: check that "
-                            "rep.timezone is an IANA zone name") from None
-    return in_zone(naive.replace(tzinfo=tz), zone)
+    return in_zone(naive.replace(tzinfo=zone_from_graph(str(value.get("timeZone") or "UTC"))), zone)
 
 
 class GraphStatusError(Exception):
@@ -110,29 +146,38 @@ class OutlookCalendarWriter(RetryingWriter):
         return f"outlook:{self.calendar_id or 'default'}"
 
     def put(self, event: CalendarEvent) -> str:
-        body = self._body(event)
+        digest = event_digest(event)
+        body = self._body(event, digest)
 
         def once() -> str:
-            found = self._find(event.uid)
+            found = self._find(event.uid, reconcile=True)
             if found is not None:
-                updated = self._patch(str(found["id"]), body)
+                updated = self._update(found, body, digest)
                 if updated is not None:
-                    return str(updated["id"])
+                    return updated
             for generation in range(_MAX_GENERATIONS):
                 try:
-                    created = self._request("POST", self._collection(),
-                                            json_body={**body, "transactionId": transaction_id(event.uid, generation)})
-                    return str(created["id"])
+                    created = self._request("POST", self._collection(), json_body={
+                        **body, "transactionId": transaction_id(event.uid, digest, generation)})
                 except GraphStatusError as e:
                     if e.status != 409:
                         raise
-                # 409: that transactionId was used. A crashed run created the event: update it. Otherwise
-                # it belonged to a deleted event, and the next generation makes a fresh one.
-                found = self._find(event.uid)
-                if found is not None:
-                    updated = self._patch(str(found["id"]), body)
-                    if updated is not None:
-                        return str(updated["id"])
+                    # 409: that transactionId was used. A crashed run created the event: update it. Otherwise
+                    # it belonged to a deleted event, and the next generation makes a fresh one.
+                    found = self._find(event.uid, reconcile=True)
+                    if found is not None:
+                        updated = self._update(found, body, digest)
+                        if updated is not None:
+                            return updated
+                    continue
+                # Graph may have answered an earlier event for this transactionId, or made a second one:
+                # the uid's events are looked up again and only the oldest is kept, up to date.
+                found = self._find(event.uid, reconcile=True)
+                if found is None:  # the search has not caught up with the create yet
+                    return str(created["id"])
+                updated = self._update(found, body, digest)
+                if updated is not None:
+                    return updated
             raise CalendarError(f"Outlook refused to create the event {event.uid} ({_MAX_GENERATIONS} times 409): "
                                 "delete it in Outlook and run again")
 
@@ -148,14 +193,8 @@ class OutlookCalendarWriter(RetryingWriter):
 
     def delete(self, uid: str) -> None:
         def once() -> None:
-            found = self._find(uid)
-            if found is None:
-                return
-            try:
-                self._request("DELETE", f"{self.graph_url}/me/events/{quote(str(found['id']), safe='')}")
-            except GraphStatusError as e:
-                if e.status not in (404, 410):
-                    raise
+            for item in self._find_all(uid):
+                self._delete_id(str(item["id"]))
 
         self._retry("delete the event", once)
 
@@ -185,16 +224,37 @@ class OutlookCalendarWriter(RetryingWriter):
             return f"{self.graph_url}/me/calendars/{quote(self.calendar_id, safe='')}/events"
         return f"{self.graph_url}/me/events"
 
-    def _find(self, uid: str) -> dict[str, Any] | None:
-        """Our event with this uid, found by its extended property (None if there is none)."""
-        params = {
+    def _find_all(self, uid: str) -> list[dict[str, Any]]:
+        """Our events with this uid (normally one), oldest first, found by the extended property."""
+        params: dict[str, str] | None = {
             "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{UID_PROP}' "
                        f"and ep/value eq '{_odata_quote(uid)}')",
             "$expand": f"singleValueExtendedProperties($filter=id eq '{UID_PROP}' or id eq '{DATA_PROP}')",
         }
-        page = self._request("GET", self._collection(), params=params)
-        items = page.get("value", [])
-        return dict(items[0]) if items else None
+        items: list[dict[str, Any]] = []
+        url: str | None = self._collection()
+        while url:
+            page = self._request("GET", url, params=params)
+            items += [dict(i) for i in page.get("value", [])]
+            url, params = page.get("@odata.nextLink"), None
+        return sorted(items, key=lambda i: (str(i.get("createdDateTime", "")), str(i.get("id", ""))))
+
+    def _find(self, uid: str, *, reconcile: bool = False) -> dict[str, Any] | None:
+        """Our event with this uid (the oldest), or None. With `reconcile`, any later duplicate is deleted."""
+        items = self._find_all(uid)
+        if not items:
+            return None
+        if reconcile:
+            for extra in items[1:]:
+                self._delete_id(str(extra["id"]))
+        return items[0]
+
+    def _update(self, item: dict[str, Any], body: dict[str, Any], digest: str) -> str | None:
+        """Bring a found event up to date (PATCH only when its content changed); None if it vanished."""
+        if _data(item).get("digest") == digest:
+            return str(item["id"])
+        updated = self._patch(str(item["id"]), body)
+        return None if updated is None else str(updated.get("id") or item["id"])
 
     def _patch(self, event_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """PATCH the event; None if it vanished in between (then it is created again)."""
@@ -205,12 +265,19 @@ class OutlookCalendarWriter(RetryingWriter):
                 return None
             raise
 
+    def _delete_id(self, event_id: str) -> None:
+        try:
+            self._request("DELETE", f"{self.graph_url}/me/events/{quote(event_id, safe='')}")
+        except GraphStatusError as e:
+            if e.status not in (404, 410):
+                raise
+
     def _request(self, method: str, url: str, *, params: dict[str, str] | None = None,
                  json_body: dict[str, Any] | None = None) -> dict[str, Any]:
         session = self._http()
         headers = {
             "Authorization": f"Bearer {self._token()}",
-            "Prefer": f'outlook.timezone="{self.zone.key}", outlook.body-content-type="text"',
+            "Prefer": f'outlook.timezone="{graph_zone(self.zone)[0]}", outlook.body-content-type="text"',
             "Accept": "application/json",
         }
         response = session.request(method, url, params=params, json=json_body, headers=headers,
@@ -254,15 +321,16 @@ class OutlookCalendarWriter(RetryingWriter):
         return self._token_provider()
 
     # -- JSON ----------------------------------------------------------------------------------
-    def _body(self, event: CalendarEvent) -> dict[str, Any]:
-        tz = self.zone.key
+    def _body(self, event: CalendarEvent, digest: str) -> dict[str, Any]:
+        tz, wall = graph_zone(self.zone)
         extra = {k: v for k, v in event.extra.items() if k != REMOTE_ID}
-        data = json.dumps({"status": event.status, "url": event.url, "extra": extra}, sort_keys=True)
+        data = json.dumps({"status": event.status, "url": event.url, "extra": extra, "digest": digest},
+                          sort_keys=True)
         return {
             "subject": event.title,
             "body": {"contentType": "text", "content": body_with_link(event.description, event.url)},
-            "start": {"dateTime": in_zone(event.start, self.zone).replace(tzinfo=None).isoformat(), "timeZone": tz},
-            "end": {"dateTime": in_zone(event.end, self.zone).replace(tzinfo=None).isoformat(), "timeZone": tz},
+            "start": {"dateTime": in_zone(event.start, wall).replace(tzinfo=None).isoformat(), "timeZone": tz},
+            "end": {"dateTime": in_zone(event.end, wall).replace(tzinfo=None).isoformat(), "timeZone": tz},
             "isReminderOn": True,
             "reminderMinutesBeforeStart": max(0, event.alarm_minutes),
             "showAs": _SHOW_AS.get(event.status, "busy"),
@@ -275,10 +343,7 @@ class OutlookCalendarWriter(RetryingWriter):
 
     def _event(self, item: dict[str, Any], uid: str) -> CalendarEvent:
         props = _props(item)
-        try:
-            data = json.loads(props.get(DATA_PROP.lower()) or "{}")
-        except ValueError:
-            data = {}
+        data = _data(item)
         url = str(data.get("url", ""))
         status = str(data.get("status", "CONFIRMED"))
         extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
@@ -320,3 +385,12 @@ class OutlookCalendarWriter(RetryingWriter):
 def _props(item: dict[str, Any]) -> dict[str, str]:
     """Extended properties by id; Graph may answer ids in another letter case, so keys are lower case."""
     return {str(p.get("id")).lower(): str(p.get("value")) for p in item.get("singleValueExtendedProperties") or []}
+
+
+def _data(item: dict[str, Any]) -> dict[str, Any]:
+    """The JSON this writer keeps in the event's data property ({} when missing or unreadable)."""
+    try:
+        data = json.loads(_props(item).get(DATA_PROP.lower()) or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
