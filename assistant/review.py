@@ -128,6 +128,42 @@ def booked(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
     return [view(store, s.id, config) for s in store.suggestions(states.ON_CALENDAR)]
 
 
+def snoozed(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
+    """Suggestions snoozed by the rep and not back yet, the soonest back first (the queue has the others)."""
+    out = [v for v in (view(store, s.id, config) for s in store.suggestions([S.SNOOZED]))
+           if v.snoozed_until is not None and v.snoozed_until > now]
+    return sorted(out, key=lambda v: (v.snoozed_until or v.start, v.id))
+
+
+PAST_DAYS = 7
+"""A follow-up on the calendar whose time passed more than this many days ago leaves the page (not the calendar)."""
+
+
+@dataclass(frozen=True)
+class CalendarGroups:
+    """The follow-ups on the calendar as the page shows them, by day in the rep's zone: today's (at any hour
+    of today), overdue (before today, not done, at most PAST_DAYS days ago) and upcoming (after today)."""
+
+    today: list[SuggestionView]
+    overdue: list[SuggestionView]
+    upcoming: list[SuggestionView]
+
+    def __len__(self) -> int:
+        return len(self.today) + len(self.overdue) + len(self.upcoming)
+
+
+def calendar_groups(store: Store, config: Config, now: datetime) -> CalendarGroups:
+    zone = ZoneInfo(config.rep.timezone)
+    today = now.astimezone(zone).date()
+    oldest = now - timedelta(days=PAST_DAYS)
+    views = sorted(booked(store, config, now), key=lambda v: (v.start, v.id))
+    return CalendarGroups(
+        today=[v for v in views if v.start.astimezone(zone).date() == today],
+        overdue=[v for v in views if v.start.astimezone(zone).date() < today and v.start >= oldest],
+        upcoming=[v for v in views if v.start.astimezone(zone).date() > today],
+    )
+
+
 def all_views(store: Store, config: Config, now: datetime) -> list[SuggestionView]:
     return [view(store, s.id, config) for s in store.suggestions()]
 

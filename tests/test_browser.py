@@ -1,7 +1,9 @@
 """End to end in a real browser: Debian's Chromium (headless, driven by Playwright) against `assistant serve`
 over a store prepared by running the pipeline on the bundled sample (suggest mode, demo clock).
-Accepts a suggestion, snoozes one, edits a booked one, and checks each side effect on the .ics calendar
-and in the store; screenshots of every page go to tests/artifacts/ (git-ignored)."""
+Accepts a suggestion, snoozes one, edits a booked one, marks it done, and checks each side effect on the
+.ics calendar, the calendar feed and the store. Every page is laid out at phone and desktop widths and fails
+on horizontal overflow, on text squeezed into a sliver and on overlapping header items; screenshots of every
+page at every width go to tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +25,36 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 NOW_TEXT = "2026-11-20T09:00"
+WIDTHS = (360, 390, 768, 1280)  # the smallest phones, an iPhone, a small tablet, a laptop
+
+# What a page must not do at any width, measured in the page (by Playwright, not by the page: it runs no script).
+LAYOUT_PROBLEMS = """() => {
+  const vw = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+      (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const out = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > doc.clientWidth) out.push(`the page scrolls sideways: scrollWidth ${doc.scrollWidth} > ${vw}`);
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.width > vw + 0.5 || r.right > vw + 0.5 || r.left < -0.5)
+      out.push(`${name(el)} is wider than the screen or off it: ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);
+  }
+  // text in a sliver: a promise or a cell of text narrower than a third of the screen wraps word by word
+  for (const el of document.querySelectorAll('blockquote, td.promise, .lead, .empty, .flash')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.width < Math.min(200, vw / 3)) out.push(`${name(el)} is squeezed to ${Math.round(r.width)} px`);
+  }
+  // header items and tabs overlap no other
+  const items = [...document.querySelectorAll('header.top .brand, header.top nav a, header.top .who')];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    const a = items[i].getBoundingClientRect(), b = items[j].getBoundingClientRect();
+    if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+      out.push(`${name(items[i])} "${items[i].textContent.trim()}" overlaps ${name(items[j])} "${items[j].textContent.trim()}"`);
+  }
+  return out.slice(0, 15);
+}"""
 
 pytestmark = [
     pytest.mark.server,
@@ -83,7 +117,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         line = proc.stdout.readline()
         m = re.search(r"(http://127\.0\.0\.1:\d+/\?token=[\w-]+)", line)
         assert m, f"no URL printed: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
-        yield {"url": m.group(1), "config": config, "now": now, "out": out}
+        feed_line = proc.stdout.readline()
+        feed = re.search(r"(http://127\.0\.0\.1:\d+/calendar\.ics\?token=[\w-]+)", feed_line)
+        assert feed, f"no calendar address printed: {feed_line!r}"
+        yield {"url": m.group(1), "feed": feed.group(1), "config": config, "now": now, "out": out}
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -107,6 +144,20 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+def check_layout(page: Any, name: str) -> None:
+    """The current page at every width: no sideways scrolling, nothing off screen, no squeezed text, no
+    overlapping header items; a full-page screenshot of each in tests/artifacts/NAME-WIDTH.png."""
+    problems = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        found = page.evaluate(LAYOUT_PROBLEMS)
+        if found:
+            problems[width] = found
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not problems, f"{name}: {problems}"
+
+
 def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     from assistant.calendars.ics import IcsWriter
     from assistant.models import StepState
@@ -126,7 +177,7 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     assert page.url.endswith("/") and "token=" not in page.url  # the token became a cookie
     rows = page.locator("#queue tbody tr")
     assert rows.count() >= 2
-    page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
+    check_layout(page, "queue")
 
     # accept the first suggestion: it goes on the calendar
     first = rows.nth(0)
@@ -146,6 +197,9 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     page.wait_for_load_state()
     assert "Snoozed until Mon 23 Nov 09:00" in page.locator(".flash.ok").inner_text()
     assert page.locator(f'#queue tr[data-suggestion="{snoozed}"]').count() == 0
+    assert page.locator(f'#snoozed tr[data-suggestion="{snoozed}"]').count() == 1  # listed, not vanished
+    assert page.locator(f'#snoozed tr[data-suggestion="{snoozed}"] td.when').inner_text().split() == [
+        "Mon", "23", "Nov", "09:00"]  # when it comes back
     assert snoozed not in ics.uids()
 
     # move the accepted follow-up: the event on the calendar moves with it
@@ -157,16 +211,39 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     assert "Tue 24 Nov 10:30" in page.locator(".flash.ok").inner_text()
     event = ics.get(accepted)
     assert event is not None and event.start.astimezone(tz).replace(tzinfo=None) == datetime(2026, 11, 24, 10, 30)
-    page.screenshot(path=str(ARTIFACTS / "queue-after-actions.png"), full_page=True)
+    assert page.locator(f'#calendar-upcoming tr[data-suggestion="{accepted}"]').count() == 1  # Tue 24 is ahead
+    page.locator(f'#booked tr[data-suggestion="{accepted}"] summary').click()  # the edit form open, on every width
+    check_layout(page, "queue-after-actions")
 
     with Store(config.store_path) as store:
         assert store.suggestion(accepted).state == StepState.ACCEPTED  # type: ignore[union-attr]
         assert store.suggestion(snoozed).state == StepState.SNOOZED  # type: ignore[union-attr]
 
+    # the phone's calendar subscription sees the moved event; the page's link does not open the feed
+    with urllib.request.urlopen(served["feed"], timeout=10) as r:
+        assert r.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        feed = r.read().decode("utf-8")
+    assert f"UID:{accepted}" in feed and "DTSTART;TZID=America/New_York:20261124T103000" in feed
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(served["feed"].split("?")[0] + "?" + served["url"].split("?")[1], timeout=10)
+    assert refused.value.code == 403
+
+    # done: it leaves the page, keeps its event, and the step ends through the state machine
+    page.locator(f'#booked tr[data-suggestion="{accepted}"]').get_by_role("button", name="Done").click()
+    page.wait_for_load_state()
+    assert "Done: " in page.locator(".flash.ok").inner_text()
+    assert page.locator(f'tr[data-suggestion="{accepted}"]').count() == 0
+    assert accepted in ics.uids()
+    with Store(config.store_path) as store:
+        done = store.suggestion(accepted)
+        step = store.step(done.commitment_id)  # type: ignore[union-attr]
+        # the rep's own promise is kept; a chase of a buyer settled
+        assert done.state == (StepState.KEPT if step.owner == "me" else StepState.SETTLED)  # type: ignore[union-attr]
+
     page.get_by_role("link", name="Deals").click()
     assert page.locator("#deals tbody tr").count() >= 5
     assert page.locator("#deals .badge.stalled").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "deals.png"), full_page=True)
+    check_layout(page, "deals")
 
     page.get_by_role("link", name="Reports").click()
     page.wait_for_url(re.compile(r"/reports/2026-W47$"))
@@ -175,7 +252,7 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     assert charts.count() == 2
     assert all(charts.nth(i).evaluate("img => img.naturalWidth") > 100 for i in range(2))  # the PNGs decoded
     assert page.locator("#vague tbody tr").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    check_layout(page, "report")
 
     page.get_by_role("link", name="Check a draft").click()
     page.locator("textarea[name=draft]").fill(
@@ -184,7 +261,16 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     page.wait_for_load_state()
     assert page.locator("#verdict").inner_text().startswith("No:")
     assert page.locator("#suggestion").inner_text().startswith("Ed, if I haven't heard back by Tuesday")
-    page.screenshot(path=str(ARTIFACTS / "check.png"), full_page=True)
-
+    check_layout(page, "check")
     assert problems == [], problems  # no CSP violation, no script ran
+
+    page.goto(served["url"].split("?")[0] + "reports/2026-W99")  # (the browser logs the 404 itself)
+    assert "404" in page.locator("h1").inner_text()
+    check_layout(page, "error")
     page.close()
+
+    stranger = browser.new_page(viewport={"width": 1280, "height": 900})  # no cookie: the sign-in page
+    stranger.goto(served["url"].split("?")[0])
+    assert "Sign-in needed" in stranger.locator("h1").inner_text()
+    check_layout(stranger, "forbidden")
+    stranger.close()

@@ -297,3 +297,92 @@ def test_serving_on_the_network_accepts_this_machines_addresses_only(world: Worl
     assert lan.get(f"/calendar.ics?token={CAL_TOKEN}").status_code == 200  # the phone on the same network
     rebound = TestClient(app, base_url="http://attacker.example:8765")
     assert rebound.get(f"/calendar.ics?token={CAL_TOKEN}").status_code == 400  # DNS rebinding refused
+
+
+# -- the queue page: snoozed, the calendar by day, Done ----------------------------------------------
+def rows_of(html: str, table_id: str) -> list[str]:
+    """The suggestion ids in one table of the page, in order ([] when the table is not there)."""
+    m = re.search(rf'<table id="{table_id}".*?</table>', html, re.S)
+    return re.findall(r'<tr data-suggestion="([^"]+)"', m.group(0)) if m else []
+
+
+def test_snoozed_follow_ups_have_their_own_section(client: TestClient, world: World) -> None:
+    token = csrf_of(client.get("/").text)
+    assert "snoozed" not in rows_of(client.get("/").text, "snoozed")
+    client.post(f"/suggestions/{sid(world, 'priya')}/snooze", data={"csrf": token, "until": "2days"})
+    html = client.get("/").text
+    assert rows_of(html, "snoozed") == [sid(world, "priya")]
+    assert sid(world, "priya") not in rows_of(html, "queue")
+    when = re.search(rf'<tr data-suggestion="{sid(world, "priya")}".*?<td class="when"[^>]*>(.*?)</td>', html, re.S)
+    assert when is not None and " ".join(re.sub("<[^>]+>", " ", when.group(1)).split()) == "Tue 24 Nov 09:00"
+    for name in ("ed", "evil"):
+        client.post(f"/suggestions/{sid(world, name)}/snooze", data={"csrf": token, "until": "2026-11-30 09:00"})
+    html = client.get("/").text
+    assert rows_of(html, "queue") == [] and len(rows_of(html, "snoozed")) == 3
+    assert rows_of(html, "snoozed")[0] == sid(world, "priya")  # the soonest back first
+    empty = re.search(r'<div class="empty" id="queue-empty">(.*?)</div>', html, re.S)
+    assert empty is not None and "3 snoozed follow-ups come back when the snooze ends" in empty.group(1)
+    assert "kept" not in empty.group(1)  # nothing here says every promise is kept: three wait
+    # a snoozed one can be accepted from its section: it goes on the calendar, today's or later
+    client.post(f"/suggestions/{sid(world, 'priya')}/accept", data={"csrf": token})
+    html = client.get("/").text
+    assert sid(world, "priya") not in rows_of(html, "snoozed")
+    assert sid(world, "priya") in rows_of(html, "calendar-today") + rows_of(html, "calendar-upcoming")
+
+
+def test_done_ends_a_follow_up_and_keeps_its_event(client: TestClient, world: World) -> None:
+    from assistant.booking import book_due
+
+    token = csrf_of(client.get("/").text)
+    ed = sid(world, "ed")
+    client.post(f"/suggestions/{ed}/accept", data={"csrf": token})
+    assert 'action="/suggestions/' + ed + '/done"' in client.get("/").text
+    assert client.post(f"/suggestions/{ed}/done", data={}).status_code == 403  # CSRF like every action
+    assert client.post(f"/suggestions/{ed}/done", data={"csrf": token},
+                       headers={"origin": "http://evil.example"}).status_code == 403
+    with Store(world.store_path) as store:
+        assert store.suggestion(ed).state == StepState.ACCEPTED  # type: ignore[union-attr]
+    r = client.post(f"/suggestions/{ed}/done", data={"csrf": token})
+    assert 'class="flash ok"' in r.text and "Done: " in r.text
+    assert ed not in re.findall(r'data-suggestion="([^"]+)"', r.text)  # off the page
+    with Store(world.store_path) as store:
+        assert store.suggestion(ed).state == StepState.KEPT  # type: ignore[union-attr]  (the rep's own promise)
+        hops = [(t.from_state, t.to_state) for t in store.transitions(store.suggestion(ed).commitment_id)]  # type: ignore[union-attr]
+        assert hops[-1] == (StepState.ACCEPTED, StepState.KEPT)  # through the state machine, recorded
+        book_due(store, IcsWriter(world.ics_path), world.config, NOW)  # type: ignore[arg-type]
+    assert ed in IcsWriter(world.ics_path).uids()  # the call was made: its event stays, even after a pass
+    r = client.post(f"/suggestions/{ed}/done", data={"csrf": token})
+    assert 'class="flash error"' in r.text and "it is kept" in r.text  # a second click changes nothing
+    # a chase of a buyer, done: settled (the rep reached them), not "kept" by the buyer
+    priya = sid(world, "priya")
+    client.post(f"/suggestions/{priya}/accept", data={"csrf": token})
+    assert 'action="/suggestions/' + priya + '/done"' in client.get("/").text
+    r = client.post(f"/suggestions/{priya}/done", data={"csrf": token})
+    assert 'class="flash ok"' in r.text
+    with Store(world.store_path) as store:
+        assert store.suggestion(priya).state == StepState.SETTLED  # type: ignore[union-attr]
+
+
+def test_the_calendar_is_grouped_by_day_and_old_events_drop_off(client: TestClient, world: World) -> None:
+    token = csrf_of(client.get("/").text)
+    moves = {"ed": "2026-11-20T15:00", "priya": "2026-11-16T10:00", "evil": "2026-11-24T11:00"}
+    for name, start in moves.items():
+        client.post(f"/suggestions/{sid(world, name)}/accept", data={"csrf": token})
+        client.post(f"/suggestions/{sid(world, name)}/edit", data={"csrf": token, "start": start})
+    html = client.get("/").text
+    assert rows_of(html, "calendar-today") == [sid(world, "ed")]
+    assert rows_of(html, "calendar-overdue") == [sid(world, "priya")]
+    assert rows_of(html, "calendar-upcoming") == [sid(world, "evil")]
+    assert html.index('id="today-heading"') < html.index('id="overdue-heading"') < html.index('id="upcoming-heading"')
+
+    # five days later: today's is overdue, Monday's is more than 7 days past and leaves the page (not the calendar)
+    later = create_app(world.config, token=TOKEN, clock=fixed_clock(NOW + timedelta(days=5)),  # type: ignore[arg-type]
+                       allowed_hosts=["testserver"])
+    c = TestClient(later)
+    c.get(f"/?token={TOKEN}")
+    html = c.get("/").text
+    assert rows_of(html, "calendar-overdue") == [sid(world, "ed"), sid(world, "evil")]  # the oldest first
+    assert rows_of(html, "calendar-today") == [] and "Nothing on your calendar today." in html
+    assert rows_of(html, "calendar-upcoming") == [] and "Nothing booked after today." in html
+    assert sid(world, "priya") not in html
+    assert sid(world, "priya") in IcsWriter(world.ics_path).uids()

@@ -189,9 +189,11 @@ def create_app(config: Config, *, token: str | None = None, calendar_token: str 
         now = state.clock()
         with store() as s:
             pending = review.queue(s, config, now)
-            booked = review.booked(s, config, now)
+            snoozed = review.snoozed(s, config, now)
+            calendar = review.calendar_groups(s, config, now)
             backlog = review.backlog_groups(s)
-        return page(request, "queue.html", {"pending": pending, "booked": booked,
+        return page(request, "queue.html", {"pending": pending, "snoozed": snoozed, "calendar": calendar,
+                                            "past_days": review.PAST_DAYS,
                                             "snooze_choices": review.snooze_choices(now, config),
                                             "backlog": backlog, "backlog_count": sum(len(g.items) for g in backlog),
                                             "history_days": config.tracker.history_days})
@@ -208,7 +210,7 @@ def create_app(config: Config, *, token: str | None = None, calendar_token: str 
         action = request.path_params["action"]
         sid = request.path_params["sid"]
         now = state.clock()
-        if action not in ("accept", "reject", "cancel", "snooze", "edit"):
+        if action not in ("accept", "reject", "cancel", "snooze", "edit", "done"):
             raise HTTPException(404, f"no action {action!r}")
         try:
             writer = open_calendar(config, state.clock)
@@ -219,6 +221,8 @@ def create_app(config: Config, *, token: str | None = None, calendar_token: str 
                     result = review.reject(s, config, sid, now, writer)
                 elif action == "cancel":
                     result = review.cancel(s, config, sid, now, writer)
+                elif action == "done":
+                    result = review.mark_done(s, config, sid, now)
                 elif action == "snooze":
                     until = review.parse_snooze(str(form.get("until", "")), now, config)
                     result = review.snooze(s, config, sid, now, until, writer)
