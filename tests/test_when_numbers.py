@@ -1,8 +1,11 @@
-"""Written-out numbers, one to fifty-nine, in every place a time expression takes a number: amounts of an
-offset ("in forty-two minutes"), minutes of a clock ("three forty-two pm", "three oh five pm"), minutes
-before and after an hour ("twenty-two past three", "seventeen minutes to five"), hours ("at seven"), day
-numbers as ordinal words ("the twenty-third of May"). The words are spelled here from the number, and the
-expected value computed with `datetime`."""
+"""Written-out numbers (`nlp.when.units.numbers`), one to fifty-nine (and on to ninety-nine for amounts), in
+every place a time expression takes a number: amounts of an offset ("in forty-two minutes", "in ninety
+minutes"), fractions of every unit ("in two and a half weeks", "in a day and a half", "a quarter of an
+hour"), minutes of a clock ("three forty-two pm", "three oh five pm", "three o five"), minutes before and
+after an hour ("twenty-two past three", "seventeen minutes to five"), hours ("at seven", "at nineteen
+hundred"), day numbers as ordinal words with a month ("the twenty-third of May") and without one ("due the
+twenty-third", "on the fifth"). The words are spelled here from the number, and the expected value computed
+with `datetime`/`dateutil`."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from nlp.when import resolve
 
@@ -20,6 +24,9 @@ ONES = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", 
 TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty"}
 ORD = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
        "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth"]
+
+
+TENS.update({6: "sixty", 7: "seventy", 8: "eighty", 9: "ninety"})
 
 
 def words(n: int, joiner: str = "-") -> str:
@@ -97,6 +104,112 @@ def test_day_numbers_as_ordinal_words() -> None:
     assert not misses, misses[:10]
 
 
+def next_day_numbered(today: date, d: int) -> date:
+    """The next day numbered `d` from `today` on (months without that day are skipped)."""
+    for k in range(3):
+        first = today.replace(day=1) + relativedelta(months=k)
+        try:
+            cand = first.replace(day=d)
+        except ValueError:
+            continue
+        if cand >= today:
+            return cand
+    raise AssertionError(d)
+
+
+def test_day_numbers_as_ordinal_words_without_a_month() -> None:
+    misses = []
+    for ref_day in (1, 18, 30):
+        ref = REF.replace(day=ref_day)
+        for d in range(1, 32):
+            if d == 2:
+                continue  # "the second" alone is a homograph of the unit of time; read only before "at"
+            want = next_day_numbered(ref.date(), d)
+            texts = [f"I'll call you on the {ordinal(d)}", f"I need it by the {ordinal(d)}."]
+            if d >= 20:  # a compound ordinal is a day without a cue; "the fifth" alone may be anything
+                texts += [f"I'll send it the {ordinal(d)}.", f"due the {ordinal(d).replace('-', ' ')} at noon"]
+            for text in texts:
+                m = resolve(text, ref, ZONE)
+                if m is None or m.value.date() != want:
+                    misses.append((text, ref_day, str(want), str(m.value.date() if m else None)))
+    assert not misses, misses[:10]
+
+
+@pytest.mark.parametrize("text", ["the twenty-first century", "the twenty first time we met",
+                                  "the twentieth anniversary", "two hundred people", "the fifth time"])
+def test_numbers_that_are_no_time(text: str) -> None:
+    assert resolve(text, REF, ZONE) is None
+
+
+UNITS = {"minutes": timedelta(minutes=1), "hours": timedelta(hours=1), "days": relativedelta(days=1),
+         "weeks": relativedelta(weeks=1)}
+
+
+@pytest.mark.parametrize("unit", sorted(UNITS))
+def test_fractions_of_every_unit(unit: str) -> None:
+    misses = []
+    one = unit[:-1]
+    for n in range(1, 60):
+        for text, whole in ((f"in {words(n)} and a half {unit}", n), (f"in {n} and a half {unit}", n)):
+            step = UNITS[unit]
+            if isinstance(step, timedelta):
+                want = REF + step * whole + step / 2
+            else:
+                half = timedelta(hours=12) if unit == "days" else timedelta(days=3.5)
+                want = REF + step * whole + half
+            m = resolve(text, REF, ZONE)
+            got = None if m is None else m.value
+            ok = got is not None and (got == want if unit in ("minutes", "hours") else abs(got - want) <= timedelta(days=0.5))
+            if not ok:
+                misses.append((text, str(want), str(got)))
+    span = {"minutes": timedelta(minutes=1), "hours": timedelta(hours=1), "days": timedelta(days=1),
+            "weeks": timedelta(days=7)}[unit]
+    for text, want in ((f"in a {one} and a half", REF + span * 1.5), (f"in half a {one}", REF + span / 2)):
+        m = resolve(text.replace("a hour", "an hour"), REF, ZONE)
+        if m is None or abs(m.value - want) > (timedelta(0) if unit in ("minutes", "hours") else timedelta(days=0.5)):
+            misses.append((text, str(want), str(m.value if m else None)))
+    assert not misses, misses[:10]
+
+
+@pytest.mark.parametrize("text,minutes", [("in a quarter of an hour", 15), ("in three quarters of an hour", 45),
+                                          ("in half an hour", 30), ("in an hour and a half", 90),
+                                          ("within the next half hour", 30), ("in a minute and a half", 1.5)])
+def test_fractions_of_an_hour(text: str, minutes: float) -> None:
+    m = resolve(text, REF, ZONE)
+    assert m is not None and m.value == REF + timedelta(minutes=minutes), (text, m)
+
+
+def test_amounts_up_to_ninety_nine() -> None:
+    misses = []
+    for n in range(60, 100):
+        m = resolve(f"back in {words(n)} minutes", REF, ZONE)
+        if m is None or m.value != REF + timedelta(minutes=n):
+            misses.append((n, str(m.value if m else None)))
+    assert not misses, misses[:10]
+
+
+def test_hundred_hours_every_hour() -> None:
+    misses = []
+    for h in range(1, 24):
+        word = words(h, " ")
+        want = datetime.combine(REF.date() if h >= 6 else REF.date() + timedelta(days=1), datetime.min.time())
+        want = want.replace(hour=h, tzinfo=REF.tzinfo)
+        for text in (f"the call is at {word} hundred", f"{word} hundred hours tomorrow", f"at oh {word} hundred"):
+            if text.startswith("at oh") and h >= 10:
+                continue
+            w = want + timedelta(days=1) if "tomorrow" in text and want.date() == REF.date() else want
+            m = resolve(text, REF, ZONE)
+            if m is None or m.value != w:
+                misses.append((text, str(w), str(m.value if m else None)))
+    assert not misses, misses[:10]
+
+
+def test_o_for_oh_in_minutes() -> None:
+    for minute in range(1, 10):
+        m = resolve(f"call me at three o {ONES[minute - 1]}", REF, ZONE)
+        assert m is not None and (m.value.hour, m.value.minute) == (15, minute), (minute, m)
+
+
 def records() -> list[dict[str, object]]:
     """The generated cases as corpus records (bench/when_accuracy.py --generated scores every resolver)."""
     out: list[dict[str, object]] = []
@@ -111,4 +224,14 @@ def records() -> list[dict[str, object]]:
             value = REF.replace(hour=h24, minute=minute, tzinfo=None).isoformat()
             out.append({"id": f"numbers-{len(out)}", "text": f"call me at {ONES[hour - 1]} {mw} pm", "reference": ref,
                         "timezone": ZONE, "expected": {"grain": "minute", "value": value}})
+    for ref_day in (1, 18, 30):
+        ref_d = REF.replace(day=ref_day)
+        for d in range(20, 32):
+            out.append({"id": f"numbers-{len(out)}", "text": f"I'll send it the {ordinal(d)}.",
+                        "reference": ref_d.replace(tzinfo=None).isoformat(), "timezone": ZONE,
+                        "expected": {"grain": "day", "value": next_day_numbered(ref_d.date(), d).isoformat()}})
+    for n in range(1, 60):
+        value = (REF + timedelta(hours=n, minutes=30)).replace(tzinfo=None).isoformat()
+        out.append({"id": f"numbers-{len(out)}", "text": f"in {words(n)} and a half hours", "reference": ref,
+                    "timezone": ZONE, "expected": {"grain": "minute", "value": value}})
     return out

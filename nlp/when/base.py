@@ -126,7 +126,7 @@ _SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|th
           r"|sixteen|seventeen|eighteen|nineteen)")
 _UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 
-_MINWORD = rf"(?:(?:twenty|thirty|forty|fifty)(?:[- ]{_UNITS_WORD})?|{_SMALL}|oh[- ]{_UNITS_WORD})"
+_MINWORD = rf"(?:(?:twenty|thirty|forty|fifty)(?:[- ]{_UNITS_WORD})?|{_SMALL}|oh?[- ]{_UNITS_WORD})"
 # am/pm as written: "pm", "p.m.", "p. m.", "p . m ." (spaced dots), "PM"
 _MERID = r"(?:[ap]\s?\.\s?m(?:\s?\.)?|[ap]\s?m(?![a-z]))"
 _MERID_ATTACHED = r"(?:[ap](?![a-z])\.?)"

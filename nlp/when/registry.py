@@ -18,6 +18,7 @@ from nlp.when.units import (
     dayparts,
     holidays,
     now_words,
+    numbers,
     numeric_dates,
     offsets,
     periods,
@@ -27,7 +28,7 @@ from nlp.when.units import (
     zones,
 )
 
-MODULES = (numeric_dates, clocks, ranges, zones, holidays, offsets, written_dates, periods, relative, dayparts, now_words,)
+MODULES = (numeric_dates, clocks, numbers, ranges, zones, holidays, offsets, written_dates, periods, relative, dayparts, now_words,)
 
 ORDER: tuple[str, ...] = (
     'iso',
@@ -63,6 +64,7 @@ ORDER: tuple[str, ...] = (
     'clockmerid',
     'clock3merid',
     'wordclock',
+    'hundredhrs',
     'clock24',
     'clockh',
     'numday',
@@ -78,6 +80,7 @@ ORDER: tuple[str, ...] = (
     'ordnofmonth',
     'dayofmonth',
     'dom',
+    'dayword',
     'nthwd',
     'weekday',
     'monthweek',

@@ -1,6 +1,7 @@
-"""Clock notations: "3pm", "3 p.m.", "15:30", "14h30", "0930h", "9.15", "1030", "half past three",
-"quarter to eleven", "ten to four", "at 9" (business hours), "3 o'clock", noon/midnight, and the business
-clock words EOD, COB, "first thing" and "the same time"."""
+"""Clock notations: "3pm", "3 p.m.", "15:30", "14h30", "0930h", "9.15", "1030", "at 9" (business hours),
+"3 o'clock", an hour with its day part ("6 in the morning"), noon/midnight, and the business clock words EOD,
+COB, "first thing" and "the same time" (clock times written out in words, "ten to four", "half past three",
+are in `nlp.when.units.numbers`)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from datetime import datetime, timedelta
 from nlp.when.base import (
     _ANCHORED_OK,
     _D,
-    _DAY_WORD_AFTER,
     _MERID,
     _MERID_ATTACHED,
     _MERID_WORDS,
     _MINWORD,
     _NUMBER_WORDS,
-    _QUANTITY_AFTER,
     _TMRW,
     _WD,
     Clock,
@@ -36,9 +35,7 @@ from nlp.when.base import (
     wall,
 )
 from nlp.when.lexicon import PM_DAYPARTS, TOMORROW_WORDS, number_value
-
-_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-_HOURWORD = "(?:" + "|".join(_HOUR_WORDS) + ")"
+from nlp.when.units.numbers import HOUR_WORDS, HOURWORD, hour_of, minute_words
 
 _CUE_WORDS = ("at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
               "approx.", "approximately", "say", "@", "latest", "earliest")
@@ -53,15 +50,6 @@ _DAY_BEFORE = re.compile(
 def _day_before(text: str, start: int) -> bool:
     """A day word ends right before `start` ("Friday at ...", "tomorrow, around ...")."""
     return _DAY_BEFORE.search(text, max(0, start - 16), start) is not None
-
-
-def _minute_words(s: str | None) -> int | None:
-    if not s:
-        return None
-    t = _clean(s).replace("-", " ")
-    if t.startswith("oh "):
-        return number_value(t[3:])
-    return number_value(t)
 
 
 def _h_eod(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -97,73 +85,6 @@ def _h_firstthing(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     p = Part(s, e, clock=Clock(9, 0, special="first_thing"), daypart="first thing")
     _day_of(p, m.group(1))
     return p
-
-
-def _hour_of(s: str) -> int | None:
-    t = _clean(s)
-    if t == "noon":
-        return 12
-    if t == "midnight":
-        return 0
-    return number_value(t)
-
-
-_RANGE_CUE = re.compile(r"\b(?:from|between)\s+$", re.I)
-
-
-def _h_clockrel(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    qh, nmin, rel, hour_s, tail = m.group(1), m.group(2), _clean(m.group(3)), m.group(4), m.group(5)
-    hour = _hour_of(hour_s)
-    if hour is None or hour > 23:
-        return None
-    if qh:
-        minutes = 15 if _clean(qh) == "quarter" else 30
-    else:
-        mv = _minute_words(nmin)
-        if mv is None or not 1 <= mv <= 59:
-            return None
-        minutes = mv
-        if (nmin or "")[:1].isdigit() and "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "of") \
-                and not tail:
-            # "flow 1 to 3, 2 to 3": digits before "to" are a range of numbers ("ten to five" is a time), but
-            # "a call from 2 to 3" is a range of hours: its first hour
-            if (rel == "to" and _RANGE_CUE.search(text, max(0, s - 9), s) and 1 <= minutes <= 12
-                    and 1 <= hour <= 12 and 1 <= (hour - minutes) % 12 <= 8
-                    and (_next_is_ok(text, e) or _DAY_WORD_AFTER.match(text, e))
-                    and not _QUANTITY_AFTER.match(text[e:e + 12].lower())):
-                return Part(s, e, clock=Clock(minutes, 0), kinds=["range"])
-            return None
-        if "min" not in _clean(m.group(0)) and rel in ("to", "till", "til", "before", "of"):
-            if not tail and not _next_is_ok(text, e):
-                return None  # "four to six months", "5 to 10 users"
-    rule_hour = None
-    if rel in ("to", "till", "til", "before", "of"):
-        if _clean(qh or "") == "half":
-            return None
-        total = hour * 60 - minutes
-        h, mi = divmod(total % (24 * 60), 60)
-        rule_hour = hour
-    else:
-        h, mi = hour, minutes
-    mer = _meridiem(tail) if tail and "clock" not in tail.lower() else None
-    special = None
-    if _clean(hour_s) == "noon":
-        mer, special = "pm" if h >= 12 else "am", None
-        h = h if h <= 12 else h
-    if _clean(hour_s) == "midnight":
-        return Part(s, e, clock=Clock(h, mi, exact24=True))
-    if _clean(hour_s) == "noon":
-        return Part(s, e, clock=Clock(h, mi, exact24=True))
-    if mer == "pm" and rule_hour is not None and rule_hour == 12 and h == 11:
-        mer = "am"  # "quarter to noon"
-    return Part(s, e, clock=Clock(h, mi, meridiem=mer, special=special, rule_hour=rule_hour))
-
-
-def _h_halfhr(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    hour = _hour_of(m.group(1))
-    if hour is None or not 1 <= hour <= 12:
-        return None
-    return Part(s, e, clock=Clock(hour, 30))
 
 
 def _h_clockmerid(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -207,19 +128,6 @@ def _h_clock3merid(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, clock=Clock(h, mi, meridiem=mer))
 
 
-def _h_wordclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    h = _hour_of(m.group(1))
-    if h is None:
-        return None
-    mi = 0
-    if m.group(2) and "clock" not in m.group(2).lower():
-        mv = _minute_words(m.group(2))
-        if mv is None or mv > 59:
-            return None
-        mi = mv
-    return Part(s, e, clock=Clock(h, mi, meridiem=_meridiem(m.group(3))))
-
-
 def _h_clock24(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     h, mi = int(m.group(1)), int(m.group(2))
     if h > 23 or mi > 59:
@@ -243,7 +151,7 @@ def _h_clockh(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_numday(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    hv = _hour_of(m.group(1))
+    hv = hour_of(m.group(1))
     if hv is None:
         return None
     h, mi = hv, int(m.group(2) or 0)
@@ -262,7 +170,7 @@ def _h_hourdaypart(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     """An hour with the part of the day that fixes am/pm: "6 in the morning" 06:00, "one in the afternoon"
     13:00, "8:30 in the evening" 20:30, "7 in the AM", "11 at night" 23:00, "2 at night" 02:00 (a night hour
     after midnight is the small hours), "12 at night" midnight."""
-    h = _hour_of(m.group(1))
+    h = hour_of(m.group(1))
     mi = int(m.group(2) or 0)
     if h is None or not 1 <= h <= 12 or mi > 59:
         return None
@@ -285,7 +193,7 @@ def _h_noon(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return Part(s, e, clock=Clock(12, 0, exact24=True, special="noon"))
 
 
-_CLOCKREL_AFTER = re.compile(rf"\s+(?:past|after|to|till|til|before|of)\s+(?:\d{{1,2}}|{_HOURWORD}|noon|midnight)\b",
+_CLOCKREL_AFTER = re.compile(rf"\s+(?:past|after|to|till|til|before|of)\s+(?:\d{{1,2}}|{HOURWORD}|noon|midnight)\b",
                              re.I)
 _COUNT_AFTER = re.compile(r"\s+(?:work|working|business|calendar)\s+(?:days?|hours?|weeks?)\b", re.I)
 _CHANGE_BEFORE = re.compile(
@@ -337,7 +245,7 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
             return None
         h = hv
         if len(words) > 1:
-            mv = _minute_words(" ".join(words[1:]))
+            mv = minute_words(" ".join(words[1:]))
             if mv is None or mv > 59:
                 return None
             if not _next_is_ok(text, e) and not tail:
@@ -362,7 +270,7 @@ def _h_cueclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_oclock(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    h = _hour_of(m.group(1))
+    h = hour_of(m.group(1))
     if h is None or h > 23:
         return None
     return Part(s, e, clock=Clock(h, 0, exact24=h >= 13))
@@ -396,10 +304,10 @@ _MERID_AFTER = re.compile(r"\s*(?:[ap]\.?\s?m(?![a-z])|[ap](?![a-z]))", re.I)
 UNITS: tuple[Unit, ...] = (
     Unit(
         'hourdaypart',
-        rf"(?<![\w$€£.:/,])(\d{{1,2}}|{_HOURWORD})(?::(\d\d))?\s+(?:o'?clock\s+)?"
+        rf"(?<![\w$€£.:/,])(\d{{1,2}}|{HOURWORD})(?::(\d\d))?\s+(?:o'?clock\s+)?"
         r"(in\s+the\s+(?:morning|afternoon|evening|night|a\.?\s?m\.?|p\.?\s?m\.?)|at\s+night)(?![a-z])",
         _h_hourdaypart,
-        starts=frozenset({_D} | set(_HOUR_WORDS)),
+        starts=frozenset({_D} | set(HOUR_WORDS)),
         needs=(frozenset({"morning", "afternoon", "evening", "night", "am", "pm", "a", "p"}), 7),
         digit_next=" :",
         doc='An hour with the day part that fixes am/pm: 6 in the morning, one in the afternoon, 11 at night.',
@@ -424,24 +332,6 @@ UNITS: tuple[Unit, ...] = (
         doc='first thing (in the morning) [day].',
     ),
     Unit(
-        'clockrel',
-        rf"\b(?:(?:a\s+)?(quarter|half)|(\d{{1,2}}|{_MINWORD})(?:\s+min(?:ute)?s?)?)\s+(past|after|to|till|til|before|of)\s+"
-                 rf"(\d{{1,2}}|{_HOURWORD}|noon|midnight)(?![\d:])(?:\s*({_MERID}|o'?clock))?",
-        _h_clockrel,
-        starts=frozenset(_NUMBER_WORDS | {_D, "a", "quarter", "half"}),
-        needs=(frozenset({"past", "after", "to", "till", "til", "before", "of"}), 5),
-        digit_next=" ",
-        doc='A clock time relative to an hour: half past three, quarter to 11, ten after 4, 20 to noon.',
-    ),
-    Unit(
-        'halfhr',
-        rf"\bhalf\s+({_HOURWORD}|\d{{1,2}})(?![\d:])(?!\s+(?:an?\s|hours?|of|days?|the|dozen|million|percent))",
-        _h_halfhr,
-        starts=frozenset({"half"}),
-        needs=(frozenset({"half"}), 1),
-        doc="British 'half three' = 3:30.",
-    ),
-    Unit(
         'clockmerid',
         rf"(?<![\w$€£.:/,])(\d{{1,2}})(?:([:.h ])(\d\d)(?:[:.](\d\d))?)?\s*(?:o'?clock\s*)?(?:ish\s*)?"
                    rf"(?:({_MERID})|({_MERID_ATTACHED}))",
@@ -459,17 +349,6 @@ UNITS: tuple[Unit, ...] = (
         needs="m",
         digit_next=" a",
         doc='Three or four digits with am/pm: 930am, 1130 pm.',
-    ),
-    Unit(
-        'wordclock',
-        rf"\b({_HOURWORD})(?:[\s-]+({_MINWORD}|o'?clock))?\s*({_MERID})",
-        _h_wordclock,
-        starts=frozenset(_NUMBER_WORDS - {"thirteen", "fourteen", "fifteen",
-                                                                          "sixteen", "seventeen", "eighteen",
-                                                                          "nineteen", "twenty", "thirty", "forty",
-                                                                          "fifty"}),
-        needs=(frozenset(_MERID_WORDS), 5),
-        doc='An hour word with am/pm: three pm, seven thirty am.',
     ),
     Unit(
         'clock24',
@@ -491,7 +370,7 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'numday',
-        rf"(?<![\w$€£.,:/])(\d{{1,2}}|{_HOURWORD})(?:[:.](\d\d))?(?=\s+(?:{_TMRW}|today|tonight|this\s+(?:morning|afternoon|evening))\b)",
+        rf"(?<![\w$€£.,:/])(\d{{1,2}}|{HOURWORD})(?:[:.](\d\d))?(?=\s+(?:{_TMRW}|today|tonight|this\s+(?:morning|afternoon|evening))\b)",
         _h_numday,
         starts=frozenset({_D} | (_NUMBER_WORDS & {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                                         "ten", "eleven", "twelve"})),
@@ -511,7 +390,7 @@ UNITS: tuple[Unit, ...] = (
     Unit(
         'cueclock',
         rf"(?:\b(?:at|around|about|by|before|after|until|till|til|from|circa|approx\.?|approximately|say|"
-                 rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{_HOURWORD}(?:[\s-]+{_MINWORD})?)"
+                 rf"latest|earliest)|@)\s*(?:about\s+|around\s+)?(\d{{1,4}}(?:[.:]\d\d)?|{HOURWORD}(?:[\s-]+{_MINWORD})?)"
                  r"(?:\s*(o'?clock|ish|sharp|hrs|hours|h))?(?![\w$%'’/]|[:.]\d)",
         _h_cueclock,
         starts=frozenset({"at", "around", "about", "by", "before", "after", "until", "till", "til", "from", "circa", "approx",
@@ -521,7 +400,7 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'oclock',
-        rf"\b(\d{{1,2}}|{_HOURWORD})\s*(?:o'?clock|ish)(?![a-z])",
+        rf"\b(\d{{1,2}}|{HOURWORD})\s*(?:o'?clock|ish)(?![a-z])",
         _h_oclock,
         starts=frozenset(_NUMBER_WORDS | {_D}),
         needs=(frozenset({"o'clock", "oclock", "ish", "o", "clock"}), 3),

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from nlp.when.base import (
     _D,
-    _MINWORD,
     _WD,
     _WEEKDAY_WORDS,
     Ctx,
@@ -31,11 +30,9 @@ from nlp.when.base import (
 )
 from nlp.when.lexicon import number_value
 from nlp.when.units.clocks import next_clock
+from nlp.when.units.numbers import AMOUNT as _NUMQ
+from nlp.when.units.numbers import amount_of as _qty
 
-_NUMQ = (r"(?:\d{1,2}\s*[-–]\s*\d{1,2}(?=\s)|\d+(?:\.\d+)?|a\s+couple(?:\s+of)?|couple(?:\s+of)?|a\s+few|few|several|a\s+pair\s+of"
-         r"|half\s+an?|an?\s+half|one\s+and\s+a\s+half|\d+\s+and\s+(?:a|an)\s+half|a\s+quarter\s+of\s+an?"
-         r"|three\s+quarters\s+of\s+an?|\d+\s+\d/\d"
-         rf"|an?|{_MINWORD}|\d/\d)")
 # compact units ("1d", "3w", "2h") only right after the digits; "m" only inside a compound ("1h 30m")
 _UNIT = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h(?![a-z])|business\s+days?|working\s+days?|days?|weeks?|wks?"
          rf"|fortnights?|months?|years?|yrs?|{_WD}|(?<=\d)[dw](?![a-z]))")
@@ -73,36 +70,11 @@ def _unit_of(u: str) -> str:
         return "days"
 
 
-def _qty(q: str) -> float | None:
-    t = _clean(q)
-    if re.fullmatch(r"\d+\s*[-–]\s*\d+", t):  # "in 3-4 weeks": the near edge
-        return float(re.split(r"\s*[-–]\s*", t)[0])
-    if re.fullmatch(r"\d+(?:\.\d+)?", t):
-        return float(t)
-    mixed = re.fullmatch(r"(\d+)\s+(\d)/(\d)", t)  # "in 2 1/2 hours"
-    if mixed:
-        return int(mixed.group(1)) + int(mixed.group(2)) / int(mixed.group(3)) if int(mixed.group(3)) else None
-    if re.fullmatch(r"\d/\d", t):
-        a, b = t.split("/")
-        return int(a) / int(b) if int(b) else None
-    m = re.fullmatch(r"(\d+) and an? half", t)
-    if m:
-        return int(m.group(1)) + 0.5
-    table = {"a couple": 2, "a couple of": 2, "couple": 2, "couple of": 2, "a few": 3, "few": 3, "several": 3,
-             "a pair of": 2, "half a": 0.5, "half an": 0.5, "a half": 0.5, "an half": 0.5,
-             "one and a half": 1.5, "a quarter of a": 0.25, "a quarter of an": 0.25, "three quarters of a": 0.75,
-             "three quarters of an": 0.75}
-    if t in table:
-        return float(table[t])
-    n = number_value(t)
-    return float(n) if n is not None else None
-
-
 _PLUS_BEFORE = re.compile(r"(?<![\w+])\+\s?$")
 
 
 def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    prefix, q, unit_s, extra, suffix = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
+    prefix, q, unit_s, extra, suffix = m.group(1), m.group(2), m.group(3), m.group(4), m.group(6)
     if prefix is None and _PLUS_BEFORE.search(text, max(0, s - 3), s):
         prefix = "in"  # "+15 minutes"
     elif prefix is not None and prefix.lower().startswith("give"):
@@ -110,6 +82,10 @@ def _h_offset(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     amount = _qty(q)
     if amount is None:
         return None
+    if m.group(5):  # "a day and a half", "two weeks and a half"
+        if extra or amount != int(amount):
+            return None
+        amount += 0.5
     unit = _unit_of(unit_s)
     extra_days = 0.0
     if extra:
@@ -235,7 +211,7 @@ UNITS: tuple[Unit, ...] = (
                rf"|around\s+|approximately\s+|roughly\s+|less\s+than\s+|under\s+|just\s+|only\s+|a\s+further\s+)*)?"
                rf"(?:~\s?)?({_NUMQ})\s*(?:more\s+|additional\s+|extra\s+|further\s+)?({_UNIT})(?:'s|s'|’s)?"
                rf"((?:,?\s+(?:and\s+)?\d+\s*(?:minutes?|mins?|m|hours?|hrs?|hr|h|days?|d|weeks?|wks?|w|months?|years?)"
-               rf"(?![a-z]))*)"
+               rf"(?![a-z]))*)(\s+and\s+a\s+half(?![a-z]))?"
                rf"(?:\s+or\s+(?:two|three|so|2|3))?(?:\s+time)?"
                r"(?:\s+(from\s+now|from\s+right\s+now|from\s+today|hence|later|ago|earlier|back|from\s+tomorrow"
                r"|from\s+yesterday|from\s+the\s+day\s+after\s+tomorrow|from|after|before|prior\s+to|since))?",
@@ -243,7 +219,7 @@ UNITS: tuple[Unit, ...] = (
         starts=frozenset({_D, "give", "in", "within", "after", "over", "inside", "a", "an", "couple", "few", "several", "half",
                "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
-               "thirty", "forty", "fifty"}),
+               "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}),
         needs=(frozenset(_UNIT_WORDS), 7),
         digit_next=" ah.",
         doc='An amount of a unit with a preposition or suffix: in 3 days, 2 hours later, 3 weeks ago, 1h 30m.',
@@ -258,7 +234,7 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'halfhour',
-        r"\b(?:(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|a\s+half\s+hour"
+        r"\b(?:(?:in|within)\s+(?:about\s+)?(?:half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|(?:a|the\s+next)\s+half\s+hour"
         r"|the\s+(?:next\s+)?hour)|(?:(?:in|within|during|over)\s+)?(?:the\s+)?next\s+hour(?![a-z]))"
         r"(?:'s\s+time)?",
         _h_halfhour,
