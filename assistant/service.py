@@ -1,7 +1,9 @@
-"""Running `assistant watch` in the background: a systemd user unit (Linux) and a launchd agent (macOS).
+"""Running `assistant watch` in the background: a systemd user unit (Linux) and a launchd agent (macOS);
+with `--with-web`, a second one that runs `assistant serve` (the review page and the calendar feed) beside it.
 
 The unit runs the same interpreter that runs this command (`python -m assistant watch`), so a virtualenv
-install keeps working; systemd stops it with SIGTERM, which the watcher honours between messages."""
+install keeps working; systemd stops it with SIGTERM, which the watcher honours between messages. The page
+keeps its tokens in the token file, so its link and the calendar subscription survive every restart."""
 
 from __future__ import annotations
 
@@ -12,10 +14,19 @@ from pathlib import Path
 
 UNIT_NAME = "follow-through.service"
 AGENT_LABEL = "com.follow-through.watch"
+WEB_UNIT_NAME = "follow-through-web.service"
+WEB_AGENT_LABEL = "com.follow-through.serve"
 
 
 def _command(config_path: Path | None) -> list[str]:
     cmd = [sys.executable, "-m", "assistant", "watch"]
+    if config_path is not None:
+        cmd += ["--config", str(config_path.expanduser().resolve())]
+    return cmd
+
+
+def _serve_command(config_path: Path | None, host: str, port: int) -> list[str]:
+    cmd = [sys.executable, "-m", "assistant", "serve", "--host", host, "--port", str(port)]
     if config_path is not None:
         cmd += ["--config", str(config_path.expanduser().resolve())]
     return cmd
@@ -87,3 +98,55 @@ def install(config_path: Path | None = None, platform: str = sys.platform) -> tu
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(systemd_unit(config_path), encoding="utf-8")
     return path, f"systemctl --user daemon-reload && systemctl --user enable --now {UNIT_NAME}"
+
+
+def web_systemd_unit(config_path: Path | None = None, host: str = "127.0.0.1", port: int = 8765) -> str:
+    """The unit that runs the review page and the calendar feed beside the watcher."""
+    exec_start = " ".join(_quote(a) for a in _serve_command(config_path, host, port))
+    return f"""[Unit]
+Description=Follow-through: the review page and the calendar feed (assistant serve)
+After=network-online.target {UNIT_NAME}
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart={exec_start}
+KillSignal=SIGTERM
+TimeoutStopSec=10
+Restart=on-failure
+RestartSec=10
+Environment=PYTHONUNBUFFERED=1
+
+[Install]
+WantedBy=default.target
+"""
+
+
+def web_launchd_plist(config_path: Path | None = None, host: str = "127.0.0.1", port: int = 8765) -> str:
+    logs = Path("~/Library/Logs/follow-through-web.log").expanduser()
+    plist = {
+        "Label": WEB_AGENT_LABEL,
+        "ProgramArguments": _serve_command(config_path, host, port),
+        "RunAtLoad": True,
+        "KeepAlive": {"SuccessfulExit": False},
+        "ThrottleInterval": 10,
+        "ProcessType": "Background",
+        "StandardOutPath": str(logs),
+        "StandardErrorPath": str(logs),
+        "EnvironmentVariables": {"PYTHONUNBUFFERED": "1"},
+    }
+    return plistlib.dumps(plist, sort_keys=False).decode("utf-8")
+
+
+def install_web(config_path: Path | None = None, platform: str = sys.platform, *, host: str = "127.0.0.1",
+                port: int = 8765) -> tuple[Path, str]:
+    """Write the page's unit (Linux) or agent (macOS); returns (path written, the command that starts it)."""
+    if platform == "darwin":
+        path = launchd_dir() / f"{WEB_AGENT_LABEL}.plist"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(web_launchd_plist(config_path, host, port), encoding="utf-8")
+        return path, f"launchctl load -w {path}"
+    path = systemd_user_dir() / WEB_UNIT_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(web_systemd_unit(config_path, host, port), encoding="utf-8")
+    return path, f"systemctl --user daemon-reload && systemctl --user enable --now {WEB_UNIT_NAME}"

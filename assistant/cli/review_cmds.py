@@ -284,6 +284,7 @@ def register(group: click.Group) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
+            sock.listen(128)  # connections wait in the backlog from now on: the links printed below work at once
         except OSError as e:
             raise click.ClickException(f"cannot listen on {host}:{port} ({e.strerror}): pick another --port") from None
         bound_port = sock.getsockname()[1]

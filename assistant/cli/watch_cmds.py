@@ -167,10 +167,16 @@ def service_group() -> None:
 
 @service_group.command("install")
 @click.option("--print", "print_only", is_flag=True, help="Print the systemd unit and the launchd plist; write nothing.")
+@click.option("--with-web", is_flag=True, help="Also run the review page and the calendar feed (`assistant serve`).")
+@click.option("--web-host", default="127.0.0.1", show_default=True,
+              help="With --with-web: the address `serve` listens on (0.0.0.0 for a phone on your network).")
+@click.option("--web-port", default=8765, show_default=True, type=click.IntRange(1, 65535),
+              help="With --with-web: the page's port.")
 @config_option
 @edge
-def service_install(print_only: bool, config_path: Path | None) -> None:
-    """Write a systemd user unit (Linux) or a launchd agent (macOS) that runs `assistant watch`."""
+def service_install(print_only: bool, with_web: bool, web_host: str, web_port: int, config_path: Path | None) -> None:
+    """Write a systemd user unit (Linux) or a launchd agent (macOS) that runs `assistant watch`, and with
+    --with-web one that runs `assistant serve` beside it."""
     from assistant import service
 
     if config_path is not None:
@@ -178,12 +184,29 @@ def service_install(print_only: bool, config_path: Path | None) -> None:
     if print_only:
         click.echo(f"# systemd user unit: {service.systemd_user_dir() / service.UNIT_NAME}")
         click.echo(service.systemd_unit(config_path))
+        if with_web:
+            click.echo(f"# systemd user unit: {service.systemd_user_dir() / service.WEB_UNIT_NAME}")
+            click.echo(service.web_systemd_unit(config_path, web_host, web_port))
         click.echo(f"# launchd agent: {service.launchd_dir() / (service.AGENT_LABEL + '.plist')}")
         click.echo(service.launchd_plist(config_path))
+        if with_web:
+            click.echo(f"# launchd agent: {service.launchd_dir() / (service.WEB_AGENT_LABEL + '.plist')}")
+            click.echo(service.web_launchd_plist(config_path, web_host, web_port))
         return
     path, start = service.install(config_path)
     click.echo(f"wrote {path}")
     click.echo(f"start it with: {start}")
+    if with_web:
+        from assistant.web.app import feed_url, shown_host, start_url
+        from assistant.web.tokens import serve_tokens
+
+        web_path, web_start = service.install_web(config_path, host=web_host, port=web_port)
+        tokens = serve_tokens()  # made now and kept, so the links below are the ones the service serves
+        shown = shown_host(web_host)
+        click.echo(f"wrote {web_path}")
+        click.echo(f"start it with: {web_start}")
+        click.echo(f"then bookmark the review page: {start_url(shown, web_port, tokens.page)}")
+        click.echo(f"and subscribe your calendar to: {feed_url(shown, web_port, tokens.calendar)}")
 
 
 @click.command("status")
