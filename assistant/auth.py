@@ -5,7 +5,10 @@ Tokens live in one JSON file, `tokens.json` in the user's config dir, written at
 `keyring = true` and a keyring backend exists (headless Linux has none: the file is the default).
 Secrets never reach the logs: `install_log_redaction()` puts a filter on the log handlers that masks
 every registered secret and anything that looks like a bearer token, OAuth token field or password.
-An expired or revoked sign-in raises AuthError naming `assistant login <provider> --account NAME`."""
+An expired or revoked sign-in raises AuthError naming `assistant login <provider> --account NAME`; a
+token endpoint that fails for now (Google's `RefreshError.retryable`: a 5xx, 408 or 429, or an OAuth
+`server_error`/`temporarily_unavailable`; msal's same errors or a 5xx) raises TransientError, which
+the callers retry with backoff: the account is not stopped."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import AccountConfig, config_dir
-from assistant.errors import AuthError, ConfigError
+from assistant.errors import AuthError, ConfigError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +324,18 @@ def google_credentials(account: str, store: TokenStore, provider: str = "gmail")
         client_secret=info["client_secret"], scopes=info.get("scopes"), expiry=expiry)
 
 
+def google_refresh_failure(account: str, provider: str, exc: Exception) -> AuthError | TransientError:
+    """What a google-auth RefreshError means: google-auth marks `retryable` a token endpoint answer of
+    5xx, 408 or 429 or an OAuth `server_error`/`temporarily_unavailable` (it has already retried it
+    itself): a fault of the moment, retried with backoff. Anything else (invalid_grant: expired or
+    revoked) needs a new sign-in."""
+    detail = redact(str(exc.args[0] if exc.args else exc)).splitlines()[0] if str(exc) else type(exc).__name__
+    if getattr(exc, "retryable", False):
+        return TransientError(f"{provider} account {account!r}: Google's sign-in server failed for now ({detail}): "
+                              "will retry")
+    return AuthError(account, provider, f"Google refused to refresh the token: {detail}")
+
+
 def save_google_credentials(account: str, store: TokenStore, creds: Any, provider: str = "gmail") -> None:
     store.put(provider, account, json.loads(creds.to_json()))
 
@@ -404,8 +419,6 @@ def microsoft_app(account: AccountConfig, store: TokenStore, provider: str = "ou
     except ValueError as e:
         raise ConfigError(f"account {account.name!r}: authority {authority!r} rejected: {e}") from None
     except Exception as e:  # network failure during authority discovery
-        from assistant.errors import TransientError
-
         raise TransientError(f"account {account.name!r}: cannot reach {authority}: {e}") from None
     return app, cache
 
@@ -429,16 +442,49 @@ def microsoft_token(account: AccountConfig, store: TokenStore, scopes: Sequence[
         result = app.acquire_token_silent_with_error(list(scopes), account=accounts[0],
                                                      force_refresh=force_refresh)
     except OSError as e:
-        from assistant.errors import TransientError
-
         raise TransientError(f"{provider} account {account.name!r}: cannot reach the sign-in server: {e}") from None
+    except Exception as e:
+        failure = _msal_http_failure(account.name, provider, e)
+        if failure is None:
+            raise
+        raise failure from None
     if cache is not None:
         _save_cache(account.name, store, cache, provider)
     if not result or "access_token" not in result:
+        if result and str(result.get("error")) in RETRYABLE_OAUTH_ERRORS:
+            raise TransientError(f"{provider} account {account.name!r}: the sign-in server failed for now "
+                                 f"({result.get('error')}): will retry", retry_after=MSAL_THROTTLE_SECONDS)
         detail = (result or {}).get("error_description") or (result or {}).get("error") or "no cached token"
         raise AuthError(account.name, provider, str(detail).splitlines()[0])
     register_secret(result["access_token"])
     return str(result["access_token"])
+
+
+# OAuth errors that mean "later, not never": RFC 6749 4.1.2.1 names server_error and temporarily_unavailable
+# (the Microsoft identity platform returns them from its token endpoint too: see the `error` table of
+# https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, its token endpoint error table).
+RETRYABLE_OAUTH_ERRORS = ("server_error", "temporarily_unavailable")
+# msal replays a token endpoint's failure from its own cache instead of asking again: a 429/5xx for its
+# Retry-After (60 s when none, for a public client app), an HTTP 400 for 60 s (msal/throttled_http_client.py,
+# msal/application.py `default_throttle_time=60`). Waiting less retries nothing.
+MSAL_THROTTLE_SECONDS = 60.0
+
+
+def _msal_http_failure(account: str, provider: str, exc: Exception) -> TransientError | None:
+    """msal raises (rather than returns) when the token endpoint answers 5xx: that is retried."""
+    import msal
+    import requests
+
+    status = None
+    if isinstance(exc, msal.exceptions.MsalServiceError):
+        m = re.match(r"HTTP Error: (\d{3})", str(exc))
+        status = int(m.group(1)) if m else None
+    elif isinstance(exc, requests.HTTPError) and exc.response is not None:
+        status = exc.response.status_code
+    if status is None or status < 500:
+        return None
+    return TransientError(f"{provider} account {account!r}: the sign-in server answered HTTP {status}: will retry",
+                          retry_after=MSAL_THROTTLE_SECONDS)
 
 
 def microsoft_device_login(account: AccountConfig, store: TokenStore, echo: Callable[[str], None], *,
@@ -452,7 +498,16 @@ def microsoft_device_login(account: AccountConfig, store: TokenStore, echo: Call
     if "user_code" not in flow:
         raise AuthError(account.name, provider, f"device sign-in refused: {flow.get('error_description', flow)}")
     echo(flow["message"])
-    result = app.acquire_token_by_device_flow(flow)
+    try:  # msal polls, waiting `interval` seconds after each authorization_pending (RFC 8628 3.5)
+        result = app.acquire_token_by_device_flow(flow)
+    except OSError as e:
+        raise TransientError(f"{provider} account {account.name!r}: lost the sign-in server while waiting ({e}): "
+                             f"run `assistant login {provider} --account {account.name}` again") from None
+    except Exception as e:
+        failure = _msal_http_failure(account.name, provider, e)
+        if failure is None:
+            raise
+        raise TransientError(f"{failure}; run `assistant login {provider} --account {account.name}` again") from None
     return _finish_ms_login(account, store, cache, result, provider)
 
 
@@ -468,7 +523,11 @@ def microsoft_browser_login(account: AccountConfig, store: TokenStore, *, scopes
 def _finish_ms_login(account: AccountConfig, store: TokenStore, cache: Any, result: dict[str, Any],
                      provider: str) -> str:
     if "access_token" not in result:
-        raise AuthError(account.name, provider, str(result.get("error_description") or result.get("error")))
+        error = str(result.get("error") or "")
+        words = {"authorization_declined": "the sign-in was declined",
+                 "expired_token": "nobody entered the code before it expired"}.get(error)
+        detail = words or str(result.get("error_description") or error).splitlines()[0]
+        raise AuthError(account.name, provider, detail)
     register_secret(result["access_token"])
     cache.has_state_changed = True
     _save_cache(account.name, store, cache, provider)

@@ -6,7 +6,10 @@ store them - each batch with its cursor in ONE transaction, so a crash repeats n
   parsed is recorded with its raw bytes in `failed_messages` and retried at the start of later passes.
 - TransientError (network faults, 5xx, 429) is retried with exponential backoff (tenacity), honouring a
   server's Retry-After; the fetch restarts from the last committed cursor, so nothing is lost.
-- AuthError stops that account only (its message names `assistant login ...`); the others go on.
+- AuthError stops that account only (its message names `assistant login ...`); the others go on. The
+  account resumes by itself once that sign-in is fixed: each pass compares the account's entry in the
+  token store with the one it stopped on, and a new one (`assistant login` wrote it) clears the stop.
+  A token endpoint that fails for now (5xx, server_error) is a TransientError, retried, never a stop.
 - A stop request (Ctrl-C, SIGTERM) is honoured between messages: what was processed is committed
   (without moving the cursor past unprocessed messages) and the pass ends.
 - A large sync (a first sync: `PARALLEL_MIN` messages or more) runs the extractor in one worker process
@@ -19,6 +22,7 @@ store them - each batch with its cursor in ONE transaction, so a crash repeats n
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import multiprocessing
 import os
@@ -540,6 +544,34 @@ class AccountRun:
     config: AccountConfig
     source: MailSource | None = None
     stopped_reason: str = ""
+    sign_in: tuple[str, str] | None = None  # (provider, account) whose new sign-in lifts the stop
+    token_seen: str | None = None  # a digest of that sign-in's stored token when the account stopped
+
+    def stop_for_sign_in(self, error: AuthError) -> None:
+        self.stopped_reason = str(error)
+        self.sign_in = (error.provider, error.account)
+        self.token_seen = _token_digest(self)
+
+    def signed_in_again(self) -> bool:
+        """True when the account stopped for its sign-in and the token store now holds another token."""
+        return self.sign_in is not None and _token_digest(self) != self.token_seen
+
+    def resume(self) -> None:
+        self.stopped_reason, self.sign_in, self.token_seen = "", None, None
+
+
+def _token_digest(run: AccountRun) -> str | None:
+    """A digest of the stored token a stopped account waits for (never the token itself); None when
+    there is none or the store cannot be read (then nothing changes)."""
+    from assistant import auth
+
+    assert run.sign_in is not None
+    provider, account = run.sign_in
+    try:
+        value = auth.token_store_for(run.config).get(provider, account)
+    except (AssistantError, OSError):
+        return run.token_seen
+    return None if value is None else content_id(json.dumps(value, sort_keys=True), prefix="t")
 
 
 AfterSync = Callable[[Store, Config, datetime], list[str]]
@@ -566,9 +598,13 @@ def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock,
     for run in runs:
         if stop:
             break
+        name = run.config.name
+        if run.stopped_reason and run.signed_in_again():
+            log.info("account %r: a new sign-in was saved; resuming", name)
+            _close(run)
+            run.resume()
         if run.stopped_reason:
             continue
-        name = run.config.name
         try:
             if run.source is None:
                 run.source = source_factory(run.config, config)
@@ -577,9 +613,11 @@ def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock,
             res = sync_account(store, run.source, config, clock, stop=stop, progress=progress, extractor=extractor,
                                parallel=parallel)
         except AuthError as e:
-            run.stopped_reason = str(e)
+            _close(run)
+            run.stop_for_sign_in(e)
             log.error("%s", e)
-            log.error("account %r stopped until you sign in again; the other accounts keep running", name)
+            log.error("account %r stopped until you sign in again (it resumes by itself then); the other accounts "
+                      "keep running", name)
             results.append(SyncResult(name, error=str(e)))
             continue
         except ConfigError as e:
@@ -623,6 +661,7 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
     store = store or Store(config.store_path)
     runs = [AccountRun(a) for a in config.accounts]
     results: list[SyncResult] = []
+    waiting_said = False
     try:
         while not stop:
             results = run_pass(store, runs, config, clock, stop=stop, source_factory=source_factory,
@@ -633,8 +672,14 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
             if once or stop:
                 break
             if all(r.stopped_reason for r in runs):
-                log.error("every account is stopped: fix the errors above and start `assistant watch` again")
-                break
+                if not any(r.sign_in for r in runs):
+                    log.error("every account is stopped: fix the errors above and start `assistant watch` again")
+                    break
+                if not waiting_said:
+                    log.error("every account is stopped: waiting for `assistant login ...` (the commands above)")
+                    waiting_said = True
+            else:
+                waiting_said = False
             _wait(runs, stop, poll_seconds)
     finally:
         for run in runs:

@@ -282,8 +282,10 @@ class GoogleCalendarWriter(RetryingWriter):
             from google.auth.exceptions import RefreshError, TransportError
         except ImportError:  # pragma: no cover - google-auth is a dependency
             RefreshError = TransportError = ()  # type: ignore[misc,assignment]
-        if isinstance(exc, RefreshError):
-            return AuthError(self.account.name, PROVIDER, f"token refresh refused: {str(exc).splitlines()[0]}")
+        if isinstance(exc, RefreshError):  # retryable (a 5xx, server_error...): TransientError, else AuthError
+            from assistant.auth import google_refresh_failure
+
+            return google_refresh_failure(self.account.name, PROVIDER, exc)
         if isinstance(exc, TransportError):
             return TransientError(f"cannot reach Google to {what}: will retry")
         import httplib2

@@ -165,8 +165,10 @@ class GmailSource(PollingWait):
                 retry_after = _retry_after(e.resp)
                 problem = f"HTTP {status}"
             except RefreshError as e:
-                raise AuthError(self.account, "gmail", f"Google refused to refresh the token: "
-                                f"{auth.redact(str(e.args[0] if e.args else e))}") from None
+                failure = auth.google_refresh_failure(self.account, "gmail", e)
+                if isinstance(failure, AuthError):
+                    raise failure from None
+                problem = str(failure)  # the token endpoint failed for now: retried like a 5xx
             except (OSError, httplib2.HttpLib2Error, TransportError, TimeoutError) as e:
                 problem = f"network error {e.__class__.__name__}: {auth.redact(str(e))}"
             if attempt == self.retries:

@@ -148,7 +148,7 @@ class ImapSource:
                     creds.refresh(Request())
                     auth.save_google_credentials(self.account, self.tokens, creds, provider="imap")
             except RefreshError as e:
-                raise AuthError(self.account, "imap", f"Google refused the refresh: {e}") from None
+                raise auth.google_refresh_failure(self.account, "imap", e) from None
             auth.register_secret(creds.token)
             return str(creds.token)
         if provider == "microsoft":

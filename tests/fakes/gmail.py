@@ -101,6 +101,13 @@ class FakeGmail(FakeService):
     def expire_access_tokens(self) -> None:
         self.access_tokens.clear()
 
+    def fail_token_endpoint(self, times: int = 1, status: int = 503, error: str = "server_error") -> None:
+        """Google's token endpoint fails for now: a 5xx (or 408/429), or an OAuth `server_error` /
+        `temporarily_unavailable` (RFC 6749 4.1.2.1), which google-auth marks `RefreshError.retryable`
+        (google/oauth2/_client.py `_can_retry`, introduced by googleapis/google-auth-library-python#1113)."""
+        self.fail_next(status, times=times, method="POST", path=r"^/token$",
+                       body={"error": error, "error_description": "Backend Error (injected)"})
+
     def revoke(self) -> None:
         self.access_tokens.clear()
         self.refresh_tokens.clear()

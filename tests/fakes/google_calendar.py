@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,7 @@ class FakeGoogleCalendar(FakeService):
     def __init__(self, token: str = "test-token") -> None:
         super().__init__()
         self.token = token
+        self.accepts: Callable[[str], bool] | None = None  # e.g. the Gmail fake's live access tokens
         self.events: dict[str, dict[str, dict[str, Any]]] = {}  # calendar id -> event id -> event
         self.page_size = 250
         self.update_cancelled = "forbidden"  # or "restore": an update brings a cancelled event back
@@ -62,7 +64,8 @@ class FakeGoogleCalendar(FakeService):
 
     # -- helpers ---------------------------------------------------------------------------------
     def _authorized(self, req: Request) -> bool:
-        return req.headers.get("authorization", "") == f"Bearer {self.token}"
+        given = req.headers.get("authorization", "").removeprefix("Bearer ")
+        return self.accepts(given) if self.accepts is not None else given == self.token
 
     def _stamp(self, event: dict[str, Any], calendar: str, created: bool) -> dict[str, Any]:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -74,6 +74,9 @@ class FakeGraph(FakeService):
         self.access_tokens: set[str] = set()
         self.refresh_tokens: set[str] = set()
         self.client_id = ""
+        self.device_pending = 0  # polls answered authorization_pending before the user "signs in"
+        self.device_outcome = "approve"  # or "authorization_declined", "expired_token"
+        self.device_interval = 1  # seconds msal waits between polls (it sleeps for real)
         self._ids = itertools.count(1)
         self.route("GET", r"/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration", self._openid)
         self.route("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/devicecode", self._devicecode)
@@ -151,6 +154,16 @@ class FakeGraph(FakeService):
     def expire_access_tokens(self) -> None:
         self.access_tokens.clear()
 
+    def fail_token_endpoint(self, times: int = 1, status: int = 503, error: str = "server_error",
+                            retry_after: str | None = None) -> None:
+        """The token endpoint fails for now, as the identity platform documents it can: `server_error` or
+        `temporarily_unavailable` ("retry the request", the error table of
+        https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow), with a 5xx or a 400."""
+        self.fail_next(status, times=times, method="POST", path=r"/oauth2/v2\.0/token$",
+                       headers={"Retry-After": retry_after} if retry_after else None,
+                       body={"error": error, "error_description": f"AADSTS90033: {error} (injected)",
+                             "error_codes": [90033]})
+
     def revoke(self) -> None:
         self.access_tokens.clear()
         self.refresh_tokens.clear()
@@ -170,7 +183,7 @@ class FakeGraph(FakeService):
         self.client_id = form.get("client_id", "")
         return Response(200, {"user_code": "FT-CODE", "device_code": "dc-" + secrets.token_hex(8),
                               "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900,
-                              "interval": 1, "message": "To sign in, open https://microsoft.com/devicelogin "
+                              "interval": self.device_interval, "message": "To sign in, open https://microsoft.com/devicelogin "
                                                         "and enter the code FT-CODE."})
 
     def _tokens(self, tenant: str, scope: str) -> dict[str, Any]:
@@ -192,6 +205,16 @@ class FakeGraph(FakeService):
         grant = form.get("grant_type", "")
         scope = form.get("scope", "Mail.Read")
         if grant == "urn:ietf:params:oauth:grant-type:device_code":
+            # RFC 8628 3.5 (and the device code flow page of the identity platform): the poll answers 400
+            # authorization_pending until the user has signed in; authorization_declined / expired_token end it.
+            if self.device_pending > 0:
+                self.device_pending -= 1
+                return Response(400, {"error": "authorization_pending",
+                                      "error_description": "AADSTS70016: OAuth 2.0 device flow error. "
+                                                           "Authorization is pending. Continue polling."})
+            if self.device_outcome != "approve":
+                return Response(400, {"error": self.device_outcome,
+                                      "error_description": f"AADSTS7000218: {self.device_outcome} (injected)"})
             return Response(200, self._tokens(tenant, scope))
         if grant == "refresh_token" and form.get("refresh_token") in self.refresh_tokens:
             return Response(200, self._tokens(tenant, scope))
