@@ -120,7 +120,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         feed_line = proc.stdout.readline()
         feed = re.search(r"(http://127\.0\.0\.1:\d+/calendar\.ics\?token=[\w-]+)", feed_line)
         assert feed, f"no calendar address printed: {feed_line!r}"
-        yield {"url": m.group(1), "feed": feed.group(1), "config": config, "now": now, "out": out}
+        yield {"url": m.group(1), "feed": feed.group(1), "config": config, "now": now, "out": out, "env": env}
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -273,4 +273,13 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     stranger.goto(served["url"].split("?")[0])
     assert "Sign-in needed" in stranger.locator("h1").inner_text()
     check_layout(stranger, "forbidden")
+
+    # the weekly report as `assistant report` writes it (one file, opened from disk or a mail) reads on a phone too
+    written = subprocess.run(
+        [sys.executable, "-m", "assistant", "report", "--week", "2026-W47", "--out", str(served["out"] / "standalone"),
+         "--config", str(served["config"].source_path), "--now", NOW_TEXT],
+        capture_output=True, text=True, env=served["env"], timeout=120, check=True)
+    stranger.goto(Path(written.stdout.strip().splitlines()[-1]).resolve().as_uri())
+    assert "Commitment report 2026-W47" in stranger.locator("h1").inner_text()
+    check_layout(stranger, "report-file")
     stranger.close()
