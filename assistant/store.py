@@ -7,12 +7,15 @@ booking is recorded in the same transaction that marks its suggestion booked."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from assistant.models import (
     Suggestion,
     content_id,
 )
+from assistant.paths import data_dir
 
 # Each entry upgrades the schema by one version. Append, never edit a shipped entry.
 MIGRATIONS: list[str] = [
@@ -225,23 +229,260 @@ def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(parts) if parts else ""), args
 
 
+# -- faults: every SQLite error leaves this module as a StoreError that says what to do -------------------
+
+BACKUP_DIR = "backups"  # beside the store
+BACKUPS_KEPT = 7
+
+
+def _sqlite_name(e: BaseException) -> str:
+    return str(getattr(e, "sqlite_errorname", "") or "")
+
+
+def describe(e: sqlite3.Error | OSError, path: Path) -> StoreError:
+    """The one line a rep reads for a database fault on `path`, naming what to do."""
+    if isinstance(e, OSError):
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StoreError(f"the disk holding the store {path} is full: free some space there and run the "
+                              "command again (nothing was lost: the change that failed is made again)")
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return StoreError(f"cannot write the store {path} ({e.strerror}): make it and its folder writable by "
+                              "you (chmod u+w), or point [store] path at a folder you own")
+        return StoreError(f"cannot use the store {path} ({e.strerror}): check the path in [store] path")
+    name = _sqlite_name(e)
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else name.lower()
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_IOERR")) and _read_only_disk(path):
+        return StoreError(f"the store {path} is on a read-only disk: remount it read-write, or point [store] path "
+                          "at a writable folder")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StoreError(f"the store {path} is damaged ({detail}): run `assistant restore` to put back the newest "
+                          f"daily backup (kept in {path.parent / BACKUP_DIR}); nothing else is changed")
+    if name.startswith("SQLITE_FULL") or (name.startswith("SQLITE_IOERR") and "full" in detail):
+        return StoreError(f"the disk holding the store {path} is full: free some space there and run the command "
+                          "again (nothing was lost: the change that failed is made again)")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
+        return StoreError(f"cannot write the store {path} (read-only): make it and its folder writable by you "
+                          "(chmod u+w), or point [store] path at a folder you own")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return StoreError(f"cannot open the store {path}: check that its folder exists and is yours, or point "
+                          "[store] path at a folder you own")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreError(f"the store {path} is busy ({detail}): another `assistant` (a watcher?) is writing to "
+                          "it; wait for it or stop it, then run the command again")
+    if name.startswith("SQLITE_IOERR"):
+        return StoreError(f"disk error on the store {path} ({detail}): check the disk (`df`, `dmesg`), then run "
+                          "the command again")
+    return StoreError(f"the store {path} failed ({name or type(e).__name__}: {detail}): run the command again; if "
+                      "it fails the same way, run `assistant restore` to put back the newest daily backup")
+
+
+def _read_only_disk(path: Path) -> bool:
+    folder = path if path.is_dir() else path.parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # (no statvfs on Windows)
+        return False
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose SQLite errors are StoreErrors (see `describe`)."""
+
+    def _fail(self, e: sqlite3.Error) -> StoreError:
+        conn = self.connection
+        return describe(e, conn.where if isinstance(conn, _Connection) else Path("?"))
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as e:
+            raise self._fail(e) from e
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _Cursor:
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as e:
+            raise self._fail(e) from e
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as e:
+            raise self._fail(e) from e
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as e:
+            raise self._fail(e) from e
+
+    def fetchmany(self, size: int | None = 1) -> list[Any]:
+        try:
+            return super().fetchmany(size if size is not None else self.arraysize)
+        except sqlite3.Error as e:
+            raise self._fail(e) from e
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as e:
+            raise self._fail(e) from e
+
+
+class _Connection(sqlite3.Connection):
+    """The store's connection: every statement runs on a `_Cursor`, so no raw SQLite error escapes."""
+
+    where: Path = Path("?")
+
+    def cursor(self, factory: Any = None) -> _Cursor:  # type: ignore[override]
+        cur = super().cursor(factory or _Cursor)
+        assert isinstance(cur, _Cursor)
+        return cur
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
+        return self.cursor().executemany(sql, parameters)
+
+
+def _private_file(path: Path) -> None:
+    """The store holds mail text and the rep's decisions: the file and its -wal/-shm are 0600."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.exists() and stat.S_IMODE(p.stat().st_mode) != 0o600:
+                p.chmod(0o600)
+        except OSError:
+            pass  # (not ours to change: reported by the write that fails, if one does)
+
+
+def _private_dir(folder: Path) -> None:
+    """Create the store's folder 0700; the data dir is tightened to 0700 if an older version left it open."""
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # (mkdir's mode is masked by the umask)
+    elif folder.resolve() == data_dir().resolve() and stat.S_IMODE(folder.stat().st_mode) != 0o700:
+        try:
+            folder.chmod(0o700)
+        except OSError:
+            pass
+
+
+def backup_dir(path: Path) -> Path:
+    return path.parent / BACKUP_DIR
+
+
+def backups(path: Path) -> list[Path]:
+    """The daily copies of the store at `path`, oldest first."""
+    folder = backup_dir(path)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{path.stem}-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].sqlite3"))
+
+
+def _healthy(path: Path) -> bool:
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return bool(db.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
+def restore(path: Path, source: Path | None = None, *, now: datetime) -> tuple[Path, Path | None]:
+    """Put back a copy of the store: `source`, else the newest backup that is whole. The current file (and
+    its -wal/-shm) is moved aside to `<name>.damaged-<time>`, never deleted. Returns (copied from, moved to)."""
+    candidates = [source] if source is not None else list(reversed(backups(path)))
+    chosen = next((c for c in candidates if c.is_file() and _healthy(c)), None)
+    if chosen is None:
+        where = source if source is not None else backup_dir(path)
+        raise StoreError(f"no whole backup of the store in {where}: move {path} away and run `assistant watch` to "
+                         "read your mail again (decisions made in the review are lost)")
+    aside: Path | None = None
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            current = path.with_name(path.name + suffix)
+            if current.exists():
+                moved = path.with_name(f"{path.name}{suffix}.damaged-{stamp}")
+                os.replace(current, moved)
+                aside = aside or moved
+        _private_dir(path.parent)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        src = sqlite3.connect(f"file:{chosen}?mode=ro", uri=True)
+        dst = sqlite3.connect(str(path))
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+    except sqlite3.Error as e:
+        raise describe(e, path) from e
+    except OSError as e:
+        raise describe(e, path) from e
+    return chosen, aside
+
+
+def remove(path: Path) -> list[Path]:
+    """Delete the store at `path`, its -wal/-shm, its backups and the copies `restore` moved aside.
+    Returns what was deleted."""
+    gone: list[Path] = []
+    candidates = [path.with_name(path.name + s) for s in ("", "-wal", "-shm")]
+    candidates += sorted(path.parent.glob(f"{path.name}*.damaged-*")) if path.parent.is_dir() else []
+    candidates += backups(path)
+    for p in candidates:
+        try:
+            p.unlink()
+            gone.append(p)
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise describe(e, p) from e
+    folder = backup_dir(path)
+    for leftover in (folder, path.parent):
+        try:
+            leftover.rmdir()  # only when empty
+        except OSError:
+            pass
+    return gone
+
+
 class Store:
     """A connection to the product's database. Not thread-safe: one Store per thread."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        memory = str(path) == ":memory:"
+        if not memory:
+            if self.path.is_dir():
+                raise StoreError(f"the store {self.path} is a folder: point [store] path at a file in it, like "
+                                 f"{self.path / 'follow-through.sqlite3'}")
+            try:
+                _private_dir(self.path.parent)
+                if not self.path.exists():
+                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            except OSError as e:
+                raise describe(e, self.path) from e
         try:
-            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            db = sqlite3.connect(str(path), isolation_level=None, timeout=30, factory=_Connection)
         except sqlite3.Error as e:
-            raise StoreError(f"cannot open the database {path}: {e}: check the path in [store] path") from None
+            raise describe(e, self.path) from e
+        assert isinstance(db, _Connection)
+        db.where = self.path
+        self.db: _Connection = db
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
         self._depth = 0
-        self.migrate()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except BaseException:
+            self.db.close()
+            raise
+        if not memory:
+            _private_file(self.path)
 
     # -- schema -------------------------------------------------------------------------------
     @property
@@ -265,6 +506,36 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    # -- backups --------------------------------------------------------------------------------
+    def backup(self, today: date, *, keep: int = BACKUPS_KEPT) -> Path | None:
+        """Copy the store with SQLite's online backup API into `backups/` beside it as
+        `<name>-YYYY-MM-DD.sqlite3` (0600), unless `today`'s copy exists; keep the newest `keep`.
+        Returns the new copy's path, or None when today's was already taken."""
+        folder = backup_dir(self.path)
+        target = folder / f"{self.path.stem}-{today.isoformat()}.sqlite3"
+        if target.exists():
+            return None
+        partial = target.with_name(target.name + ".partial")
+        try:
+            _private_dir(folder)
+            partial.unlink(missing_ok=True)
+            os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
+            copy = sqlite3.connect(str(partial))
+            try:
+                self.db.backup(copy)
+            finally:
+                copy.close()
+            os.replace(partial, target)
+        except sqlite3.Error as e:
+            partial.unlink(missing_ok=True)
+            raise describe(e, target) from e
+        except OSError as e:
+            partial.unlink(missing_ok=True)
+            raise describe(e, target) from e
+        for old in backups(self.path)[:-keep] if keep > 0 else []:
+            old.unlink(missing_ok=True)
+        return target
+
     def __enter__(self) -> Store:
         return self
 
@@ -272,7 +543,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[_Connection]:
         """BEGIN IMMEDIATE ... COMMIT. A nested use is a SAVEPOINT inside the outer transaction: when it
         fails, its own writes are undone and the outer transaction goes on (a booking pass holds one
         transaction around many bookings, each of which must stay whole)."""
@@ -283,8 +554,12 @@ class Store:
             try:
                 yield self.db
             except BaseException:
-                self.db.execute(f"ROLLBACK TO {name}")
-                self.db.execute(f"RELEASE {name}")
+                if self.db.in_transaction:
+                    try:
+                        self.db.execute(f"ROLLBACK TO {name}")
+                        self.db.execute(f"RELEASE {name}")
+                    except StoreError:
+                        pass  # the first error is the one to report
                 raise
             else:
                 self.db.execute(f"RELEASE {name}")
@@ -296,10 +571,22 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # (SQLite has already rolled back after a full disk or an I/O error)
+                try:
+                    self.db.execute("ROLLBACK")
+                except StoreError:
+                    pass  # the first error is the one to report
             raise
         else:
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except StoreError:
+                if self.db.in_transaction:
+                    try:
+                        self.db.execute("ROLLBACK")
+                    except StoreError:
+                        pass
+                raise
         finally:
             self._depth = 0
 

@@ -46,6 +46,7 @@ from assistant.errors import (
     ConfigError,
     MailParseError,
     SourceError,
+    StoreError,
     TransientError,
 )
 from assistant.mailparse import parse
@@ -659,6 +660,8 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
         raise ConfigError(f"no [[accounts]] in {where}: run `assistant init` to write a config with a local account")
     own_store = store is None
     store = store or Store(config.store_path)
+    log.info("watching %d account(s) from %s; store %s", len(config.accounts), config.source_path or "the defaults",
+             config.store_path)
     runs = [AccountRun(a) for a in config.accounts]
     results: list[SyncResult] = []
     waiting_said = False
@@ -669,6 +672,7 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
             if not stop:
                 for line in after(store, config, clock()):
                     log.info("%s", line)
+                _daily_backup(store, clock())
             if once or stop:
                 break
             if all(r.stopped_reason for r in runs):
@@ -687,6 +691,18 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
         if own_store:
             store.close()
     return results
+
+
+def _daily_backup(store: Store, now: datetime) -> None:
+    """At most one copy of the store a day (SQLite's backup API; the newest seven kept). A backup that
+    fails is logged and tried again on the next pass: it never stops the watcher."""
+    try:
+        taken = store.backup(now.date())
+    except StoreError as e:
+        log.warning("daily backup: %s", e)
+        return
+    if taken is not None:
+        log.info("daily backup: %s", taken)
 
 
 def _wait(runs: list[AccountRun], stop: StopFlag, seconds: float) -> None:

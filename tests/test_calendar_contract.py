@@ -228,7 +228,8 @@ def test_open_calendar_builds_each_remote_writer_from_config(kind: str, module: 
                "google": {"account": "work"}, "outlook": {"account": "work"}}[kind]
     account_kind = {"google": "gmail", "outlook": "outlook", "caldav": "imap"}[kind]
     config = parse_config({"rep": {"timezone": ZONE},
-                           "accounts": [{"name": "work", "kind": account_kind, "host": "imap.example.com"}],
+                           "accounts": [{"name": "work", "kind": account_kind,
+                                         **({"host": "imap.example.com"} if account_kind == "imap" else {})}],
                            "calendar": {"kind": kind, **options}})
     writer = open_calendar(config)  # builds only: nothing is contacted until the first call
     assert type(writer).__module__ == module and type(writer).__name__ == cls

@@ -268,7 +268,7 @@ def test_connection_that_stays_down_raises_transient_and_the_cursor_resumes(dove
 
 def test_tls_is_the_default_and_checks_the_certificate(dovecot: Dovecot, imap_user: str) -> None:
     seed(dovecot, imap_user, 1, 0)
-    opts = {"host": dovecot.host, "port": dovecot.tls_port, "user": imap_user, "password": "secret"}
+    opts = {"host": dovecot.host, "port": dovecot.tls_port, "username": imap_user, "password": "secret"}
     account = AccountConfig(name="tls", kind="imap", options={**opts, "ca_file": str(dovecot.ca_file)})
     src = ImapSource(account, Config(rep=RepConfig(email=REP)))
     assert src.use_ssl
@@ -321,7 +321,7 @@ def test_the_password_stored_by_login_is_used(dovecot: Dovecot, imap_user: str, 
     seed(dovecot, imap_user, 1, 0)
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[rep]\nemail = "{REP}"\n[[accounts]]\nname = "work"\nkind = "imap"\nhost = "{dovecot.host}"\n'
-                   f'port = {dovecot.port}\nssl = false\nuser = "{imap_user}"\n')
+                   f'port = {dovecot.port}\nssl = false\nusername = "{imap_user}"\n')
     result = CliRunner().invoke(login, ["imap", "--account", "work", "--config", str(cfg)], input="secret\n")
     assert result.exit_code == 0, result.output
     assert "secret" not in result.output
@@ -417,7 +417,7 @@ def test_xoauth2_refreshes_an_expired_google_token_and_signs_in(dovecot: Dovecot
         store.put("imap", "oauth", {"token": access, "refresh_token": refresh, "token_uri": google.url + "/token",
                                     "client_id": "cid", "client_secret": "cs", "expiry": "2000-01-01T00:00:00Z"})
         google.expire_access_tokens()  # the stored access token no longer works
-        options = {"host": dovecot.host, "port": dovecot.port, "ssl": False, "user": imap_user,
+        options = {"host": dovecot.host, "port": dovecot.port, "ssl": False, "username": imap_user,
                    "auth": "xoauth2", "oauth_provider": "google"}
         account = AccountConfig(name="oauth", kind="imap", options=options)
         src = ImapSource(account, Config(rep=RepConfig(email=REP)), token_store=store)
@@ -478,7 +478,7 @@ def test_sigkill_at_random_points_of_an_imap_sync_stores_every_message_once(
     expected = seed(dovecot, imap_user, 10, 10)
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[rep]\nemail = "{REP}"\n[store]\npath = "{tmp_path / "ft.sqlite3"}"\n[[accounts]]\nname = "work"\n'
-                   f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nssl = false\nuser = "{imap_user}"\n'
+                   f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nssl = false\nusername = "{imap_user}"\n'
                    f'password = "secret"\nbatch_size = 4\n')
     root = str(Path(__file__).resolve().parents[1])
     rng = random.Random(5)

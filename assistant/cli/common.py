@@ -8,10 +8,12 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.control import strip_control_codes
+from rich.text import Text
 
 from assistant.clock import Clock, fixed_clock, parse_now, system_clock
 from assistant.config import Config, load_config
@@ -40,21 +42,44 @@ def load(config_path: Path | None) -> Config:
     return load_config(config_path)
 
 
+NOW_YEARS = (1970, 2200)  # a replayed moment outside these years is a typo (and overflows the calendar maths)
+
+
 def make_clock(now_text: str | None, config: Config) -> Clock:
     if not now_text:
         return system_clock
     try:
-        return fixed_clock(parse_now(now_text, config.rep.timezone))
-    except ValueError:
+        moment = parse_now(now_text, config.rep.timezone)
+    except (ValueError, OverflowError):
         raise click.BadParameter(f"{now_text!r}: write an ISO time like 2026-11-20T09:00", param_hint="--now") from None
+    if not NOW_YEARS[0] <= moment.year <= NOW_YEARS[1]:
+        raise click.BadParameter(f"{now_text!r}: write a moment between {NOW_YEARS[0]} and {NOW_YEARS[1]}, like "
+                                 "2026-11-20T09:00", param_hint="--now")
+    return fixed_clock(moment)
 
 
 def now_of(clock: Clock) -> datetime:
     return clock()
 
 
+def plain(text: object, limit: int = 0) -> Text:
+    """Untrusted text (mail, names, error messages quoting them) for rich: control codes stripped, one
+    line, never read as rich markup (a message's "[bold]" stays as written, its "[/x]" cannot crash)."""
+    value = strip_control_codes(" ".join(str(text).split()))
+    if limit and len(value) > limit:
+        value = value[: limit - 1] + "\u2026"
+    return Text(value)
+
+
+def fail(message: object, code: int = 2) -> NoReturn:
+    """Print one line, `error: <message>`, on stderr (never wrapped, never markup) and exit."""
+    err_console.print(Text("error: ", style="red").append(plain(message).plain), soft_wrap=True, highlight=False)
+    sys.exit(code)
+
+
 def edge(func: F) -> F:
-    """Turn the project's own errors into one clear line on stderr and exit code 2."""
+    """Turn the project's own errors, and a file that cannot be read or written, into one clear line on
+    stderr and exit code 2 (the full traceback is logged at DEBUG, shown with -v where a command has it)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -62,7 +87,29 @@ def edge(func: F) -> F:
             return func(*args, **kwargs)
         except AssistantError as e:
             logging.getLogger("assistant").debug("command failed", exc_info=True)
-            err_console.print(f"[red]error:[/red] {e}", highlight=False, markup=True)
-            sys.exit(2)
+            fail(e)
+        except OSError as e:
+            logging.getLogger("assistant").debug("command failed", exc_info=True)
+            where = f"{e.filename}: " if e.filename else ""
+            fail(f"{where}{e.strerror or e}: check the path, its permissions and the free space on its disk")
 
     return wrapper  # type: ignore[return-value]
+
+
+class Main(click.Group):
+    """The `assistant` group: a usage error (a bad option value, a missing argument) is one line on stderr
+    naming the option and pointing at --help, exit code 2, instead of click's usage block."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx is not None else "assistant"
+            fail(f"{e.format_message()} (see `{where} --help`)")
+        except click.ClickException as e:
+            fail(e.format_message())
+        except click.Abort:
+            err_console.print("stopped", highlight=False)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)

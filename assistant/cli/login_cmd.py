@@ -81,10 +81,10 @@ def login(provider: str, account_name: str | None, flow: str, no_browser: bool, 
         else:
             who = auth.microsoft_browser_login(account, store, scopes=scopes, provider=provider)
     else:
-        password = click.prompt(f"IMAP password for {account.options.get('user') or config.rep.email}",
+        password = click.prompt(f"IMAP password for {account.options.get('username') or config.rep.email}",
                                 hide_input=True, err=True)
         imap_login(account, config, store, password, check=not no_check)
-        who = str(account.options.get("user") or config.rep.email)
+        who = str(account.options.get("username") or config.rep.email)
     console.print(f"Signed in {provider} account {account.name!r}{f' as {who}' if who else ''}; "
                   f"token kept in {store.where()}.", highlight=False)
 

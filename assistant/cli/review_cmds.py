@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from rich.control import strip_control_codes
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli.common import config_option, console, edge, load, make_clock, now_option
+from assistant.cli.common import config_option, console, edge, load, make_clock, now_option, plain
 from assistant.clock import Clock
 from assistant.config import Config
 from assistant.errors import AssistantError
@@ -27,14 +26,6 @@ if TYPE_CHECKING:
 
 KEYS = {"a": "accept", "e": "edit", "s": "snooze", "d": "done", "r": "reject", "c": "cancel", "k": "skip",
         "q": "quit"}
-
-
-def plain(text: object, limit: int = 0) -> Text:
-    """Untrusted text for the terminal: control codes stripped, never read as rich markup."""
-    value = strip_control_codes(" ".join(str(text).split()))
-    if limit and len(value) > limit:
-        value = value[: limit - 1] + "\u2026"
-    return Text(value)
 
 
 def _local(moment: datetime | None, config: Config, fmt: str = "%a %d %b %H:%M") -> str:
@@ -258,7 +249,8 @@ def register(group: click.Group) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True,
                   help="Address to listen on. 127.0.0.1: this computer only; 0.0.0.0 (or this computer's LAN "
                        "address): your phone on the same network too, for the calendar subscription.")
-    @click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
+    @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+                  help="Port (0 picks a free one).")
     @click.option("--new-tokens", is_flag=True,
                   help="Replace the page's and the calendar's tokens: links and subscriptions made before stop working.")
     @config_option
@@ -316,6 +308,9 @@ def register(group: click.Group) -> None:
         """Write the weekly commitment report and print where report.html is."""
         from assistant import report
 
+        if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+            raise click.BadParameter(f"{out_dir} is a file: name a folder (it is created if missing)",
+                                     param_hint="--out")
         config = load(config_path)
         now = make_clock(now_text, config)()
         if week is not None:

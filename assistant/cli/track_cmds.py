@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from assistant.cli.common import config_option, console, edge, load, make_clock, now_option
+from assistant.cli.common import config_option, console, edge, load, make_clock, now_option, plain
 
 
 @click.command("demo")
@@ -33,7 +33,7 @@ def demo(out: Path, now_text: str | None) -> None:
     for row in r.rows:
         what, _, promise = row.title.partition(" — ")
         promise = promise if len(promise) <= 90 else promise[:89] + "…"
-        table.add_row(f"{row.when:%a %d %b %H:%M}", what, promise, row.reason,
+        table.add_row(f"{row.when:%a %d %b %H:%M}", plain(what), plain(promise), plain(row.reason),
                       "booked" if row.booked else row.state)
     console.print(table)
     booked = sum(1 for row in r.rows if row.booked)

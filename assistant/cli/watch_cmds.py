@@ -9,20 +9,55 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 import click
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from assistant.cli.common import config_option, console, edge, err_console, load, make_clock, now_option
+from assistant.cli.common import (
+    config_option,
+    console,
+    edge,
+    err_console,
+    load,
+    make_clock,
+    now_option,
+    plain,
+)
 from assistant.config import default_config_path
 
 
-def setup_logging(verbose: bool) -> None:
-    handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False,
-                          log_time_format="[%Y-%m-%d %H:%M:%S]")
+class OneLine(logging.Formatter):
+    """Plain single-line records for a log that is not a terminal (systemd's journal, launchd, a file):
+    no colours or boxes, a record's line breaks folded, a traceback only with -v."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not self.verbose:
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+        text = super().format(record)
+        return text if self.verbose else " | ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def setup_logging(verbose: bool, stream: TextIO | None = None) -> None:
+    """Rich output on a terminal; plain single lines anywhere else (a service's log)."""
+    stream = stream or sys.stderr
+    handler: logging.Handler
+    if stream.isatty():
+        handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False,
+                              log_time_format="[%Y-%m-%d %H:%M:%S]")
+    else:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(OneLine(verbose))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
@@ -39,7 +74,7 @@ def first_sync_progress(console: Console) -> tuple[Progress, Callable[[str], Cal
     def progress_for(account: str) -> Callable[[int, int | None], None]:
         def advance(done: int, total: int | None) -> None:
             if account not in tasks:
-                tasks[account] = progress.add_task(f"first sync of {account}", total=total)
+                tasks[account] = progress.add_task(f"first sync of {escape(account)}", total=total)
             progress.update(tasks[account], advance=done, total=total, refresh=True)
 
         return advance
@@ -97,8 +132,6 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     progress, progress_for = first_sync_progress(err_console)
-    log.info("watching %d account(s) from %s; store %s", len(config.accounts),
-             config.source_path or default_config_path(), config.store_path)
     try:
         with progress:
             results = watch(config, clock, once=once, stop=stop, poll_seconds=poll_seconds,
@@ -112,8 +145,8 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
     if once:
         table = Table("account", "new messages", "commitments", "already stored", "unreadable", "status")
         for r in results:
-            table.add_row(r.account, str(r.stored), str(r.commitments), str(r.duplicates), str(r.failed),
-                          r.error or ("stopped" if r.stopped else "ok"))
+            table.add_row(plain(r.account), str(r.stored), str(r.commitments), str(r.duplicates), str(r.failed),
+                          plain(r.error or ("stopped" if r.stopped else "ok")))
         console.print(table)
         if results and all(r.error for r in results):
             sys.exit(1)

@@ -64,9 +64,9 @@ class ImapSource:
         self.starttls = bool(opts.get("starttls", False))
         self.use_ssl = bool(opts.get("ssl", True)) and not self.starttls
         self.port = int(opts.get("port") or (993 if self.use_ssl else 143))
-        self.user = str(opts.get("user") or opts.get("username") or config.rep.email)
+        self.user = str(opts.get("username") or config.rep.email)
         if not self.user:
-            raise ConfigError(f"account {self.account!r}: add user = \"you@example.com\" to its [[accounts]] table")
+            raise ConfigError(f"account {self.account!r}: add username = \"you@example.com\" to its [[accounts]] table")
         self.auth_kind = str(opts.get("auth", "password")).lower()
         if self.auth_kind not in ("password", "xoauth2"):
             raise ConfigError(f"account {self.account!r}: auth = {self.auth_kind!r}; use \"password\" or \"xoauth2\"")

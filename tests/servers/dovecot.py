@@ -132,7 +132,7 @@ class Dovecot:
 
     def account_options(self, user: str, **extra: object) -> dict[str, object]:
         """Options of an `[[accounts]] kind = "imap"` table for this server (plain, test only)."""
-        return {"host": self.host, "port": self.port, "ssl": False, "user": user, "password": PASSWORD,
+        return {"host": self.host, "port": self.port, "ssl": False, "username": user, "password": PASSWORD,
                 **extra}
 
     def client(self, user: str):  # type: ignore[no-untyped-def]

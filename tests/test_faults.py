@@ -1,0 +1,393 @@
+"""Faults never show a traceback and lose nothing: each fault below is given to the real `assistant` command
+in a subprocess, and must end with exit code 2 and exactly one line on stderr that names what is wrong and
+what to do. Store faults on a full or read-only disk use a real tmpfs (mounted by the test, as root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).resolve().parents[1] / "assistant" / "sample"
+ASSISTANT = [sys.executable, "-m", "assistant"]
+NOW = "2026-11-20T09:00"
+
+
+def run(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FOLLOW_THROUGH_CONFIG_DIR": str(home / "config"),
+           "FOLLOW_THROUGH_DATA_DIR": str(home / "data"), "COLUMNS": "100"}
+    return subprocess.run([*ASSISTANT, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300,
+                          check=False)
+
+
+def make_config(home: Path, store: Path | None = None, extra: str = "") -> Path:
+    """A config with a local account reading the bundled sample mailbox (copied), `mode = "book"`."""
+    shutil.copytree(SAMPLE / "mail", home / "mail")
+    shutil.copytree(SAMPLE / "notes", home / "notes")
+    text = (SAMPLE / "config.toml").read_text(encoding="utf-8")
+    if store is not None:
+        text += f'\n[store]\npath = "{store}"\n'
+    path = home / "config.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
+    """The fault's contract: exit 2, one line on stderr starting "error:", no traceback, naming `words`."""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
+    assert proc.returncode == 2, (proc.returncode, proc.stderr, proc.stdout[-500:])
+    assert len(lines) == 1, proc.stderr
+    line = lines[0]
+    assert line.startswith("error: "), line
+    for w in words:
+        assert w.lower() in line.lower(), (w, line)
+    return line
+
+
+# -- config files ------------------------------------------------------------------------------------
+
+CONFIG_FAULTS: list[tuple[str, bytes, tuple[str, ...]]] = [
+    ("not UTF-8", b'[rep]\nname = "Ren\xe9 Dupont"\n', ("line 2", "UTF-8")),
+    ("rep is text", b'rep = "Sam"\n', ("rep", "[rep]")),
+    ("rep is a list", b'rep = ["Sam"]\n', ("rep", "table")),
+    ("accounts is text", b'accounts = "work"\n', ("accounts", "[[accounts]]")),
+    ("accounts is one table", b'[accounts]\nname = "work"\nkind = "local"\n', ("[[accounts]]",)),
+    ("port is not a number", b'[[accounts]]\nname = "w"\nkind = "imap"\nhost = "h"\nport = "nine"\n',
+     ("port", "whole number", "993")),
+    ("timeout is not a number", b'[[accounts]]\nname = "w"\nkind = "imap"\nhost = "h"\ntimeout = "30s"\n',
+     ("timeout", "number")),
+    ("event_minutes too large", b"[tracker]\nevent_minutes = 100000\n", ("event_minutes", "5 to 480")),
+    ("event_minutes longer than the day", b'[rep]\nworking_hours = "09:00-10:00"\n[tracker]\nevent_minutes = 90\n',
+     ("event_minutes", "working day", "60")),
+    ("event_minutes as text", b'[tracker]\nevent_minutes = "15"\n', ("event_minutes", "without quotes")),
+    ("a misspelt key", b'[rep]\ntimezon = "Europe/Paris"\n', ("timezon", "did you mean 'timezone'")),
+    ("a misspelt section", b"[trackr]\nstalled_days = 3\n", ("trackr", "did you mean 'tracker'")),
+    ("an old key name", b'[[accounts]]\nname = "w"\nkind = "imap"\nhost = "h"\nuser = "me"\n',
+     ("'user'", "did you mean 'username'")),
+    ("a key of another kind", b'[[accounts]]\nname = "w"\nkind = "local"\nmail = ["m"]\nhost = "h"\n',
+     ("'host'", "local account")),
+    ("a boolean as text", b'[tracker]\nhold_fallbacks = "yes"\n', ("hold_fallbacks", "true or false")),
+    ("working hours backwards", b'[rep]\nworking_hours = "17:00-09:00"\n', ("working_hours", "after the start")),
+    ("markup in a value", b'[rep]\ntimezone = "[/x]"\n', ("[/x]", "IANA")),
+    ("not TOML", b"[rep\nname = 1\n", ("not valid TOML",)),
+]
+
+
+@pytest.mark.parametrize(("case", "content", "words"), CONFIG_FAULTS, ids=[c[0] for c in CONFIG_FAULTS])
+def test_a_bad_config_is_one_line_and_exit_2(tmp_path: Path, case: str, content: bytes,
+                                             words: tuple[str, ...]) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(content)
+    line = one_line_error(run(tmp_path, "suggestions", "--config", str(path)), *words)
+    assert str(path) in line  # which file
+
+
+# -- command-line values -----------------------------------------------------------------------------
+
+CLI_FAULTS: list[tuple[str, list[str], tuple[str, ...]]] = [
+    ("--now far future", ["suggestions", "--now", "9999-12-31"], ("--now", "between 1970 and 2200")),
+    ("--now not a time", ["watch", "--once", "--now", "friday"], ("--now", "2026-11-20T09:00")),
+    ("--now year zero", ["track", "--now", "0001-01-01"], ("--now",)),
+    ("serve --port 70000", ["serve", "--port", "70000"], ("--port", "65535", "--help")),
+    ("serve --port text", ["serve", "--port", "http"], ("--port",)),
+    ("report --out a file", ["report", "--out", "{file}"], ("--out", "is a file", "folder")),
+    ("report --week nonsense", ["report", "--week", "week 47"], ("--week",)),
+    ("an unknown option", ["watch", "--onse"], ("--onse", "--once")),
+    ("an unknown command", ["revew"], ("revew",)),
+    ("--config missing", ["suggestions", "--config", "{missing}"], ("does not exist", "assistant init")),
+    ("check a missing draft", ["check", "{missing}"], ("cannot read",)),
+]
+
+
+@pytest.mark.parametrize(("case", "args", "words"), CLI_FAULTS, ids=[c[0] for c in CLI_FAULTS])
+def test_a_bad_command_line_value_is_one_line_and_exit_2(tmp_path: Path, case: str, args: list[str],
+                                                         words: tuple[str, ...]) -> None:
+    config = make_config(tmp_path)
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("x", encoding="utf-8")
+    args = [a.format(file=a_file, missing=tmp_path / "nowhere.toml") for a in args]
+    if "--config" not in args:
+        args += ["--config", str(config)]
+    one_line_error(run(tmp_path, *args), *words)
+
+
+# -- the store ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    home: Path
+    config: Path
+    store: Path
+
+    def watch(self) -> subprocess.CompletedProcess[str]:
+        return run(self.home, "watch", "--once", "--now", NOW, "--config", str(self.config))
+
+
+def world(home: Path, store: Path | None = None) -> World:
+    store = store or home / "data" / "follow-through.sqlite3"
+    return World(home, make_config(home, store=store), store)
+
+
+def synced(home: Path, store: Path | None = None) -> World:
+    w = world(home, store)
+    proc = w.watch()
+    assert proc.returncode == 0, proc.stderr
+    return w
+
+
+@pytest.fixture(scope="module")
+def a_synced_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample mailbox synced once (copied by each test that damages it)."""
+    w = synced(tmp_path_factory.mktemp("synced"))
+    _checkpoint(w.store)
+    return w.store
+
+
+def messages_in(store: Path) -> int:
+    db = sqlite3.connect(store)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _garbage(w: World) -> None:
+    w.store.write_bytes(b"this is not a database, it is a shopping list\n" * 200)
+    for s in ("-wal", "-shm"):
+        w.store.with_name(w.store.name + s).unlink(missing_ok=True)
+
+
+def _truncated(w: World) -> None:
+    _checkpoint(w.store)
+    data = w.store.read_bytes()
+    w.store.write_bytes(data[: len(data) // 3])
+
+
+def _checkpoint(store: Path) -> None:
+    db = sqlite3.connect(store)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def _pages_overwritten(w: World) -> None:
+    """A valid header, damaged pages in the middle: found only when a query reads them."""
+    _checkpoint(w.store)
+    data = bytearray(w.store.read_bytes())
+    page = 4096
+    for start in range(2 * page, len(data) - page, page):
+        data[start + 8: start + page] = b"\xa5" * (page - 8)
+    w.store.write_bytes(bytes(data))
+
+
+def _a_folder(w: World) -> None:
+    for s in ("", "-wal", "-shm"):
+        w.store.with_name(w.store.name + s).unlink(missing_ok=True)
+    w.store.mkdir()
+
+
+def _newer_schema(w: World) -> None:
+    db = sqlite3.connect(w.store)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+
+
+def _empty_file(w: World) -> None:
+    _garbage(w)
+    w.store.write_bytes(b"\0" * 100)
+
+
+STORE_FAULTS: list[tuple[str, Callable[[World], None], tuple[str, ...]]] = [
+    ("not a database", _garbage, ("damaged", "assistant restore")),
+    ("truncated", _truncated, ("damaged", "assistant restore")),
+    ("pages overwritten", _pages_overwritten, ("damaged", "assistant restore")),
+    ("zeroed header", _empty_file, ("damaged", "assistant restore")),
+    ("a folder", _a_folder, ("is a folder", "[store] path")),
+    ("newer schema", _newer_schema, ("newer than this program", "upgrade")),
+]
+COMMANDS = [["watch", "--once", "--now", NOW], ["suggestions"], ["report", "--now", NOW, "--week", "2026-W47"],
+            ["backlog"], ["track", "--now", NOW]]
+
+
+@pytest.mark.parametrize(("case", "damage", "words"), STORE_FAULTS, ids=[c[0] for c in STORE_FAULTS])
+def test_a_damaged_store_is_one_line_and_exit_2_for_every_command(tmp_path: Path, a_synced_store: Path, case: str,
+                                                                  damage: Callable[[World], None],
+                                                                  words: tuple[str, ...]) -> None:
+    w = world(tmp_path)
+    w.store.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(a_synced_store, w.store)
+    damage(w)
+    for command in COMMANDS:
+        out = tmp_path / "reports"
+        extra = ["--out", str(out)] if command[0] == "report" else []
+        proc = run(tmp_path, *command, *extra, "--config", str(w.config))
+        if case == "pages overwritten" and proc.returncode == 0:
+            continue  # (a command that never reads a damaged page has nothing to report)
+        line = one_line_error(proc, *words)
+        assert str(w.store) in line or case == "a folder"
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """Mount small tmpfs file systems (a real full or read-only disk); unmounted after the test."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root: run the tests as root (CI does) to test a full and a "
+                    "read-only disk")
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        where = tmp_path / f"mnt{len(mounted)}"
+        where.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True,
+                              text=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
+        mounted.append(where)
+        return where
+
+    yield mount
+    for where in reversed(mounted):
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_full_disk_is_one_line_then_nothing_is_lost_once_there_is_room(tmp_path: Path,
+                                                                         tmpfs: Callable[[str], Path]) -> None:
+    reference = synced(tmp_path / "reference")
+    expected = messages_in(reference.store)
+    small = tmpfs("size=96k")
+    w = world(tmp_path / "full", store=small / "follow-through.sqlite3")
+    proc = w.watch()
+    one_line_error(proc, "is full", "free some space", str(w.store))
+    subprocess.run(["mount", "-o", "remount,size=16m", str(small)], check=True)
+    proc = w.watch()
+    assert proc.returncode == 0, proc.stderr
+    assert messages_in(w.store) == expected
+
+
+def test_a_read_only_store_is_one_line_and_exit_2(tmp_path: Path, tmpfs: Callable[[str], Path]) -> None:
+    disk = tmpfs("size=16m")
+    w = synced(tmp_path, store=disk / "follow-through.sqlite3")
+    before = messages_in(w.store)
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    for command in (["watch", "--once", "--now", NOW], ["track", "--now", NOW], ["suggestions"]):
+        one_line_error(run(tmp_path, *command, "--config", str(w.config)), str(w.store), "read-only")
+    subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+    assert messages_in(w.store) == before
+
+
+def test_a_store_held_by_another_writer_says_so(tmp_path: Path) -> None:
+    """The in-process translation of a busy store (the CLI waits 30 s for the lock before it says this)."""
+    from assistant.errors import StoreError
+    from assistant.store import Store
+
+    path = tmp_path / "s.sqlite3"
+    with Store(path) as store:
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        store.db.execute("PRAGMA busy_timeout = 50")
+        with pytest.raises(StoreError, match="busy.*another `assistant`"), store.transaction():
+            pass
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+# -- backups and restore ---------------------------------------------------------------------------------
+
+
+def test_the_watcher_backs_up_once_a_day_keeps_seven_and_restore_puts_one_back(tmp_path: Path) -> None:
+    from assistant.store import Store, backups
+
+    w = synced(tmp_path)
+    first = backups(w.store)
+    assert [p.name for p in first] == ["follow-through-2026-11-20.sqlite3"]
+    assert oct(first[0].stat().st_mode & 0o777) == "0o600"
+    assert oct(first[0].parent.stat().st_mode & 0o777) == "0o700"
+    stamp = first[0].stat().st_mtime_ns
+    assert w.watch().returncode == 0  # the same day: no second copy
+    assert backups(w.store) == first and first[0].stat().st_mtime_ns == stamp
+    with Store(w.store) as store:
+        for day in range(21, 31):
+            store.backup(date(2026, 11, day))
+    names = [p.name for p in backups(w.store)]
+    assert names == [f"follow-through-2026-11-{d}.sqlite3" for d in range(24, 31)]  # seven, the newest
+    expected = messages_in(w.store)
+    _garbage(w)
+    one_line_error(run(tmp_path, "suggestions", "--config", str(w.config)), "damaged", "assistant restore")
+    proc = run(tmp_path, "restore", "--config", str(w.config))
+    assert proc.returncode == 0, proc.stderr
+    assert "follow-through-2026-11-30.sqlite3" in proc.stdout
+    assert messages_in(w.store) == expected
+    assert oct(w.store.stat().st_mode & 0o777) == "0o600"
+    aside = list(w.store.parent.glob("follow-through.sqlite3.damaged-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")  # kept, not deleted
+    assert run(tmp_path, "suggestions", "--config", str(w.config)).returncode == 0
+
+
+def test_the_store_and_its_folder_are_private(tmp_path: Path) -> None:
+    w = synced(tmp_path)
+    assert oct(w.store.parent.stat().st_mode & 0o777) == "0o700"
+    for suffix in ("", "-wal", "-shm"):
+        f = w.store.with_name(w.store.name + suffix)
+        if f.exists():
+            assert oct(f.stat().st_mode & 0o777) == "0o600", f
+    # a store left readable by an older version is tightened when it is next opened
+    w.store.chmod(0o644)
+    w.store.parent.chmod(0o755)
+    assert run(tmp_path, "suggestions", "--config", str(w.config)).returncode == 0
+    assert oct(w.store.stat().st_mode & 0o777) == "0o600"
+    assert oct(w.store.parent.stat().st_mode & 0o777) == "0o700"  # (it is the data dir)
+
+
+# -- one schema: the example file, the template and the README agree ------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _keys_written(text: str) -> set[str]:
+    """Every `key = value` line of a TOML text, commented out or not."""
+    import re
+
+    return {m.group(1) for m in re.finditer(r"(?m)^#?\s*([a-z_]+)\s*=", text)}
+
+
+def test_the_example_file_the_template_and_the_readme_load_and_use_the_schemas_keys() -> None:
+    import re
+    import tomllib
+
+    from assistant import config_template
+    from assistant.config import (
+        _ACCOUNT_COMMON,
+        _CALENDAR_COMMON,
+        ACCOUNT_SCHEMAS,
+        CALENDAR_SCHEMAS,
+        REP_SCHEMA,
+        REPORT_SCHEMA,
+        STORE_SCHEMA,
+        TRACKER_SCHEMA,
+        parse_config,
+    )
+
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    assert example == config_template.example()  # one home: the template; the file is its rendering
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Configuration.*?```toml\n(.*?)```", readme, re.S)
+    assert block is not None
+    for text in (example, block.group(1), (SAMPLE / "config.toml").read_text(encoding="utf-8")):
+        parse_config(tomllib.loads(text))
+    schemas = [REP_SCHEMA, TRACKER_SCHEMA, REPORT_SCHEMA, STORE_SCHEMA, _ACCOUNT_COMMON, _CALENDAR_COMMON,
+               *ACCOUNT_SCHEMAS.values(), *CALENDAR_SCHEMAS.values()]
+    every = {k for schema in schemas for k in schema}
+    shown = {k for schema in schemas for k, o in schema.items() if not o.hidden}
+    written = _keys_written(example)
+    assert written <= every, written - every  # nothing the program would refuse
+    assert shown <= written, shown - written  # every option a rep may set is in the template
+    assert _keys_written(block.group(1)) <= written
