@@ -5,7 +5,12 @@ eight weeks. Written as report.html (charts embedded) and report.md (charts as P
 
 Outcomes are read from each step's current state, judged at the report's moment (`as_of`, the end of the
 week or now if earlier): a promise is *broken* when its target passed with no delivery and no follow-up
-on the calendar, whoever made it."""
+on the calendar, whoever made it. Promises still open are *overdue* (their target passed) or *upcoming*.
+
+The report opens with one sentence ("You kept 2 of 5 promises due; 3 are overdue; 4 deals stalled.") and a
+few tiles, each with its change since the week before: the same figures for the previous week, judged at
+its end from today's states (a promise kept since then no longer counts as overdue then). Both the HTML
+and the Markdown take the sentence, the tiles and every count from the same `WeeklyReport` properties."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import base64
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +32,7 @@ from assistant.tracker import OUT_OF_OFFICE_REASON, business_hours
 from assistant.tracker.backlog import BacklogGroup, groups
 from assistant.tracker.counterparts import company_label
 from assistant.tracker.deals import deals as rolled_up_deals
+from assistant.tracker.states import OPEN
 
 Outcome = Literal["kept", "settled", "broken", "pending", "booked", "dropped"]
 CHART_WEEKS = 8
@@ -125,10 +131,73 @@ class WeekFigures:
     pending: int
     sent: int
     sent_with_next_action: int
+    mine_due: int = 0  # the rep's own promises due in the week (dropped ones not counted)
+    mine_kept: int = 0  # ... kept: delivered, or settled by the buyer's reply before the fallback
 
     @property
     def next_action_share(self) -> float | None:
         return self.sent_with_next_action / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the rep stood at one moment: the figures the tiles compare week on week."""
+
+    week: str
+    mine_kept: int
+    mine_due: int
+    overdue: int  # open promises (either side) past their target
+    upcoming: int  # open promises whose target is ahead
+    stalled: int
+    followups: int
+    sent: int
+    sent_with_next_action: int
+
+    @property
+    def next_action_percent(self) -> int | None:
+        return round(100 * self.sent_with_next_action / self.sent) if self.sent else None
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline figure with its value a week before; `better` says which way is good."""
+
+    key: str
+    label: str
+    value: int | None
+    previous: int | None
+    unit: str = ""
+    better: Literal["up", "down", ""] = "up"  # "": neither way is better in itself
+    detail: str = ""
+
+    @property
+    def shown(self) -> str:
+        return "\u2013" if self.value is None else f"{self.value}{self.unit}"
+
+    @property
+    def change(self) -> int | None:
+        return None if self.value is None or self.previous is None else self.value - self.previous
+
+    @property
+    def change_text(self) -> str:
+        """"+2 since last week", "same as last week", "no figure last week"."""
+        if self.change is None:
+            return "no figure last week" if self.value is not None else ""
+        if self.change == 0:
+            return "same as last week"
+        unit = " points" if self.unit == "%" else ""
+        return f"{self.change:+d}{unit} since last week"
+
+    @property
+    def tone(self) -> str:
+        """"good", "bad" or "" for the change (the page colours it)."""
+        if not self.change or not self.better:
+            return ""
+        return "good" if (self.change > 0) == (self.better == "up") else "bad"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +207,9 @@ class SummaryCounts:
     kept: int
     settled: int
     broken: int
-    pending: int  # in flight: due this week and open, or due later
+    pending: int  # still open: overdue + upcoming
+    overdue: int
+    upcoming: int
     vague: int
     stalled: int
     followups: int
@@ -164,15 +235,50 @@ class WeeklyReport:
     awaiting_review: int
     history: tuple[WeekFigures, ...]  # oldest first, the report's week last
     backlog: tuple[BacklogGroup, ...] = ()  # promises from the history, by counterpart (never booked)
+    overdue: tuple[PromiseRow, ...] = ()  # open promises (any week's) past their target at `as_of`
+    upcoming: tuple[PromiseRow, ...] = ()  # open promises whose target is after `as_of`
+    standing: Standing | None = None  # this week's headline figures
+    last_week: Standing | None = None  # the same at the end of the week before
     charts: dict[str, bytes] = field(default_factory=dict, compare=False)
+
+    @property
+    def sentence(self) -> str:
+        """The one sentence the report opens with: "You kept 2 of 5 promises due; 3 are overdue; 4 deals
+        stalled." """
+        s = self.standing
+        if s is None:
+            return ""
+        kept = (f"You kept {s.mine_kept} of {_plural(s.mine_due, 'promise', 'promises')} due" if s.mine_due
+                else "None of your promises came due")
+        overdue = "none are overdue" if not s.overdue else f"{s.overdue} {'is' if s.overdue == 1 else 'are'} overdue"
+        stalled = "no deal stalled" if not s.stalled else f"{_plural(s.stalled, 'deal', 'deals')} stalled"
+        return f"{kept}; {overdue}; {stalled}."
+
+    @property
+    def tiles(self) -> list[Tile]:
+        """The headline figures with their change since last week (the HTML and the Markdown show these)."""
+        s, p = self.standing, self.last_week
+        if s is None:
+            return []
+        return [
+            Tile("kept", "your promises kept or settled", s.mine_kept, p.mine_kept if p else None,
+                 detail=f"of {s.mine_due} due"),
+            Tile("overdue", "overdue", s.overdue, p.overdue if p else None, better="down"),
+            Tile("upcoming", "upcoming", s.upcoming, p.upcoming if p else None, better=""),
+            Tile("stalled", "deals stalled", s.stalled, p.stalled if p else None, better="down"),
+            Tile("next-action", "sent mail with a next action", s.next_action_percent,
+                 p.next_action_percent if p else None, unit="%",
+                 detail=f"{s.sent_with_next_action} of {s.sent}"),
+            Tile("followups", "follow-ups booked or accepted", s.followups, p.followups if p else None),
+        ]
 
     def due_with(self, outcome: str) -> list[PromiseRow]:
         return [p for p in self.due if p.outcome == outcome]
 
     @property
     def pending_rows(self) -> list[PromiseRow]:
-        """Promises still in flight: due this week and not settled yet, or due later."""
-        return [*self.due_with("pending"), *self.due_with("booked"), *self.pending_later]
+        """Promises still open: the overdue ones, then the upcoming ones."""
+        return [*self.overdue, *self.upcoming]
 
     @property
     def counts(self) -> SummaryCounts:
@@ -180,7 +286,8 @@ class WeeklyReport:
         return SummaryCounts(
             made_by_rep=len(self.made_by_rep), made_by_buyers=len(self.made_by_buyers),
             kept=len(self.due_with("kept")), settled=len(self.due_with("settled")),
-            broken=len(self.due_with("broken")), pending=len(self.pending_rows), vague=len(self.vague),
+            broken=len(self.due_with("broken")), pending=len(self.pending_rows), overdue=len(self.overdue),
+            upcoming=len(self.upcoming), vague=len(self.vague),
             stalled=len(self.stalled), followups=len(self.followups), awaiting_review=self.awaiting_review,
             backlog=sum(len(g.items) for g in self.backlog))
 
@@ -273,11 +380,15 @@ class _Index:
 def _figures(index: _Index, store: Store, week: str, tz: str, as_of: datetime) -> WeekFigures:
     start, end = week_bounds(week, tz)
     counts = {"kept": 0, "settled": 0, "broken": 0, "pending": 0}
+    mine_due = mine_kept = 0
     for step in index.steps.values():
         if not (start <= step.target < end):
             continue
         out = outcome_of(step.state, step.target, as_of, step.owner, index.starts.get(step.commitment_id),
                          step.commitment_id in index.moved_by_them)
+        if step.owner == "me" and out != "dropped":
+            mine_due += 1
+            mine_kept += out in ("kept", "settled")
         if out in ("pending", "booked"):
             counts["pending"] += 1
         elif out in counts:
@@ -285,7 +396,31 @@ def _figures(index: _Index, store: Store, week: str, tz: str, as_of: datetime) -
     sent = [m for m in store.messages(since=start, until=end, direction="sent") if not m.is_auto_reply]
     with_step = sum(1 for m in sent if check.sets_next_action(store.commitments(m.id)))
     return WeekFigures(week, counts["kept"], counts["settled"], counts["broken"], counts["pending"],
-                       len(sent), with_step)
+                       len(sent), with_step, mine_due, mine_kept)
+
+
+def _open_split(index: _Index, as_of: datetime) -> tuple[list[str], list[str]]:
+    """(overdue, upcoming) commitment ids: open promises whose target passed by `as_of`, and the rest."""
+    overdue: list[str] = []
+    upcoming: list[str] = []
+    for cid, step in index.steps.items():
+        if step.state not in OPEN or cid not in index.commitments:
+            continue
+        (overdue if step.target <= as_of else upcoming).append(cid)
+    return overdue, upcoming
+
+
+def _standing(index: _Index, store: Store, config: Config, week: str, as_of: datetime,
+              figures: WeekFigures | None = None) -> Standing:
+    """The headline figures of `week`, judged at `as_of` (the end of the week, or now)."""
+    tz = config.rep.timezone
+    start, end = week_bounds(week, tz)
+    f = figures or _figures(index, store, week, tz, as_of)
+    overdue, upcoming = _open_split(index, as_of)
+    stalled = sum(1 for d in rolled_up_deals(store, config, as_of) if d.stalled)
+    return Standing(week=week, mine_kept=f.mine_kept, mine_due=f.mine_due, overdue=len(overdue),
+                    upcoming=len(upcoming), stalled=stalled, followups=len(_followups(index, store, start, end)),
+                    sent=f.sent, sent_with_next_action=f.sent_with_next_action)
 
 
 def _vague_rows(index: _Index, store: Store, config: Config, start: datetime, end: datetime) -> list[VagueRow]:
@@ -369,6 +504,10 @@ def build_weekly(store: Store, config: Config, now: datetime, week: str | None =
         weeks.insert(0, previous_week(weeks[0], tz))
     history = tuple(_figures(index, store, w, tz, as_of) for w in weeks)
     awaiting = len(store.suggestions([StepState.SUGGESTED]))
+    overdue_ids, upcoming_ids = _open_split(index, as_of)
+    stalled_rows = _stalled(store, config, as_of)
+    standing = replace(_standing(index, store, config, week, as_of, history[-1]), stalled=len(stalled_rows))
+    last_week = _standing(index, store, config, weeks[-2], min(as_of, start))
 
     def by_target(rows: Iterable[PromiseRow]) -> tuple[PromiseRow, ...]:
         far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
@@ -380,9 +519,12 @@ def build_weekly(store: Store, config: Config, now: datetime, week: str | None =
         made_by_buyers=tuple(r for r in made if r.who == "them"),
         due=by_target(due), pending_later=by_target(later),
         vague=tuple(_vague_rows(index, store, config, start, end)),
-        stalled=tuple(_stalled(store, config, now)),
+        stalled=tuple(stalled_rows),
         followups=tuple(sorted(_followups(index, store, start, end), key=lambda f: f.start)),
         awaiting_review=awaiting, history=history, backlog=tuple(groups(store)),
+        overdue=by_target(index.row(index.commitments[c], as_of) for c in overdue_ids),
+        upcoming=by_target(index.row(index.commitments[c], as_of) for c in upcoming_ids),
+        standing=standing, last_week=last_week,
     )
     if charts:
         report.charts.update(render_charts(report))
@@ -484,23 +626,27 @@ def render_markdown(report: WeeklyReport, chart_files: dict[str, str] | None = N
 
     f = report.this_week
     n = report.counts
-    lines = [f"# {report.title}", "",
+    lines = [f"# {report.title}", "", f"**{report.sentence}**", "",
              f"For {_md(report.rep_name)}, as of {when(report.as_of)} ({report.timezone}).", "",
-             "## Summary", "",
+             "| This week | | Change since last week |", "| --- | --- | --- |"]
+    lines.extend(f"| {t.label[:1].upper() + t.label[1:]}{f' ({t.detail})' if t.detail else ''} | {t.shown} | "
+                 f"{t.change_text or '-'} |" for t in report.tiles)
+    lines.extend(["", "## Summary", "",
              "| | |", "| --- | --- |",
              f"| Promises you made | {n.made_by_rep} |",
              f"| Promises buyers made | {n.made_by_buyers} |",
              f"| Due this week and kept | {n.kept} |",
              f"| Settled by a reply | {n.settled} |",
              f"| Broken | {n.broken} |",
-             f"| Pending | {n.pending} |",
+             f"| Overdue | {n.overdue} |",
+             f"| Upcoming | {n.upcoming} |",
              f"| Vague non-steps you wrote | {n.vague} |",
              f"| Sent mail that set a next action | "
              f"{f.sent_with_next_action} of {f.sent}" + (f" ({f.next_action_share:.0%})" if f.sent else "") + " |",
              f"| Stalled deals | {n.stalled} |",
              f"| Follow-ups booked or accepted | {n.followups} |",
              f"| Suggestions awaiting your review | {n.awaiting_review} |",
-             f"| Backlog: promises from the history, not booked | {n.backlog} |", ""]
+             f"| Backlog: promises from the history, not booked | {n.backlog} |", ""])
 
     def promise_table(title: str, rows: Iterable[PromiseRow], empty: str) -> None:
         rows = list(rows)
@@ -521,7 +667,8 @@ def render_markdown(report: WeeklyReport, chart_files: dict[str, str] | None = N
     promise_table("Kept this week", report.due_with("kept"), "Nothing came due and was kept.")
     promise_table("Settled by a reply", report.due_with("settled"), "No fallback was settled by a reply.")
     promise_table("Broken: the target passed with no delivery", report.due_with("broken"), "Nothing broken.")
-    promise_table("Pending", report.pending_rows, "Nothing pending.")
+    promise_table("Overdue: past their target, still open", report.overdue, "Nothing overdue.")
+    promise_table("Upcoming", report.upcoming, "Nothing upcoming.")
     lines.extend(["## Backlog: promises from the history", ""])
     if not report.backlog:
         lines.extend(["_Empty._", ""])

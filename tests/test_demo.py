@@ -117,3 +117,23 @@ def test_demo_replays_the_clock_so_fallbacks_land_at_the_promised_moment(
                 local = s.start.astimezone(NY)
                 assert local.weekday() < 5 and 9 <= local.hour < 17 and s.start >= step.target
         assert at_promised >= 2, "the sample's unanswered fallbacks with a stated time are booked at that time"
+
+
+def test_demo_shows_the_review_step_for_its_suggest_mode_account(demo_runs: tuple[Path, object, object]) -> None:
+    """The sample's call notes are an account in suggest mode: what they promise waits in the review, while the
+    mailbox's account (book mode) still books its fallbacks."""
+    out, first, _ = demo_runs
+    with Store(out / "follow-through.sqlite3") as store:
+        def account(suggestion_id: str) -> str:
+            detail = store.suggestion_detail(suggestion_id)
+            assert detail is not None and detail.message is not None
+            return detail.message.account
+
+        waiting = [s for s in store.suggestions([StepState.SUGGESTED])]
+        assert any(account(s.id) == "calls" for s in waiting), "the review step must be seen in the demo"
+        booked = [b.suggestion_id for b in store.bookings(["booked"])]
+        assert booked and {account(sid) for sid in booked} == {"sample"}
+        fallbacks = [sid for sid in booked if (d := store.suggestion_detail(sid)) is not None
+                     and d.commitment.conditional and d.commitment.who == "me"]
+        assert len(fallbacks) >= 2
+    assert any(r.state == "suggested" for r in first.rows)  # type: ignore[attr-defined]

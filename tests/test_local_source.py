@@ -312,8 +312,9 @@ def test_bad_config_is_named(tmp_path: Path) -> None:
 
 def test_bundled_sample_reads_whole() -> None:
     cfg = load_config(SAMPLE / "config.toml")
-    src = LocalSource(cfg.accounts[0], cfg)
-    msgs = [parse(r, cfg.rep) for b in src.fetch({}) for r in b.messages]
+    # the mailbox (book mode) and the call notes (suggest mode, so the demo shows the review step)
+    msgs = [parse(r, cfg.rep) for account in cfg.accounts for b in LocalSource(account, cfg).fetch({})
+            for r in b.messages]
     assert len(msgs) >= 30
     kinds = {m.direction for m in msgs}
     assert kinds == {"sent", "received", "note"}

@@ -4,6 +4,8 @@ schedule that writes it once per week."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -102,7 +104,8 @@ def test_write_weekly_html_markdown_and_charts(world: World, tmp_path: Path) -> 
     html = path.read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 2
     for heading in ("Promises you made this week", "Promises buyers made this week", "Kept", "Settled by a reply",
-                    "Broken: the target passed with no delivery", "Pending", "Vague non-steps you wrote",
+                    "Broken: the target passed with no delivery", "Overdue: past their target, still open",
+                    "Upcoming", "Vague non-steps you wrote",
                     "Stalled deals", "Follow-ups booked and accepted"):
         assert f"<h2>{heading}" in html
     assert "<script" not in html and "&lt;script&gt;" in html and "<img src=x" not in html
@@ -148,3 +151,96 @@ def test_report_command(world: World, tmp_path: Path) -> None:
     assert result.output.strip() == str(out / "report.html")
     bad = CliRunner().invoke(main, ["report", "--week", "47", "--config", str(cfg)])
     assert bad.exit_code == 2 and "2026-W47" in bad.output
+
+
+# -- the opening sentence, the tiles, and HTML and Markdown agreeing ------------------------------------------
+def html_figures(html: str) -> dict[str, object]:
+    """What a reader sees in the HTML report: the sentence, each tile (value, change) and each summary row."""
+    from lxml import html as lhtml
+
+    doc = lhtml.fromstring(html)
+    sentence = doc.get_element_by_id("sentence").text_content().strip()
+    tiles = {}
+    for tile in doc.find_class("stat"):
+        label = " ".join(tile.find_class("l")[0].text_content().split())
+        tiles[label] = (tile.find_class("n")[0].text_content().strip(), tile.find_class("delta")[0].text_content().strip())
+    rows = {tr.findtext("th"): int(tr.findtext("td")) for tr in doc.get_element_by_id("summary").iter("tr")
+            if (tr.findtext("td") or "").strip().isdigit()}
+    sections = {h.text_content().strip(): len(h.getnext().findall(".//tbody/tr")) if h.getnext().tag == "table" else 0
+                for h in doc.iter("h2")}
+    return {"sentence": sentence, "tiles": tiles, "rows": rows, "sections": sections}
+
+
+def md_figures(md: str) -> dict[str, object]:
+    """The same read from the Markdown: the bold sentence, the tiles' table, the summary table, each section."""
+    sentence = re.search(r"^\*\*(.+)\*\*$", md, re.M).group(1)  # type: ignore[union-attr]
+    head = md.split("## Summary")[0]
+    tiles = {label: (value, change if change != "-" else "")
+             for label, value, change in re.findall(r"^\| ([^|]+?) \| ([^|]+?) \| ([^|]+?) \|$", head, re.M)
+             if label not in ("This week", "---")}
+    summary = md.split("## Summary")[1].split("\n## ")[0]
+    rows = {k: int(v) for k, v in re.findall(r"^\| ([^|]+?) \| (\d+) \|$", summary, re.M)}
+    sections = {}
+    for block in md.split("\n## ")[1:]:
+        title, _, body = block.partition("\n")
+        sections[title.strip()] = len(re.findall(r"^\| (?!Made \||---)", body, re.M)) if "| Made |" in body else 0
+    return {"sentence": sentence, "tiles": {k[:1].lower() + k[1:]: v for k, v in tiles.items()}, "rows": rows,
+            "sections": sections}
+
+
+def test_the_report_opens_with_one_sentence_and_tiles_with_the_change_since_last_week(world: World) -> None:
+    with Store(world.store_path) as store:
+        r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
+    # the rep's promises due in W47: ed (broken), laura (kept), marcus (settled), nina (pending), evil (broken)
+    assert r.standing is not None and (r.standing.mine_kept, r.standing.mine_due) == (2, 5)
+    # open and past their target at NOW: ed, priya (the chase), evil; Harbor's old promise was kept
+    assert {p.commitment_id for p in r.overdue} == {world.ids[n] for n in ("ed", "priya", "evil")}
+    assert {p.commitment_id for p in r.upcoming} == {world.ids["nina"]}
+    assert r.sentence == "You kept 2 of 5 promises due; 3 are overdue; 4 deals stalled."
+    tiles = {t.key: t for t in r.tiles}
+    assert len(tiles) == 6 and tiles["kept"].detail == "of 5 due"
+    # at the end of last week (W46) nothing was overdue yet and four promises were ahead; two deals stalled
+    assert r.last_week is not None and (r.last_week.mine_due, r.last_week.overdue, r.last_week.upcoming) == (0, 0, 4)
+    assert r.last_week.stalled == 2 and tiles["stalled"].change_text == "+2 since last week"
+    assert tiles["overdue"].change_text == "+3 since last week" and tiles["overdue"].tone == "bad"
+    assert tiles["kept"].change_text == "+2 since last week" and tiles["kept"].tone == "good"
+    assert tiles["next-action"].shown == "67%" and tiles["next-action"].change_text == "no figure last week"
+    assert r.counts.pending == r.counts.overdue + r.counts.upcoming == 4
+
+
+def test_html_and_markdown_agree_on_every_figure(world: World) -> None:
+    ed = content_id(world.ids["ed"], prefix="ft")
+    with Store(world.store_path) as store:
+        review.accept(store, world.config, ed, NOW)  # type: ignore[arg-type]  (a follow-up booked this week)
+        r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
+    h, m = html_figures(report.render_html(r)), md_figures(report.render_markdown(r))
+    assert h["sentence"] == m["sentence"] == r.sentence
+    expected_tiles = {f"{t.label} ({t.detail})" if t.detail else t.label: (t.shown, t.change_text) for t in r.tiles}
+    assert h["tiles"] == m["tiles"] == expected_tiles
+    n = r.counts
+    html_rows, md_rows = h["rows"], m["rows"]
+    assert isinstance(html_rows, dict) and isinstance(md_rows, dict)
+    for label, value in html_rows.items():
+        assert md_rows[label] == value, label
+    assert html_rows["Overdue"] == n.overdue == 3 and html_rows["Upcoming"] == n.upcoming == 1
+    assert html_rows["Follow-ups booked or accepted"] == n.followups == 1
+    assert len(html_rows) == 12 and set(md_rows) >= set(html_rows)
+    sections_h, sections_m = h["sections"], m["sections"]
+    assert isinstance(sections_h, dict) and isinstance(sections_m, dict)
+    assert sections_h["Overdue: past their target, still open"] == sections_m["Overdue: past their target, still open"] \
+        == n.overdue
+    assert sections_h["Upcoming"] == sections_m["Upcoming"] == n.upcoming
+
+
+def test_a_week_with_nothing_due_says_so() -> None:
+    from assistant.report import Standing, WeeklyReport
+
+    quiet = Standing("2026-W10", 0, 0, 0, 0, 0, 0, 0, 0)
+    r = WeeklyReport(week="2026-W10", start=NOW, end=NOW, as_of=NOW, rep_name="Sam", timezone="UTC", made_by_rep=(),
+                     made_by_buyers=(), due=(), pending_later=(), vague=(), stalled=(), followups=(),
+                     awaiting_review=0, history=(), standing=quiet, last_week=quiet)
+    assert r.sentence == "None of your promises came due; none are overdue; no deal stalled."
+    one = Standing("2026-W10", 1, 1, 1, 0, 1, 0, 0, 0)
+    assert replace(r, standing=one).sentence == "You kept 1 of 1 promise due; 1 is overdue; 1 deal stalled."
+    assert {t.key: t.change_text for t in replace(r, standing=one).tiles}["overdue"] == "+1 since last week"
+    assert {t.key: t.change_text for t in r.tiles}["next-action"] == ""

@@ -37,7 +37,12 @@ def demo(out: Path, now_text: str | None) -> None:
                       "booked" if row.booked else row.state)
     console.print(table)
     booked = sum(1 for row in r.rows if row.booked)
-    console.print(f"{r.messages} messages, {r.commitments} promises, {len(r.rows)} follow-ups ({booked} booked)")
+    waiting = sum(1 for row in r.rows if row.state in ("suggested", "snoozed"))
+    console.print(f"{r.messages} messages, {r.commitments} promises, {len(r.rows)} follow-ups ({booked} booked, "
+                  f"{waiting} waiting for your review)")
+    if waiting:
+        console.print(f"review them (accounts in suggest mode ask first): assistant review --config "
+                      f"{r.out / 'sample' / 'config.toml'} --now {r.now:%Y-%m-%dT%H:%M}", highlight=False, markup=False)
     console.print(f"store (suggestions):  {r.store_path}   (review: assistant review --config {r.out / 'sample' / 'config.toml'})",
                   highlight=False, markup=False)
     console.print(f"calendar (.ics):      {r.ics_path}", highlight=False, markup=False)
