@@ -390,3 +390,50 @@ def test_a_message_over_the_size_cap_is_cut_as_imap_cuts_it(fake: FakeGraph) -> 
     assert b"Subject: contract" in head and len(body) <= 5_000
     parsed = parse(got, RepConfig(email=REP))
     assert "we start Monday" in parsed.body
+
+
+def test_through_the_watcher_an_upgrade_and_a_lost_sync_state_store_every_message_once(
+        fake: FakeGraph, tmp_path: Path) -> None:
+    """The store keeps one copy by message identity (content-derived id): a store written before issue 14
+    (default ids, a cursor without "v") is read once more after the upgrade - to find what the capped first
+    round missed - and nothing is stored twice; a later 400 syncStateNotFound downloads only the new mail."""
+    from assistant.clock import fixed_clock
+    from assistant.store import Store
+    from assistant.watcher import sync_account
+    from tests.test_watcher import fake_extractor
+
+    tokens = sign_in(fake)
+    for i in range(3):
+        fake.add(mail(f"s{i}", True), folder="sentitems", received=NOW - timedelta(hours=i + 1))
+    fake.add(mail("r", False), folder="inbox", received=NOW - timedelta(hours=1))
+    acct = account(fake)
+    config = Config(rep=RepConfig(email=REP), accounts=(acct,), store_path=tmp_path / "s.sqlite3")
+    clock = fixed_clock(NOW)
+
+    def one_pass() -> Any:
+        src = OutlookSource(acct, config, token_store=tokens, sleep=lambda s: None)
+        try:
+            return sync_account(store, src, config, clock, extractor=fake_extractor)
+        finally:
+            src.close()
+
+    def stored() -> int:
+        return int(store.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+
+    with Store(config.store_path) as store:
+        fake.immutable_ids_honoured = False  # what the adapter saw before: ids that change on a move
+        assert one_pass().stored == 4
+        old = store.cursor("o")
+        with store.transaction():
+            store.set_cursor("o", {role: {k: v for k, v in st.items() if k != "v"} for role, st in old.items()})
+        fake.immutable_ids_honoured = True
+        res = one_pass()
+        assert (res.fetched, res.stored, res.duplicates) == (4, 0, 4) and stored() == 4
+        assert all(st["v"] == 2 for st in store.cursor("o").values())
+        fake.expired_status = 400
+        fake.invalidate_delta_tokens()
+        fake.add(mail("new", False), folder="inbox", received=NOW)
+        downloads = value_gets(fake)
+        res = one_pass()
+        assert (res.fetched, res.stored) == (1, 1) and stored() == 5 and value_gets(fake) == downloads + 1
+        assert one_pass().fetched == 0 and stored() == 5

@@ -184,6 +184,9 @@ class OutlookSource(PollingWait):
                 items = [i for i in page.get("value", []) if "@removed" not in i and i.get("id")
                          and (_graph_time(i.get("receivedDateTime")) or since) >= since]
                 fresh = set(read.unread(READ_FOLDER, [str(i["id"]) for i in items])) if items else set()
+                if len(fresh) < len(items):
+                    log.debug("outlook account %s: %d changed messages of %s were read before; not downloaded "
+                              "again", self.account, len(items) - len(fresh), folder)
                 messages = []
                 for item in sorted((i for i in items if str(i["id"]) in fresh),
                                    key=lambda i: str(i.get("receivedDateTime", ""))):

@@ -263,6 +263,8 @@ class FakeGmail(FakeService):
         if (denied := self._auth(req)) is not None:
             return denied
         start = int(req.arg("startHistoryId") or 0)
+        # "Supplying an invalid or out of date startHistoryId typically returns an HTTP 404 error code. A historyId
+        # is typically valid for at least a week" (https://developers.google.com/gmail/api/reference/rest/v1/users.history/list)
         if start < self.oldest_history_id:
             return Response(404, {"error": {"code": 404, "message": "Requested entity was not found.",
                                             "errors": [{"message": "Requested entity was not found.",

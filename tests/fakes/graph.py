@@ -71,6 +71,8 @@ class FakeGraph(FakeService):
         self._minted: dict[str, list[int]] = {}  # folder -> generations minted, oldest first
         self._generations = itertools.count(1)
         self._floor = 0  # generations at or below it are gone (invalidate_delta_tokens)
+        self._added: dict[tuple[str, str], int] = {}  # (id, folder) -> seq of its latest arrival there
+        self._rounds: dict[tuple[str, int, str | None], list[str]] = {}  # a first round's members, by page state
         self.access_tokens: set[str] = set()
         self.refresh_tokens: set[str] = set()
         self.client_id = ""
@@ -112,6 +114,7 @@ class FakeGraph(FakeService):
                                                   regular_id=self._new_regular_id())
             self.seq += 1
             self.changes.append((self.seq, folder, "add", mid))
+            self._added[(mid, folder)] = self.seq
             return mid
 
     def _new_regular_id(self) -> str:
@@ -135,6 +138,7 @@ class FakeGraph(FakeService):
             msg.folder, msg.regular_id = folder, self._new_regular_id()
             self.seq += 1
             self.changes.append((self.seq, folder, "add", mid))
+            self._added[(mid, folder)] = self.seq
 
     def mark_read(self, mid: str, read: bool = True) -> None:
         """A read-flag change: the next round returns the message again as an updated item
@@ -287,15 +291,20 @@ class FakeGraph(FakeService):
             state = {"base": 0, "initial": True, "since": since, "offset": 0, "upto": self.seq}
         upto = state["upto"]
         if state.get("initial"):
-            members = [m for m in self.messages.values() if m.folder == folder and self._added_by(m.id, folder, upto)]
-            if state["since"]:
-                since_t = datetime.fromisoformat(state["since"].replace("Z", "+00:00"))
-                members = [m for m in members if m.received >= since_t]
-            members.sort(key=lambda m: m.id)
-            if self.unordered:  # "If you don't include an $orderby expression, the return order isn't guaranteed."
-                random.Random(f"{folder}/{upto}").shuffle(members)
-            if state["since"]:  # "Applying $filter in a delta query returns only up to 5,000 messages."
-                members = members[:self.filter_cap]  # (https://learn.microsoft.com/en-us/graph/delta-query-messages)
+            key = (folder, upto, state["since"])
+            if key not in self._rounds:  # the round's members, fixed when it starts (pages read the same list)
+                members = [m for m in self.messages.values()
+                           if m.folder == folder and self._added.get((m.id, folder), upto + 1) <= upto]
+                if state["since"]:
+                    since_t = datetime.fromisoformat(state["since"].replace("Z", "+00:00"))
+                    members = [m for m in members if m.received >= since_t]
+                members.sort(key=lambda m: m.id)
+                if self.unordered:  # "If you don't include an $orderby expression, the return order isn't guaranteed."
+                    random.Random(f"{folder}/{upto}").shuffle(members)
+                if state["since"]:  # "Applying $filter in a delta query returns only up to 5,000 messages."
+                    members = members[:self.filter_cap]  # (https://learn.microsoft.com/en-us/graph/delta-query-messages)
+                self._rounds[key] = [m.id for m in members]
+            members = [self.messages[i] for i in self._rounds[key] if i in self.messages]
             items = [self._item(m, immutable) for m in members]
         else:
             # each message changed in this folder since the token, once, as it is now: an item if it is still
@@ -325,9 +334,6 @@ class FakeGraph(FakeService):
         else:
             body["@odata.deltaLink"] = self._link(folder, "delta", {"base": upto, "gen": gen})
         return Response(200, body)
-
-    def _added_by(self, mid: str, folder: str, upto: int) -> bool:
-        return any(i == mid and f == folder and k == "add" and s <= upto for s, f, k, i in self.changes)
 
     def _item(self, m: FakeGraphMessage, immutable: bool) -> dict[str, Any]:
         mid = m.id if immutable else m.regular_id
