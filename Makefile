@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync_speed.py
 	$(BIN)/python bench/track_speed.py
 	$(BIN)/python bench/imap_idle_latency.py
+	$(BIN)/python bench/graph_first_sync.py
 
 clean:
 	rm -rf $(VENV) demo-out tests/artifacts

@@ -7,7 +7,7 @@ downloads, and - for comparison - what the `$filter`ed first round the adapter u
 returned (the fake caps it at 5,000 in no set order, as Graph documents). Wall time is against a local fake,
 so it shows the adapter's own cost, not Graph's latency.
 
-    .venv/bin/python bench/graph_first_sync.py [--messages 20000] [--window 6000] [--page-size 50]
+    .venv/bin/python bench/graph_first_sync.py [--messages 12000] [--window 5500] [--page-size 50]
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def mail(i: int, when: datetime) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=20_000)
-    parser.add_argument("--window", type=int, default=6_000, help="messages in the last 90 days")
+    parser.add_argument("--messages", type=int, default=12_000)
+    parser.add_argument("--window", type=int, default=5_500, help="messages in the last 90 days")
     parser.add_argument("--page-size", type=int, default=50)
     args = parser.parse_args()
 
