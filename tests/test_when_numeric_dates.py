@@ -1,5 +1,6 @@
 """Numeric dates composed systematically: every format (slashes, hyphens, dots, spaced separators, two- and
-four-digit years, no year, ISO, compact digits, a time glued on) x both orders (a US writer reads month
+four-digit years, no year, ISO, year first with dots or spaces, the day in the middle ("2027 15 03"),
+compact digits year first and last, a time glued on) x both orders (a US writer reads month
 first, a UK writer day first) x days that are and are not ambiguous, in a sentence and alone. The expected
 date is computed here with `datetime`/`dateutil`, never by the grammar; a date without a year is the next one
 on or after the day of writing. Also a month and year alone ("9/2012")."""
@@ -40,7 +41,15 @@ FORMATS: dict[str, Fmt] = {
     "m/d/yyyy-14:15": lambda d, z: "{}/{}/{}-14:15".format(*_first(d.month, d.day, z), d.year),
     "yyyy-mm-ddT14:15": lambda d, z: d.isoformat() + "T14:15",
     "m/d/yyyy 14:15": lambda d, z: "{}/{}/{} 14:15".format(*_first(d.month, d.day, z), d.year),
+    "yyyy.mm.dd": lambda d, z: f"{d.year}.{d.month:02d}.{d.day:02d}",
+    "yyyy mm dd": lambda d, z: f"{d.year} {d.month:02d} {d.day:02d}",
+    "yyyy-dd-mm": lambda d, z: f"{d.year}-{d.day:02d}-{d.month:02d}",  # only days over 12 (see ONLY)
+    "yyyy dd mm": lambda d, z: f"{d.year} {d.day} {d.month}",
+    "mm dd yyyy": lambda d, z: "{:02d} {:02d} {}".format(*_first(d.month, d.day, z), d.year),
+    "mmddyyyy": lambda d, z: "{:02d}{:02d}{}".format(*_first(d.month, d.day, z), d.year),
 }
+# year first with the day in the middle is readable only when the day cannot be a month
+ONLY: dict[str, Callable[[date], bool]] = {"yyyy-dd-mm": lambda d: d.day > 12, "yyyy dd mm": lambda d: d.day > 12}
 WITH_TIME = {"m/d/yyyy-14:15", "yyyy-mm-ddT14:15", "m/d/yyyy 14:15"}
 SENTENCES = ["The contract is due {}.", "Can we meet on {}?", "{}", "Deadline: {}"]
 
@@ -57,6 +66,8 @@ def test_every_format_in_both_orders(fmt: str) -> None:
     misses, n = [], 0
     for zone in (US, UK):
         for d in DAYS:
+            if fmt in ONLY and not ONLY[fmt](d):
+                continue
             for sentence in SENTENCES:
                 n += 1
                 text = sentence.format(FORMATS[fmt](d, zone))
@@ -68,6 +79,11 @@ def test_every_format_in_both_orders(fmt: str) -> None:
                 if not ok:
                     misses.append((text, zone, str(want), str(m.value if m else None)))
     assert not misses, f"{len(misses)}/{n}: {misses[:8]}"
+
+
+@pytest.mark.parametrize("text", ["version 2027.1.2", "2027 3 people", "in 2026 12 stores opened", "v2027.03.15"])
+def test_numbers_that_are_no_date(text: str) -> None:
+    assert resolve(text, REF, US) is None
 
 
 @pytest.mark.parametrize(("text", "zone", "want"), [
@@ -91,6 +107,8 @@ def records() -> list[dict[str, object]]:
     for fmt, render in FORMATS.items():
         for zone in (US, UK):
             for d in DAYS:
+                if fmt in ONLY and not ONLY[fmt](d):
+                    continue
                 want = _want(fmt, d)
                 value = (datetime.combine(want, datetime.min.time()).replace(hour=14, minute=15).isoformat()
                          if fmt in WITH_TIME else want.isoformat())

@@ -66,3 +66,25 @@ def test_a_month_with_a_year() -> None:
             for name in (calendar.month_name[month], calendar.month_abbr[month]):
                 m = resolve(f"the pilot starts {name} {year}", REFS[0], ZONE)
                 assert m is not None and m.value.date() == date(year, month, 1) and m.grain == "month", (name, m)
+
+
+@pytest.mark.parametrize("unit", ["week", "month", "quarter", "year"])
+def test_within_the_stretch_under_way(unit: str) -> None:
+    misses = []
+    for ref in REFS + [datetime(2026, 11, 16 + i, 10, 0) for i in range(7)]:
+        today = ref.date()
+        if unit == "week":
+            friday = today + relativedelta(weekday=4)  # this week's Friday, or the next one after it
+            want = friday if today.weekday() <= 4 else today + relativedelta(days=1, weekday=4)
+        elif unit == "month":
+            want = date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+        elif unit == "quarter":
+            last_month = 3 * ((today.month - 1) // 3) + 3
+            want = date(today.year, last_month, calendar.monthrange(today.year, last_month)[1])
+        else:
+            want = date(today.year, 12, 31)
+        for text in (f"I'll have it done within the {unit}", f"within this {unit}, please"):
+            m = resolve(text, ref, ZONE)
+            if m is None or m.value.date() != want or not m.is_deadline:
+                misses.append((text, str(today), str(want), str(m.value.date() if m else None)))
+    assert not misses, f"{len(misses)}: {misses[:8]}"

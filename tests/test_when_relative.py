@@ -128,3 +128,37 @@ def test_a_day_and_a_clock_split_by_an_aside(aside: str) -> None:
     ref = REFS[2]
     m = resolve(f"Monday, {aside}, at 3pm", ref, ZONE)
     assert m is not None and m.value.replace(tzinfo=None) == datetime(2026, 11, 23, 15, 0), (aside, m)
+
+
+LATER_FRAMES = ["I'll get back to you later", "Can we talk later?", "I'll send it over later.", "call me later on",
+                "Let me check later, if that's ok", "I'll review it later and confirm"]
+
+
+@pytest.mark.parametrize("frame", LATER_FRAMES)
+def test_a_bare_later_is_later_today(frame: str) -> None:
+    # from an hour after writing to the end of the day; the value two hours on (the convention of "later today")
+    for ref in REFS:
+        for hour in (8, 13, 17):
+            r = ref.replace(hour=hour)
+            m = resolve(frame, r, ZONE)
+            assert m is not None and m.grain == "hour" and not m.has_time, (frame, r, m)
+            assert m.value.replace(tzinfo=None) == r + timedelta(hours=2), (frame, r, m.value)
+            assert m.window_start is not None and m.window_start.replace(tzinfo=None) == r + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("text", ["see you later", "Catch you later!", "Thanks.\nTalk to you later.", "More later,",
+                                  "no later than that", "later in the year",
+                                  "it was discussed later", "the later option"])
+def test_a_later_that_is_no_act(text: str) -> None:
+    m = resolve(text, REFS[0], ZONE)
+    assert m is None or m.text.lower() != "later", (text, m)
+
+
+def test_week_after_next_and_shorthand() -> None:
+    for ref in REFS:
+        monday = ref.date() - timedelta(days=ref.weekday())
+        for text, weeks in (("the week after next", 2), ("I'm out the week after next.", 2), ("nxt week", 1),
+                            ("next wk", 1), ("see you nxt wk", 1)):
+            m = resolve(text, ref, ZONE)
+            assert m is not None and m.grain == "week", (text, m)
+            assert m.window_start is not None and m.window_start.date() == monday + timedelta(days=7 * weeks), (text, m)

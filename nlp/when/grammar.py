@@ -40,7 +40,7 @@ _CORE |= _ORDINAL_WORDS | {"early", "late"}
 _CORE |= {"morning's", "afternoon's", "evening's", "week's", "month's", "year's", "quarter's", "weekend's", "week", "weekend", "month", "quarter", "year", "day", "thing", "business", "play", "july", "patrick",
           "paddy", "patricks", "paddys", "luther", "york", "friday", "monday", "eve", "fortnight", "minutes",
           "hours", "days", "weeks", "months", "years", "moment", "sec", "secs", "seconds", "present", "now", "noon", "midnight", "time",
-          "hour", "minute", "after", "tomorrow", "sunday", "birthday", "weekdays", "m", "o", "b"}
+          "hour", "minute", "after", "tomorrow", "wk", "sunday", "birthday", "weekdays", "m", "o", "b"}
 
 _BRANCH_INDEX = {n: i for i, (n, _) in enumerate(_BRANCHES)}
 _BY_WORD: dict[str, list[str]] = {}

@@ -31,17 +31,55 @@ from nlp.when.base import (
 from nlp.when.units.written_dates import year_by_weekday
 
 
+def _year_first(y: int, a: int, b: int) -> tuple[int, int, int] | None:
+    """A date written year first: month then day (ISO), or day then month when the middle number cannot be a
+    month ("2027-15-03")."""
+    if _valid(y, a, b):
+        return y, a, b
+    if _valid(y, b, a):
+        return y, b, a
+    return None
+
+
+_VERSION_BEFORE = re.compile(r"\b(?:version|ver|v|build|release|rev)\.?\s*$", re.I)
+
+
 def _h_iso(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    if not _valid(y, mo, d):
+    """"2024-05-31", "2024/5/31", "2027.03.15", "2027-15-03" (the year first, then month and day, or day and
+    month when the middle number is over 12), optionally with a time."""
+    ymd = _year_first(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+    if ymd is None or m.group(2) == "." and _VERSION_BEFORE.search(text, max(0, s - 12), s):
         return None
-    p = Part(s, e, abs_date=(y, mo, d))
-    if m.group(4):
-        h, mi = int(m.group(4)), int(m.group(5))
+    p = Part(s, e, abs_date=ymd)
+    if m.group(5):
+        h, mi = int(m.group(5)), int(m.group(6))
         if h > 23 or mi > 59:
             return None
-        p.clock = Clock(h, mi, int(m.group(6) or 0), exact24=True)
+        p.clock = Clock(h, mi, int(m.group(7) or 0), exact24=True)
     return p
+
+
+def _h_yspaced(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"2027 03 15", "2027 15 03": year first, separated by single spaces."""
+    ymd = _year_first(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return Part(s, e, abs_date=ymd) if ymd is not None else None
+
+
+def _h_dspaced(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"15 03 2027", "03 15 2027": day and month (the writer's order decides, as for "15/03/2027") and a
+    four-digit year, separated by single spaces."""
+    a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (_valid(year, a, b) or _valid(year, b, a)):
+        return None
+    return Part(s, e, numeric=(a, b, year, "/"))
+
+
+def _h_compact_dmy(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"15032027", "03152027": eight digits with the year last, day and month in the writer's order."""
+    a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (_valid(year, a, b) or _valid(year, b, a)):
+        return None
+    return Part(s, e, numeric=(a, b, year, "/"))
 
 
 def _h_ymond(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
@@ -158,12 +196,39 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'iso',
-        r"(?<![\d\w])(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d\d)(?::(\d\d))?)?(?![\d])",
+        r"(?<![\d\w])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ](\d{1,2}):(\d\d)(?::(\d\d))?)?(?![\d]|\.\d)",
         _h_iso,
         starts=frozenset({_D}),
-        needs="-/",
-        digit_next="-/",
-        doc='ISO date, optionally with a time: 2024-05-31, 2024/5/31 14:15:09.',
+        needs="-/.",
+        digit_next="-/.",
+        doc='ISO date, optionally with a time: 2024-05-31, 2024/5/31 14:15:09, 2027.03.15, 2027-15-03.',
+    ),
+    Unit(
+        'yspaced',
+        r"(?<![\w$€£#.,/:\-+])((?:19|20)\d\d) (\d{1,2}) (\d{1,2})(?![\w/\-%:]|[.,]\d| \d)",
+        _h_yspaced,
+        starts=frozenset({_D}),
+        needs="",
+        digit_next=" ",
+        doc='A date year first with spaces: 2027 03 15, 2027 15 03.',
+    ),
+    Unit(
+        'dspaced',
+        r"(?<![\w$€£#.,/:\-+])(\d{1,2}) (\d{1,2}) ((?:19|20)\d\d)(?![\w/\-%:]|[.,]\d| \d)",
+        _h_dspaced,
+        starts=frozenset({_D}),
+        needs=" ",
+        digit_next=" ",
+        doc='Day, month and year with spaces: 15 03 2027 (the writer\'s order decides).',
+    ),
+    Unit(
+        'compactdmy',
+        r"(?<![\w$€£#.,/:\-+])(\d\d)(\d\d)((?:19|20)\d\d)(?![\w/\-%]|[.,]\d)",
+        _h_compact_dmy,
+        starts=frozenset({_D}),
+        needs="8",
+        digit_next=" .x",
+        doc='Eight digits year last: 15032027, 03152027 (the writer\'s order decides).',
     ),
     Unit(
         'ymond',

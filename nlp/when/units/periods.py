@@ -59,6 +59,12 @@ def _h_period(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return p
 
 
+def _h_within(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"within the week", "within this month": a deadline at the end of the stretch under way."""
+    unit = _clean(m.group(1))
+    return Part(s, e, period=Period(unit, 0, "end"), deadline=True)
+
+
 _SEASONS = {"spring": 0, "summer": 1, "fall": 2, "autumn": 2, "winter": 3}
 
 
@@ -142,6 +148,14 @@ def _h_monthalone(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 UNITS: tuple[Unit, ...] = (
+    Unit(
+        'withinperiod',
+        r"\bwithin\s+(?:the|this)\s+(week|month|quarter|year)(?![a-z]|\s+(?:of|after|before|following)\b)",
+        _h_within,
+        starts=frozenset({"within"}),
+        needs=(frozenset({"week", "month", "quarter", "year"}), 3),
+        doc='within the week / within this month: by the end of the stretch under way.',
+    ),
     Unit(
         'monthalone',
         rf"\b({_MON})(?=[\s.,;:!?]*\Z)",

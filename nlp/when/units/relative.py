@@ -64,7 +64,29 @@ def _h_endof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
     return p
 
 
+# the words after which a bare "later" is when the writer will act ("I'll get back to you later", "call me
+# later"); "see you later" is a farewell, "later than", "later in the year" are no time of their own
+_LATER_AFTER = frozenset("""you it this that them him her us me back up over out talk speak chat call ring send
+check email text reply respond confirm follow review look circle ping sync connect do come stop swing drop try
+finish discuss revisit decide more again""".split())
+_LATER_NEXT_OK = frozenset({"", "if", "when", "once", "and", "but", "then", "as", "after", "today", "tonight", "so",
+                            "-", "–", "or", "because", "since", "i", "we", "thanks", "thx", "cheers"})
+# farewells: "see you later", "catch you later", and a sign-off that opens its line ("Talk to you later.",
+# "More later,"); "I'll talk to you later" is a plan
+_FAREWELL = re.compile(r"(?:\b(?:see|catch)\s+(?:you|ya|u)|(?:^|[.!?\n]\s*)(?:talk\s+(?:to|with|at)\s+(?:you|ya|u)|more))"
+                       r"\s+$", re.I)
+
+
 def _h_later(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
+    """"later today", "later this afternoon"; a bare "later" (on) after the act it times ("I'll get back to
+    you later", "can we talk later?") is later today: from an hour on to the end of the day."""
+    if not m.group(1):
+        before = _clean(text[max(0, s - 24):s]).split()
+        if not before or before[-1] not in _LATER_AFTER or _FAREWELL.search(text, max(0, s - 24), s):
+            return None
+        if _word_after(text, e) not in _LATER_NEXT_OK:
+            return None
+        return Part(s, e, period=Period("day", 0, "later"))
     t = _clean(m.group(1))
     p = Part(s, e, period=Period("day", 0, "later"))
     for dp in ("morning", "afternoon", "evening"):
@@ -252,7 +274,10 @@ def _h_weekof(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
 
 
 def _h_weekref(text: str, m: re.Match[str], s: int, e: int) -> Part | None:
-    which = _clean(m.group(1))
+    """"this/next/last week", "nxt wk", "the week after next" (two weeks on)."""
+    if m.group(1) is None:
+        return Part(s, e, week=2)
+    which = _clean(m.group(1)).replace("nxt", "next")
     p = Part(s, e, week=_SHIFTS.get(which, 0) if which != "previous" else -1)
     if p.week is not None and p.week < 0:
         p.past_word = True
@@ -270,11 +295,12 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'later',
-        r"\blater\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b",
+        r"\blater(?:\s+(today|tonight|this\s+morning|this\s+afternoon|this\s+evening|on\s+today|in\s+the\s+day)\b"
+        r"|(?:\s+on)?(?![a-z]|\s+(?:this|next|in|than|that|on|at|by)\b))",
         _h_later,
         starts=frozenset({"later"}),
         needs=(frozenset({"later"}), 1),
-        doc='later today / later this afternoon.',
+        doc='later today / later this afternoon / a bare "later" after the act it times (later today).',
     ),
     Unit(
         'relday',
@@ -325,11 +351,12 @@ UNITS: tuple[Unit, ...] = (
     ),
     Unit(
         'weekref',
-        r"\b(?:of\s+)?(?:the\s+)?(this|next|last|following|coming|current|previous)\s+week(?![a-z])",
+        r"\b(?:of\s+)?(?:the\s+)?(?:(this|next|nxt|last|following|coming|current|previous)\s+w(?:ee)?k(?![a-z])"
+        r"|week\s+after\s+next(?![a-z]))",
         _h_weekref,
-        starts=frozenset(_WHICH | {"of", "the"}),
-        needs=(frozenset({"week", "week's"}), 4),
-        doc='this/next/last week.',
+        starts=frozenset(_WHICH | {"of", "the", "nxt", "week"}),
+        needs=(frozenset({"week", "week's", "wk"}), 4),
+        doc='this/next/last week, nxt wk, the week after next.',
     ),
 )
 
