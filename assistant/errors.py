@@ -27,11 +27,59 @@ class SourceError(AssistantError):
 
 
 class TransientError(AssistantError):
-    """A network fault or a 5xx/429 answer: retried with backoff, nothing lost."""
+    """A network fault or a 5xx/429 answer: retried with backoff, nothing lost. `retry_now` False: waiting
+    seconds will not help (a host name that does not resolve): the next pass tries again, no backoff loop."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, *, retry_now: bool = True) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.retry_now = retry_now
+
+
+def worth_retrying(exc: BaseException) -> bool:
+    """The retry predicate of every backoff loop (tenacity's `retry_if_exception`)."""
+    return isinstance(exc, TransientError) and exc.retry_now
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and what it wraps: causes, contexts, and exceptions kept as arguments or as `.reason`
+    (requests -> urllib3 MaxRetryError -> NameResolutionError -> socket.gaierror)."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        e = todo.pop(0)
+        if any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo += [x for x in (e.__cause__, e.__context__, getattr(e, "reason", None), *e.args)
+                 if isinstance(x, BaseException)]
+    return seen
+
+
+def network_problem(exc: BaseException) -> tuple[str, bool]:
+    """A network fault in a few words (never a urllib3 repr), and whether retrying soon can help."""
+    import socket
+    import ssl
+
+    chain = _chain(exc)
+    for e in chain:
+        if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError":
+            return "the server's name does not resolve (offline, or a typo in the host name?)", False
+    for e in chain:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return f"its certificate is not trusted ({e.verify_message})", False
+        if isinstance(e, ssl.SSLError):
+            return f"TLS failed ({e.reason or type(e).__name__})", True
+        if isinstance(e, ConnectionRefusedError):
+            return "the connection was refused (is the server up, the port right?)", True
+        if isinstance(e, ConnectionResetError):
+            return "the connection was reset", True
+        if isinstance(e, TimeoutError) or "timeout" in type(e).__name__.lower() or "timed out" in str(e):
+            return "it did not answer in time", True
+    for e in chain:
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror, True
+    return type(exc).__name__, True
 
 
 class CalendarError(AssistantError):

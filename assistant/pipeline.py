@@ -3,6 +3,7 @@ the weekly report when it is due. The watcher and `assistant demo` both call `af
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ from assistant.store import Store
 
 if TYPE_CHECKING:
     from assistant.booking import Progress, StopRequest
+
+log = logging.getLogger("assistant.pipeline")
 
 
 def after_sync(store: Store, config: Config, now: datetime, writer: CalendarWriter | None = None, *,
@@ -26,8 +29,11 @@ def after_sync(store: Store, config: Config, now: datetime, writer: CalendarWrit
     from assistant.calendars import open_calendar
 
     lines: list[str] = []
-    # -- 1. tracker ------------------------------------------------------------------------------
-    lines += tracker.track(store, config, now).lines()
+    # -- 1. tracker (its state hops go to the debug log; an idle pass says nothing) ----------------
+    tracked = tracker.track(store, config, now)
+    lines += tracked.summary()
+    for hop in tracked.hops():
+        log.debug("tracker: %s", hop)
     # -- 2. booking: a calendar that cannot be opened stops booking only; suggestions stay queued --
     try:
         cal = writer if writer is not None else open_calendar(config)

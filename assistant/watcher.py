@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_ready
 from typing import Any, cast
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from assistant.clock import Clock
 from assistant.config import AccountConfig, Config
@@ -48,6 +48,7 @@ from assistant.errors import (
     SourceError,
     StoreError,
     TransientError,
+    worth_retrying,
 )
 from assistant.mailparse import parse
 from assistant.models import Commitment, Message, RawMessage, Who, content_id
@@ -158,15 +159,21 @@ def _worker_main(conn: Connection, extractor: Extractor) -> None:
             return  # the watcher died (SIGKILL): do not linger
         try:
             job = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if job is None:
             return
         job_id, messages = job
         try:
-            conn.send((job_id, True, extractor(messages)))
-        except Exception as e:
-            conn.send((job_id, False, f"{type(e).__name__}: {e}"))
+            answer: tuple[int, bool, Any] = (job_id, True, extractor(messages))
+        except Exception as e:  # the watcher extracts this batch in-process; a bug here loses nothing
+            answer = (job_id, False, f"{type(e).__name__}: {e}")
+        if parent is not None and not parent.is_alive():
+            return  # the watcher died while this batch was extracted: nobody to answer
+        try:
+            conn.send(answer)
+        except (OSError, EOFError, ValueError):  # (BrokenPipeError: the watcher died just now) end quietly
+            return
 
 
 class _Job:
@@ -478,7 +485,7 @@ def sync_account(store: Store, source: MailSource, config: Config, clock: Clock,
             finish(waiting, waiting.job.result())
 
     retrying = Retrying(
-        retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(retry_attempts),
+        retry=retry_if_exception(worth_retrying), stop=stop_after_attempt(retry_attempts),
         wait=retry_wait or _wait_for_retry, reraise=True,
         before_sleep=lambda s: log.warning("%s: %s; retrying (attempt %d)", account,
                                            s.outcome.exception() if s.outcome else "?", s.attempt_number),
@@ -631,8 +638,10 @@ def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock,
             _close(run)
             results.append(SyncResult(name, error=str(e)))
             continue
-        log.info("%s: %d new message(s), %d commitment(s), %d already stored, %d unreadable%s", name, res.stored,
-                 res.commitments, res.duplicates, res.failed, " (stopped)" if res.stopped else "")
+        busy = res.stored or res.commitments or res.failed or res.retried or res.stopped
+        log.log(logging.INFO if busy else logging.DEBUG,  # (an idle pass says nothing at INFO)
+                "%s: %d new message(s), %d commitment(s), %d already stored, %d unreadable%s", name, res.stored,
+                res.commitments, res.duplicates, res.failed, " (stopped)" if res.stopped else "")
         results.append(res)
     return results
 

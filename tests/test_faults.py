@@ -21,9 +21,9 @@ ASSISTANT = [sys.executable, "-m", "assistant"]
 NOW = "2026-11-20T09:00"
 
 
-def run(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def run(home: Path, *args: str, stdin: str = "", columns: int = 100) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FOLLOW_THROUGH_CONFIG_DIR": str(home / "config"),
-           "FOLLOW_THROUGH_DATA_DIR": str(home / "data"), "COLUMNS": "100"}
+           "FOLLOW_THROUGH_DATA_DIR": str(home / "data"), "COLUMNS": str(columns)}
     return subprocess.run([*ASSISTANT, *args], capture_output=True, text=True, env=env, input=stdin, timeout=300,
                           check=False)
 
@@ -391,3 +391,148 @@ def test_the_example_file_the_template_and_the_readme_load_and_use_the_schemas_k
     assert written <= every, written - every  # nothing the program would refuse
     assert shown <= written, shown - written  # every option a rep may set is in the template
     assert _keys_written(block.group(1)) <= written
+
+
+# -- network faults ------------------------------------------------------------------------------------
+
+
+def test_a_network_fault_is_a_few_words_and_a_name_that_does_not_resolve_is_not_retried() -> None:
+    import requests
+
+    from assistant.errors import TransientError, network_problem, worth_retrying
+
+    try:
+        requests.get("http://no-such-host.invalid/", timeout=5)
+    except requests.ConnectionError as e:
+        text, retry = network_problem(e)
+    assert "does not resolve" in text and not retry
+    assert "urllib3" not in text and "HTTPConnectionPool" not in text
+    with socket_on_a_free_port() as port:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+        except requests.ConnectionError as e:
+            text, retry = network_problem(e)
+    assert "refused" in text and retry
+    assert worth_retrying(TransientError("x")) and not worth_retrying(TransientError("x", retry_now=False))
+
+
+class socket_on_a_free_port:  # noqa: N801 - used as a context manager
+    """A port nobody listens on (bound, then closed)."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+        s.close()
+        return port
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_watch_once_with_a_host_that_does_not_resolve_says_so_once_and_exits_1(tmp_path: Path) -> None:
+    config = make_config(tmp_path, extra='\n[[accounts]]\nname = "work"\nkind = "imap"\nhost = "imap.no-such-host.invalid"\n'
+                         'username = "sam@example.com"\npassword_env = "FT_TEST_PASSWORD"\n')
+    env_home = tmp_path
+    proc = subprocess.run([*ASSISTANT, "watch", "--once", "--now", NOW, "--config", str(config)], capture_output=True,
+                          text=True, timeout=300, check=False,
+                          env={**os.environ, "FT_TEST_PASSWORD": "x", "FOLLOW_THROUGH_CONFIG_DIR": str(env_home / "c"),
+                               "FOLLOW_THROUGH_DATA_DIR": str(env_home / "d")})
+    assert proc.returncode == 1, proc.stderr  # the local account worked, the IMAP one did not
+    assert "Traceback" not in proc.stderr
+    about = [line for line in proc.stderr.splitlines() if "no-such-host" in line]
+    assert len(about) == 1, proc.stderr  # one line, not one per retry
+    assert "does not resolve" in about[0] and "retrying" not in proc.stderr
+    assert "urllib3" not in proc.stderr and "gaierror" not in proc.stderr
+
+
+# -- untrusted text never becomes rich markup ----------------------------------------------------------
+
+
+def test_mail_text_with_rich_markup_is_printed_as_written(tmp_path: Path) -> None:
+    import mailbox
+    from email.message import EmailMessage
+
+    config = make_config(tmp_path)
+    for sub in ("tmp", "new"):
+        (tmp_path / "mail" / "Sent" / sub).mkdir(exist_ok=True)
+    sent = mailbox.Maildir(tmp_path / "mail" / "Sent", create=False)
+    msg = EmailMessage()
+    msg["From"] = "Sam Rivera <sam@northwind-analytics.com>"
+    msg["To"] = "Ed [bold]Park[/x] <ed@acme-logistics.com>"
+    msg["Subject"] = "Pricing [red]v2[/] for [/x] the team"
+    msg["Date"] = "Mon, 16 Nov 2026 10:00:00 -0500"
+    msg["Message-ID"] = "<markup-1@northwind-analytics.com>"
+    msg.set_content("Ed,\n\nI will send you the [bold]revised[/bold] quote [/x] by Wednesday at 3pm.\n\nSam\n")
+    sent.add(msg.as_bytes())
+    assert run(tmp_path, "watch", "--once", "--now", NOW, "--config", str(config)).returncode == 0
+    for command in (["suggestions", "--all"], ["backlog"], ["review", "--now", NOW]):
+        proc = run(tmp_path, *command, "--config", str(config), stdin="q\n" * 40)
+        assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+        assert proc.returncode == 0, proc.stderr
+    shown = run(tmp_path, "suggestions", "--all", "--config", str(config), columns=400).stdout
+    assert "the [bold]revised[/bold] quote [/x] by Wednesday" in shown, shown
+    assert "Ed [bold]Park[/x]" in shown or "Pricing [red]v2[/] for [/x] the team" in shown
+
+
+def test_an_error_quoting_markup_is_shown_as_written_in_the_watch_table(tmp_path: Path) -> None:
+    config = make_config(tmp_path, extra='\n[[accounts]]\nname = "[bold]old[/x]"\nkind = "local"\n'
+                                          'mail = ["gone [/x] folder"]\n')
+    proc = run(tmp_path, "watch", "--once", "--now", NOW, "--config", str(config), columns=400)
+    assert proc.returncode == 1, proc.stderr  # one account failed
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "[bold]old[/x]" in proc.stdout and "gone [/x] folder" in proc.stdout
+
+
+# -- the watcher's log under a service manager ----------------------------------------------------------
+
+
+def test_a_service_log_is_plain_lines_and_an_idle_pass_says_nothing(tmp_path: Path) -> None:
+    import re
+
+    w = world(tmp_path)
+    first = w.watch()  # stderr is a pipe, as under systemd
+    assert first.returncode == 0, first.stderr
+    lines = first.stderr.splitlines()
+    stamp = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (INFO|WARNING|ERROR) ")
+    assert lines and all(stamp.match(line) for line in lines), first.stderr
+    assert not re.search(r"[\x1b│┃━─]", first.stderr)  # no colours, no boxes
+    assert "->" not in first.stderr  # state hops are debug
+    assert any("new message(s)" in line for line in lines) and any("tracker:" in line for line in lines)
+    idle = w.watch()
+    assert idle.returncode == 0, idle.stderr
+    said = [line for line in idle.stderr.splitlines() if "watching" not in line]
+    assert said == [], idle.stderr  # only the start-up line
+    verbose = run(tmp_path, "watch", "--once", "-v", "--now", "2026-11-27T09:00", "--config", str(w.config))
+    assert verbose.returncode == 0 and re.search(r"DEBUG tracker: \w+->\w+: \d+", verbose.stderr), verbose.stderr
+
+
+# -- the extraction worker when its watcher is killed ---------------------------------------------------
+
+
+def test_the_extraction_worker_ends_quietly_when_its_watcher_is_killed() -> None:
+    import signal
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    parent = subprocess.Popen([sys.executable, "-m", "tests.worker_parent"], cwd=root, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    assert parent.stdout is not None and parent.stderr is not None
+    worker_pid = int(parent.stdout.readline())
+    time.sleep(0.5)  # the worker is inside the batch now
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(timeout=30)
+    stderr = parent.stderr.read()  # EOF once the worker (which shares the pipe) has ended too
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    assert stderr.strip() == "", stderr
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the worker outlived its watcher")

@@ -38,7 +38,7 @@ from assistant.calendars.remote import (
     rep_zone,
 )
 from assistant.config import CalendarConfig, Config
-from assistant.errors import AuthError, CalendarError, ConfigError, TransientError
+from assistant.errors import AuthError, CalendarError, ConfigError, TransientError, network_problem
 from assistant.models import CalendarEvent
 
 T = TypeVar("T")
@@ -348,6 +348,6 @@ class CalDavWriter(RetryingWriter):
                                      "check calendar.url in config.toml")
             return self._status_error(status, what)
         if isinstance(exc, OSError):  # connection refused, reset, timeout (requests/niquests errors)
-            return TransientError(f"cannot reach CalDAV server {self.url} to {what} ({type(exc).__name__}): "
-                                  "will retry")
+            problem, retry = network_problem(exc)
+            return TransientError(f"cannot reach CalDAV server {self.url} to {what}: {problem}", retry_now=retry)
         return exc

@@ -38,7 +38,7 @@ from assistant.calendars.remote import (
     rep_zone,
 )
 from assistant.config import CalendarConfig, Config
-from assistant.errors import AuthError, CalendarError, ConfigError, TransientError
+from assistant.errors import AuthError, CalendarError, ConfigError, TransientError, network_problem
 from assistant.models import CalendarEvent
 
 T = TypeVar("T")
@@ -291,7 +291,8 @@ class GoogleCalendarWriter(RetryingWriter):
         import httplib2
 
         if isinstance(exc, (OSError, httplib2.HttpLib2Error)):
-            return TransientError(f"cannot reach Google Calendar to {what} ({type(exc).__name__}): will retry")
+            problem, retry = network_problem(exc)
+            return TransientError(f"cannot reach Google Calendar to {what}: {problem}", retry_now=retry)
         return exc
 
 

@@ -48,7 +48,7 @@ from assistant.calendars.remote import (
     rep_zone,
 )
 from assistant.config import CalendarConfig, Config
-from assistant.errors import AuthError, CalendarError, ConfigError, TransientError
+from assistant.errors import AuthError, CalendarError, ConfigError, TransientError, network_problem
 from assistant.models import CalendarEvent
 
 T = TypeVar("T")
@@ -378,7 +378,8 @@ class OutlookCalendarWriter(RetryingWriter):
             return CalendarError(f"Outlook answered {exc.status} {exc.code} to {what} ({exc.message}): "
                                  "check calendar.calendar_id in config.toml")
         if isinstance(exc, OSError):  # requests' ConnectionError and Timeout are OSErrors
-            return TransientError(f"cannot reach Microsoft Graph to {what} ({type(exc).__name__}): will retry")
+            problem, retry = network_problem(exc)
+            return TransientError(f"cannot reach Microsoft Graph to {what}: {problem}", retry_now=retry)
         return exc
 
 

@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from assistant.calendars.base import WriteThrough
 from assistant.config import AccountConfig, Config
-from assistant.errors import ConfigError, TransientError
+from assistant.errors import ConfigError, TransientError, worth_retrying
 
 T = TypeVar("T")
 
@@ -36,7 +36,7 @@ def with_retries(call: Callable[[], T], *, attempts: int = DEFAULT_ATTEMPTS,
     """Run `call`, retrying TransientError with backoff; the last TransientError propagates.
 
     `sleep` is injectable so tests check the waits (e.g. that Retry-After was honoured) without waiting."""
-    retrying = Retrying(retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(attempts),
+    retrying = Retrying(retry=retry_if_exception(worth_retrying), stop=stop_after_attempt(attempts),
                         wait=_wait, sleep=sleep, reraise=True)
     return retrying(call)
 

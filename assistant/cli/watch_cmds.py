@@ -68,7 +68,7 @@ def first_sync_progress(console: Console) -> tuple[Progress, Callable[[str], Cal
     """A rich progress display and the per-account callback the watcher calls after each stored batch
     of a first sync (the watcher asks for one only on an account's first sync)."""
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=console, transient=True)
+                        console=console, transient=True, disable=not console.is_terminal)
     tasks: dict[str, TaskID] = {}
 
     def progress_for(account: str) -> Callable[[int, int | None], None]:
@@ -148,8 +148,8 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
             table.add_row(plain(r.account), str(r.stored), str(r.commitments), str(r.duplicates), str(r.failed),
                           plain(r.error or ("stopped" if r.stopped else "ok")))
         console.print(table)
-        if results and all(r.error for r in results):
-            sys.exit(1)
+        if any(r.error for r in results):
+            sys.exit(1)  # (a script or a service check sees that an account failed)
 
 
 @click.command("init")

@@ -35,7 +35,7 @@ from typing import Any
 
 from assistant import auth
 from assistant.config import AccountConfig, Config
-from assistant.errors import AuthError, SourceError, TransientError
+from assistant.errors import AuthError, SourceError, TransientError, network_problem
 from assistant.models import RawMessage
 from assistant.sources.base import (
     MAX_MESSAGE_BYTES,
@@ -170,7 +170,10 @@ class GmailSource(PollingWait):
                     raise failure from None
                 problem = str(failure)  # the token endpoint failed for now: retried like a 5xx
             except (OSError, httplib2.HttpLib2Error, TransportError, TimeoutError) as e:
-                problem = f"network error {e.__class__.__name__}: {auth.redact(str(e))}"
+                problem, retry = network_problem(e)
+                if not retry:
+                    raise TransientError(f"gmail account {self.account!r}: {what} failed: {problem}",
+                                         retry_now=False) from None
             if attempt == self.retries:
                 raise TransientError(f"gmail account {self.account!r}: {what} failed ({problem}); will retry",
                                      retry_after=retry_after)

@@ -31,7 +31,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from assistant import auth
 from assistant.config import AccountConfig, Config
-from assistant.errors import AuthError, ConfigError, SourceError, TransientError
+from assistant.errors import AuthError, ConfigError, SourceError, TransientError, network_problem
 from assistant.models import RawMessage
 from assistant.sources.base import MAX_MESSAGE_BYTES, Batch, ReadNames
 
@@ -110,8 +110,9 @@ class ImapSource:
                               f"trusted ({e.verify_message}): fix the server name, or set ca_file = \"...\" to the "
                               "CA that signed it") from None
         except _NETWORK_ERRORS as e:
-            raise TransientError(f"imap account {self.account!r}: cannot connect to {self.host}:{self.port}: {e}") \
-                from None
+            problem, retry = network_problem(e)
+            raise TransientError(f"imap account {self.account!r}: cannot connect to {self.host}:{self.port}: "
+                                 f"{problem}", retry_now=retry) from None
         try:
             if self.auth_kind == "xoauth2":
                 client.oauth2_login(self.user, self._oauth_token())

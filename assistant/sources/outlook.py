@@ -38,7 +38,7 @@ import requests
 
 from assistant import auth
 from assistant.config import AccountConfig, Config
-from assistant.errors import AuthError, SourceError, TransientError
+from assistant.errors import AuthError, SourceError, TransientError, network_problem
 from assistant.models import RawMessage
 from assistant.sources.base import (
     MAX_MESSAGE_BYTES,
@@ -117,7 +117,10 @@ class OutlookSource(PollingWait):
                 raise SourceError(f"outlook account {self.account!r}: TLS failure talking to Graph ({e}): set "
                                   "ca_file if a proxy re-signs traffic") from None
             except (requests.ConnectionError, requests.Timeout) as e:
-                problem = f"network error {e.__class__.__name__}"
+                problem, retry = network_problem(e)
+                if not retry:
+                    raise TransientError(f"outlook account {self.account!r}: {what} failed: {problem}",
+                                         retry_now=False) from None
             else:
                 if resp.status_code < 400 or resp.status_code in allow:
                     return resp

@@ -60,6 +60,16 @@ class TrackResult:
     moved: tuple[str, ...] = ()  # suggestions moved after an out-of-office return date
     backlog: int = 0  # steps sent to the backlog in this pass
 
+    def summary(self) -> list[str]:
+        """What a rep's log says about the pass: nothing when nothing new happened (an idle pass is silent);
+        the state hops ("pending->due") are `hops()`, for the debug log."""
+        if not (self.new_steps or self.suggestions or self.moved or self.backlog):
+            return []
+        return [line for line in self.lines() if not line.startswith("  ") or "->" not in line]
+
+    def hops(self) -> list[str]:
+        return [f"{hop}: {n}" for hop, n in sorted(self.transitions.items())]
+
     def lines(self) -> list[str]:
         out = [f"tracker: {self.new_steps} new step(s), {len(self.suggestions)} new suggestion(s)"]
         out += [f"  {hop}: {n}" for hop, n in sorted(self.transitions.items())]
