@@ -536,3 +536,36 @@ def test_the_extraction_worker_ends_quietly_when_its_watcher_is_killed() -> None
         time.sleep(0.1)
     else:
         raise AssertionError("the worker outlived its watcher")
+
+
+# -- forget ----------------------------------------------------------------------------------------------
+
+
+def test_forget_asks_then_deletes_the_store_backups_tokens_reports_and_calendar_file(tmp_path: Path) -> None:
+    w = synced(tmp_path)
+    report = run(tmp_path, "report", "--week", "2026-W47", "--now", NOW, "--config", str(w.config))
+    assert report.returncode == 0, report.stderr
+    report_html = Path(report.stdout.strip().splitlines()[-1])
+    tokens = tmp_path / "config" / "tokens.json"
+    tokens.parent.mkdir(parents=True, exist_ok=True)
+    tokens.write_text('{"imap:work": {"password": "hunter2"}}', encoding="utf-8")
+    ics = tmp_path / "demo-out" / "followups.ics"
+    ours = [w.store, *sorted((w.store.parent / "backups").iterdir()), tokens, report_html, ics]
+    assert all(p.is_file() for p in ours), [p for p in ours if not p.is_file()]
+    other = report_html.parent / "my-notes.txt"  # not ours: left alone
+    other.write_text("keep me", encoding="utf-8")
+
+    refused = run(tmp_path, "forget", "--config", str(w.config))  # no terminal to ask, no --yes
+    one_line_error(refused, "--yes")
+    assert all(p.is_file() for p in ours)
+
+    done = run(tmp_path, "forget", "--yes", "--config", str(w.config))
+    assert done.returncode == 0, done.stderr
+    assert str(w.store) in done.stdout and str(tokens) in done.stdout
+    assert not any(p.exists() for p in ours), [p for p in ours if p.exists()]
+    assert not (w.store.parent / "backups").exists()
+    assert not list(w.store.parent.glob("follow-through.sqlite3*"))
+    assert other.read_text(encoding="utf-8") == "keep me"
+    assert w.config.is_file()  # the rep's own file
+    again = run(tmp_path, "forget", "--yes", "--config", str(w.config))
+    assert again.returncode == 0 and "Nothing to delete" in again.stdout
