@@ -1,7 +1,8 @@
 """The Starlette app behind `assistant serve`.
 
 Security, because the page shows untrusted mail and acts on the rep's calendar:
-- bound to 127.0.0.1 by the CLI; the Host header must name this machine (no DNS rebinding);
+- bound to 127.0.0.1 by the CLI unless `--host` says otherwise; the Host header must name this machine (one
+  of its addresses or its name: no DNS rebinding);
 - the URL printed at start carries the page's token (kept across restarts in the 0600 token file, see
   assistant.web.tokens); opening it sets an HttpOnly SameSite=Strict session cookie and redirects to a
   clean URL, and every other request needs that cookie;
