@@ -277,7 +277,8 @@ def _value(where: str, key: str, opt: Option, value: Any) -> Any:
     name = f"{where}: {key}" if where.startswith("account") else f"{where}.{key}"
     if opt.kind == "str":
         if not isinstance(value, str):
-            raise ConfigError(f"{name} = {_toml(value)}: write it as text in quotes, like {key} = \"...\"")
+            example = json.dumps(opt.default) if isinstance(opt.default, str) and opt.default else '"..."'
+            raise ConfigError(f"{name} = {_toml(value)}: write it as text in quotes, like {key} = {example}")
         if opt.choices and value not in opt.choices:
             raise ConfigError(f"{name} = {_toml(value)}: use one of {', '.join(map(json.dumps, opt.choices))}")
         return value

@@ -79,6 +79,8 @@ CONFIG_FAULTS: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("working hours backwards", b'[rep]\nworking_hours = "17:00-09:00"\n', ("working_hours", "after the start")),
     ("markup in a value", b'[rep]\ntimezone = "[/x]"\n', ("[/x]", "IANA")),
     ("not TOML", b"[rep\nname = 1\n", ("not valid TOML",)),
+    ("a time as a number", b"[report]\nat = 8\n", ("report.at", '"08:00"')),
+    ("aliases as text", b'[rep]\naliases = "me@old.com"\n', ("aliases", "list")),
 ]
 
 
@@ -101,6 +103,8 @@ CLI_FAULTS: list[tuple[str, list[str], tuple[str, ...]]] = [
     ("serve --port text", ["serve", "--port", "http"], ("--port",)),
     ("report --out a file", ["report", "--out", "{file}"], ("--out", "is a file", "folder")),
     ("report --week nonsense", ["report", "--week", "week 47"], ("--week",)),
+    ("demo --out a file", ["demo", "--out", "{file}"], ("--out", "is a file")),
+    ("watch --poll negative", ["watch", "--poll", "-1"], ("--poll",)),
     ("an unknown option", ["watch", "--onse"], ("--onse", "--once")),
     ("an unknown command", ["revew"], ("revew",)),
     ("--config missing", ["suggestions", "--config", "{missing}"], ("does not exist", "assistant init")),
@@ -115,7 +119,7 @@ def test_a_bad_command_line_value_is_one_line_and_exit_2(tmp_path: Path, case: s
     a_file = tmp_path / "a-file.txt"
     a_file.write_text("x", encoding="utf-8")
     args = [a.format(file=a_file, missing=tmp_path / "nowhere.toml") for a in args]
-    if "--config" not in args:
+    if "--config" not in args and args[0] != "demo":
         args += ["--config", str(config)]
     one_line_error(run(tmp_path, *args), *words)
 
@@ -569,3 +573,23 @@ def test_forget_asks_then_deletes_the_store_backups_tokens_reports_and_calendar_
     assert w.config.is_file()  # the rep's own file
     again = run(tmp_path, "forget", "--yes", "--config", str(w.config))
     assert again.returncode == 0 and "Nothing to delete" in again.stdout
+
+
+def test_a_damaged_store_stops_serve_status_and_review_before_they_start(tmp_path: Path,
+                                                                         a_synced_store: Path) -> None:
+    w = world(tmp_path)
+    w.store.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(a_synced_store, w.store)
+    _garbage(w)
+    for command in (["serve", "--port", "0"], ["status"], ["review", "--now", NOW], ["restore", "--from", str(w.config)]):
+        one_line_error(run(tmp_path, *command, "--config", str(w.config)), "damaged" if command[0] != "restore"
+                       else "no whole backup")
+    assert w.store.read_bytes().startswith(b"this is not a database")  # nothing was changed
+
+
+def test_help_is_still_help(tmp_path: Path) -> None:
+    helped = run(tmp_path, "--help")
+    assert helped.returncode == 0 and "Commands:" in helped.stdout and helped.stderr == ""
+    bare = run(tmp_path)  # no command: click's help, not an error line
+    assert "Commands:" in bare.stdout + bare.stderr and "error:" not in bare.stderr
+    assert run(tmp_path, "watch", "--help").returncode == 0

@@ -96,6 +96,9 @@ def edge(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_NO_ARGS_IS_HELP: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError", type("_Never", (click.UsageError,), {}))
+
+
 class Main(click.Group):
     """The `assistant` group: a usage error (a bad option value, a missing argument) is one line on stderr
     naming the option and pointing at --help, exit code 2, instead of click's usage block."""
@@ -104,6 +107,9 @@ class Main(click.Group):
         kwargs["standalone_mode"] = False
         try:
             rv = super().main(*args, **kwargs)
+        except _NO_ARGS_IS_HELP as e:  # `assistant` alone, `assistant service`: the help, as click shows it
+            e.show()
+            sys.exit(e.exit_code)
         except click.UsageError as e:
             where = e.ctx.command_path if e.ctx is not None else "assistant"
             fail(f"{e.format_message()} (see `{where} --help`)")

@@ -52,7 +52,7 @@ def forget_cmd(yes: bool, config_path: Path | None) -> None:
     for what in the_plan.kept:
         console.print(plain(f"It keeps {what}."), soft_wrap=True)
     console.print("Stop the watcher first (`systemctl --user stop follow-through`), or it writes a new store.",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError("nothing deleted: add --yes to confirm when there is no terminal to ask")

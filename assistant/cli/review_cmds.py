@@ -267,6 +267,8 @@ def register(group: click.Group) -> None:
         from assistant.web.tokens import serve_tokens
 
         config = load(config_path)
+        with _open_store(config):  # a damaged or unwritable store is one line now, not an error page later
+            pass
         clock = make_clock(now_text, config)
         tokens = serve_tokens(renew=new_tokens)
         app = create_app(config, token=tokens.page, calendar_token=tokens.calendar, clock=clock,

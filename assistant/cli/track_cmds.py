@@ -20,6 +20,9 @@ def demo(out: Path, now_text: str | None) -> None:
     """Run the whole product on the bundled sample mailbox (no account, replayed clock)."""
     from assistant.demo import DEMO_NOW, run_demo
 
+    if out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} is a file: name a folder (it is created if missing)", param_hint="--out")
+
     r = run_demo(out, now_text or DEMO_NOW)
     console.print(f"[bold]Follow-through demo[/bold] — replayed clock {r.now:%a %d %b %Y %H:%M %Z}")
     for line in r.log:

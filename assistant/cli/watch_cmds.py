@@ -104,7 +104,7 @@ def booking_progress(progress: Progress) -> Callable[[int, int], None]:
 
 @click.command("watch")
 @click.option("--once", is_flag=True, help="One pass over every account, then exit.")
-@click.option("--poll", "poll_seconds", type=float, default=60.0, show_default=True,
+@click.option("--poll", "poll_seconds", type=click.FloatRange(min=1.0), default=60.0, show_default=True,
               help="Seconds between passes when no account pushes new mail.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @config_option
