@@ -583,3 +583,15 @@ def test_google_uses_the_gmail_sign_in_from_the_token_store(google: Any) -> None
     google.token = "rotated"  # the server no longer takes the stored token, and the refresh is refused
     with pytest.raises(AuthError, match=r"assistant login gmail --account work"):
         GoogleCalendarWriter(config.calendar, config, sleep=lambda s: None).get(event().uid)
+
+
+@pytest.mark.parametrize("zone_names", ["windows", "as-asked"])
+def test_outlook_reads_back_whichever_zone_name_graph_answers_with(graph: Any, zone_names: str) -> None:
+    """Graph answers in the Windows name of the asked zone (the fake's default) or echoes it: both read."""
+    graph.zone_names = zone_names
+    writer = outlook_writer(graph, [])
+    writer.put(event())
+    listed = [r for r in graph.requests if r.method == "GET"]
+    assert listed and 'outlook.timezone="Eastern Standard Time"' in listed[-1].headers["prefer"]
+    got = outlook_writer(graph, []).get(event().uid)
+    assert got is not None and got.start == event().start and got.start.tzinfo == NY
