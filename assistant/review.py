@@ -249,6 +249,8 @@ def resolve_id(store: Store, text: str) -> str:
     """The suggestion a rep or a script names: its full id or a prefix of it that only it has."""
     prefix = text.strip()
     found = store.suggestion_ids(prefix) if prefix else []
+    if not found and prefix and not prefix.startswith("ft"):  # "3b122d" for "ft3b122d...": the id's own part
+        found = store.suggestion_ids("ft" + prefix)
     if len(found) == 1:
         return found[0]
     shown = prefix[:24] + ("\u2026" if len(prefix) > 24 else "")

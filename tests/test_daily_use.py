@@ -290,7 +290,7 @@ def test_scripts_act_by_id_or_unique_prefix(world: World, tmp_path: Path) -> Non
     assert priya in IcsWriter(world.ics_path).uids()
     result = run(cfg, "snooze", ed, "next", "thursday")
     assert result.exit_code == 0 and "Snoozed until Thu 26 Nov 09:00" in result.output
-    result = run(cfg, "reject", evil)
+    result = run(cfg, "reject", evil[2:10])  # the id without its "ft"
     assert result.exit_code == 0 and state(world, "evil") == StepState.REJECTED
     result = run(cfg, "done", priya)  # the rep's chase of Priya happened: settled, the event stays
     assert result.exit_code == 0 and result.output.startswith("Done")
@@ -330,7 +330,7 @@ def render(views: list[review.SuggestionView], config: object, width: int) -> st
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("width", [80, 100, 160])
+@pytest.mark.parametrize("width", [80, 100, 110, 120, 160])
 def test_the_table_is_readable_at_80_columns_and_up(world: World, width: int) -> None:
     with Store(world.store_path) as store:
         views = review.queue(store, world.config, NOW)  # type: ignore[arg-type]
