@@ -181,6 +181,8 @@ def test_company_from_display_name_signature_or_the_domain_as_written() -> None:
     assert organisation("Ed Marsh (Harbor Outfitters)", "ed@harboroutfitters.com") == "Harbor Outfitters"
     assert organisation("Ed Marsh | Harbor Outfitters", "ed@gmail.com") == "Harbor Outfitters"
     assert organisation("Ed Marsh (External)", "ed@harboroutfitters.com") == ""
+    assert organisation("Ed Marsh (Procurement)", "ed@harboroutfitters.com") == ""
+    assert organisation("Ed Marsh (she/her)", "ed@harboroutfitters.com") == ""
     assert organisation("Marsh, Ed", "ed@harboroutfitters.com") == ""
     sig = "Sounds good.\n\nEd Marsh\nVP Operations, Harbor Outfitters Inc.\n+1 555 0100"
     assert organisation("Ed Marsh", "ed@harboroutfitters.com", sig) == "Harbor Outfitters Inc"

@@ -48,8 +48,11 @@ _SLUG = re.compile(r"[^a-z0-9]")
 _SUFFIX = re.compile(r"(?:inc|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|bv|plc|group|pty|srl)+$")
 _DISPLAY_ORG = re.compile(r"^\s*(?P<name>[^()\[\]|]+?)\s*(?:\((?P<p>[^()]{2,60})\)|\[(?P<b>[^\[\]]{2,60})\]"
                           r"|\|\s*(?P<bar>[^|]{2,60})|\s[-\u2013\u2014]\s(?P<dash>.{2,60})|\s+at\s+(?P<at>.{2,60}))\s*$")
-_NOT_ORG = re.compile(r"^(?:via\b|external|ext\.?$|guest|he/|she/|they/|mobile|cell|work|home|personal|sent from)",
-                      re.IGNORECASE)
+_NOT_ORG = re.compile(  # what else people put in brackets after their name: pronouns, channels, departments
+    r"^(?:via\b|external|ext\.?$|guest|he/|she/|they/|mobile|cell|work|home|personal|sent from|"
+    r"(?:sales|support|marketing|legal|finance|procurement|purchasing|it|hr|admin|office|team|ops|operations|"
+    r"billing|accounts?|accounting|engineering|security|customer success|contractor|consultant|intern)$)",
+    re.IGNORECASE)
 _SIG_SPLIT = re.compile(r"\s*(?:[,|\u00b7\u2022/]|\s[-\u2013\u2014]\s|\bat\b)\s*")
 _SIG_LINES = 15  # a signature is at the end of the writer's own text
 
