@@ -633,6 +633,8 @@ def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock,
             log.error("%s", e)
             results.append(SyncResult(name, error=str(e)))
             continue
+        except StoreError:
+            raise  # the store is every account's: the watcher stops with the one line that says what to do
         except (SourceError, TransientError, AssistantError) as e:
             log.error("account %r: %s (will try again on the next pass)", name, e)
             _close(run)
