@@ -93,7 +93,14 @@ class Config:
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     store_path: Path = field(default_factory=lambda: data_dir() / "follow-through.sqlite3")
+    store_url: str = ""  # [store] url: "postgresql://..." (or "sqlite:///path"); empty: the SQLite file store_path
+    store_rep: str = "default"  # [store] rep: this rep's key (their schema) in a shared PostgreSQL database
     source_path: Path | None = None  # the file it was read from; relative paths resolve against its folder
+
+    @property
+    def store_target(self) -> str | Path:
+        """What `assistant.store.open_store` opens: the [store] url, else the SQLite file."""
+        return self.store_url or self.store_path
 
     def resolve_path(self, value: str) -> Path:
         p = Path(os.path.expanduser(value))
@@ -203,7 +210,10 @@ TRACKER_SCHEMA: dict[str, Option] = {
 REPORT_SCHEMA: dict[str, Option] = {
     "weekly": _o("bool", True), "weekday": _o("str", "Mon"), "at": _o("str", "08:00"), "out_dir": _o("str", ""),
 }
-STORE_SCHEMA: dict[str, Option] = {"path": _o("str", "")}
+STORE_SCHEMA: dict[str, Option] = {
+    "path": _o("str", ""), "url": _o("str", "", example="postgresql://followthrough@db.internal/sales"),
+    "rep": _o("str", "default", example="alice"),
+}
 _ACCOUNT_COMMON: dict[str, Option] = {
     "name": _o("str"), "kind": _o("str", choices=ACCOUNT_KINDS), "mode": _o("str", "suggest", choices=("suggest", "book")),
     "keyring": _o("bool", False),
@@ -398,6 +408,13 @@ def parse_config(data: dict[str, Any], source_path: Path | None = None) -> Confi
     store_t = _table("store", data.get("store", {}), STORE_SCHEMA)
     if store_t["path"]:
         cfg = replace(cfg, store_path=cfg.resolve_path(store_t["path"]))
+    if store_t["url"]:
+        url = str(store_t["url"])
+        if url.startswith("sqlite://"):  # a relative file beside the config, like [store] path
+            url = "sqlite://" + str(cfg.resolve_path(url[len("sqlite://"):]))
+        elif not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(f"[store] url = {url!r}: use postgresql://user@host/database or sqlite:///path")
+        cfg = replace(cfg, store_url=url, store_rep=store_t["rep"])
     return cfg
 
 

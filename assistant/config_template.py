@@ -120,6 +120,7 @@ out_dir = "reports"
 
 # [store]
 # path = "follow-through.sqlite3"     # default: the user's data dir
+# url = "postgresql://followthrough@db.internal/sales"   # a team's PostgreSQL instead (rep = "alice": your schema)
 """
 
 

@@ -26,7 +26,7 @@ from assistant.config import CalendarConfig, Config, ReportConfig, load_config
 from assistant.models import RawMessage, StepState
 from assistant.pipeline import after_sync
 from assistant.sources.base import Batch, MailSource, ReadNames
-from assistant.store import Store
+from assistant.store import Store, store_for
 from assistant.tracker import rep_zone
 from assistant.tracker.repository import mark as tracker_mark
 from assistant.tracker.wording import why
@@ -200,7 +200,7 @@ def run_demo(out: Path, now_text: str = DEMO_NOW) -> DemoResult:
     config = demo_config(out)
     now = parse_now(now_text, config.rep.timezone)
     log: list[str] = []
-    with Store(config.store_path) as store:
+    with store_for(config) as store:
         moments = replay(store, config, now, log)
         writer = open_calendar(config, clock=fixed_clock(now))
         report_path, report_note = _report(store, config, now, out)

@@ -54,7 +54,7 @@ from assistant.mailparse import parse
 from assistant.models import Commitment, Message, RawMessage, Who, content_id
 from assistant.sources.base import Batch, MailSource
 from assistant.sources.links import message_link
-from assistant.store import Store
+from assistant.store import Store, safe_url, store_for
 from assistant.tracker.counterparts import organisation_of
 
 log = logging.getLogger("assistant.watcher")
@@ -670,9 +670,9 @@ def watch(config: Config, clock: Clock, *, once: bool = False, stop: StopFlag | 
         where = config.source_path or "config.toml"
         raise ConfigError(f"no [[accounts]] in {where}: run `assistant init` to write a config with a local account")
     own_store = store is None
-    store = store or Store(config.store_path)
+    store = store or store_for(config)
     log.info("watching %d account(s) from %s; store %s", len(config.accounts), config.source_path or "the defaults",
-             config.store_path)
+             safe_url(str(config.store_target)))
     runs = [AccountRun(a) for a in config.accounts]
     results: list[SyncResult] = []
     waiting_said = False

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import booking, tracker  # noqa: E402
 from assistant.calendars.ics import IcsWriter  # noqa: E402
-from assistant.store import Store  # noqa: E402
+from assistant.store import open_store  # noqa: E402
 from tests.track_fixtures import at, config, message, promise  # noqa: E402
 
 NOW = "2026-11-20T09:00"
@@ -31,7 +31,7 @@ NOW = "2026-11-20T09:00"
 
 def fill(db: Path, folder: Path, n: int) -> None:
     cfg = config(folder, mode="book", max_bookings_per_day=n + 1)
-    with Store(db) as store:
+    with open_store(db) as store:
         for i in range(n):
             m = message(store, f"k{i}", thread=f"t{i}", to=(f"buyer{i}@co{i}.com",), sent_at=at("2026-11-16T10:00"),
                         body=f"I'll call you Wednesday at 10:{i % 60:02d} if I haven't heard back.")
@@ -44,7 +44,7 @@ def timed_pass(n: int) -> float:
         folder = Path(tmp)
         fill(folder / "db.sqlite3", folder, n)
         cfg = config(folder, mode="book", max_bookings_per_day=n + 1)
-        with Store(folder / "db.sqlite3") as store:
+        with open_store(folder / "db.sqlite3") as store:
             writer = IcsWriter(folder / "followups.ics", timezone=cfg.rep.timezone)
             start = time.perf_counter()
             outcomes = booking.book_due(store, writer, cfg, at(NOW))
@@ -60,7 +60,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from assistant import booking
 from assistant.calendars.ics import IcsWriter
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.watcher import StopFlag
 from tests.track_fixtures import at, config
 folder, n = Path(sys.argv[1]), int(sys.argv[2])
@@ -70,7 +70,7 @@ signal.signal(signal.SIGTERM, lambda *_: stop.set())
 def progress(done, total):
     if done == 20:
         print("booking", flush=True)
-with Store(folder / "db.sqlite3") as store:
+with open_store(folder / "db.sqlite3") as store:
     out = booking.book_due(store, IcsWriter(folder / "followups.ics", timezone=cfg.rep.timezone), cfg,
                            at("2026-11-20T09:00"), stop=stop, progress=progress)
 print(len(out), flush=True)
@@ -90,7 +90,7 @@ def stop_time(n: int) -> tuple[float, int]:
         proc.terminate()
         out, _ = proc.communicate(timeout=120)
         took = time.perf_counter() - sent
-        with Store(folder / "db.sqlite3") as store:
+        with open_store(folder / "db.sqlite3") as store:
             booked = len(store.bookings(["booked"]))
         on_file = len(IcsWriter(folder / "followups.ics").uids())
         assert booked == on_file == int(out.strip()), (booked, on_file, out)

@@ -5,7 +5,8 @@ pass (every commitment becomes a step; about half fall due and get a suggestion)
 pass (nothing new), then a pass after 100 replies arrive. Aim: under 5 s. Each pass prints wall seconds
 and this process's CPU seconds (on a shared, loaded machine the wall figure includes waiting for a core).
 
-    .venv/bin/python bench/track_speed.py [--threads 20000] [--per-thread 5] [--db PATH]
+    .venv/bin/python bench/track_speed.py [--threads 20000] [--per-thread 5] [--db PATH-OR-URL]
+    .venv/bin/python bench/track_speed.py --postgres    # the same on a PostgreSQL started for the run
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.config import parse_config  # noqa: E402
 from assistant.models import Address, Commitment, Message, content_id  # noqa: E402
-from assistant.store import Store  # noqa: E402
+from assistant.store import open_store  # noqa: E402
 
 NY = ZoneInfo("America/New_York")
 REP = "sam@seller.com"
@@ -39,9 +40,9 @@ BODIES = [
 ]
 
 
-def build(db: Path, threads: int, per_thread: int, seed: int = 7) -> None:
+def build(db: str, threads: int, per_thread: int, seed: int = 7, rep: str = "bench") -> None:
     rng = random.Random(seed)
-    store = Store(db)
+    store = open_store(db, rep=rep)
     start = NOW - timedelta(days=40)
     with store.transaction():
         for t in range(threads):
@@ -87,14 +88,33 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=20_000)
     parser.add_argument("--per-thread", type=int, default=5)
-    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--db", default=None, help="a SQLite path or a postgresql:// URL")
+    parser.add_argument("--postgres", action="store_true",
+                        help="start a throwaway PostgreSQL (tests/servers/postgres.py) and run on it")
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
     if args.build_only:
         build(args.db, args.threads, args.per_thread)
         return
+    server = None
+    if args.postgres:
+        from tests.servers.postgres import start_postgres
+
+        server = start_postgres()
+        args.db = server.url
+    try:
+        run(args)
+    finally:
+        if server is not None:
+            from tests.servers.postgres import stop_postgres
+
+            stop_postgres(server)
+
+
+def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or Path(tmp) / "bench.sqlite3"
+        db = args.db or str(Path(tmp) / "bench.sqlite3")
+        print(f"store: {'PostgreSQL' if '://' in db else 'SQLite'}")
         t0 = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--build-only", "--db", str(db), "--threads", str(args.threads),
                         "--per-thread", str(args.per_thread)], check=True)
@@ -103,7 +123,7 @@ def main() -> None:
 
         config = parse_config({"rep": {"email": REP, "timezone": "America/New_York"},
                                "accounts": [{"name": "work", "kind": "local", "mode": "suggest"}]})
-        store = Store(db)
+        store = open_store(db, rep="bench")
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         c0, t0 = time.process_time(), time.perf_counter()
         first = tracker.track(store, config, NOW)

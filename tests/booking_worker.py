@@ -27,7 +27,7 @@ from assistant import booking
 from assistant.calendars import open_calendar
 from assistant.clock import parse_now
 from assistant.config import load_config
-from assistant.store import Store
+from assistant.store import open_store
 from assistant.watcher import StopFlag
 
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             yield cal
 
     writer.session = session  # type: ignore[method-assign]
-    with Store(args.db) as store:
+    with open_store(args.db) as store:
         if args.progress:
             print("ready", flush=True)
         stop = StopFlag()

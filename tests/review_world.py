@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from assistant import tracker
 from assistant.config import parse_config
 from assistant.models import Address, Commitment, Message, content_id
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.tracker.counterparts import organisation_of
 
 NY = ZoneInfo("America/New_York")
@@ -85,7 +85,7 @@ def build(tmp: Path, now: datetime = NOW, mode: str = "suggest") -> World:
     -> settled; nina (vague "touch base soon", default target) -> pending; evil (call Thu 9:00) -> suggested;
     old (Harbor, October, vague) -> pending with a stalled deal."""
     config = config_for(tmp, mode)
-    store = Store(tmp / "store.sqlite3")
+    store = open_store(tmp / "store.sqlite3")
     b = _Builder(store)
     ed = Address("ed.park@acmelogistics.com", "Ed Park")
     m = b.msg("ed", "sent", at(16, 10, 12), ed, "Acme / Northwind - rollout plan",

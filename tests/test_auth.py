@@ -383,7 +383,7 @@ def test_outlook_mail_token_endpoint_failing_for_now_is_retried_by_the_watcher(
     from assistant.clock import fixed_clock
     from assistant.config import Config, RepConfig
     from assistant.sources.outlook import OutlookSource
-    from assistant.store import Store
+    from assistant.store import open_store
 
     clock = MsalClock(monkeypatch)
     account = AccountConfig(name="o", kind="outlook", options={**outlook_account(identity).options,
@@ -397,7 +397,7 @@ def test_outlook_mail_token_endpoint_failing_for_now_is_retried_by_the_watcher(
     identity.fail_token_endpoint(times=1, status=503)
     source = OutlookSource(account, Config(rep=RepConfig(email="sam@seller.com"), accounts=(account,)),
                            sleep=clock.sleep)
-    store = Store(tmp_path / "db.sqlite3")
+    store = open_store(tmp_path / "db.sqlite3")
     waits: list[float] = []
 
     def wait(state: Any) -> float:
@@ -442,7 +442,7 @@ def test_a_fixed_sign_in_resumes_the_account_without_restarting_the_watcher(gmai
     from assistant import watcher
     from assistant.clock import fixed_clock
     from assistant.config import parse_config
-    from assistant.store import Store
+    from assistant.store import open_store
 
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = "rep@example.com", "b@acme.test", "Quote", "<q1@x>"
@@ -453,7 +453,7 @@ def test_a_fixed_sign_in_resumes_the_account_without_restarting_the_watcher(gmai
                            "store": {"path": str(tmp_path / "db.sqlite3")}})
     google_sign_in(gmail_fake)
     gmail_fake.revoke()  # the refresh token is refused: invalid_grant
-    store = Store(config.store_path)
+    store = open_store(config.store_path)
     runs = [watcher.AccountRun(a) for a in config.accounts]
     clock = fixed_clock(datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("America/New_York")))
 

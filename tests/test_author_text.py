@@ -15,7 +15,7 @@ from assistant.clock import fixed_clock
 from assistant.config import AccountConfig, Config, RepConfig
 from assistant.mailparse import parse
 from assistant.models import RawMessage
-from assistant.store import Store
+from assistant.store import open_store
 from assistant.watcher import sync_account
 from tests.test_watcher import ListSource
 
@@ -48,7 +48,7 @@ def _mail() -> bytes:
 def test_watcher_and_extract_command_agree(tmp_path: Path) -> None:
     raw = _mail()
     config = Config(rep=REP, accounts=(AccountConfig("a", "local"),), store_path=tmp_path / "s.sqlite3")
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         sync_account(store, ListSource("a", [raw]), config, fixed_clock(datetime(2026, 11, 16, 15, tzinfo=UTC)),
                      parallel=False)
         [msg] = store.messages()

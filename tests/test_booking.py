@@ -18,7 +18,7 @@ from assistant.calendars.ics import IcsWriter
 from assistant.config import Config
 from assistant.errors import CalendarError
 from assistant.models import CalendarEvent, StepState
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.tracker import states
 from tests.track_fixtures import REP, at, config, message, promise
 
@@ -57,7 +57,7 @@ class CountingWriter(IcsWriter):
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "db.sqlite3")
+    return open_store(tmp_path / "db.sqlite3")
 
 
 def test_book_is_idempotent(store: Store, tmp_path: Path) -> None:
@@ -207,7 +207,7 @@ def check_exactly_once(tmp_path: Path, db: Path, ids: list[str]) -> None:
     assert text.count("BEGIN:VEVENT") == len(ids)
     for sid in ids:
         assert text.count(f"UID:{sid}\r\n") == 1
-    with Store(db) as st:
+    with open_store(db) as st:
         assert {b.suggestion_id for b in st.bookings(["booked"])} == set(ids)
         assert all(s.state == S.BOOKED for s in st.suggestions())
 
@@ -215,7 +215,7 @@ def check_exactly_once(tmp_path: Path, db: Path, ids: list[str]) -> None:
 def test_sigkill_right_after_a_calendar_write_then_restart(tmp_path: Path) -> None:
     cfg_path = worker_config(tmp_path)
     db = tmp_path / "db.sqlite3"
-    with Store(db) as st:
+    with open_store(db) as st:
         ids = fill(st, 8, config(tmp_path, mode="book"))
     for k in (1, 1, 2, 3):  # die right after a put, before the store commits: 4 crashes
         assert run_worker(cfg_path, db, "--crash-after-put", str(k)) == -signal.SIGKILL
@@ -223,7 +223,7 @@ def test_sigkill_right_after_a_calendar_write_then_restart(tmp_path: Path) -> No
     # finds them by uid and records them, writing nothing twice
     assert run_worker(cfg_path, db, "--crash-after-commit") == -signal.SIGKILL
     assert (tmp_path / "followups.ics").read_bytes().count(b"BEGIN:VEVENT") == len(ids)
-    with Store(db) as st:
+    with open_store(db) as st:
         assert st.bookings(["booked"]) == []
     assert run_worker(cfg_path, db) == 0
     check_exactly_once(tmp_path, db, ids)
@@ -232,7 +232,7 @@ def test_sigkill_right_after_a_calendar_write_then_restart(tmp_path: Path) -> No
 def test_sigkill_at_random_points_then_restart(tmp_path: Path) -> None:
     cfg_path = worker_config(tmp_path)
     db = tmp_path / "db.sqlite3"
-    with Store(db) as st:
+    with open_store(db) as st:
         ids = fill(st, 25, config(tmp_path, mode="book"))
     rng = random.Random(int(os.environ.get("KILL_SEED", "20261120")))
     lines = 2 * len(ids) + 2  # "ready", a get and a put per event, the commit

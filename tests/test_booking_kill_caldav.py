@@ -22,7 +22,7 @@ from assistant import tracker
 from assistant.calendars.caldav import CalDavWriter
 from assistant.config import Config, load_config
 from assistant.models import StepState
-from assistant.store import Store
+from assistant.store import open_store
 from tests.calendar_backends import radicale_event_files
 from tests.track_fixtures import REP, at, message, promise
 
@@ -45,7 +45,7 @@ def write_config(tmp_path: Path, server: Any) -> Path:
 
 def fill(config: Config, n: int) -> list[str]:
     """n threads, each a fallback call promised for Wednesday that fell due unanswered."""
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         for i in range(n):
             m = message(store, f"k{i}", thread=f"t{i}", to=(f"buyer{i}@co{i}.com",), sent_at=at("2026-11-16T10:00"),
                         body=f"I'll call you Wednesday at 10:{i:02d} if I haven't heard back.")
@@ -101,7 +101,7 @@ def check_exactly_once(server: Any, config: Config, ids: list[str]) -> None:
     for path in files:
         assert path.read_text(encoding="utf-8").count("BEGIN:VEVENT") == 1
     assert CalDavWriter(config.calendar, config).uids() == set(ids)
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         assert {b.suggestion_id for b in store.bookings(["booked"])} == set(ids)
         assert {s.state for s in store.suggestions()} == {StepState.BOOKED}
 

@@ -13,7 +13,7 @@ import icalendar
 from assistant import booking
 from assistant.calendars.base import CalendarSession, CalendarWriter, WriteThrough
 from assistant.models import CalendarEvent
-from assistant.store import Store
+from assistant.store import open_store
 from assistant.watcher import StopFlag
 from tests.test_booking import NOW, ROOT, CountingWriter, fill, worker_config
 from tests.track_fixtures import at, config
@@ -25,7 +25,7 @@ def events_in(path: Path) -> list[str]:
 
 def test_a_pass_reads_the_file_once_and_writes_it_once(tmp_path: Path) -> None:
     cfg = config(tmp_path, mode="book", max_bookings_per_day=100)
-    with Store(tmp_path / "db.sqlite3") as store:
+    with open_store(tmp_path / "db.sqlite3") as store:
         ids = fill(store, 40, cfg)
         writer = CountingWriter(tmp_path / "f.ics", timezone=cfg.rep.timezone)
         outcomes = booking.book_due(store, writer, cfg, NOW)
@@ -40,7 +40,7 @@ def test_a_pass_reads_the_file_once_and_writes_it_once(tmp_path: Path) -> None:
 
 def test_a_stop_request_ends_the_pass_between_two_events_and_the_next_pass_books_the_rest(tmp_path: Path) -> None:
     cfg = config(tmp_path, mode="book", max_bookings_per_day=100)
-    with Store(tmp_path / "db.sqlite3") as store:
+    with open_store(tmp_path / "db.sqlite3") as store:
         ids = fill(store, 12, cfg)
         writer = CountingWriter(tmp_path / "f.ics", timezone=cfg.rep.timezone)
         stop = StopFlag()
@@ -65,14 +65,14 @@ def test_a_stop_request_ends_the_pass_between_two_events_and_the_next_pass_books
 def test_sigterm_while_booking_stops_between_two_events_and_loses_nothing(tmp_path: Path) -> None:
     cfg_path = worker_config(tmp_path)
     db = tmp_path / "db.sqlite3"
-    with Store(db) as st:
+    with open_store(db) as st:
         ids = fill(st, 20, config(tmp_path, mode="book"))
     cmd = [sys.executable, "-m", "tests.booking_worker", "--config", str(cfg_path), "--db", str(db),
            "--now", "2026-11-20T09:00"]
     done = subprocess.run([*cmd, "--sigterm-after-put", "7"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "stopped" in done.stdout, done.stderr[-2000:]
     ics = tmp_path / "followups.ics"
-    with Store(db) as st:
+    with open_store(db) as st:
         booked = {b.suggestion_id for b in st.bookings(["booked"])}
     assert len(booked) == 7 and set(events_in(ics)) == booked  # recorded exactly what is on the calendar
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -117,7 +117,7 @@ def test_a_remote_calendar_is_not_touched_for_an_event_that_did_not_change(tmp_p
     assert isinstance(remote, CalendarWriter)
     with remote.session() as cal:
         assert isinstance(cal, CalendarSession) and cal.write_through
-    with Store(tmp_path / "db.sqlite3") as store:
+    with open_store(tmp_path / "db.sqlite3") as store:
         ids = fill(store, 3, cfg)
         booking.book_due(store, remote, cfg, NOW)
         assert sorted(remote.calls) == sorted([f"get {i}" for i in ids] + [f"put {i}" for i in ids])

@@ -90,14 +90,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     from assistant.clock import fixed_clock, parse_now
     from assistant.config import load_config
     from assistant.pipeline import after_sync
-    from assistant.store import Store
+    from assistant.store import open_store
     from assistant.watcher import open_source, sync_account
 
     out = tmp_path_factory.mktemp("browser")
     config_path = _sample_config(out)
     config = load_config(config_path)
     now = parse_now(NOW_TEXT, config.rep.timezone)
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         for account in config.accounts:
             source = open_source(account, config)
             try:
@@ -161,7 +161,7 @@ def check_layout(page: Any, name: str) -> None:
 def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     from assistant.calendars.ics import IcsWriter
     from assistant.models import StepState
-    from assistant.store import Store
+    from assistant.store import open_store
 
     config = served["config"]
     tz = ZoneInfo(config.rep.timezone)
@@ -215,7 +215,7 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     page.locator(f'#booked tr[data-suggestion="{accepted}"] summary').click()  # the edit form open, on every width
     check_layout(page, "queue-after-actions")
 
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         assert store.suggestion(accepted).state == StepState.ACCEPTED  # type: ignore[union-attr]
         assert store.suggestion(snoozed).state == StepState.SNOOZED  # type: ignore[union-attr]
 
@@ -234,7 +234,7 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     assert "Done: " in page.locator(".flash.ok").inner_text()
     assert page.locator(f'tr[data-suggestion="{accepted}"]').count() == 0
     assert accepted in ics.uids()
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         done = store.suggestion(accepted)
         step = store.step(done.commitment_id)  # type: ignore[union-attr]
         # the rep's own promise is kept; a chase of a buyer settled

@@ -296,12 +296,12 @@ def test_the_trackers_hold_goes_through_booking_on_every_calendar(backend: Backe
     """The whole path on each adapter: a fallback is held (tentative) when it is sent, confirmed in place
     when its moment passes in silence; a second fallback's hold is deleted when the buyer replies."""
     from assistant import booking, tracker
-    from assistant.store import Store
+    from assistant.store import open_store
     from tests.track_fixtures import REP, message, promise
 
     assert backend.config is not None
     config = replace(backend.config, accounts=(AccountConfig(name="work", kind="local"),))
-    store = Store(tmp_path / "db.sqlite3")
+    store = open_store(tmp_path / "db.sqlite3")
     sent = datetime(2026, 11, 16, 10, 0, tzinfo=NY)
     for key, thread, buyer, due in (("f1", "t1", "ed.park@acme.com", datetime(2026, 11, 19, 8, 15, tzinfo=NY)),
                                     ("f2", "t2", "kim@contoso.com", datetime(2026, 11, 19, 9, 30, tzinfo=NY))):

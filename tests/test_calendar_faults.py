@@ -304,14 +304,14 @@ def test_google_snooze_through_booking_books_the_follow_up_again(google: Any, tm
 
     from assistant import booking, tracker
     from assistant.config import AccountConfig
-    from assistant.store import Store
+    from assistant.store import open_store
     from tests.calendar_backends import google_backend
     from tests.track_fixtures import message, promise
 
     b = google_backend(google)
     assert b.config is not None
     config = dc_replace(b.config, accounts=(AccountConfig(name="work", kind="local", mode="book"),))
-    store = Store(tmp_path / "db.sqlite3")
+    store = open_store(tmp_path / "db.sqlite3")
     sent = datetime(2026, 11, 16, 10, 0, tzinfo=NY)
     m = message(store, "p1", thread="t1", to=("ed.park@acme.com",), sent_at=sent,
                 body="I'll send you the revised quote by Wednesday at 10.")

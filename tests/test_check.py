@@ -120,9 +120,9 @@ def test_verdicts_with_a_replaced_extractor() -> None:
 
 def test_the_thread_lends_the_name_and_the_kind(tmp_path: Path) -> None:
     world: World = build(tmp_path)
-    from assistant.store import Store
+    from assistant.store import open_store
 
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         priya = [m for m in store.messages() if m.subject == "Order form"]
         laura = [m for m in store.messages() if "Revised proposal" in m.subject]
     r = check.check_draft("Any news?", now=NOW, config=CONFIG, thread=priya, extractor=fake())

@@ -25,7 +25,7 @@ from assistant.config import AccountConfig, Config, RepConfig, TrackerConfig
 from assistant.models import Commitment, Message, RawMessage, StepState, content_id
 from assistant.sources.base import Batch, ReadNames
 from assistant.sources.links import message_link, safe_link
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.tracker.counterparts import company_label, display_name, organisation
 from assistant.watcher import sync_account
 from tests.review_world import NOW, NY, World, at, build
@@ -99,7 +99,7 @@ def extractor(messages: Sequence[Message]) -> list[list[Commitment]]:
 def sync(tmp_path: Path, kind: str, raws: Sequence[RawMessage]) -> tuple[Config, Store]:
     config = Config(rep=REP, accounts=(AccountConfig("work", kind),), store_path=tmp_path / "s.sqlite3",
                     tracker=TrackerConfig(hold_fallbacks=False))
-    store = Store(config.store_path)
+    store = open_store(config.store_path)
     sync_account(store, KindSource("work", kind, raws), config, fixed_clock(datetime(2026, 11, 17, tzinfo=UTC)),
                  extractor=extractor)
     return config, store
@@ -148,7 +148,7 @@ def test_a_voicemail_note_links_to_its_file(tmp_path: Path) -> None:
     (batch,) = list(source.fetch({}))
     (r,) = batch.messages
     assert r.link == note.as_uri() and r.link.startswith("file:///") and "%20" in r.link
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         sync_account(store, source, config, fixed_clock(datetime(2026, 11, 13, tzinfo=UTC)), extractor=extractor)
         (m,) = store.messages()
         assert m.direction == "note" and m.link == note.as_uri()
@@ -161,7 +161,7 @@ def test_the_link_is_escaped_on_the_page_and_a_bad_scheme_is_dropped(tmp_path: P
 
     world = build(tmp_path)
     hostile = 'https://mail.example/"><script>alert(9)</script>'
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         ed = content_id(world.ids["ed"], prefix="ft")
         evil = content_id(world.ids["evil"], prefix="ft")
         store.db.execute("UPDATE suggestions SET link = ? WHERE id = ?", (hostile, ed))
@@ -248,7 +248,7 @@ def run(cfg: Path, *args: str, input: str | None = None) -> Any:
 
 
 def state(world: World, name: str) -> StepState:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         s = store.suggestion(sid(world, name))
         assert s is not None
         return s.state
@@ -317,7 +317,7 @@ def test_snoozing_into_the_past_by_script_is_refused(world: World, tmp_path: Pat
 
 
 def test_mark_done_goes_through_the_state_machine(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         out = review.mark_done(store, world.config, sid(world, "ed"), NOW)  # type: ignore[arg-type]
         assert out.state == "kept"  # the rep's own fallback call: kept
         hops = [(t.from_state, t.to_state) for t in store.transitions(world.ids["ed"])]
@@ -334,7 +334,7 @@ def render(views: list[review.SuggestionView], config: object, width: int) -> st
 
 @pytest.mark.parametrize("width", [80, 100, 110, 120, 160])
 def test_the_table_is_readable_at_80_columns_and_up(world: World, width: int) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         views = review.queue(store, world.config, NOW)  # type: ignore[arg-type]
     out = render(views, world.config, width)
     lines = out.splitlines()
@@ -354,7 +354,7 @@ def test_the_table_is_readable_at_80_columns_and_up(world: World, width: int) ->
 def test_old_stores_upgrade_and_keep_their_messages(tmp_path: Path) -> None:
     import sqlite3
 
-    from assistant.store import MIGRATIONS
+    from assistant.store.sqlite import MIGRATIONS
 
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
@@ -366,7 +366,7 @@ def test_old_stores_upgrade_and_keep_their_messages(tmp_path: Path) -> None:
                "'[]','s','2026-11-16T15:00:00+00:00','b')")
     db.commit()
     db.close()
-    with Store(path) as store:
+    with open_store(path) as store:
         assert store.schema_version == len(MIGRATIONS)
         (m,) = store.messages()
         assert m.link == "" and store.organisations() == {}

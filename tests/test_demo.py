@@ -10,7 +10,7 @@ from icalendar import Calendar
 from assistant.calendars.ics import IcsWriter
 from assistant.models import StepState
 from assistant.pipeline import after_sync
-from assistant.store import Store
+from assistant.store import open_store
 from tests.track_fixtures import NY, REP, at, config, message, promise
 
 
@@ -20,7 +20,7 @@ def ics_uids(path: Path) -> list[str]:
 
 def test_after_sync_books_in_the_reps_zone_once_and_never_for_replied_threads(tmp_path: Path) -> None:
     cfg = config(tmp_path, mode="book")
-    store = Store(tmp_path / "db.sqlite3")
+    store = open_store(tmp_path / "db.sqlite3")
     silent = message(store, "s1", thread="silent", sent_at=at("2026-11-16T10:00"),
                      body="I'll call you Wednesday at 10:45 if I haven't heard from you by then.")
     promise(store, silent, due=at("2026-11-18T10:45"), has_time=True, conditional=True)
@@ -81,7 +81,7 @@ def test_demo_books_follow_ups_into_the_ics_file(demo_runs: tuple[Path, object, 
 def test_demo_books_nothing_for_threads_that_got_a_real_reply(demo_runs: tuple[Path, object, object]) -> None:
     out, first, _ = demo_runs
     now = first.now  # type: ignore[attr-defined]
-    with Store(out / "follow-through.sqlite3") as store:
+    with open_store(out / "follow-through.sqlite3") as store:
         for b in store.bookings(["booked"]):
             detail = store.suggestion_detail(b.suggestion_id)
             assert detail is not None and detail.message is not None
@@ -103,7 +103,7 @@ def test_demo_replays_the_clock_so_fallbacks_land_at_the_promised_moment(
     assert first.moments > 10  # type: ignore[attr-defined]  (a pass at each arrival and target, not one pass)
     assert second.moments == 1  # type: ignore[attr-defined]  (the second run resumes where the first stopped)
     at_promised = 0
-    with Store(out / "follow-through.sqlite3") as store:
+    with open_store(out / "follow-through.sqlite3") as store:
         for b in store.bookings(["booked"]):
             detail = store.suggestion_detail(b.suggestion_id)
             assert detail is not None
@@ -123,7 +123,7 @@ def test_demo_shows_the_review_step_for_its_suggest_mode_account(demo_runs: tupl
     """The sample's call notes are an account in suggest mode: what they promise waits in the review, while the
     mailbox's account (book mode) still books its fallbacks."""
     out, first, _ = demo_runs
-    with Store(out / "follow-through.sqlite3") as store:
+    with open_store(out / "follow-through.sqlite3") as store:
         def account(suggestion_id: str) -> str:
             detail = store.suggestion_detail(suggestion_id)
             assert detail is not None and detail.message is not None

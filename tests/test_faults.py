@@ -297,10 +297,10 @@ def test_a_read_only_store_is_one_line_and_exit_2(tmp_path: Path, tmpfs: Callabl
 def test_a_store_held_by_another_writer_says_so(tmp_path: Path) -> None:
     """The in-process translation of a busy store (the CLI waits 30 s for the lock before it says this)."""
     from assistant.errors import StoreError
-    from assistant.store import Store
+    from assistant.store import open_store
 
     path = tmp_path / "s.sqlite3"
-    with Store(path) as store:
+    with open_store(path) as store:
         holder = sqlite3.connect(path, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")
         store.db.execute("PRAGMA busy_timeout = 50")
@@ -314,7 +314,7 @@ def test_a_store_held_by_another_writer_says_so(tmp_path: Path) -> None:
 
 
 def test_the_watcher_backs_up_once_a_day_keeps_seven_and_restore_puts_one_back(tmp_path: Path) -> None:
-    from assistant.store import Store, backups
+    from assistant.store import backups, open_store
 
     w = synced(tmp_path)
     first = backups(w.store)
@@ -324,7 +324,7 @@ def test_the_watcher_backs_up_once_a_day_keeps_seven_and_restore_puts_one_back(t
     stamp = first[0].stat().st_mtime_ns
     assert w.watch().returncode == 0  # the same day: no second copy
     assert backups(w.store) == first and first[0].stat().st_mtime_ns == stamp
-    with Store(w.store) as store:
+    with open_store(w.store) as store:
         for day in range(21, 31):
             store.backup(date(2026, 11, day))
     names = [p.name for p in backups(w.store)]

@@ -354,14 +354,14 @@ def _no_commitments(messages: Any) -> list[list[Any]]:
 
 def test_through_the_watcher_a_renumbered_folder_and_a_dropped_connection_store_each_message_once(
         dovecot: Dovecot, imap_user: str, tmp_path: Any) -> None:
-    from assistant.store import Store
+    from assistant.store import open_store
     from assistant.watcher import sync_account
 
     seed(dovecot, imap_user, 3, 3)
     account = AccountConfig(name="work", kind="imap", options=dovecot.account_options(imap_user, batch_size=2))
     config = Config(rep=RepConfig(email=REP), accounts=(account,))
     clock = lambda: BASE + timedelta(days=30)  # noqa: E731
-    with Store(tmp_path / "ft.sqlite3") as store:
+    with open_store(tmp_path / "ft.sqlite3") as store:
         src = ImapSource(account, config)
         try:
             first = sync_account(store, src, config, clock, extractor=_no_commitments)
@@ -451,10 +451,10 @@ sys.path.insert(0, sys.argv[2])
 from datetime import UTC, datetime
 from assistant.config import load_config
 from assistant.sources.imap import ImapSource
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.watcher import sync_account
 config = load_config(__import__("pathlib").Path(sys.argv[1]))
-with Store(config.store_path) as store:
+with open_store(config.store_path) as store:
     src = ImapSource(config.accounts[0], config)
     try:
         # an extractor that costs about what the real one does, so kills land mid-sync
@@ -473,7 +473,7 @@ def test_sigkill_at_random_points_of_an_imap_sync_stores_every_message_once(
     import time
     from pathlib import Path
 
-    from assistant.store import Store
+    from assistant.store import open_store
 
     expected = seed(dovecot, imap_user, 10, 10)
     cfg = tmp_path / "config.toml"
@@ -515,6 +515,6 @@ def test_sigkill_at_random_points_of_an_imap_sync_stores_every_message_once(
                            timeout=120)
     assert final.returncode == 0, final.stderr
     assert mid_sync_kills >= 2  # the test really killed syncs in flight
-    with Store(tmp_path / "ft.sqlite3") as store:
+    with open_store(tmp_path / "ft.sqlite3") as store:
         assert sorted(m.subject for m in store.messages()) == sorted(expected)
         assert store.count_messages("work") == len(expected) == 20

@@ -19,20 +19,21 @@ from assistant.calendars.ics import IcsWriter
 from assistant.config import parse_config
 from assistant.errors import ConfigError
 from assistant.models import StepState
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.tracker.business import business_hours
 from assistant.tracker.dedupe import similar
 from assistant.tracker.outcomes import note_is_contact
 from assistant.tracker.slots import within_daily_limit
 from assistant.tracker.wording import why
-from tests.track_fixtures import NY, REP, at, config, message, promise
+from tests.track_fixtures import NY, REP, at, config, message, promise, store_toml
 
 S = StepState
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "db.sqlite3")
+def store(any_store: Store) -> Store:
+    """Each adapter in turn (tests/conftest.py): the tracker's queries run on SQLite and on PostgreSQL."""
+    return any_store
 
 
 def writer_for(tmp_path: Path) -> IcsWriter:
@@ -90,7 +91,7 @@ def test_backlog_command_lists_by_counterpart_and_dismisses_all(store: Store, tm
     tracker.track(store, config(), at("2026-11-20T09:00"))
     store.close()
     cfg = tmp_path / "config.toml"
-    cfg.write_text(f'[rep]\nemail = "{REP}"\ntimezone = "America/New_York"\n[store]\npath = "db.sqlite3"\n',
+    cfg.write_text(f'[rep]\nemail = "{REP}"\ntimezone = "America/New_York"\n' + store_toml(store),
                    encoding="utf-8")
     from assistant.cli import main
 
@@ -378,7 +379,7 @@ def test_an_incremental_pass_decides_as_a_full_pass_would(tmp_path: Path) -> Non
 
     from assistant.tracker import repository
 
-    first = Store(tmp_path / "a.sqlite3")
+    first = open_store(tmp_path / "a.sqlite3")
     for i in range(6):
         send_promise(first, f"p{i}", thread=f"t{i}", sent="2026-11-02T10:00", due=f"2026-11-0{3 + i % 3}T00:00",
                      to=f"b{i}@co{i}.com", body="I'll send the revised terms by Tuesday.")
@@ -394,7 +395,7 @@ def test_an_incremental_pass_decides_as_a_full_pass_would(tmp_path: Path) -> Non
             sent_at=at("2026-11-10T11:00"), body="Any news on the terms?")
     first.close()
     shutil.copy(tmp_path / "a.sqlite3", tmp_path / "b.sqlite3")
-    a, b = Store(tmp_path / "a.sqlite3"), Store(tmp_path / "b.sqlite3")
+    a, b = open_store(tmp_path / "a.sqlite3"), open_store(tmp_path / "b.sqlite3")
     for later, hop, n in ((at("2026-11-12T09:00"), "broken->suggested", 2),  # the rep delivered: chase them now
                           (at("2026-11-21T09:00"), "broken->backlog", 4)):  # still held back, and now history
         b.set_cursor(repository.TRACKER_MARK, {}, later)  # no mark: a full pass

@@ -19,7 +19,7 @@ from assistant.errors import ConfigError
 from assistant.mailparse import parse
 from assistant.sources.base import Batch, MailSource
 from assistant.sources.local import WINDOW_NS, LocalSource, split_front_matter
-from assistant.store import Store
+from assistant.store import open_store
 
 REP = RepConfig(name="Sam Rivera", email="sam@northwind-analytics.com", timezone="America/New_York")
 NY = ZoneInfo("America/New_York")
@@ -47,7 +47,7 @@ class Kept:
     fetch, as `ReadNames`."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.store = Store(tmp_path / "kept.sqlite3")
+        self.store = open_store(tmp_path / "kept.sqlite3")
 
     def unread(self, folder: str, names: Sequence[str]) -> list[str]:
         # (the range-scan walk the store uses for a long listing, here from two names on; the watcher's
@@ -327,7 +327,7 @@ def test_bundled_sample_reads_whole() -> None:
 
 
 def test_the_store_answers_which_names_are_unread_per_account_and_folder(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         with store.transaction():
             store.remember_read("a", [("mail/INBOX", "n1"), ("mail/INBOX", "n3"), ("mail/Sent", "n4")])
             store.remember_read("a", [("mail/INBOX", "n1")])  # (a batch re-offered after a crash: once)

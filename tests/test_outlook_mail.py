@@ -398,7 +398,7 @@ def test_through_the_watcher_an_upgrade_and_a_lost_sync_state_store_every_messag
     (default ids, a cursor without "v") is read once more after the upgrade - to find what the capped first
     round missed - and nothing is stored twice; a later 400 syncStateNotFound downloads only the new mail."""
     from assistant.clock import fixed_clock
-    from assistant.store import Store
+    from assistant.store import open_store
     from assistant.watcher import sync_account
     from tests.test_watcher import fake_extractor
 
@@ -420,7 +420,7 @@ def test_through_the_watcher_an_upgrade_and_a_lost_sync_state_store_every_messag
     def stored() -> int:
         return int(store.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
 
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         fake.immutable_ids_honoured = False  # what the adapter saw before: ids that change on a move
         assert one_pass().stored == 4
         old = store.cursor("o")

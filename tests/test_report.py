@@ -16,7 +16,7 @@ from assistant import report, review
 from assistant.config import parse_config
 from assistant.models import StepState, content_id
 from assistant.pipeline import after_sync
-from assistant.store import Store
+from assistant.store import open_store
 from tests.review_world import NOW, NY, World, at, build
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -56,7 +56,7 @@ def test_outcomes() -> None:
 
 
 def test_every_section_has_the_weeks_figures(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         r = report.build_weekly(store, world.config, NOW, "2026-W47")  # type: ignore[arg-type]
     assert r.as_of == NOW
     assert {p.commitment_id for p in r.made_by_rep} == {world.ids[n] for n in ("ed", "laura", "marcus", "nina", "evil")}
@@ -83,7 +83,7 @@ def test_every_section_has_the_weeks_figures(world: World) -> None:
 
 def test_followups_booked_and_accepted(world: World) -> None:
     ed = content_id(world.ids["ed"], prefix="ft")
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         review.accept(store, world.config, ed, NOW)  # type: ignore[arg-type]
         r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
         assert [(f.person, f.state) for f in r.followups] == [("Ed Park", "accepted")]
@@ -97,7 +97,7 @@ def test_followups_booked_and_accepted(world: World) -> None:
 
 def test_write_weekly_html_markdown_and_charts(world: World, tmp_path: Path) -> None:
     out = tmp_path / "r"
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         path = report.write_weekly(store, world.config, NOW, "2026-W47", out)  # type: ignore[arg-type]
         assert store.report_path("2026-W47") == str(path.resolve())
     assert path == out / "report.html"
@@ -119,14 +119,14 @@ def test_write_weekly_html_markdown_and_charts(world: World, tmp_path: Path) -> 
 
 
 def test_markdown_without_chart_files_says_so(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
     assert "Charts are in the HTML report" in report.render_markdown(r)
 
 
 def test_written_every_monday_morning_once(world: World) -> None:
     config = world.config
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         assert report.maybe_write_weekly(store, config, at(23, 7, 59)) is None  # type: ignore[arg-type]
         path = report.maybe_write_weekly(store, config, at(23, 8, 0))  # type: ignore[arg-type]
         assert path is not None and path.parent.name == "2026-W47" and path.exists()
@@ -189,7 +189,7 @@ def md_figures(md: str) -> dict[str, object]:
 
 
 def test_the_report_opens_with_one_sentence_and_tiles_with_the_change_since_last_week(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
     # the rep's promises due in W47: ed (broken), laura (kept), marcus (settled), nina (pending), evil (broken)
     assert r.standing is not None and (r.standing.mine_kept, r.standing.mine_due) == (2, 5)
@@ -210,7 +210,7 @@ def test_the_report_opens_with_one_sentence_and_tiles_with_the_change_since_last
 
 def test_html_and_markdown_agree_on_every_figure(world: World) -> None:
     ed = content_id(world.ids["ed"], prefix="ft")
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         review.accept(store, world.config, ed, NOW)  # type: ignore[arg-type]  (a follow-up booked this week)
         r = report.build_weekly(store, world.config, NOW, "2026-W47", charts=False)  # type: ignore[arg-type]
     h, m = html_figures(report.render_html(r)), md_figures(report.render_markdown(r))

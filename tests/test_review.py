@@ -14,7 +14,7 @@ from assistant import review
 from assistant.calendars import open_calendar
 from assistant.calendars.ics import IcsWriter
 from assistant.models import StepState, content_id
-from assistant.store import Store
+from assistant.store import open_store
 from tests.review_world import EVIL_NAME, NOW, NY, World, at, build
 
 
@@ -43,7 +43,7 @@ def write_config(world: World, tmp_path: Path) -> Path:
 
 
 def test_queue_shows_due_suggestions_with_promise_counterpart_and_time(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         views = review.queue(store, world.config, NOW)  # type: ignore[arg-type]
     by_id = {v.id: v for v in views}
     assert set(by_id) == {sid(world, "ed"), sid(world, "priya"), sid(world, "evil")}
@@ -57,7 +57,7 @@ def test_queue_shows_due_suggestions_with_promise_counterpart_and_time(world: Wo
 
 
 def test_accept_books_the_event_on_the_calendar(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         result = review.accept(store, world.config, sid(world, "ed"), NOW)  # type: ignore[arg-type]
         assert result.state == "accepted"
         assert store.suggestion(sid(world, "ed")).state == StepState.ACCEPTED  # type: ignore[union-attr]
@@ -70,7 +70,7 @@ def test_accept_books_the_event_on_the_calendar(world: World) -> None:
 
 def test_edit_moves_a_booked_event_and_renames_it(world: World) -> None:
     new_start = at(24, 10, 30)
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         review.accept(store, world.config, sid(world, "ed"), NOW)  # type: ignore[arg-type]
         review.edit(store, world.config, sid(world, "ed"), NOW, start=new_start,  # type: ignore[arg-type]
                     title="Call Ed about the rollout")
@@ -78,12 +78,12 @@ def test_edit_moves_a_booked_event_and_renames_it(world: World) -> None:
         assert s is not None and s.start == new_start and s.title == "Call Ed about the rollout"
     event = ics(world).get(sid(world, "ed"))
     assert event is not None and event.start == new_start and event.title == "Call Ed about the rollout"
-    with Store(world.store_path) as store, pytest.raises(review.ReviewError):
+    with open_store(world.store_path) as store, pytest.raises(review.ReviewError):
         review.edit(store, world.config, sid(world, "ed"), NOW)  # type: ignore[arg-type]
 
 
 def test_snooze_hides_until_then_and_removes_a_booked_event(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         review.accept(store, world.config, sid(world, "evil"), NOW)  # type: ignore[arg-type]
         assert sid(world, "evil") in ics(world).uids()
         until = review.parse_snooze("nextweek", NOW, world.config)  # type: ignore[arg-type]
@@ -99,7 +99,7 @@ def test_snooze_hides_until_then_and_removes_a_booked_event(world: World) -> Non
 
 
 def test_reject_and_cancel_end_the_step_and_clear_the_calendar(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         review.reject(store, world.config, sid(world, "priya"), NOW)  # type: ignore[arg-type]
         assert store.step(world.ids["priya"]).state == StepState.REJECTED  # type: ignore[union-attr]
         review.accept(store, world.config, sid(world, "ed"), NOW)  # type: ignore[arg-type]
@@ -132,7 +132,7 @@ def test_parse_local_and_snooze_words() -> None:
 
 
 def test_deal_rows_flag_stalled_and_vague(world: World) -> None:
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         rows = {r.company: r for r in review.deal_rows(store, world.config, NOW)}  # type: ignore[arg-type]
     # names as people write them: a display name's "(Harbor Outfitters)", Priya's signature, else the domain
     assert rows["Harbor Outfitters"].stalled and "no activity" in rows["Harbor Outfitters"].reason
@@ -160,7 +160,7 @@ def test_cli_review_takes_keys(world: World, tmp_path: Path) -> None:
     assert "Accepted" in result.output and "Snoozed until Mon 23 Nov 09:00" in result.output
     assert "Rejected" in result.output
     assert "<script>" in result.output  # shown as text, not interpreted
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         assert store.suggestion(sid(world, "priya")).state == StepState.ACCEPTED  # type: ignore[union-attr]
         assert store.suggestion(sid(world, "ed")).state == StepState.SNOOZED  # type: ignore[union-attr]
         assert store.suggestion(sid(world, "evil")).state == StepState.REJECTED  # type: ignore[union-attr]
@@ -172,7 +172,7 @@ def test_cli_review_edit_then_quit(world: World, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_main(), ["review", "--config", str(cfg), "--now", "2026-11-20T09:00"],
                                 input="e\n2026-11-25 11:45\nChase Priya\nq\n")
     assert result.exit_code == 0, result.output
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         s = store.suggestion(sid(world, "priya"))
         assert s is not None and s.start == at(25, 11, 45) and s.title == "Chase Priya"
         assert s.state == StepState.SUGGESTED

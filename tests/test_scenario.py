@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from assistant.cli import main
 from assistant.config import load_config
 from assistant.models import StepState
-from assistant.store import Store
+from assistant.store import open_store
 
 SCENARIO = Path(__file__).parent / "data" / "scenario"
 CT = ZoneInfo("America/Chicago")
@@ -158,7 +158,7 @@ class Replay:
 
     def waiting_for(self, after: datetime) -> list[datetime]:
         """The moments the tracker is waiting for: targets of pending and held steps, and hold starts."""
-        with Store(load_config(self.config).store_path) as store:
+        with open_store(load_config(self.config).store_path) as store:
             steps = store.steps([StepState.PENDING, StepState.HELD])
             moments = [s.target for s in steps]
             moments += [g.start for g in store.suggestions([StepState.HELD])]
@@ -214,7 +214,7 @@ def test_first_sync_books_only_what_falls_in_the_history_window(replay: Replay) 
     assert [(s.email, s.start) for s in first] == [("tom.ashby@quarrylogistics.com", at("2026-11-09T09:00"))]
     from assistant import review
 
-    with Store(replay.home / "store.sqlite3") as store:
+    with open_store(replay.home / "store.sqlite3") as store:
         groups = review.backlog_groups(store)
     # names as written: Owen Marsh's signature says "Pinecrest Health"; the others' mail names no company
     assert sorted((g.label, len(g.items)) for g in groups) == [("Pinecrest Health", 1), ("bramblefoods.com", 1),
@@ -225,7 +225,7 @@ def test_the_vague_promise_waits_for_the_rep_with_a_rewrite(replay: Replay) -> N
     from assistant import review
 
     config = load_config(replay.config)
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         queue = review.queue(store, config, END)
     vague = [v for v in queue if v.vague]
     assert [v.email for v in vague] == ["nora@birchwayretail.com"]
@@ -234,7 +234,7 @@ def test_the_vague_promise_waits_for_the_rep_with_a_rewrite(replay: Replay) -> N
 
 
 def test_one_follow_up_per_promise(replay: Replay) -> None:
-    with Store(replay.home / "store.sqlite3") as store:
+    with open_store(replay.home / "store.sqlite3") as store:
         merged = store.steps([StepState.MERGED])
         names = sorted(s.counterpart.email for s in merged)
     # the buyer's one sentence the extractor split in two; the call promised in a note and again by mail
@@ -245,6 +245,6 @@ def test_no_follow_up_for_kept_promises_or_mail_without_one(replay: Replay) -> N
     kept_or_quiet = {"ana@fernwoodrealty.com", "hbrooks@wexfordcap.com", "blowe@oakhurstbank.com",
                      "ella@vireosoftware.com", "joy@larkspurmedia.com"}
     assert not kept_or_quiet & {s.email for s in replay.seen.values()}
-    with Store(replay.home / "store.sqlite3") as store:
+    with open_store(replay.home / "store.sqlite3") as store:
         kept = {s.counterpart.email for s in store.steps([StepState.KEPT])}
     assert {"ana@fernwoodrealty.com", "hbrooks@wexfordcap.com", "blowe@oakhurstbank.com"} <= kept

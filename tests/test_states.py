@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.models import StepState
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.tracker import repository, states
 from assistant.tracker.states import TransitionError
 from tests.track_fixtures import message, promise
@@ -41,7 +41,7 @@ def test_the_table_names_every_state() -> None:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    st = Store(tmp_path_factory.mktemp("states") / "db.sqlite3")
+    st = open_store(tmp_path_factory.mktemp("states") / "db.sqlite3")
     m = message(st, "m1", thread="t1", sent_at=NOW, body="I'll call you Monday at 10.")
     c = promise(st, m, due=NOW, has_time=True)
     new = repository.NewStep(c.id, "me", "call", "ed.park@acme.com", "Ed Park", "acme.com", "t1", NOW, False)
@@ -92,7 +92,7 @@ def test_apply_skips_a_step_another_writer_moved(store: Store) -> None:
 
 def test_a_suggestion_has_no_state_of_its_own(tmp_path: Path) -> None:
     """The suggestion is read with its step's state: changing the step is enough, they cannot disagree."""
-    st = Store(tmp_path / "db.sqlite3")
+    st = open_store(tmp_path / "db.sqlite3")
     assert "state" not in {r[1] for r in st.db.execute("PRAGMA table_info(suggestions)")}
 
 

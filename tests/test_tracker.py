@@ -11,7 +11,7 @@ import pytest
 from assistant import booking, tracker
 from assistant.calendars.ics import IcsWriter
 from assistant.models import StepState
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.tracker import engine, states
 from assistant.tracker.business import business_hours
 from tests.track_fixtures import NY, REP, at, config, message, promise
@@ -21,8 +21,9 @@ CALL_FALLBACK = "I'll call you Wednesday at 10:45 if I haven't heard from you by
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "db.sqlite3")
+def store(any_store: Store) -> Store:
+    """Each adapter in turn (tests/conftest.py): the tracker's queries run on SQLite and on PostgreSQL."""
+    return any_store
 
 
 def hops(store: Store, cid: str) -> list[tuple[str | None, str]]:
@@ -373,7 +374,7 @@ def _indexes(store: Store) -> set[tuple[str, str]]:
 def test_a_bulk_first_pass_gives_the_same_result_and_keeps_every_index(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     def world(path: Path) -> Store:
-        st = Store(path)
+        st = open_store(path)
         fallback(st)
         reply(st, "ooo", "2026-11-16T10:01", "Away", auto=True, until=at("2026-11-19T00:00"))
         for i in range(3):

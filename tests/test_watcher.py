@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from assistant.config import AccountConfig, Config, RepConfig, load_config
 from assistant.errors import AuthError, ConfigError, TransientError
 from assistant.models import Commitment, Message, RawMessage, content_id
 from assistant.sources.base import Batch, ReadNames
-from assistant.store import Store
+from assistant.store import Store, open_store
 from assistant.watcher import StopFlag, sync_account, watch
 
 REP = RepConfig(name="Sam Rivera", email="sam@northwind-analytics.com", timezone="America/New_York")
@@ -91,7 +91,7 @@ def build_maildir(root: Path, n: int) -> None:
             sent.add(email_bytes(i))
 
 
-def write_config(root: Path, batch_size: int = 20) -> Path:
+def write_config(root: Path, batch_size: int = 20, store: str = '[store]\npath = "store.sqlite3"') -> Path:
     path = root / "config.toml"
     path.write_text(textwrap.dedent(f"""
         [rep]
@@ -103,9 +103,7 @@ def write_config(root: Path, batch_size: int = 20) -> Path:
         kind = "local"
         mail = ["mail"]
         batch_size = {batch_size}
-        [store]
-        path = "store.sqlite3"
-        """))
+        """) + store + "\n")
     return path
 
 
@@ -147,18 +145,41 @@ def stored_messages(db: Path) -> int:
         return 0
 
 
+def stored_messages_pg(conn: Any, rep: str) -> int:
+    """The same on PostgreSQL (an autocommit psycopg connection): 0 before the rep's schema exists."""
+    if conn.execute("SELECT to_regclass(%s)", (f"rep_{rep}.messages",)).fetchone()[0] is None:
+        return 0
+    return int(conn.execute(f"SELECT COUNT(*) FROM rep_{rep}.messages").fetchone()[0])
+
+
 @pytest.mark.parametrize("mode", ["inline", "parallel"])
 def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Path, mode: str) -> None:
+    db = tmp_path / "store.sqlite3"
+    kill_repeatedly(tmp_path, mode, write_config(tmp_path), lambda: stored_messages(db))
+
+
+@pytest.mark.server
+def test_sigkill_at_random_points_stores_every_message_exactly_once_on_postgresql(
+        tmp_path: Path, postgres: Any, pg_rep: str) -> None:
+    """The same guarantee on the PostgreSQL adapter: a cursor commits with its messages or not at all."""
+    import psycopg
+
+    config_path = write_config(tmp_path, store=f'[store]\nurl = "{postgres.url}"\nrep = "{pg_rep}"')
+    with psycopg.connect(postgres.url, autocommit=True) as conn:
+        kill_repeatedly(tmp_path, "inline", config_path, lambda: stored_messages_pg(conn, pg_rep))
+
+
+def kill_repeatedly(tmp_path: Path, mode: str, config_path: Path, stored: Callable[[], int]) -> None:
+    """SIGKILL a `watch --once` child at random moments of a 300-message first sync, then let one finish:
+    every message is stored exactly once, with its commitments, threads resolved."""
     n = 300
     build_maildir(tmp_path, n)
-    config_path = write_config(tmp_path)
     rng = random.Random(20261120)
     mark = f"FT_KILL_TEST_{os.getpid()}_{mode}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), mark: "1"}
-    db = tmp_path / "store.sqlite3"
     kills = 0
     for _ in range(12):
-        before = stored_messages(db)
+        before = stored()
         if before >= n:
             break
         proc = subprocess.Popen([sys.executable, "-c", CHILD, str(config_path), str(ROOT), mode], env=env,
@@ -167,7 +188,7 @@ def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Pa
         # batches, at a random moment within the next one.
         target = before + rng.randint(1, 60)
         deadline = time.monotonic() + 60
-        while proc.poll() is None and stored_messages(db) < target and time.monotonic() < deadline:
+        while proc.poll() is None and stored() < target and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(rng.uniform(0, 0.08))
         if proc.poll() is None:
@@ -183,7 +204,7 @@ def test_sigkill_at_random_points_stores_every_message_exactly_once(tmp_path: Pa
         time.sleep(0.2)
     assert marked_processes(mark) == []  # no extraction worker outlives a killed watcher
     config = load_config(config_path)
-    with Store(config.store_path) as store:
+    with open_store(config.store_target, rep=config.store_rep) as store:
         assert store.count_messages() == n
         rows = store.db.execute("SELECT COUNT(DISTINCT source_id), COUNT(DISTINCT message_id) FROM messages").fetchone()
         assert tuple(rows) == (n, n)
@@ -206,7 +227,7 @@ def test_parallel_extraction_stores_every_batch_in_order_and_survives_a_dying_wo
     build_maildir(tmp_path, n)
     config = load_config(write_config(tmp_path, batch_size=7))
     cursors: list[dict[str, Any]] = []
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         real_set_cursor = store.set_cursor
 
         def recording(account: str, cursor: dict[str, Any], now: datetime | None = None) -> None:
@@ -235,7 +256,7 @@ def test_a_batch_writes_what_it_read_not_everything_read_so_far(tmp_path: Path) 
     build_maildir(tmp_path, n)
     config = load_config(write_config(tmp_path, batch_size=size))
     commits: list[tuple[int, int]] = []  # (bytes of cursor JSON, names written by the batch)
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         real_set_cursor = store.set_cursor
         real_remember = store.remember_read
         written: list[int] = []
@@ -343,7 +364,7 @@ def cfg(tmp_path: Path, *names: str) -> Config:
 
 def test_transient_errors_are_retried_without_loss(tmp_path: Path) -> None:
     src = ListSource("a", [email_bytes(i) for i in range(20)], fail_first=2)
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         res = sync_account(store, src, cfg(tmp_path, "a"), fixed_clock(NOW), extractor=fake_extractor,
                            retry_wait=lambda _s: 0)
         assert src.calls == 3
@@ -353,10 +374,10 @@ def test_transient_errors_are_retried_without_loss(tmp_path: Path) -> None:
 
 def test_transient_errors_give_up_after_the_retries(tmp_path: Path) -> None:
     src = ListSource("a", [email_bytes(i) for i in range(20)], fail_first=99)
-    with Store(tmp_path / "s.sqlite3") as store, pytest.raises(TransientError):
+    with open_store(tmp_path / "s.sqlite3") as store, pytest.raises(TransientError):
         sync_account(store, src, cfg(tmp_path, "a"), fixed_clock(NOW), extractor=fake_extractor,
                      retry_wait=lambda _s: 0, retry_attempts=3)
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         # each attempt resumed from the stored cursor and kept the batch it got before failing
         assert store.count_messages("a") == 15
         assert store.cursor("a") == {"next": 15}
@@ -378,7 +399,7 @@ def test_unparseable_message_is_kept_and_retried_while_the_rest_goes_on(tmp_path
 
     monkeypatch.setattr(w, "parse", flaky)
     config = cfg(tmp_path, "a")
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         res = sync_account(store, src, config, fixed_clock(NOW), extractor=fake_extractor)
         assert (res.stored, res.failed) == (1, 2)
         failures = {r["source_id"]: r for r in store.failures("a")}
@@ -406,7 +427,7 @@ def test_stop_between_messages_commits_what_was_read(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(w, "parse", counting)
     config = cfg(tmp_path, "a")
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         res = sync_account(store, src, config, fixed_clock(NOW), stop=stop, extractor=fake_extractor)
         assert res.stopped and store.count_messages("a") == 3
         assert store.cursor("a") == {}  # the cursor never passes messages not stored
@@ -473,7 +494,7 @@ def test_cli_watch_once_init_service_and_bad_config(tmp_path: Path, monkeypatch:
     (tmp_path / "new" / "mail" / "new" / "1.x").write_bytes(email_bytes(1))
     out = runner.invoke(main, ["watch", "--once", "--config", str(conf), "--now", "2026-11-20T09:00"])
     assert out.exit_code == 0, out.output
-    with Store(load_config(conf).store_path) as store:
+    with open_store(load_config(conf).store_path) as store:
         assert store.count_messages() == 1
     out = runner.invoke(main, ["service", "install", "--print", "--config", str(conf)])
     assert "ExecStart=" in out.output and "<key>ProgramArguments</key>" in out.output
@@ -503,7 +524,7 @@ def test_two_messages_with_one_message_id_are_both_stored_each_with_its_own_comm
     second = _same_id_mail("I'll send the signed order form on Friday.\n")
     again = _same_id_mail("I'll call you Tuesday about the renewal.\n", received="from mx2 by mx1; Mon, 16 Nov 2026")
     src = ListSource("a", [first, second, first, again], batch=10)  # all in one batch
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         res = sync_account(store, src, cfg(tmp_path, "a"), fixed_clock(NOW), extractor=fake_extractor)
         assert (res.stored, res.duplicates, res.failed) == (2, 2, 0)
         stored = store.messages()
@@ -519,7 +540,7 @@ def test_a_copy_stored_before_ids_covered_the_content_is_not_stored_again(tmp_pa
 
     raw = _same_id_mail("I'll call you Tuesday about the renewal.\n")
     old = parse(RawMessage("a", "a/old", raw), REP)
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         with store.transaction():  # the row as an earlier version stored it: id from the Message-ID alone
             store.add_message(replace(old, id=content_id("msgid", old.message_id, prefix="m"), thread_id="t1",
                                       body=old.body.strip()))
@@ -552,12 +573,12 @@ def test_an_unreadable_maildir_entry_is_recorded_and_the_account_goes_on(tmp_pat
     lines = [r.getMessage() for r in caplog.records if "recorded as failed" in r.getMessage()]
     assert len(lines) == 2 and any(str(locked) in line and "Permission denied" in line for line in lines)
     assert not any(r.exc_info for r in caplog.records)
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         assert {r["source_id"].rsplit("/", 1)[1] for r in store.failures()} == {"1700000000.bad.host",
                                                                                  locked.name}
     # the permission is fixed: the next pass reads it and clears its failure; the directory stays failed
     res = watch(config, fixed_clock(NOW), once=True, extractor=fake_extractor, after=lambda *a: [])
     assert (res[0].stored, res[0].failed) == (1, 1)
-    with Store(config.store_path) as store:
+    with open_store(config.store_path) as store:
         assert store.count_messages() == 6
         assert [r["source_id"].rsplit("/", 1)[1] for r in store.failures()] == ["1700000000.bad.host"]

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from assistant.calendars.ics import IcsWriter
 from assistant.clock import fixed_clock
 from assistant.models import StepState, content_id
-from assistant.store import Store
+from assistant.store import open_store
 from assistant.web.app import create_app
 from tests.review_world import EVIL_NAME, EVIL_PROMISE, EVIL_SUBJECT, NOW, World, build
 
@@ -95,7 +95,7 @@ def test_csrf_is_required_on_every_post(client: TestClient, world: World) -> Non
         assert client.post(path, data={}).status_code == 403, path
         assert client.post(path, data={"csrf": "wrong"}).status_code == 403, path
         assert client.post(path, data={"csrf": token}, headers={"origin": "http://evil.example"}).status_code == 403
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         assert store.suggestion(sid(world, "ed")).state == StepState.SUGGESTED  # type: ignore[union-attr]
     other = TestClient(client.app)
     other.get(f"/?token={TOKEN}")
@@ -120,7 +120,7 @@ def test_every_action(client: TestClient, world: World) -> None:
     r = client.post(f"/suggestions/{sid(world, 'ed')}/cancel", data={"csrf": token})
     assert "Cancelled" in r.text
     assert sid(world, "ed") not in IcsWriter(world.ics_path).uids()
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         states = {n: store.suggestion(sid(world, n)).state for n in ("ed", "priya", "evil")}  # type: ignore[union-attr]
     assert states == {"ed": StepState.CANCELLED, "priya": StepState.SNOOZED, "evil": StepState.REJECTED}
     r = client.post(f"/suggestions/{sid(world, 'evil')}/accept", data={"csrf": token})
@@ -180,7 +180,7 @@ def test_backlog_section_lists_history_by_counterpart_and_dismisses_all(world: W
     from assistant import tracker
     from assistant.models import Address, Commitment, Message
 
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         buyer = Address("jo@harborline.com", "Jo <b>Harbor</b>")
         m = Message(id="mold", account="work", source_id="src/old", message_id="old@test", thread_id="told",
                     direction="sent", sender=Address("sam@northwind-analytics.com", "Sam"), recipients=(buyer,),
@@ -200,14 +200,14 @@ def test_backlog_section_lists_history_by_counterpart_and_dismisses_all(world: W
     assert c.post("/backlog/dismiss", data={"csrf": "forged"}).status_code == 403
     r = c.post("/backlog/dismiss", data={"csrf": csrf_of(page)}, follow_redirects=True)
     assert "Dismissed 1 promise(s) from the backlog." in r.text and "The backlog is empty." in r.text
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         assert store.step("cold").state == StepState.DISMISSED  # type: ignore[union-attr]
 
 
 def test_a_vague_follow_up_shows_its_concrete_rewrite(client: TestClient, world: World) -> None:
     from assistant import tracker
 
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         tracker.track(store, world.config, NOW + timedelta(days=1))  # type: ignore[arg-type]  (nina's fell due)
     page = client.get("/").text
     assert "vague: never booked" in page and "Make it concrete" in page and "Nina, " in page
@@ -340,12 +340,12 @@ def test_done_ends_a_follow_up_and_keeps_its_event(client: TestClient, world: Wo
     assert client.post(f"/suggestions/{ed}/done", data={}).status_code == 403  # CSRF like every action
     assert client.post(f"/suggestions/{ed}/done", data={"csrf": token},
                        headers={"origin": "http://evil.example"}).status_code == 403
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         assert store.suggestion(ed).state == StepState.ACCEPTED  # type: ignore[union-attr]
     r = client.post(f"/suggestions/{ed}/done", data={"csrf": token})
     assert 'class="flash ok"' in r.text and "Done: " in r.text
     assert ed not in re.findall(r'data-suggestion="([^"]+)"', r.text)  # off the page
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         assert store.suggestion(ed).state == StepState.KEPT  # type: ignore[union-attr]  (the rep's own promise)
         hops = [(t.from_state, t.to_state) for t in store.transitions(store.suggestion(ed).commitment_id)]  # type: ignore[union-attr]
         assert hops[-1] == (StepState.ACCEPTED, StepState.KEPT)  # through the state machine, recorded
@@ -359,7 +359,7 @@ def test_done_ends_a_follow_up_and_keeps_its_event(client: TestClient, world: Wo
     assert 'action="/suggestions/' + priya + '/done"' in client.get("/").text
     r = client.post(f"/suggestions/{priya}/done", data={"csrf": token})
     assert 'class="flash ok"' in r.text
-    with Store(world.store_path) as store:
+    with open_store(world.store_path) as store:
         assert store.suggestion(priya).state == StepState.SETTLED  # type: ignore[union-attr]
 
 

@@ -54,3 +54,11 @@ def promise(store: Store, msg: Message, *, who: str = "me", action: str = "call"
                    action=action, due=due, due_has_time=has_time, conditional=conditional, vague=vague, text=text)
     store.add_commitments([c])
     return c
+
+
+def store_toml(store: Store) -> str:
+    """The `[store]` table of a config.toml that names this store (a SQLite file or a PostgreSQL rep)."""
+    url, rep = getattr(store, "url", None), getattr(store, "rep", None)
+    if url is not None:
+        return f'[store]\nurl = "{url}"\nrep = "{rep}"\n'
+    return f'[store]\npath = "{store.location}"\n'

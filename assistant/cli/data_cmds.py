@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from assistant.cli.common import config_option, console, edge, load, plain
+from assistant.errors import StoreError
 
 
 @click.command("restore")
@@ -21,6 +22,9 @@ def restore_cmd(source: Path | None, config_path: Path | None) -> None:
     from assistant import store
 
     config = load(config_path)
+    if config.store_url.startswith(("postgresql://", "postgres://")):
+        raise StoreError("[store] url names a PostgreSQL database: restore it with its own tools (pg_restore, your "
+                         "provider's snapshots); `assistant restore` puts back a SQLite file's daily backup")
     chosen, aside = store.restore(config.store_path, source, now=datetime.now(UTC))
     console.print(plain(f"restored {config.store_path} from {chosen}"), soft_wrap=True)
     if aside is not None:

@@ -47,9 +47,9 @@ def _action_command(group: click.Group, name: str, help_text: str) -> None:
 
 
 def _open_store(config: Config) -> Store:
-    from assistant.store import Store
+    from assistant.store import store_for
 
-    return Store(config.store_path)
+    return store_for(config)
 
 
 WIDE = 110  # from this many columns the table gives "Why now" and the state their own columns

@@ -64,11 +64,11 @@ def track(config_path: Path | None, now_text: str | None, book: bool) -> None:
     """Run one tracker pass over the stored commitments and print a summary."""
     from assistant import booking, tracker
     from assistant.calendars import open_calendar
-    from assistant.store import Store
+    from assistant.store import store_for
 
     config = load(config_path)
     now = make_clock(now_text, config)()
-    with Store(config.store_path) as store:
+    with store_for(config) as store:
         result = tracker.track(store, config, now)
         for line in result.lines():
             console.print(line, highlight=False, markup=False)
@@ -94,12 +94,12 @@ def backlog_cmd(dismiss_all: bool, as_json: bool, config_path: Path | None, now_
     from rich.text import Text
 
     from assistant import review
-    from assistant.store import Store
+    from assistant.store import store_for
 
     config = load(config_path)
     now = make_clock(now_text, config)()
     zone = ZoneInfo(config.rep.timezone)
-    with Store(config.store_path) as store:
+    with store_for(config) as store:
         if dismiss_all:
             console.print(review.dismiss_backlog(store, now).message, highlight=False, markup=False)
             return

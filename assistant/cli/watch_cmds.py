@@ -247,10 +247,10 @@ def service_install(print_only: bool, with_web: bool, web_host: str, web_port: i
 @edge
 def status_cmd(config_path: Path | None) -> None:
     """Accounts, last sync, messages and commitments stored, and messages waiting for a retry."""
-    from assistant.store import Store
+    from assistant.store import store_for
 
     config = load(config_path)
-    with Store(config.store_path) as store:
+    with store_for(config) as store:
         synced = dict(store.sync_states())
         table = Table("account", "kind", "last sync (UTC)", "messages", "unreadable")
         for a in config.accounts:
@@ -258,7 +258,7 @@ def status_cmd(config_path: Path | None) -> None:
             table.add_row(a.name, a.kind, last.strftime("%Y-%m-%d %H:%M") if last else "never",
                           str(store.count_messages(a.name)), str(len(store.failures(a.name))))
         console.print(table)
-        console.print(f"{store.count_messages()} messages, {store.count_commitments()} commitments in {config.store_path}",
+        console.print(f"{store.count_messages()} messages, {store.count_commitments()} commitments in {store.location}",
                       highlight=False)
 
 

@@ -1,4 +1,6 @@
-"""Every query of the tracker, in one place, over the store's connection. Rows come back as frozen
+"""Every query of the tracker, in one place, over the store's connection (SQL both adapters run; the
+few fragments that differ by dialect come from the store: `create_temp_table`, `json_pair_firsts`,
+`secondary_indexes`). Rows come back as frozen
 dataclasses with aware datetimes (the store keeps UTC ISO text; it is parsed here, once, and never
 compared as text by the callers).
 
@@ -22,10 +24,14 @@ if TYPE_CHECKING:
     from assistant.tracker.states import Change
 
 TRACKER_MARK = "follow-through:tracker-pass"
-_COLUMNS = (
-    "cid", "who", "action", "due", "due_has_time", "conditional", "vague", "text", "message_id", "rfc_message_id",
-    "account", "source_id", "thread_id", "sent_at", "subject", "state", "target", "target_is_default",
-    "counterpart_email", "counterpart_name", "company", "suggestion_id", "suggestion_start", "snoozed_until", "link")
+_TYPED_COLUMNS = (
+    ("cid", "TEXT"), ("who", "TEXT"), ("action", "TEXT"), ("due", "TEXT"), ("due_has_time", "BOOLEAN"),
+    ("conditional", "BOOLEAN"), ("vague", "BOOLEAN"), ("text", "TEXT"), ("message_id", "TEXT"),
+    ("rfc_message_id", "TEXT"), ("account", "TEXT"), ("source_id", "TEXT"), ("thread_id", "TEXT"),
+    ("sent_at", "TEXT"), ("subject", "TEXT"), ("state", "TEXT"), ("target", "TEXT"), ("target_is_default", "BOOLEAN"),
+    ("counterpart_email", "TEXT"), ("counterpart_name", "TEXT"), ("company", "TEXT"), ("suggestion_id", "TEXT"),
+    ("suggestion_start", "TEXT"), ("snoozed_until", "TEXT"), ("link", "TEXT"))
+_COLUMNS = tuple(c for c, _ in _TYPED_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +147,7 @@ def mark(store: Store) -> Mark | None:
 
 
 def set_mark(store: Store, now: datetime) -> None:
-    rowid = store.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM messages").fetchone()[0]
+    rowid = store.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM messages").fetchone()[0]  # (a column in PostgreSQL)
     crowid = store.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM commitments").fetchone()[0]
     store.set_cursor(TRACKER_MARK, {"rowid": int(rowid), "crowid": int(crowid), "now": utc_iso(now)}, now)
 
@@ -149,7 +155,7 @@ def set_mark(store: Store, now: datetime) -> None:
 # -- staging the candidates --------------------------------------------------------------------
 def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: Mark | None,
           owed: Iterable[StepState] = (), history: datetime | None = None) -> int:
-    """Stage (in temp.track_cand, oldest promise first) every commitment the pass must look at:
+    """Stage (in the temp table track_cand, oldest promise first) every commitment the pass must look at:
     untracked ones from messages sent by `now`, and open steps that may move. Without a mark (first
     pass, or a clock replayed backwards) every open step; with one only those on threads with mail
     stored or sent since, those whose counterpart wrote or was called since, pending and held ones
@@ -160,8 +166,8 @@ def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: 
     owed_v = [StepState(s).value for s in owed] or ["-"]
     stamp = utc_iso(now)
     db = store.db
-    db.execute("DROP TABLE IF EXISTS temp.track_cand")
-    db.execute("CREATE TEMP TABLE track_cand(seq INTEGER PRIMARY KEY, " + ", ".join(_COLUMNS) + ")")
+    store.create_temp_table("track_cand", _TYPED_COLUMNS)
+    note_from, note_email = store.json_pair_firsts("m6.recipients", "j")
     select = (
         "SELECT c.id, c.who, c.action, c.due, c.due_has_time, c.conditional, c.vague, c.text, m.id, m.message_id,"
         " m.account, m.source_id, m.thread_id, m.sent_at, m.subject, s.state, s.target, s.target_is_default,"
@@ -194,7 +200,7 @@ def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: 
             " UNION SELECT s5.commitment_id FROM steps s5 WHERE s5.counterpart_email IN (SELECT sender_email FROM"
             f"  messages WHERE direction = 'received' AND rowid IN ({fresh}))"
             " UNION SELECT s6.commitment_id FROM steps s6 WHERE s6.counterpart_email IN (SELECT"
-            "  json_extract(j.value, '$[0]') FROM messages m6, json_each(m6.recipients) j WHERE m6.direction = 'note'"
+            f"  {note_email} FROM messages m6, {note_from} WHERE m6.direction = 'note'"
             f"  AND m6.rowid IN ({fresh}))"
             " UNION SELECT s7.commitment_id FROM steps s7 WHERE s7.counterpart_email = '' AND EXISTS (SELECT 1 FROM"
             f"  messages m7 WHERE m7.direction = 'note' AND m7.rowid IN ({fresh}))")
@@ -205,23 +211,23 @@ def stage(store: Store, open_states: Iterable[StepState], now: datetime, since: 
     base = select
     if since is not None:
         select += select_more + ")"
-    db.execute("INSERT INTO temp.track_cand(" + ", ".join(_COLUMNS) + ") " + select
+    db.execute("INSERT INTO track_cand(" + ", ".join(_COLUMNS) + ") " + select
                + " ORDER BY m.sent_at, c.rowid", args)  # oldest promise first: it gets the first free slot
     if since is not None:  # a chase held back by a promise of the rep's that this pass may resolve
-        db.execute("INSERT INTO temp.track_cand(" + ", ".join(_COLUMNS) + ") " + base
+        db.execute("INSERT INTO track_cand(" + ", ".join(_COLUMNS) + ") " + base
                    + " c.id IN (SELECT commitment_id FROM steps WHERE state = 'broken' AND thread_id IN"
-                   " (SELECT thread_id FROM temp.track_cand)) AND c.id NOT IN (SELECT cid FROM temp.track_cand)"
+                   " (SELECT thread_id FROM track_cand)) AND c.id NOT IN (SELECT cid FROM track_cand)"
                    " ORDER BY m.sent_at, c.rowid", args[:1 + len(wanted)])
-    return int(db.execute("SELECT COUNT(*) FROM temp.track_cand").fetchone()[0])
+    return int(db.execute("SELECT COUNT(*) FROM track_cand").fetchone()[0])
 
 
 def staged_new_steps(store: Store) -> int:
     """How many staged rows have no step yet (a first pass over a big mailbox stages them all)."""
-    return int(store.db.execute("SELECT COUNT(*) FROM temp.track_cand WHERE state IS NULL").fetchone()[0])
+    return int(store.db.execute("SELECT COUNT(*) FROM track_cand WHERE state IS NULL").fetchone()[0])
 
 
 def drop_stage(store: Store) -> None:
-    store.db.execute("DROP TABLE IF EXISTS temp.track_cand")
+    store.db.execute("DROP TABLE IF EXISTS track_cand")
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -233,10 +239,8 @@ _STATE = {s.value: s for s in StepState}
 
 def candidates(store: Store, first: int, last: int) -> list[Candidate]:
     """Staged rows `first`..`last` (1-based, inclusive)."""
-    cur = store.db.cursor()
-    cur.row_factory = None
-    rows = cur.execute("SELECT " + ", ".join(_COLUMNS) + " FROM temp.track_cand WHERE seq BETWEEN ? AND ?"
-                       " ORDER BY seq", (first, last)).fetchall()
+    rows = store.tuples("SELECT " + ", ".join(_COLUMNS) + " FROM track_cand WHERE seq BETWEEN ? AND ?"
+                        " ORDER BY seq", (first, last))
     return [Candidate(
         commitment_id=r[0], who=r[1], action=r[2], due=_dt(r[3]), due_has_time=bool(r[4]), conditional=bool(r[5]),
         vague=bool(r[6]), text=r[7], message_id=r[8], rfc_message_id=r[9], account=r[10], source_id=r[11],
@@ -259,11 +263,9 @@ def _mail(rows: Iterable[Sequence[Any]]) -> list[Mail]:
 
 def thread_mail(store: Store, first: int, last: int, now: datetime) -> list[Mail]:
     """The mail of the threads of staged rows `first`..`last`, sent by `now`, by thread then time."""
-    cur = store.db.cursor()
-    cur.row_factory = None
-    return _mail(cur.execute(
+    return _mail(store.tuples(
         f"SELECT {_MAIL} FROM messages WHERE thread_id IN"
-        " (SELECT thread_id FROM temp.track_cand WHERE seq BETWEEN ? AND ?) AND sent_at <= ?"
+        " (SELECT thread_id FROM track_cand WHERE seq BETWEEN ? AND ?) AND sent_at <= ?"
         " ORDER BY thread_id, sent_at, id", (first, last, utc_iso(now))))
 
 
@@ -271,17 +273,15 @@ def contact_mail(store: Store, emails: Iterable[str], since: datetime, now: date
     """Contact with these people on any thread from `since` to `now`: the mail they sent, and every
     call note (notes are few; the caller matches a note to a person), by time."""
     wanted = sorted({e.lower() for e in emails if e})
-    cur = store.db.cursor()
-    cur.row_factory = None
     out: list[Any] = []
     args = (utc_iso(since), utc_iso(now))
     for i in range(0, len(wanted), 500):
         part = wanted[i:i + 500]
-        out += cur.execute(
+        out += store.tuples(
             f"SELECT {_MAIL} FROM messages WHERE direction = 'received' AND sender_email IN"
-            f" ({','.join('?' * len(part))}) AND sent_at >= ? AND sent_at <= ?", (*part, *args)).fetchall()
-    out += cur.execute(f"SELECT {_MAIL} FROM messages WHERE direction = 'note' AND sent_at >= ? AND sent_at <= ?",
-                       args).fetchall()
+            f" ({','.join('?' * len(part))}) AND sent_at >= ? AND sent_at <= ?", (*part, *args))
+    out += store.tuples(f"SELECT {_MAIL} FROM messages WHERE direction = 'note' AND sent_at >= ? AND sent_at <= ?",
+                        args)
     return sorted(_mail(out), key=lambda m: (m.sent_at, m.id))
 
 
@@ -351,17 +351,17 @@ def write_state_changes(store: Store, changes: Sequence[Change], at: datetime,
         if new:
             final = {c.commitment_id: c.to_state.value for c in changes}
             db.executemany(
-                "INSERT OR IGNORE INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name,"
-                " company, thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO steps(commitment_id, owner, action, counterpart_email, counterpart_name, company,"
+                " thread_id, target, target_is_default, state, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT DO NOTHING",
                 [(n.commitment_id, n.owner, n.action, n.email, n.name, n.company, n.thread_id, utc_iso(n.target),
-                  int(n.target_is_default), final[n.commitment_id], stamp) for n in new])
+                  bool(n.target_is_default), final[n.commitment_id], stamp) for n in new])
         written = {n.commitment_id for n in new}
         if len(changes) > BULK_CHANGES:
             moves = [(c.to_state.value, stamp, c.commitment_id, c.from_state.value) for c in changes
                      if c.from_state is not None and c.commitment_id not in written]
-            before = db.total_changes
-            db.executemany(move, moves)
-            if db.total_changes - before != len(moves):
+            moved = db.executemany(move, moves).rowcount if moves else 0
+            if moved != len(moves):
                 from assistant.tracker.states import TransitionError
 
                 raise TransitionError("steps changed while the tracker was moving them: run it again")
@@ -387,8 +387,8 @@ def insert_suggestions(store: Store, suggestions: Sequence[Suggestion], at: date
     if suggestions:
         stamp = utc_iso(at)
         store.db.executemany(
-            "INSERT OR IGNORE INTO suggestions(id, commitment_id, title, body, start, end, reason, link,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            'INSERT INTO suggestions(id, commitment_id, title, body, start, "end", reason, link,'
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             [(s.id, s.commitment_id, s.title, s.body, utc_iso(s.start), utc_iso(s.end), s.reason, s.link, stamp, stamp)
              for s in suggestions])
 
@@ -397,7 +397,7 @@ def move_suggestions(store: Store, moves: Sequence[tuple[str, datetime, datetime
     """(suggestion id, start, end, reason) - an out-of-office moved them."""
     if moves:
         stamp = utc_iso(at)
-        store.db.executemany("UPDATE suggestions SET start = ?, end = ?, reason = ?, updated_at = ? WHERE id = ?",
+        store.db.executemany('UPDATE suggestions SET start = ?, "end" = ?, reason = ?, updated_at = ? WHERE id = ?',
                              [(utc_iso(a), utc_iso(b), why, stamp, sid) for sid, a, b, why in moves])
 
 
@@ -409,10 +409,7 @@ def bulk_load(store: Store) -> Iterator[None]:
     """A bulk load into the tracker's tables (inside a transaction): their secondary indexes are dropped
     and built again at the end - one sort instead of a random b-tree insert per row. Unique and
     primary-key indexes stay."""
-    marks = ",".join("?" * len(TRACKER_TABLES))
-    indexes = [(r[0], r[1]) for r in store.db.execute(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
-        TRACKER_TABLES)]
+    indexes = store.secondary_indexes(TRACKER_TABLES)
     with store.transaction():
         for name, _ in indexes:
             store.db.execute(f'DROP INDEX "{name}"')

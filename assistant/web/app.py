@@ -48,7 +48,7 @@ from assistant.clock import Clock, system_clock
 from assistant.config import Config
 from assistant.errors import AssistantError
 from assistant.rendering import WEB_DIR, template_env
-from assistant.store import Store
+from assistant.store import Store, store_for
 from assistant.web.tokens import new_token
 
 HERE = WEB_DIR
@@ -158,7 +158,7 @@ def create_app(config: Config, *, token: str | None = None, calendar_token: str 
 
     @contextmanager
     def store() -> Iterator[Store]:
-        s = Store(config.store_path)
+        s = store_for(config)
         try:
             yield s
         finally:

@@ -1,24 +1,26 @@
-"""The one module that owns the database (SQLite in WAL mode, schema versioned by migrations).
+"""The store's port: the one interface to the product's database, whatever the engine.
 
 Everything the product remembers passes through here: messages (only the fields the product needs),
 commitments, sync cursors, tracked next steps, suggestions and calendar bookings. Writes that belong
 together happen in one transaction: a source's cursor is committed with the messages it covers, and a
-booking is recorded in the same transaction that marks its suggestion booked."""
+booking is recorded in the same transaction that marks its suggestion booked.
+
+Adapters: `assistant.store.sqlite` (one rep, one file, no server: the default) and
+`assistant.store.postgres` (a team's reps in one PostgreSQL database, one schema each); the registry in
+`assistant.store` picks one by URL. `tests/test_store_contract.py` is the suite both pass."""
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import sqlite3
-import stat
+import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol, Self
 
 from assistant.errors import StoreError
 from assistant.models import (
@@ -31,166 +33,35 @@ from assistant.models import (
     Suggestion,
     content_id,
 )
-from assistant.paths import data_dir
 
-# Each entry upgrades the schema by one version. Append, never edit a shipped entry.
-MIGRATIONS: list[str] = [
-    # 1: the first schema
-    """
-    CREATE TABLE sync_state (
-        account TEXT PRIMARY KEY,
-        cursor TEXT NOT NULL,              -- JSON, adapter-specific
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE messages (
-        id TEXT PRIMARY KEY,
-        account TEXT NOT NULL,
-        source_id TEXT NOT NULL,
-        message_id TEXT NOT NULL,
-        thread_id TEXT NOT NULL,
-        direction TEXT NOT NULL CHECK (direction IN ('sent', 'received', 'note')),
-        sender_email TEXT NOT NULL,
-        sender_name TEXT NOT NULL,
-        recipients TEXT NOT NULL,          -- JSON [[email, name], ...]
-        subject TEXT NOT NULL,
-        sent_at TEXT NOT NULL,             -- ISO 8601, UTC
-        body TEXT NOT NULL,                -- the author's own text after quote stripping
-        in_reply_to TEXT NOT NULL DEFAULT '',
-        refs TEXT NOT NULL DEFAULT '[]',
-        provider_thread_id TEXT NOT NULL DEFAULT '',
-        is_auto_reply INTEGER NOT NULL DEFAULT 0,
-        auto_reply_until TEXT,
-        timezone TEXT NOT NULL DEFAULT ''
-    );
-    CREATE UNIQUE INDEX messages_source ON messages(account, source_id);
-    CREATE INDEX messages_thread ON messages(thread_id, sent_at);
-    CREATE INDEX messages_msgid ON messages(message_id);
-    CREATE INDEX messages_sent_at ON messages(sent_at);
-    CREATE TABLE failed_messages (
-        account TEXT NOT NULL,
-        source_id TEXT NOT NULL,
-        error TEXT NOT NULL,
-        raw BLOB,
-        attempts INTEGER NOT NULL DEFAULT 1,
-        last_at TEXT NOT NULL,
-        PRIMARY KEY (account, source_id)
-    );
-    CREATE TABLE commitments (
-        id TEXT PRIMARY KEY,
-        message_id TEXT NOT NULL REFERENCES messages(id),
-        who TEXT NOT NULL CHECK (who IN ('me', 'them')),
-        action TEXT NOT NULL,
-        due TEXT,                          -- ISO 8601 with offset, or NULL
-        due_has_time INTEGER NOT NULL,
-        conditional INTEGER NOT NULL,
-        vague INTEGER NOT NULL,
-        text TEXT NOT NULL
-    );
-    CREATE INDEX commitments_message ON commitments(message_id);
-    CREATE TABLE steps (
-        commitment_id TEXT PRIMARY KEY REFERENCES commitments(id),
-        owner TEXT NOT NULL,
-        action TEXT NOT NULL,
-        counterpart_email TEXT NOT NULL,
-        counterpart_name TEXT NOT NULL,
-        company TEXT NOT NULL,
-        thread_id TEXT NOT NULL,
-        target TEXT NOT NULL,
-        target_is_default INTEGER NOT NULL,
-        state TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX steps_state ON steps(state);
-    CREATE INDEX steps_company ON steps(company);
-    CREATE TABLE step_transitions (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        commitment_id TEXT NOT NULL,
-        from_state TEXT,
-        to_state TEXT NOT NULL,
-        at TEXT NOT NULL,
-        note TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX step_transitions_commitment ON step_transitions(commitment_id);
-    CREATE TABLE suggestions (
-        id TEXT PRIMARY KEY,
-        commitment_id TEXT NOT NULL UNIQUE,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        start TEXT NOT NULL,
-        end TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        state TEXT NOT NULL,
-        link TEXT NOT NULL DEFAULT '',
-        snoozed_until TEXT,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX suggestions_state ON suggestions(state);
-    CREATE TABLE bookings (
-        suggestion_id TEXT PRIMARY KEY REFERENCES suggestions(id),
-        calendar TEXT NOT NULL,            -- adapter kind + target, e.g. "caldav:https://.../cal/"
-        remote_id TEXT NOT NULL,
-        etag TEXT NOT NULL DEFAULT '',
-        state TEXT NOT NULL,               -- booked | cancelled | stale
-        booked_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE reports (
-        week TEXT PRIMARY KEY,             -- ISO week, e.g. 2026-W47
-        path TEXT NOT NULL,
-        written_at TEXT NOT NULL
-    );
-    """,
-    # 2: indexed thread lookups (thread_for scanned every message's refs with LIKE: quadratic on a first sync)
-    """
-    CREATE TABLE message_refs (
-        ref TEXT NOT NULL,                 -- a Message-ID this message names in In-Reply-To or References
-        id TEXT NOT NULL,                  -- messages.id
-        PRIMARY KEY (ref, id)
-    ) WITHOUT ROWID;
-    INSERT OR IGNORE INTO message_refs(ref, id) SELECT in_reply_to, id FROM messages WHERE in_reply_to != '';
-    INSERT OR IGNORE INTO message_refs(ref, id) SELECT j.value, m.id FROM messages m, json_each(m.refs) j;
-    CREATE INDEX messages_provider_thread ON messages(provider_thread_id, account);
-    """,
-    # 3: the tracker's incremental pass finds the steps that may move by index (thread, state + target)
-    """
-    CREATE INDEX steps_thread ON steps(thread_id);
-    CREATE INDEX steps_state_target ON steps(state, target);
-    DROP INDEX IF EXISTS steps_state;
-    """,
-    # 4: a suggestion has no state of its own (it is its step's: assistant.tracker.states); a booking
-    # remembers the status it was written with (a hold is tentative); contact lookups by person
-    """
-    DROP INDEX IF EXISTS suggestions_state;
-    ALTER TABLE suggestions DROP COLUMN state;
-    ALTER TABLE bookings ADD COLUMN status TEXT NOT NULL DEFAULT 'CONFIRMED';
-    CREATE INDEX IF NOT EXISTS messages_sender ON messages(sender_email, sent_at);
-    CREATE INDEX IF NOT EXISTS steps_counterpart ON steps(counterpart_email);
-    """,
-    # 5: the names a source has read (a Maildir's unique file names), one row each, written with the batch
-    # that read them; the cursor keeps folder mtimes only (it held every name read, rewritten per batch).
-    # Cursors that still hold names hand them over on their next pass (assistant.sources.local).
-    """
-    CREATE TABLE read_names (
-        account TEXT NOT NULL,
-        folder TEXT NOT NULL,              -- the source's key of the folder, e.g. "mail/INBOX"
-        name TEXT NOT NULL,
-        PRIMARY KEY (account, folder, name)
-    ) WITHOUT ROWID;
-    """,
-    # 6: the link back to each message in the client it came from (assistant.sources.links decides it per
-    # source kind: Gmail web, Outlook's webLink, message: URLs, a note's file). Rows stored before keep ''
-    # and the tracker falls back to a message: URL for them. And the name a company's people write for it
-    # (a display name's "(Harbor Outfitters)", a signature line that spells the domain), per deal key.
-    """
-    ALTER TABLE messages ADD COLUMN link TEXT NOT NULL DEFAULT '';
-    CREATE TABLE organisations (
-        company TEXT PRIMARY KEY,          -- the deal key: an email domain, or an address for free mail
-        name TEXT NOT NULL,                -- as its people write it, e.g. "Harbor Outfitters"
-        seen_at TEXT NOT NULL              -- the message it was read from (the latest one wins)
-    ) WITHOUT ROWID;
-    """,
-]
+
+class Row(Protocol):
+    """A result row: by position (`row[0]`) or by column name (`row["id"]`)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the shared SQL needs of a connection: sqlite3's own API with `?` placeholders."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+
+
+def safe_url(url: str) -> str:
+    """A store URL without its password, for messages and logs."""
+    return re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", url)
 
 
 def utc_iso(moment: datetime) -> str:
@@ -229,324 +100,66 @@ def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(parts) if parts else ""), args
 
 
-# -- faults: every SQLite error leaves this module as a StoreError that says what to do -------------------
+class Store(ABC):
+    """The port: everything the watcher, the tracker, booking, the review and the report ask of the
+    database. The SQL here is written once for both dialects (`?` placeholders, `ON CONFLICT`, booleans as
+    booleans, times as UTC ISO text, `"end"` quoted); what differs (connecting, transactions, migrations,
+    the few dialect fragments the tracker's queries need) is each adapter's. Not thread-safe: one Store
+    per thread."""
 
-BACKUP_DIR = "backups"  # beside the store
-BACKUPS_KEPT = 7
+    kind: ClassVar[str]  # the registry's name of the adapter: "sqlite" | "postgresql"
+    db: Connection  # `?`-style DB-API connection (sqlite3's own; psycopg behind a thin translator)
+    location: str  # where it is, for messages (a path, or a URL without its password)
 
-
-def _sqlite_name(e: BaseException) -> str:
-    return str(getattr(e, "sqlite_errorname", "") or "")
-
-
-def describe(e: sqlite3.Error | OSError, path: Path) -> StoreError:
-    """The one line a rep reads for a database fault on `path`, naming what to do."""
-    if isinstance(e, OSError):
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            return StoreError(f"the disk holding the store {path} is full: free some space there and run the "
-                              "command again (nothing was lost: the change that failed is made again)")
-        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return StoreError(f"cannot write the store {path} ({e.strerror}): make it and its folder writable by "
-                              "you (chmod u+w), or point [store] path at a folder you own")
-        return StoreError(f"cannot use the store {path} ({e.strerror}): check the path in [store] path")
-    name = _sqlite_name(e)
-    detail = str(e).strip().splitlines()[0] if str(e).strip() else name.lower()
-    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_IOERR")) and _read_only_disk(path):
-        return StoreError(f"the store {path} is on a read-only disk: remount it read-write, or point [store] path "
-                          "at a writable folder")
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-        return StoreError(f"the store {path} is damaged ({detail}): run `assistant restore` to put back the newest "
-                          f"daily backup (kept in {path.parent / BACKUP_DIR}); nothing else is changed")
-    if name.startswith("SQLITE_FULL") or (name.startswith("SQLITE_IOERR") and "full" in detail):
-        return StoreError(f"the disk holding the store {path} is full: free some space there and run the command "
-                          "again (nothing was lost: the change that failed is made again)")
-    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
-        return StoreError(f"cannot write the store {path} (read-only): make it and its folder writable by you "
-                          "(chmod u+w), or point [store] path at a folder you own")
-    if name.startswith("SQLITE_CANTOPEN"):
-        return StoreError(f"cannot open the store {path}: check that its folder exists and is yours, or point "
-                          "[store] path at a folder you own")
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StoreError(f"the store {path} is busy ({detail}): another `assistant` (a watcher?) is writing to "
-                          "it; wait for it or stop it, then run the command again")
-    if name.startswith("SQLITE_IOERR"):
-        return StoreError(f"disk error on the store {path} ({detail}): check the disk (`df`, `dmesg`), then run "
-                          "the command again")
-    return StoreError(f"the store {path} failed ({name or type(e).__name__}: {detail}): run the command again; if "
-                      "it fails the same way, run `assistant restore` to put back the newest daily backup")
-
-
-def _read_only_disk(path: Path) -> bool:
-    folder = path if path.is_dir() else path.parent
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):  # (no statvfs on Windows)
-        return False
-
-
-class _Cursor(sqlite3.Cursor):
-    """A cursor whose SQLite errors are StoreErrors (see `describe`)."""
-
-    def _fail(self, e: sqlite3.Error) -> StoreError:
-        conn = self.connection
-        return describe(e, conn.where if isinstance(conn, _Connection) else Path("?"))
-
-    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.Error as e:
-            raise self._fail(e) from e
-
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _Cursor:
-        try:
-            return super().executemany(sql, seq_of_parameters)
-        except sqlite3.Error as e:
-            raise self._fail(e) from e
-
-    def fetchone(self) -> Any:
-        try:
-            return super().fetchone()
-        except sqlite3.Error as e:
-            raise self._fail(e) from e
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return super().fetchall()
-        except sqlite3.Error as e:
-            raise self._fail(e) from e
-
-    def fetchmany(self, size: int | None = 1) -> list[Any]:
-        try:
-            return super().fetchmany(size if size is not None else self.arraysize)
-        except sqlite3.Error as e:
-            raise self._fail(e) from e
-
-    def __next__(self) -> Any:
-        try:
-            return super().__next__()
-        except sqlite3.Error as e:
-            raise self._fail(e) from e
-
-
-class _Connection(sqlite3.Connection):
-    """The store's connection: every statement runs on a `_Cursor`, so no raw SQLite error escapes."""
-
-    where: Path = Path("?")
-
-    def cursor(self, factory: Any = None) -> _Cursor:  # type: ignore[override]
-        cur = super().cursor(factory or _Cursor)
-        assert isinstance(cur, _Cursor)
-        return cur
-
-    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
-        return self.cursor().execute(sql, parameters)
-
-    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
-        return self.cursor().executemany(sql, parameters)
-
-
-def _private_file(path: Path) -> None:
-    """The store holds mail text and the rep's decisions: the file and its -wal/-shm are 0600."""
-    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            if p.exists() and stat.S_IMODE(p.stat().st_mode) != 0o600:
-                p.chmod(0o600)
-        except OSError:
-            pass  # (not ours to change: reported by the write that fails, if one does)
-
-
-def _private_dir(folder: Path) -> None:
-    """Create the store's folder 0700; the data dir is tightened to 0700 if an older version left it open."""
-    if not folder.exists():
-        folder.mkdir(parents=True, mode=0o700)
-        folder.chmod(0o700)  # (mkdir's mode is masked by the umask)
-    elif folder.resolve() == data_dir().resolve() and stat.S_IMODE(folder.stat().st_mode) != 0o700:
-        try:
-            folder.chmod(0o700)
-        except OSError:
-            pass
-
-
-def backup_dir(path: Path) -> Path:
-    return path.parent / BACKUP_DIR
-
-
-def backups(path: Path) -> list[Path]:
-    """The daily copies of the store at `path`, oldest first."""
-    folder = backup_dir(path)
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob(f"{path.stem}-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].sqlite3"))
-
-
-def _healthy(path: Path) -> bool:
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return bool(db.execute("PRAGMA quick_check").fetchone()[0] == "ok")
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return False
-
-
-def restore(path: Path, source: Path | None = None, *, now: datetime) -> tuple[Path, Path | None]:
-    """Put back a copy of the store: `source`, else the newest backup that is whole. The current file (and
-    its -wal/-shm) is moved aside to `<name>.damaged-<time>`, never deleted. Returns (copied from, moved to)."""
-    candidates = [source] if source is not None else list(reversed(backups(path)))
-    chosen = next((c for c in candidates if c.is_file() and _healthy(c)), None)
-    if chosen is None:
-        where = source if source is not None else backup_dir(path)
-        raise StoreError(f"no whole backup of the store in {where}: move {path} away and run `assistant watch` to "
-                         "read your mail again (decisions made in the review are lost)")
-    aside: Path | None = None
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
-    try:
-        for suffix in ("", "-wal", "-shm"):
-            current = path.with_name(path.name + suffix)
-            if current.exists():
-                moved = path.with_name(f"{path.name}{suffix}.damaged-{stamp}")
-                os.replace(current, moved)
-                aside = aside or moved
-        _private_dir(path.parent)
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        src = sqlite3.connect(f"file:{chosen}?mode=ro", uri=True)
-        dst = sqlite3.connect(str(path))
-        try:
-            src.backup(dst)
-        finally:
-            src.close()
-            dst.close()
-    except sqlite3.Error as e:
-        raise describe(e, path) from e
-    except OSError as e:
-        raise describe(e, path) from e
-    return chosen, aside
-
-
-def remove(path: Path) -> list[Path]:
-    """Delete the store at `path`, its -wal/-shm, its backups and the copies `restore` moved aside.
-    Returns what was deleted."""
-    gone: list[Path] = []
-    candidates = [path.with_name(path.name + s) for s in ("", "-wal", "-shm")]
-    candidates += sorted(path.parent.glob(f"{path.name}*.damaged-*")) if path.parent.is_dir() else []
-    candidates += backups(path)
-    for p in candidates:
-        try:
-            p.unlink()
-            gone.append(p)
-        except FileNotFoundError:
-            continue
-        except OSError as e:
-            raise describe(e, p) from e
-    folder = backup_dir(path)
-    for leftover in (folder, path.parent):
-        try:
-            leftover.rmdir()  # only when empty
-        except OSError:
-            pass
-    return gone
-
-
-class Store:
-    """A connection to the product's database. Not thread-safe: one Store per thread."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        memory = str(path) == ":memory:"
-        if not memory:
-            if self.path.is_dir():
-                raise StoreError(f"the store {self.path} is a folder: point [store] path at a file in it, like "
-                                 f"{self.path / 'follow-through.sqlite3'}")
-            try:
-                _private_dir(self.path.parent)
-                if not self.path.exists():
-                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            except OSError as e:
-                raise describe(e, self.path) from e
-        try:
-            db = sqlite3.connect(str(path), isolation_level=None, timeout=30, factory=_Connection)
-        except sqlite3.Error as e:
-            raise describe(e, self.path) from e
-        assert isinstance(db, _Connection)
-        db.where = self.path
-        self.db: _Connection = db
-        self.db.row_factory = sqlite3.Row
+    def __init__(self) -> None:
         self._depth = 0
-        try:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.migrate()
-        except BaseException:
-            self.db.close()
-            raise
-        if not memory:
-            _private_file(self.path)
 
     # -- schema -------------------------------------------------------------------------------
     @property
+    @abstractmethod
     def schema_version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        """The number of this dialect's migrations applied."""
 
+    @property
+    @abstractmethod
+    def latest_version(self) -> int:
+        """The number of this dialect's migrations this program knows."""
+
+    @abstractmethod
     def migrate(self) -> None:
-        current = self.schema_version
-        if current > len(MIGRATIONS):
+        """Apply the migrations not applied yet, each in its own transaction; refuse a newer schema."""
+
+    def _check_version(self, current: int) -> None:
+        if current > self.latest_version:
             raise StoreError(
-                f"{self.path} has schema version {current}, newer than this program knows ({len(MIGRATIONS)}): "
-                "upgrade follow-through"
+                f"{self.location} has schema version {current}, newer than this program knows "
+                f"({self.latest_version}): upgrade follow-through"
             )
-        for version in range(current + 1, len(MIGRATIONS) + 1):
-            with self.transaction():
-                for statement in MIGRATIONS[version - 1].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {version}")
 
-    def close(self) -> None:
-        self.db.close()
+    @abstractmethod
+    def columns(self) -> dict[str, list[str]]:
+        """Table -> column names of the product's schema (the contract suite compares the dialects)."""
 
-    # -- backups --------------------------------------------------------------------------------
-    def backup(self, today: date, *, keep: int = BACKUPS_KEPT) -> Path | None:
-        """Copy the store with SQLite's online backup API into `backups/` beside it as
-        `<name>-YYYY-MM-DD.sqlite3` (0600), unless `today`'s copy exists; keep the newest `keep`.
-        Returns the new copy's path, or None when today's was already taken."""
-        folder = backup_dir(self.path)
-        target = folder / f"{self.path.stem}-{today.isoformat()}.sqlite3"
-        if target.exists():
-            return None
-        partial = target.with_name(target.name + ".partial")
-        try:
-            _private_dir(folder)
-            partial.unlink(missing_ok=True)
-            os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
-            copy = sqlite3.connect(str(partial))
-            try:
-                self.db.backup(copy)
-            finally:
-                copy.close()
-            os.replace(partial, target)
-        except sqlite3.Error as e:
-            partial.unlink(missing_ok=True)
-            raise describe(e, target) from e
-        except OSError as e:
-            partial.unlink(missing_ok=True)
-            raise describe(e, target) from e
-        for old in backups(self.path)[:-keep] if keep > 0 else []:
-            old.unlink(missing_ok=True)
-        return target
+    @abstractmethod
+    def close(self) -> None: ...
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- transactions ---------------------------------------------------------------------------
+    @abstractmethod
+    def _begin(self) -> None:
+        """Open the outermost transaction, holding the rep's write lock (writers of one rep go one at a
+        time, so a pass never interleaves with a sync; different reps never wait for each other)."""
+
     @contextmanager
-    def transaction(self) -> Iterator[_Connection]:
-        """BEGIN IMMEDIATE ... COMMIT. A nested use is a SAVEPOINT inside the outer transaction: when it
-        fails, its own writes are undone and the outer transaction goes on (a booking pass holds one
-        transaction around many bookings, each of which must stay whole)."""
+    def transaction(self) -> Iterator[Connection]:
+        """BEGIN ... COMMIT with the write lock held. A nested use is a SAVEPOINT inside the outer
+        transaction: when it fails, its own writes are undone and the outer transaction goes on (a booking
+        pass holds one transaction around many bookings, each of which must stay whole)."""
         if self._depth:
             name = f"sp{self._depth}"
             self.db.execute(f"SAVEPOINT {name}")
@@ -554,41 +167,77 @@ class Store:
             try:
                 yield self.db
             except BaseException:
-                if self.db.in_transaction:
+                if self._open():
                     try:
-                        self.db.execute(f"ROLLBACK TO {name}")
-                        self.db.execute(f"RELEASE {name}")
+                        self.db.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                        self.db.execute(f"RELEASE SAVEPOINT {name}")
                     except StoreError:
                         pass  # the first error is the one to report
                 raise
             else:
-                self.db.execute(f"RELEASE {name}")
+                self.db.execute(f"RELEASE SAVEPOINT {name}")
             finally:
                 self._depth -= 1
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin()
         self._depth = 1
         try:
             yield self.db
         except BaseException:
-            if self.db.in_transaction:  # (SQLite has already rolled back after a full disk or an I/O error)
-                try:
-                    self.db.execute("ROLLBACK")
-                except StoreError:
-                    pass  # the first error is the one to report
+            self._rollback()
             raise
         else:
             try:
                 self.db.execute("COMMIT")
             except StoreError:
-                if self.db.in_transaction:
-                    try:
-                        self.db.execute("ROLLBACK")
-                    except StoreError:
-                        pass
+                self._rollback()
                 raise
         finally:
             self._depth = 0
+
+    @abstractmethod
+    def _open(self) -> bool:
+        """Whether the engine still holds a transaction open (SQLite rolls back by itself after a full
+        disk or an I/O error; a lost PostgreSQL connection holds none)."""
+
+    def _rollback(self) -> None:
+        if self._open():
+            try:
+                self.db.execute("ROLLBACK")
+            except StoreError:
+                pass  # the first error is the one to report
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # -- backups ----------------------------------------------------------------------------------
+    def backup(self, today: date, *, keep: int = 7) -> Path | None:
+        """Take today's copy of the store unless it was taken; None when there was nothing to do. A SQLite
+        file is copied beside itself; a server database is backed up by its own tools (pg_dump, the
+        provider's snapshots), so the PostgreSQL adapter takes none."""
+        return None
+
+    # -- queries --------------------------------------------------------------------------------
+    def tuples(self, sql: str, args: Sequence[Any] = ()) -> Iterable[Sequence[Any]]:
+        """Rows as plain sequences (no column names): the bulk reads of the sync and the tracker."""
+        rows: Iterable[Sequence[Any]] = self.db.execute(sql, args)
+        return rows
+
+    # -- dialect fragments the tracker's queries need (assistant.tracker.repository) ------------
+    @abstractmethod
+    def create_temp_table(self, name: str, columns: Sequence[tuple[str, str]]) -> None:
+        """(Re)create a session-private table `name` with an auto-numbered `seq` key (numbered in insert
+        order) and `columns` of the neutral types TEXT, BOOLEAN or BIGINT."""
+
+    @abstractmethod
+    def json_pair_firsts(self, column: str, alias: str) -> tuple[str, str]:
+        """For a JSON column holding [[a, b], ...]: the FROM item that yields one row per pair (named
+        `alias`) and the expression of the pair's first element."""
+
+    @abstractmethod
+    def secondary_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """(name, CREATE statement) of the non-unique indexes of `tables` (a bulk load drops them)."""
 
     # -- sync cursors -------------------------------------------------------------------------
     def cursor(self, account: str) -> dict[str, Any]:
@@ -606,7 +255,7 @@ class Store:
     # -- names a source has read ---------------------------------------------------------------
     def remember_read(self, account: str, entries: Iterable[tuple[str, str]]) -> None:
         """Record (folder, name) pairs a batch read. Call inside the transaction that stores the batch."""
-        self.db.executemany("INSERT OR IGNORE INTO read_names(account, folder, name) VALUES (?, ?, ?)",
+        self.db.executemany("INSERT INTO read_names(account, folder, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                             ((account, folder, name) for folder, name in entries))
 
     def unread_names(self, account: str, folder: str, names: Sequence[str], chunk: int = 500,
@@ -615,9 +264,7 @@ class Store:
         order (a folder's listing) is walked beside the folder's rows read in the same order, one range
         scan; a short one (or one out of order) is looked up `chunk` names at a time."""
         if len(names) >= scan_from and all(a <= b for a, b in pairwise(names)):
-            cur = self.db.cursor()
-            cur.row_factory = None
-            rows = cur.execute("SELECT name FROM read_names WHERE account = ? AND folder = ? "
+            rows = self.tuples("SELECT name FROM read_names WHERE account = ? AND folder = ? "
                                "AND name BETWEEN ? AND ? ORDER BY name", (account, folder, names[0], names[-1]))
             out: list[str] = []
             i, n = 0, len(names)
@@ -682,27 +329,27 @@ class Store:
     def add_message(self, message: Message) -> bool:
         """Insert a message unless it is already stored; True when it was new."""
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO messages(id, account, source_id, message_id, thread_id, direction, sender_email,"
+            "INSERT INTO messages(id, account, source_id, message_id, thread_id, direction, sender_email,"
             " sender_name, recipients, subject, sent_at, body, in_reply_to, refs, provider_thread_id, is_auto_reply,"
-            " auto_reply_until, timezone, link) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " auto_reply_until, timezone, link) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             (
                 message.id, message.account, message.source_id, message.message_id, message.thread_id,
                 message.direction, message.sender.email, message.sender.name,
                 json.dumps([[a.email, a.name] for a in message.recipients]), message.subject,
                 utc_iso(message.sent_at), message.body, message.in_reply_to, json.dumps(list(message.references)),
-                message.provider_thread_id, int(message.is_auto_reply),
+                message.provider_thread_id, bool(message.is_auto_reply),
                 utc_iso(message.auto_reply_until) if message.auto_reply_until else None, message.timezone,
                 message.link,
             ),
         )
         if cur.rowcount > 0:
             refs = {r for r in (message.in_reply_to, *message.references) if r}
-            self.db.executemany("INSERT OR IGNORE INTO message_refs(ref, id) VALUES (?, ?)",
+            self.db.executemany("INSERT INTO message_refs(ref, id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                 [(r, message.id) for r in refs])
-        return cur.rowcount > 0
+        return bool(cur.rowcount > 0)
 
     @staticmethod
-    def _message(row: sqlite3.Row) -> Message:
+    def _message(row: Row) -> Message:
         return Message(
             id=row["id"], account=row["account"], source_id=row["source_id"], message_id=row["message_id"],
             thread_id=row["thread_id"], direction=row["direction"],
@@ -744,12 +391,12 @@ class Store:
     def record_failure(self, account: str, source_id: str, error: str, raw: bytes | None, now: datetime) -> None:
         self.db.execute(
             "INSERT INTO failed_messages(account, source_id, error, raw, attempts, last_at) VALUES (?,?,?,?,1,?) "
-            "ON CONFLICT(account, source_id) DO UPDATE SET error = excluded.error, attempts = attempts + 1, "
-            "last_at = excluded.last_at, raw = COALESCE(excluded.raw, raw)",
+            "ON CONFLICT(account, source_id) DO UPDATE SET error = excluded.error, attempts = failed_messages.attempts + 1, "
+            "last_at = excluded.last_at, raw = COALESCE(excluded.raw, failed_messages.raw)",
             (account, source_id, error, raw, utc_iso(now)),
         )
 
-    def failures(self, account: str | None = None) -> list[sqlite3.Row]:
+    def failures(self, account: str | None = None) -> list[Row]:
         if account is None:
             return list(self.db.execute("SELECT * FROM failed_messages ORDER BY last_at"))
         return list(self.db.execute("SELECT * FROM failed_messages WHERE account = ? ORDER BY last_at", (account,)))
@@ -805,16 +452,16 @@ class Store:
         n = 0
         for c in commitments:
             cur = self.db.execute(
-                "INSERT OR IGNORE INTO commitments(id, message_id, who, action, due, due_has_time, conditional,"
-                " vague, text) VALUES (?,?,?,?,?,?,?,?,?)",
-                (c.id, c.message_id, c.who, c.action, c.due.isoformat() if c.due else None, int(c.due_has_time),
-                 int(c.conditional), int(c.vague), c.text),
+                "INSERT INTO commitments(id, message_id, who, action, due, due_has_time, conditional,"
+                " vague, text) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                (c.id, c.message_id, c.who, c.action, c.due.isoformat() if c.due else None, bool(c.due_has_time),
+                 bool(c.conditional), bool(c.vague), c.text),
             )
             n += cur.rowcount
         return n
 
     @staticmethod
-    def _commitment(row: sqlite3.Row) -> Commitment:
+    def _commitment(row: Row) -> Commitment:
         return Commitment(
             id=row["id"], message_id=row["message_id"], who=row["who"], action=row["action"],
             due=from_iso(row["due"]), due_has_time=bool(row["due_has_time"]),
@@ -839,7 +486,7 @@ class Store:
     # assistant.tracker.states.apply, which records it in step_transitions; the pass's own queries
     # live in assistant.tracker.repository.
     @staticmethod
-    def _step(row: sqlite3.Row) -> NextStep:
+    def _step(row: Row) -> NextStep:
         return NextStep(
             commitment_id=row["commitment_id"], owner=row["owner"], action=row["action"],
             counterpart=Counterpart(email=row["counterpart_email"], name=row["counterpart_name"],
@@ -881,7 +528,7 @@ class Store:
                          " JOIN steps s ON s.commitment_id = g.commitment_id")
 
     @staticmethod
-    def _suggestion(row: sqlite3.Row) -> Suggestion:
+    def _suggestion(row: Row) -> Suggestion:
         return Suggestion(
             id=row["id"], commitment_id=row["commitment_id"], title=row["title"], body=row["body"],
             start=datetime.fromisoformat(row["start"]), end=datetime.fromisoformat(row["end"]),
@@ -915,7 +562,7 @@ class Store:
                           snoozed_until: datetime | None = None, clear_snooze: bool = False) -> None:
         """Edit a suggestion's fields (its state is its step's: see assistant.tracker.states)."""
         sets, args = ["updated_at = ?"], [utc_iso(now)]
-        for column, value in (("start", start), ("end", end), ("snoozed_until", snoozed_until)):
+        for column, value in (("start", start), ('"end"', end), ("snoozed_until", snoozed_until)):
             if value is not None:
                 sets.append(f"{column} = ?")
                 args.append(utc_iso(value))
@@ -950,7 +597,7 @@ class Store:
     # -- bookings (owner: assistant/booking.py) ------------------------------------------------
     # A booking row is written in the same transaction that moves the suggestion to booked/accepted.
     @staticmethod
-    def _booking(row: sqlite3.Row) -> Booking:
+    def _booking(row: Row) -> Booking:
         return Booking(suggestion_id=row["suggestion_id"], calendar=row["calendar"], remote_id=row["remote_id"],
                        etag=row["etag"], state=row["state"], booked_at=datetime.fromisoformat(row["booked_at"]),
                        status=row["status"],
