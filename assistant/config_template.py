@@ -120,7 +120,8 @@ out_dir = "reports"
 
 # [store]
 # path = "follow-through.sqlite3"     # default: the user's data dir
-# url = "postgresql://followthrough@db.internal/sales"   # a team's PostgreSQL instead (rep = "alice": your schema)
+# url = "postgresql://followthrough@db.internal/sales"   # a team's PostgreSQL instead of the file
+# rep = "alice"                       # with url: your key in that database (your schema, rep_alice)
 """
 
 
