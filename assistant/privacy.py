@@ -34,7 +34,7 @@ def _report_files(config: Config) -> list[Path]:
     if not config.store_path.exists():
         return []
     try:
-        with store_module.Store(config.store_path) as db:
+        with store_module.open_store(config.store_path) as db:
             paths = [db.report_path(week) for week in db.report_weeks()]
     except StoreError:
         return []  # a damaged store: its reports are not known (the folder is named in `kept`)
