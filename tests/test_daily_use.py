@@ -342,7 +342,7 @@ def test_the_table_is_readable_at_80_columns_and_up(world: World, width: int) ->
     border = next(ln for ln in lines if ln.startswith("\u250f"))  # the header's top border: one run per column
     columns = [len(run) for run in re.split("[\u250f\u2533\u2513]", border)[1:-1]]
     readable = columns[2:5] if len(columns) == 6 else columns[2:4]  # With, The promise (and Why now when wide)
-    assert len(columns) == (6 if width >= 110 else 4) and min(readable) >= 14, columns
+    assert len(columns) == (6 if width >= 120 else 4) and min(readable) >= 14, columns
     words = " ".join(ln.strip("\u2502\u2503 ") for ln in lines)
     for v in views:  # every reason's words are whole somewhere (not cut into two-letter pieces)
         for word in v.reason.split():

@@ -52,7 +52,7 @@ def _open_store(config: Config) -> Store:
     return store_for(config)
 
 
-WIDE = 110  # from this many columns the table gives "Why now" and the state their own columns
+WIDE = 120  # from this many columns the table gives "Why now" and the state their own columns
 
 
 def suggestion_table(views: list[SuggestionView], config: Config, title: str, width: int | None = None) -> Table:
@@ -62,10 +62,10 @@ def suggestion_table(views: list[SuggestionView], config: Config, title: str, wi
     table = Table(title=title, caption=f"Times in {config.rep.timezone}", show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("When", no_wrap=True)
-    table.add_column("With", ratio=1, min_width=18, overflow="fold")
+    table.add_column("With", max_width=22, overflow="fold")  # sized by its names, up to a long domain
     table.add_column("The promise", ratio=3, min_width=24)
     if wide:
-        table.add_column("Why now", ratio=1, min_width=14)
+        table.add_column("Why now", ratio=1, min_width=16)
         table.add_column("State", no_wrap=True)
     for i, v in enumerate(views, 1):
         when = Text(_local(v.start, config, "%a %d %b"))

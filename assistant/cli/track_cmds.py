@@ -45,7 +45,8 @@ def demo(out: Path, now_text: str | None) -> None:
                   f"{waiting} waiting for your review)")
     if waiting:
         console.print(f"review them (accounts in suggest mode ask first): assistant review --config "
-                      f"{r.out / 'sample' / 'config.toml'} --now {r.now:%Y-%m-%dT%H:%M}", highlight=False, markup=False)
+                      f"{r.out / 'sample' / 'config.toml'} --now {r.now:%Y-%m-%dT%H:%M}", highlight=False, markup=False,
+                      soft_wrap=True)  # one line, to copy
     console.print(f"store (suggestions):  {r.store_path}   (review: assistant review --config {r.out / 'sample' / 'config.toml'})",
                   highlight=False, markup=False)
     console.print(f"calendar (.ics):      {r.ics_path}", highlight=False, markup=False)
