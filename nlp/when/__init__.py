@@ -42,6 +42,14 @@ Conventions (documented in the README, tested in tests/test_when_cases.py):
 - "shortly"/"in a bit"/"in a little while" are within the hour (a deadline an hour on); same-day anchors:
   "before I head home"/"before I leave the office" are today's close of business (17:00, a deadline), "once
   this meeting ends"/"after this call" an hour on;
+- a bare "later" after the act it times ("I'll get back to you later") is later today (from an hour on to the
+  end of the day), never in a farewell ("see you later"); "within the week/month" is a deadline at the end of
+  that stretch; "the week after next" is two weeks on;
+- written-out numbers: "ten to four", "at nineteen hundred", "in two and a half weeks", "in a day and a
+  half"; "the twenty-first" (20th-31st) alone is a day of the month when the clause ends after it, a single
+  ordinal word ("the fifth") only after a cue ("on the fifth");
+- numeric dates year first may use dots or spaces and put the day in the middle when it cannot be a month
+  ("2027.03.15", "2027 15 03"); "15 03 2027" and "15032027" follow the date order;
 - a month and year alone ("9/2012", "May 2027") and a month name that is the whole text ("May") are that
   month; a timestamp keeps the year written after its clock ("Thu Oct 26 11:00:09 2023");
 - mail shorthand is read: "tmrw", "2morrow", "tomo", "Wed AM", "this arvo", "EOW", "Tuesday week", and one-slip
