@@ -6,7 +6,16 @@ from __future__ import annotations
 import click
 
 from assistant import __version__
-from assistant.cli import data_cmds, extract_cmd, login_cmd, resolve_cmd, review_cmds, track_cmds, watch_cmds
+from assistant.cli import (
+    data_cmds,
+    extract_cmd,
+    login_cmd,
+    resolve_cmd,
+    review_cmds,
+    team_cmds,
+    track_cmds,
+    watch_cmds,
+)
 from assistant.cli.common import Main
 
 
@@ -16,5 +25,5 @@ def main() -> None:
     """Follow-through: every promise in your mailbox gets a next step."""
 
 
-for module in (resolve_cmd, extract_cmd, watch_cmds, login_cmd, track_cmds, review_cmds, data_cmds):
+for module in (resolve_cmd, extract_cmd, watch_cmds, login_cmd, track_cmds, review_cmds, data_cmds, team_cmds):
     module.register(main)

@@ -1,0 +1,273 @@
+"""Workers for a team: stateless processes on any number of machines, fed by a job queue in the team's
+PostgreSQL (procrastinate; README "Running it for a team" says why procrastinate and not pgqueuer).
+
+Jobs, each a procrastinate task:
+- `sync(rep, account)`: one pass over one mailbox with the watcher's own `sync_account` (each batch with
+  its cursor in one transaction, so a retried job stores nothing twice). Its procrastinate `lock` is the
+  mailbox: two workers never sync one mailbox at once. Its `queueing_lock` keeps one waiting sync per
+  mailbox. At its end it queues the rep's pass and its own next run (`[worker] sync_seconds` later), so
+  every mailbox is synced periodically without a scheduler of our own.
+- `rep_pass(rep)`: the rep's tracker pass, booking and weekly report: `assistant.pipeline.after_sync`,
+  the function `assistant watch` runs after each pass (booking is idempotent and crash-safe on its own).
+  Locked per rep, one waiting per rep.
+
+A worker killed at any moment (SIGKILL, a lost machine) leaves its job `doing` with a heartbeat that
+stops; any worker retries the jobs of workers whose heartbeat is older than `[worker] stalled_seconds`
+(at start, in burst mode before it decides the queue is empty, and every `stalled_seconds` while it runs).
+A retried job repeats a sync or a pass that is already idempotent: nothing is lost, nothing is booked
+twice. If the killed job had already queued its successor, the successor does the work and the stalled
+job is marked failed.
+
+Provider limits: a sync job runs the watcher's pass with one attempt; a TransientError (a 429 or 5xx,
+with or without Retry-After) ends the job and queues that mailbox's next sync after the Retry-After (or
+a backoff), so a throttled mailbox waits in the queue, never in a worker, and no other rep waits for it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.clock import Clock
+from assistant.config import Config
+from assistant.errors import AssistantError, AuthError, ConfigError, StoreError, TransientError
+from assistant.teamconfig import TeamConfig, rep_config
+
+log = logging.getLogger("assistant.worker")
+
+QUEUE = "follow-through"
+BACKOFF_SECONDS = 60  # a TransientError without Retry-After: that mailbox is synced again after this
+
+
+@dataclass
+class WorkerState:
+    """What the tasks of this worker process read: the team, the clock, the reps' configs (read once)."""
+
+    team: TeamConfig
+    clock: Clock
+    configs: dict[str, Config] = field(default_factory=dict)
+    processed: int = 0
+
+    def config(self, rep: str) -> Config:
+        if rep not in self.configs:
+            self.configs[rep] = rep_config(self.team, self.team.rep(rep))
+        return self.configs[rep]
+
+
+_STATE: WorkerState | None = None
+
+
+def _state() -> WorkerState:
+    if _STATE is None:  # pragma: no cover - run_worker sets it before any task runs
+        raise RuntimeError("the worker's state is not set")
+    return _STATE
+
+
+def mailbox_lock(rep: str, account: str) -> str:
+    return f"mailbox:{rep}:{account}"
+
+
+def _blueprint() -> Any:
+    import procrastinate
+
+    bp = procrastinate.Blueprint()
+
+    @bp.task(name="rep_pass", queue=QUEUE, pass_context=False)
+    async def rep_pass(rep: str) -> None:
+        await asyncio.to_thread(run_rep_pass, _state(), rep)
+
+    @bp.task(name="sync", queue=QUEUE, pass_context=False)
+    async def sync(rep: str, account: str) -> None:
+        state = _state()
+        next_in = await asyncio.to_thread(sync_mailbox, state, rep, account)
+        await _defer(rep_pass, {"rep": rep}, lock=f"rep:{rep}", queueing_lock=f"rep_pass:{rep}")
+        await _defer(sync, {"rep": rep, "account": account}, lock=mailbox_lock(rep, account),
+                     queueing_lock=f"sync:{rep}:{account}", schedule_in=next_in)
+
+    return bp
+
+
+async def _defer(task: Any, args: dict[str, Any], *, lock: str, queueing_lock: str,
+                 schedule_in: float = 0) -> bool:
+    """Queue a job unless one is already waiting with the same queueing lock; True when queued."""
+    from procrastinate import exceptions
+
+    options: dict[str, Any] = {"lock": lock, "queueing_lock": queueing_lock}
+    if schedule_in > 0:
+        options["schedule_in"] = {"seconds": schedule_in}
+    try:
+        await task.configure(**options).defer_async(**args)
+    except exceptions.AlreadyEnqueued:
+        return False
+    return True
+
+
+def sync_mailbox(state: WorkerState, rep: str, account: str) -> float:
+    """One sync of one rep's mailbox with the watcher's own functions; returns the seconds until its next
+    sync (the Retry-After of a provider that throttles it)."""
+    from assistant.store import store_for
+    from assistant.watcher import open_source, sync_account
+
+    every = float(state.team.worker.sync_seconds)
+    try:
+        config = state.config(rep)
+        account_config = config.account(account)
+    except ConfigError as e:
+        log.error("rep %r: %s", rep, e)
+        return every
+    source = None
+    try:
+        with store_for(config) as store:
+            source = open_source(account_config, config)
+            res = sync_account(store, source, config, state.clock, retry_attempts=1, parallel=False)
+        log.info("rep %r account %r: %d new message(s), %d commitment(s)", rep, account, res.stored,
+                 res.commitments)
+    except TransientError as e:
+        wait = e.retry_after if e.retry_after else BACKOFF_SECONDS
+        log.warning("rep %r account %r: %s (its next sync in %.0f s; the other mailboxes go on)", rep, account, e,
+                    wait)
+        return max(1.0, float(wait))
+    except AuthError as e:
+        log.error("rep %r: %s (send the rep `assistant team login-link %s`)", rep, e, rep)
+    except (StoreError, AssistantError) as e:
+        log.error("rep %r account %r: %s (tried again in %.0f s)", rep, account, e, every)
+    finally:
+        if source is not None:
+            try:
+                source.close()
+            except Exception:  # noqa: BLE001 - closing a finished source changes nothing
+                log.debug("closing %s failed", account, exc_info=True)
+    state.processed += 1
+    return every
+
+
+def run_rep_pass(state: WorkerState, rep: str) -> list[str]:
+    """The rep's tracker pass, booking and weekly report: what `assistant watch` runs after each pass."""
+    from assistant.pipeline import after_sync
+    from assistant.store import store_for
+
+    try:
+        config = state.config(rep)
+        with store_for(config) as store:
+            lines = after_sync(store, config, state.clock())
+    except AssistantError as e:
+        log.error("rep %r: %s", rep, e)
+        return [str(e)]
+    for line in lines:
+        log.info("rep %r: %s", rep, line)
+    state.processed += 1
+    return lines
+
+
+def make_app(team: TeamConfig) -> Any:
+    import procrastinate
+
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=team.store_url,
+                                                                     kwargs={"application_name": "ft-worker"},
+                                                                     min_size=1, max_size=4))
+    app.add_tasks_from(_blueprint(), namespace="ft")
+    return app
+
+
+async def ensure_schema(app: Any) -> None:
+    """procrastinate's tables, created once (an advisory lock makes two workers starting at once wait)."""
+    async with app.connector.pool.connection() as conn:
+        await conn.execute("SELECT pg_advisory_lock(hashtext('follow-through procrastinate schema'))")
+        try:
+            row = await (await conn.execute("SELECT to_regclass('procrastinate_jobs')")).fetchone()
+            if row[0] is None:
+                log.info("creating the job queue's tables (procrastinate) in %s", "the team's database")
+                await app.schema_manager.apply_schema_async()
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext('follow-through procrastinate schema'))")
+
+
+async def seed(app: Any, team: TeamConfig, configs: Callable[[str], Config]) -> int:
+    """A waiting sync for every mailbox of every rep that has none (new reps, a new queue). Returns how
+    many were queued."""
+    task = app.tasks["ft:sync"]
+    queued = 0
+    for rep in team.reps:
+        try:
+            config = configs(rep.name)
+        except AssistantError as e:
+            log.error("rep %r: %s (skipped: `assistant team check` lists every problem)", rep.name, e)
+            continue
+        for account in config.accounts:
+            queued += await _defer(task, {"rep": rep.name, "account": account.name},
+                                   lock=mailbox_lock(rep.name, account.name),
+                                   queueing_lock=f"sync:{rep.name}:{account.name}")
+    return queued
+
+
+async def retry_stalled(app: Any, stalled_seconds: float) -> int:
+    """Put back the jobs of workers whose heartbeat stopped (killed, lost). A stalled job whose successor
+    is already waiting (it had queued it before it died) is marked failed: the successor does its work."""
+    from procrastinate import exceptions, jobs
+
+    count = 0
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds):
+        try:
+            await app.job_manager.retry_job(job)
+            log.warning("retrying job %s %s of a worker that stopped", job.task_name, job.task_kwargs)
+            count += 1
+        except exceptions.ConnectorException:  # the queueing lock: a successor is waiting
+            await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=False)
+    return count
+
+
+async def _pending(app: Any) -> int:
+    """Jobs due now, and jobs of stopped workers (about to be retried)."""
+    async with app.connector.pool.connection() as conn:
+        row = await (await conn.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo' AND "
+            "(scheduled_at IS NULL OR scheduled_at <= now())", (QUEUE,))).fetchone()
+    return int(row[0])
+
+
+async def _stalled_loop(app: Any, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await retry_stalled(app, seconds)
+        except Exception:  # noqa: BLE001 - a lost connection: the pool reconnects, the next round retries
+            log.warning("looking for stalled jobs failed", exc_info=True)
+
+
+async def run(team: TeamConfig, clock: Clock, *, burst: bool = False, heartbeat: float = 10.0,
+              stalled: float = 30.0) -> int:
+    """Run a worker until stopped (SIGTERM/Ctrl-C: procrastinate finishes the running job), or with `burst`
+    until nothing is due. Returns the jobs this worker processed."""
+    global _STATE
+    _STATE = WorkerState(team=team, clock=clock)
+    app = make_app(team)
+    async with app.open_async():
+        await ensure_schema(app)
+        queued = await seed(app, team, _STATE.config)
+        log.info("worker %d: %d reps, %d mailbox sync(s) queued", os.getpid(), len(team.reps), queued)
+        options: dict[str, Any] = {"queues": [QUEUE], "concurrency": team.worker.concurrency,
+                                   "update_heartbeat_interval": heartbeat, "stalled_worker_timeout": stalled,
+                                   "install_signal_handlers": True, "delete_jobs": "successful"}
+        if burst:
+            while True:
+                await retry_stalled(app, stalled)
+                await app.run_worker_async(wait=False, **options)
+                await retry_stalled(app, stalled)
+                if not await _pending(app):
+                    break
+        else:
+            watcher = asyncio.create_task(_stalled_loop(app, stalled))
+            try:
+                await retry_stalled(app, stalled)
+                await app.run_worker_async(wait=True, **options)
+            finally:
+                watcher.cancel()
+    return _STATE.processed
+
+
+def run_worker(team: TeamConfig, clock: Clock, *, burst: bool = False) -> int:
+    return asyncio.run(run(team, clock, burst=burst, heartbeat=team.worker.heartbeat_seconds,
+                           stalled=team.worker.stalled_seconds))
