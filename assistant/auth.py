@@ -13,6 +13,7 @@ the callers retry with backoff: the account is not stopped."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import json
 import logging
@@ -270,8 +271,27 @@ def _keyring_available() -> bool:
     return True
 
 
+# In team mode a worker runs each rep's job with that rep's encrypted store (assistant.vault) set here:
+# a context variable, so each job (thread or task) sees its own rep's, and a rep alone never sets it.
+TEAM_TOKENS: contextvars.ContextVar[TokenStore | None] = contextvars.ContextVar("team_tokens", default=None)
+
+
+@contextlib.contextmanager
+def using_tokens(store: TokenStore) -> Iterator[TokenStore]:
+    """Within the block, `token_store_for` answers `store` (a team rep's encrypted tokens)."""
+    reset = TEAM_TOKENS.set(store)
+    try:
+        yield store
+    finally:
+        TEAM_TOKENS.reset(reset)
+
+
 def token_store_for(account: AccountConfig) -> TokenStore:
-    """The token store an account uses (`keyring = true` in its table opts into the system keyring)."""
+    """The token store an account uses (`keyring = true` in its table opts into the system keyring; in
+    team mode, the rep's encrypted store set by `using_tokens`)."""
+    team = TEAM_TOKENS.get()
+    if team is not None:
+        return team
     return TokenStore(use_keyring=bool(account.options.get("keyring", False)))
 
 

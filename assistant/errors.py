@@ -26,6 +26,10 @@ class SourceError(AssistantError):
     """A mail source failed in a way a retry will not fix (bad folder, server refused)."""
 
 
+class SignInLinkError(AssistantError):
+    """A team sign-in link that is forged, expired or used already (assistant.vault)."""
+
+
 class TransientError(AssistantError):
     """A network fault or a 5xx/429 answer: retried with backoff, nothing lost. `retry_now` False: waiting
     seconds will not help (a host name that does not resolve): the next pass tries again, no backoff loop."""

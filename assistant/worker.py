@@ -25,6 +25,7 @@ a backoff), so a throttled mailbox waits in the queue, never in a worker, and no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -50,6 +51,16 @@ class WorkerState:
     clock: Clock
     configs: dict[str, Config] = field(default_factory=dict)
     processed: int = 0
+    key: bytes | None = None  # the team's Fernet key: each rep's tokens are read from the encrypted store
+
+    def tokens(self, rep: str) -> contextlib.AbstractContextManager[object]:
+        """Within the block, the adapters read this rep's sign-ins from the team's encrypted store."""
+        if self.key is None:
+            return contextlib.nullcontext()
+        from assistant.auth import using_tokens
+        from assistant.vault import TeamTokenStore
+
+        return using_tokens(TeamTokenStore(self.team.store_url, self.key, rep))
 
     def config(self, rep: str) -> Config:
         if rep not in self.configs:
@@ -120,7 +131,7 @@ def sync_mailbox(state: WorkerState, rep: str, account: str) -> float:
         return every
     source = None
     try:
-        with store_for(config) as store:
+        with state.tokens(rep), store_for(config) as store:
             source = open_source(account_config, config)
             res = sync_account(store, source, config, state.clock, retry_attempts=1, parallel=False)
         log.info("rep %r account %r: %d new message(s), %d commitment(s)", rep, account, res.stored,
@@ -151,7 +162,7 @@ def run_rep_pass(state: WorkerState, rep: str) -> list[str]:
 
     try:
         config = state.config(rep)
-        with store_for(config) as store:
+        with state.tokens(rep), store_for(config) as store:
             lines = after_sync(store, config, state.clock())
     except AssistantError as e:
         log.error("rep %r: %s", rep, e)
@@ -243,6 +254,13 @@ async def run(team: TeamConfig, clock: Clock, *, burst: bool = False, heartbeat:
     until nothing is due. Returns the jobs this worker processed."""
     global _STATE
     _STATE = WorkerState(team=team, clock=clock)
+    if team.key_file is not None or team.key_env:
+        from assistant.vault import load_key
+
+        _STATE.key = load_key(team.key_file, team.key_env)
+    else:
+        log.warning("team.toml has no [secrets]: the reps' sign-ins are read from this machine's token files, "
+                    "unencrypted; add [secrets] key_file (see `assistant team new-key`)")
     app = make_app(team)
     async with app.open_async():
         await ensure_schema(app)

@@ -42,6 +42,47 @@ def check_cmd(config_path: Path) -> None:
     console.print(plain(f"{len(team.reps)} reps, {len(team.managers)} managers: all good"), highlight=False)
 
 
+@team_group.command("new-key")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Write the key to this new 0600 file (default: print it, for an environment variable).")
+@edge
+def new_key_cmd(out: Path | None) -> None:
+    """A new key for [secrets]: it encrypts every rep's tokens at rest. Keep it out of the repo."""
+    from assistant.vault import new_key, write_key
+
+    if out is None:
+        click.echo(new_key().decode())
+        return
+    write_key(out)
+    console.print(plain(f"wrote {out} (0600): set [secrets] key_file = \"{out}\" in team.toml"), highlight=False)
+
+
+@team_group.command("login-link")
+@click.argument("rep")
+@team_config_option
+@click.option("--account", "account_name", default=None, help="The rep's account (default: their first).")
+@click.option("--base-url", required=True, metavar="URL",
+              help="Where the team page is reached, behind the proxy (https://followthrough.example.com).")
+@click.option("--hours", type=click.IntRange(1, 168), default=72, show_default=True, help="How long it works.")
+@edge
+def login_link_cmd(rep: str, config_path: Path, account_name: str | None, base_url: str, hours: int) -> None:
+    """A one-time sign-in link to send to REP: they open it and sign in themselves; you never see a password."""
+    from assistant.teamconfig import rep_config
+    from assistant.vault import load_key, make_link
+
+    team = load_team(config_path)
+    config = rep_config(team, team.rep(rep))
+    account = config.account(account_name) if account_name else (config.accounts[0] if config.accounts else None)
+    if account is None:
+        raise click.UsageError(f"rep {rep!r} has no [[accounts]] in {config.source_path}")
+    if not base_url.startswith("https://") and not base_url.startswith("http://127.0.0.1"):
+        raise click.BadParameter("use the https:// address of the team page", param_hint="--base-url")
+    link = make_link(load_key(team.key_file, team.key_env), base_url, rep, account.name, hours)
+    console.print(plain(f"Send this to {config.rep.name or rep} ({config.rep.email or 'no email'}); it works once, "
+                        f"for {hours} h, for account {account.name!r}:"), highlight=False)
+    click.echo(link)
+
+
 @click.command("worker")
 @team_config_option
 @click.option("--burst", is_flag=True, help="Process until nothing is due, then exit.")
