@@ -599,3 +599,18 @@ def test_help_is_still_help(tmp_path: Path) -> None:
     bare = run(tmp_path)  # no command: click's help, not an error line
     assert "Commands:" in bare.stdout + bare.stderr and "error:" not in bare.stderr
     assert run(tmp_path, "watch", "--help").returncode == 0
+
+
+def test_every_account_and_calendar_in_credentials_example_json_uses_the_schemas_keys() -> None:
+    import json
+
+    from assistant.config import parse_config
+
+    shapes = json.loads((ROOT / "credentials.example.json").read_text(encoding="utf-8"))
+    for account in shapes["accounts"]:
+        fields = {k: v for k, v in account.items() if not k.startswith("_")}
+        parse_config({"accounts": [fields]})
+    for calendar in shapes["calendars"]:
+        fields = {k: v for k, v in calendar.items() if not k.startswith("_")}
+        accounts = [{"name": "gmail", "kind": "gmail"}, {"name": "office", "kind": "outlook"}]
+        parse_config({"accounts": accounts, "calendar": fields})
