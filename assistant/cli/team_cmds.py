@@ -83,6 +83,79 @@ def login_link_cmd(rep: str, config_path: Path, account_name: str | None, base_u
     click.echo(link)
 
 
+@team_group.command("report")
+@team_config_option
+@click.option("--week", default=None, metavar="YYYY-Www", help="The ISO week (default: this week).")
+@click.option("--rep", "reps", multiple=True, help="Only these reps (repeatable; default: every rep).")
+@click.option("--now", "now_text", default=None, metavar="ISO", help="Replay time (tests and demos).")
+@edge
+def report_cmd(config_path: Path, week: str | None, reps: tuple[str, ...], now_text: str | None) -> None:
+    """The manager's pipeline review: per rep, promises made and kept, broken, pending; deals without a
+    dated next step; stalled deals; vague steps written that week."""
+    from rich.table import Table
+
+    from assistant.cli.common import make_clock
+    from assistant.config import Config
+    from assistant.report import iso_week, normalise_week
+    from assistant.team_review import team_review
+
+    team = load_team(config_path)
+    now = make_clock(now_text, Config())()
+    try:
+        week = normalise_week(week) if week else iso_week(now, "UTC")
+    except ValueError:
+        raise click.BadParameter(f"{week!r}: write an ISO week like 2026-W47", param_hint="--week") from None
+    names = list(reps) or [r.name for r in team.reps]
+    for name in names:
+        team.rep(name)  # an unknown rep is one line, before any work
+    review = team_review(team, names, now, week)
+    table = Table(title=f"Pipeline review {week}", show_lines=False)
+    for col in ("rep", "made", "kept", "settled", "broken", "pending", "undated deals", "stalled", "vague"):
+        table.add_column(col, justify="left" if col == "rep" else "right")
+    for r in review.reps:
+        table.add_row(plain(f"{r.name} ({r.rep})"), *(str(x) for x in (
+            r.made, r.kept, r.settled, r.broken, r.pending, len(r.undated), len(r.stalled), len(r.vague))))
+    console.print(table)
+    for r in review.reps:
+        if r.error:
+            console.print(plain(f"{r.rep}: {r.error}"), style="red", highlight=False)
+            continue
+        for d in r.undated:
+            console.print(plain(f"{r.rep}: no dated next step: {d.company}: {d.why}"
+                                + (f": \"{d.step}\"" if d.step else "")), highlight=False)
+        for d in r.stalled:
+            console.print(plain(f"{r.rep}: stalled: {d.company}: {d.why}" + (f"; next: {d.step}" if d.step else "")),
+                          highlight=False)
+        for v in r.vague:
+            console.print(plain(f"{r.rep}: vague: \"{v}\""), highlight=False)
+
+
+@team_group.command("serve")
+@team_config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Listen here; the proxy in front of it is the only client ([web] proxies).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8788, show_default=True)
+@click.option("--now", "now_text", default=None, metavar="ISO", help="Replay time (tests and demos).")
+@edge
+def serve_cmd(config_path: Path, host: str, port: int, now_text: str | None) -> None:
+    """The team page behind the company's sign-in proxy: the manager's review, each rep's own queue and
+    the reps' sign-in links."""
+    import uvicorn
+
+    from assistant.cli.common import make_clock
+    from assistant.config import Config
+    from assistant.web.team import create_team_app
+
+    team = load_team(config_path)
+    if not team.proxies:
+        raise click.UsageError("team.toml has no [web] proxies: name the address of the sign-in proxy that "
+                               "sets X-Forwarded-Email (like proxies = [\"127.0.0.1\"])")
+    app = create_team_app(team, clock=make_clock(now_text, Config()))
+    console.print(plain(f"team page on http://{host}:{port}/ (behind the proxy at {', '.join(team.proxies)})"),
+                  highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
 @click.command("worker")
 @team_config_option
 @click.option("--burst", is_flag=True, help="Process until nothing is due, then exit.")
