@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import fcntl
 import json
 import logging
 import os
@@ -24,6 +23,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from assistant.config import AccountConfig, config_dir
 from assistant.errors import AuthError, ConfigError, TransientError
@@ -160,13 +161,8 @@ class TokenStore:
     def _locked(self) -> Iterator[None]:
         """A lock file next to the token file, so `assistant login` and the watcher never lose an update."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(str(self.path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with FileLock(str(self.path) + ".lock", mode=0o600):  # flock on POSIX, msvcrt on Windows
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def _read_all(self) -> dict[str, Any]:
         try:
@@ -189,7 +185,7 @@ class TokenStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tokens-", suffix=".tmp", dir=str(self.path.parent))
         try:
-            os.fchmod(fd, 0o600)
+            os.chmod(tmp, 0o600)  # mkstemp makes it 0600 on POSIX already; os.fchmod is POSIX-only
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, indent=1, sort_keys=True)
                 f.flush()

@@ -7,7 +7,6 @@ an advisory lock, so a crash never leaves a broken file and two processes never 
 
 from __future__ import annotations
 
-import fcntl
 import glob
 import os
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from filelock import FileLock
 from icalendar import Alarm, Calendar, Event
 
 from assistant.clock import Clock, system_clock
@@ -83,13 +83,8 @@ class IcsWriter:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(f".{self.path.name}.lock")
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        with FileLock(self.path.with_name(f".{self.path.name}.lock")):  # flock on POSIX, msvcrt on Windows
+            yield
 
     def _read(self) -> Calendar:
         try:
