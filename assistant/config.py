@@ -441,3 +441,33 @@ def load_config(path: Path | None = None) -> Config:
         return parse_config(data, source_path=path.resolve())
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
+
+
+def check_email(key: str, value: str) -> str:
+    """One email address (`sam@northwind-analytics.com`), checked for form only (no DNS), lower-cased."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = value.strip()
+    if not text:
+        raise ConfigError(f"{key} is empty: write your own address, like \"sam@northwind-analytics.com\"")
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as e:
+        raise ConfigError(f"{key} = {text!r} is not an email address ({e}): write one like "
+                          "\"sam@northwind-analytics.com\"") from None
+
+
+def local_zone() -> str:
+    """This machine's IANA time zone (tzlocal: $TZ, /etc/localtime, the Windows registry), else "UTC"."""
+    import tzlocal
+
+    try:
+        name = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - tzlocal raises its own errors on a machine with no usable zone
+        return "UTC"
+    if not name:
+        return "UTC"
+    try:
+        return check_timezone("time zone", name)
+    except ConfigError:
+        return "UTC"

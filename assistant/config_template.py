@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 TEMPLATE = """\
@@ -27,12 +28,12 @@ working_days = "Mon-Fri"              # e.g. "Mon-Thu" or "Mon,Tue,Thu"
 name = "local"
 kind = "local"
 mode = "suggest"
-mail = [{mail}]                 # Maildirs, mbox files, or folders holding them
-notes = {notes}                   # voicemail notes: one .txt/.md per call, `date: 2026-11-12 14:05` on top
+mail = [{mail}]   # Maildirs, mbox files, or folders holding them
+notes = {notes}   # voicemail notes: one .txt/.md per call, `date: 2026-11-12 14:05` on top
 # sent_folders = ["sent"]             # folder names read as sent mail
 # batch_size = 200                    # messages stored per transaction
 # keyring = false                     # (any account) keep its sign-in in the system keyring, not tokens.json
-
+{remote_account}
 # [[accounts]]
 # name = "work"
 # kind = "imap"
@@ -78,10 +79,7 @@ notes = {notes}                   # voicemail notes: one .txt/.md per call, `dat
 # ca_file = ""
 
 # --- Where follow-ups go. kind = ics (default) | caldav | google | outlook.
-[calendar]
-kind = "ics"
-path = "followups.ics"                # subscribe to or import this file in your calendar app
-# name = "Follow-ups"
+{calendar}
 
 # [calendar]
 # kind = "caldav"
@@ -116,10 +114,10 @@ hold_fallbacks = true                 # "I'll call you Thu 8:15 if I haven't hea
 weekly = true                         # `assistant watch` writes the weekly report
 weekday = "Mon"
 at = "08:00"
-out_dir = "reports"
+# out_dir = "~/Reports"              # reports go to <out_dir>/reports/<week>/ (default: the data dir)
 
 # [store]
-# path = "follow-through.sqlite3"     # default: the user's data dir
+# path = "follow-through.sqlite3"     # default: follow-through.sqlite3 in the data dir
 # url = "postgresql://followthrough@db.internal/sales"   # a team's PostgreSQL instead of the file
 # rep = "alice"                       # with url: your key in that database (your schema, rep_alice)
 """
@@ -129,32 +127,104 @@ def _toml_str(value: str) -> str:
     return json.dumps(value)  # a JSON string is a valid TOML basic string
 
 
-def render(*, name: str, email: str, timezone: str, mail: Path, notes: Path) -> str:
+@dataclass(frozen=True)
+class CalendarChoice:
+    """Where `assistant init` points the follow-ups: `kind` (ics | caldav | google | outlook) and what that
+    kind needs: caldav `url`, `username` and `password_command` (else the password comes from
+    $FOLLOW_THROUGH_CALDAV_PASSWORD); google `client_secrets`; outlook `client_id` and `tenant`; google and
+    outlook also `account`, the name of the mail account whose sign-in the calendar uses."""
+
+    kind: str = "ics"
+    url: str = ""
+    username: str = ""
+    password_command: str = ""
+    client_secrets: str = ""
+    client_id: str = ""
+    tenant: str = "common"
+    account: str = "work"
+
+
+CALDAV_PASSWORD_ENV = "FOLLOW_THROUGH_CALDAV_PASSWORD"
+
+
+def _calendar_table(choice: CalendarChoice, ics_path: Path) -> str:
+    if choice.kind == "ics":
+        return (f"[calendar]\nkind = \"ics\"\npath = {_toml_str(str(ics_path))}   # import it once, or subscribe "
+                "(`assistant serve`)\n# name = \"Follow-ups\"")
+    if choice.kind == "caldav":
+        password = (f"password_command = {_toml_str(choice.password_command)}   # prints the password"
+                    if choice.password_command else
+                    f"password_env = {_toml_str(CALDAV_PASSWORD_ENV)}   # or password_command = \"pass show caldav\"")
+        return (f"[calendar]\nkind = \"caldav\"\nurl = {_toml_str(choice.url)}\nusername = {_toml_str(choice.username)}\n"
+                f"{password}\ncalendar = \"Follow-ups\"             # created if missing; or calendar_url = \"https://.../work/\"")
+    if choice.kind == "google":
+        return (f"[calendar]\nkind = \"google\"\naccount = {_toml_str(choice.account)}   # uses that account's sign-in\n"
+                "calendar_id = \"primary\"")
+    if choice.kind == "outlook":
+        return (f"[calendar]\nkind = \"outlook\"\naccount = {_toml_str(choice.account)}   # uses that account's sign-in\n"
+                "# calendar_id = \"\"                  # default calendar")
+    raise ValueError(f"unknown calendar kind {choice.kind!r}")
+
+
+def _remote_account(choice: CalendarChoice) -> str:
+    """The mail account a google or outlook calendar signs in through (written active, after the local one)."""
+    if choice.kind == "google":
+        return (f"\n[[accounts]]\nname = {_toml_str(choice.account)}\nkind = \"gmail\"                      "
+                f"# sign in once: `assistant login gmail --account {choice.account}`\nmode = \"suggest\"\n"
+                f"client_secrets = {_toml_str(choice.client_secrets)}   # the OAuth client (Desktop app) of your "
+                "Google Cloud project\n")
+    if choice.kind == "outlook":
+        return (f"\n[[accounts]]\nname = {_toml_str(choice.account)}\nkind = \"outlook\"                    "
+                f"# sign in once: `assistant login outlook --account {choice.account}`\nmode = \"suggest\"\n"
+                f"client_id = {_toml_str(choice.client_id)}\ntenant = {_toml_str(choice.tenant)}\n")
+    return ""
+
+
+def render(*, name: str, email: str, timezone: str, data: Path, calendar: CalendarChoice | None = None) -> str:
+    """The config text: the rep, a local account whose Maildir and notes folder are in the data dir `data`,
+    the calendar chosen (and the gmail or outlook account it signs in through), every other option commented."""
+    choice = calendar or CalendarChoice()
     return TEMPLATE.format(name=_toml_str(name), email=_toml_str(email), timezone=_toml_str(timezone),
-                           mail=_toml_str(str(mail)), notes=_toml_str(str(notes)))
+                           mail=_toml_str(str(data / "mail")), notes=_toml_str(str(data / "notes")),
+                           remote_account=_remote_account(choice),
+                           calendar=_calendar_table(choice, data / "followups.ics"))
 
 
 EXAMPLE = {"name": "Sam Rivera", "email": "sam@northwind-analytics.com", "timezone": "America/New_York"}
 
 
 def example() -> str:
-    """The text of `config.example.toml` (shipped at the top of the repository; a test keeps them equal)."""
-    return render(name=EXAMPLE["name"], email=EXAMPLE["email"], timezone=EXAMPLE["timezone"], mail=Path("mail"),
-                  notes=Path("notes"))
+    """The text of `config.example.toml` (shipped at the top of the repository; a test keeps them equal):
+    its paths are relative (to the folder of the config file); `assistant init` writes the data dir's."""
+    return render(name=EXAMPLE["name"], email=EXAMPLE["email"], timezone=EXAMPLE["timezone"], data=Path())
 
 
-def write(path: Path, *, name: str, email: str, timezone: str, force: bool = False) -> tuple[Path, Path]:
-    """Write the config and create an empty Maildir and notes folder next to it; returns (maildir, notes)."""
+@dataclass(frozen=True)
+class Written:
+    """What `write` made: the config file, and in the data dir the local account's Maildir and notes folder."""
+
+    config: Path
+    data: Path
+    mail: Path
+    notes: Path
+
+
+def write(path: Path, *, name: str, email: str, timezone: str, calendar: CalendarChoice | None = None,
+          data: Path | None = None, force: bool = False) -> Written:
+    """Write the config at `path` and create an empty Maildir and notes folder in the data dir (`data`,
+    default the user's data dir: mail, notes, the .ics, reports and the store live there, not beside the
+    config). Refuses to replace an existing config unless `force`."""
+    from assistant.config import data_dir
     from assistant.errors import ConfigError
 
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists: edit it, or run `assistant init --force` to replace it")
+    data = (data or data_dir()).expanduser().resolve()
+    text = render(name=name, email=email, timezone=timezone, data=data, calendar=calendar)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mail = path.parent / "mail"
-    notes = path.parent / "notes"
+    mail, notes = data / "mail", data / "notes"
     for sub in ("cur", "new", "tmp"):
         (mail / sub).mkdir(parents=True, exist_ok=True)
     notes.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(name=name, email=email, timezone=timezone, mail=Path("mail"), notes=Path("notes")),
-                    encoding="utf-8")
-    return mail, notes
+    path.write_text(text, encoding="utf-8")
+    return Written(config=path, data=data, mail=mail, notes=notes)

@@ -491,7 +491,9 @@ def test_cli_watch_once_init_service_and_bad_config(tmp_path: Path, monkeypatch:
     assert out.exit_code == 0, out.output
     again = runner.invoke(main, ["init", "--config", str(conf)])
     assert again.exit_code == 2 and "--force" in again.output
-    (tmp_path / "new" / "mail" / "new" / "1.x").write_bytes(email_bytes(1))
+    from assistant.config import data_dir
+
+    (data_dir() / "mail" / "new" / "1.x").write_bytes(email_bytes(1))  # init puts the Maildir in the data dir
     out = runner.invoke(main, ["watch", "--once", "--config", str(conf), "--now", "2026-11-20T09:00"])
     assert out.exit_code == 0, out.output
     with open_store(load_config(conf).store_path) as store:

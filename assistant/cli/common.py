@@ -16,8 +16,8 @@ from rich.control import strip_control_codes
 from rich.text import Text
 
 from assistant.clock import Clock, fixed_clock, parse_now, system_clock
-from assistant.config import Config, load_config
-from assistant.errors import AssistantError
+from assistant.config import Config, default_config_path, load_config
+from assistant.errors import AssistantError, ConfigError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,7 +38,14 @@ def now_option(func: F) -> F:
     )(func)
 
 
-def load(config_path: Path | None) -> Config:
+def load(config_path: Path | None, *, required: bool = True) -> Config:
+    """The rep's config. Every command that reads or writes the rep's data needs one: with no --config and
+    no file at the default place it stops (exit 2) naming `assistant init`, instead of running on the
+    defaults over an empty store. `check` runs without one (`required=False`: the defaults)."""
+    if config_path is None and required:
+        path = default_config_path()
+        if not path.exists():
+            raise ConfigError(f"no config at {path}: run `assistant init` (or pass --config FILE)")
     return load_config(config_path)
 
 

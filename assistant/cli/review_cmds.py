@@ -336,7 +336,7 @@ def register(group: click.Group) -> None:
         """Does the draft set a concrete next action? Exit 0 if it does, 3 if not (for send hooks)."""
         from assistant.check import check_draft
 
-        config = load(config_path)
+        config = load(config_path, required=False)  # a send hook works before `assistant init`
         now = make_clock(now_text, config)()
         if draft == "-":
             text = sys.stdin.read()

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from assistant import config_template
 from assistant.cli.common import (
     config_option,
     console,
@@ -28,7 +29,9 @@ from assistant.cli.common import (
     now_option,
     plain,
 )
-from assistant.config import default_config_path
+from assistant.config import CALENDAR_KINDS, default_config_path
+from assistant.config_template import CalendarChoice
+from assistant.errors import ConfigError
 
 
 class OneLine(logging.Formatter):
@@ -152,45 +155,168 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
             sys.exit(1)  # (a script or a service check sees that an account failed)
 
 
+def _ask(text: str, check: Callable[[str], str], default: str | None = None) -> str:
+    """Prompt until `check` accepts the answer (it returns the value to keep, or raises ConfigError
+    saying what is wrong: that line is shown and the question asked again)."""
+    def value_proc(answer: str) -> str:
+        try:
+            return check(answer)
+        except ConfigError as e:
+            raise click.UsageError(str(e)) from None
+
+    return str(click.prompt(text, default=default, value_proc=value_proc, err=True))
+
+
+def _nonempty(key: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not value.strip():
+            raise ConfigError(f"{key} is empty: write something")
+        return value.strip()
+
+    return check
+
+
+def _check_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"calendar.url = {value.strip()!r}: write the server's address, like "
+                          "\"https://dav.example.com/\"")
+    return value.strip()
+
+
+def _check_client_secrets(value: str) -> str:
+    import json
+
+    path = Path(value.strip()).expanduser()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"client_secrets = {str(path)!r}: cannot read it ({e.strerror}): give the path of the "
+                          "JSON file downloaded for your OAuth client") from None
+    except ValueError:
+        raise ConfigError(f"client_secrets = {str(path)!r} is not JSON: download the OAuth client's JSON from "
+                          "Google Cloud (APIs & Services > Credentials)") from None
+    if not isinstance(data, dict) or "installed" not in data:
+        raise ConfigError(f"client_secrets = {str(path)!r} is not a Desktop app client: create an OAuth client "
+                          "of type \"Desktop app\" and download its JSON") from None
+    return str(path.resolve())
+
+
+def _check_client_id(value: str) -> str:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise ConfigError(f"client_id = {value.strip()!r}: write the Application (client) ID of your Entra app "
+                          "registration, like 00000000-0000-0000-0000-000000000000") from None
+
+
+def _calendar_choice(kind: str, interactive: bool, *, url: str, username: str, client_secrets: str,
+                     client_id: str) -> CalendarChoice:
+    """Ask what the chosen calendar needs (or check what the options gave, when not in a terminal)."""
+    def need(option: str, value: str, text: str, check: Callable[[str], str], default: str | None = None) -> str:
+        if value:
+            return check(value)
+        if not interactive:
+            raise ConfigError(f"--calendar {kind} needs {option} when not run in a terminal")
+        return _ask(text, check, default)
+
+    if kind == "caldav":
+        password_command = ""
+        url = need("--caldav-url", url, "CalDAV server address (https://...)", _check_url)
+        username = need("--caldav-user", username, "CalDAV user name", _nonempty("calendar.username"))
+        if interactive:
+            password_command = str(click.prompt(
+                "A command that prints the CalDAV password (e.g. `pass show caldav`); empty: read it from "
+                f"${config_template.CALDAV_PASSWORD_ENV}", default="", show_default=False, err=True)).strip()
+        return CalendarChoice("caldav", url=url, username=username, password_command=password_command)
+    if kind == "google":
+        secrets = need("--client-secrets", client_secrets,
+                       "Path of the OAuth client JSON (Desktop app) from your Google Cloud project",
+                       _check_client_secrets)
+        return CalendarChoice("google", client_secrets=secrets)
+    if kind == "outlook":
+        cid = need("--client-id", client_id, "Application (client) ID of your Entra app registration",
+                   _check_client_id)
+        return CalendarChoice("outlook", client_id=cid)
+    return CalendarChoice("ics")
+
+
+def _interactive() -> bool:
+    """Whether init may ask questions (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 @click.command("init")
 @click.option("--force", is_flag=True, help="Replace an existing config file.")
 @click.option("--name", default="", help="Your name (default: asked).")
 @click.option("--email", default="", help="Your email address (default: asked).")
-@click.option("--timezone", "tz", default="", help="Your IANA time zone (default: this machine's).")
+@click.option("--timezone", "tz", default="", help="Your IANA time zone (default: this machine's, shown).")
+@click.option("--calendar", "calendar_kind", type=click.Choice(CALENDAR_KINDS), default=None,
+              help="Where follow-ups go (default: asked; ics when not in a terminal).")
+@click.option("--caldav-url", default="", help="CalDAV: the server's address.")
+@click.option("--caldav-user", default="", help="CalDAV: the user name.")
+@click.option("--client-secrets", default="", help="Google: the OAuth client JSON (Desktop app).")
+@click.option("--client-id", default="", help="Microsoft 365: the Entra app's Application (client) ID.")
 @config_option
 @edge
-def init_cmd(force: bool, name: str, email: str, tz: str, config_path: Path | None) -> None:
-    """Write a commented config.toml with a local account (an empty Maildir and notes folder next to it)."""
-    from assistant import config_template
-    from assistant.config import check_timezone
+def init_cmd(force: bool, name: str, email: str, tz: str, calendar_kind: str | None, caldav_url: str,
+             caldav_user: str, client_secrets: str, client_id: str, config_path: Path | None) -> None:
+    """Write a commented config.toml: you, your time zone, the calendar follow-ups go to, and a local
+    account (an empty Maildir and notes folder in the data dir). Asks for what is not given, again until
+    the answer is usable."""
+    from assistant.config import check_email, check_timezone, data_dir, local_zone
 
     path = config_path or default_config_path()
-    if not tz:
-        tz = _local_zone()
-    check_timezone("--timezone", tz)
-    if not name:
-        name = click.prompt("Your name", default="Rep") if sys.stdin.isatty() else "Rep"
-    if not email:
-        email = click.prompt("Your email address", default="") if sys.stdin.isatty() else ""
-    mail, notes = config_template.write(path, name=name, email=email.strip().lower(), timezone=tz, force=force)
-    console.print(f"wrote {path}")
-    console.print(f"local account reads {mail} (Maildir) and {notes} (voicemail notes)")
-    console.print(f"next: edit it to add your accounts, then run `assistant watch --once --config {path}`")
-
-
-def _local_zone() -> str:
-    import os
-
-    if os.environ.get("TZ", "").count("/"):
-        return os.environ["TZ"].lstrip(":")
-    try:
-        link = Path("/etc/localtime").resolve()
-        parts = link.parts
-        if "zoneinfo" in parts:
-            return "/".join(parts[parts.index("zoneinfo") + 1:])
-    except OSError:
-        pass
-    return "UTC"
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists: edit it, or run `assistant init --force` to replace it")
+    interactive = _interactive()
+    if not interactive and not (name and email):
+        raise ConfigError("not run in a terminal: give --name and --email (and --timezone, --calendar if the "
+                          "defaults do not fit)")
+    name = _nonempty("--name")(name) if name else _ask("Your name", _nonempty("rep.name"))
+    email = check_email("--email", email) if email else _ask("Your email address", lambda v: check_email(
+        "rep.email", v))
+    zone_detected = not tz and not interactive
+    if tz:
+        tz = check_timezone("--timezone", tz)
+    else:
+        detected = local_zone()
+        if interactive:
+            click.echo(f"This machine's time zone is {detected}.", err=True)
+            tz = _ask("Your time zone (IANA name)", lambda v: check_timezone("rep.timezone", v.strip()), detected)
+        else:
+            tz = detected
+    if calendar_kind is None:
+        calendar_kind = "ics"
+        if interactive:
+            click.echo("Follow-ups go on one calendar: ics (a file your calendar app imports or subscribes to), "
+                       "caldav (Nextcloud, Fastmail, iCloud...), google, outlook (Microsoft 365).", err=True)
+            calendar_kind = str(click.prompt("Calendar", type=click.Choice(CALENDAR_KINDS), default="ics", err=True))
+    choice = _calendar_choice(calendar_kind, interactive, url=caldav_url, username=caldav_user,
+                              client_secrets=client_secrets, client_id=client_id)
+    written = config_template.write(path, name=name, email=email, timezone=tz, calendar=choice, data=data_dir(),
+                                    force=force)
+    click.echo(f"wrote {path}")
+    click.echo(f"  you: {name} <{email}>, time zone {tz}" + (
+        " (this machine's; change it with --timezone or rep.timezone)" if zone_detected else ""))
+    click.echo(f"  data dir: {written.data} (the store, mail, notes, reports)")
+    click.echo(f"  local account reads {written.mail} (Maildir) and {written.notes} (voicemail notes)")
+    where = {"ics": f"the file {written.data / 'followups.ics'}", "caldav": f"CalDAV at {choice.url}",
+             "google": "Google Calendar (primary)", "outlook": "your Outlook calendar"}[choice.kind]
+    click.echo(f"  follow-ups go to {where}")
+    flag = f" --config {path}" if config_path else ""
+    steps = []
+    if choice.kind in ("google", "outlook"):
+        provider = "gmail" if choice.kind == "google" else "outlook"
+        steps.append(f"assistant login {provider} --account {choice.account}{flag}")
+    if choice.kind == "caldav" and not choice.password_command:
+        steps.append(f"export {config_template.CALDAV_PASSWORD_ENV}=...   (the CalDAV password)")
+    steps.append(f"assistant watch --once{flag}")
+    click.echo("next: " + "\n      ".join(steps))
 
 
 @click.group("service")
@@ -212,8 +338,7 @@ def service_install(print_only: bool, with_web: bool, web_host: str, web_port: i
     --with-web one that runs `assistant serve` beside it."""
     from assistant import service
 
-    if config_path is not None:
-        load(config_path)  # a bad config is reported now, not by a service failing in the background
+    load(config_path)  # a missing or bad config is reported now, not by a service failing in the background
     if print_only:
         click.echo(f"# systemd user unit: {service.systemd_user_dir() / service.UNIT_NAME}")
         click.echo(service.systemd_unit(config_path))

@@ -1,0 +1,252 @@
+"""A rep's first minutes (issue 13, "Setting up"): the CLI starts where fcntl does not exist, every command
+that needs the rep's config says how to make one, `assistant init` asks until the answers are usable, and
+`assistant status` tells per account what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+import pytest
+import tzlocal
+from click.testing import CliRunner
+
+from assistant.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A fresh interpreter in which `import fcntl` fails, as on Windows; then the given code.
+_NO_FCNTL = """\
+import importlib.abc, sys
+class _NoFcntl(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "fcntl":
+            raise ModuleNotFoundError("No module named 'fcntl'", name="fcntl")
+        return None
+sys.modules.pop("fcntl", None)
+sys.meta_path.insert(0, _NoFcntl())
+try:
+    import fcntl  # noqa: F401
+except ModuleNotFoundError:
+    pass
+else:
+    raise SystemExit("the fcntl blocker did not work")
+"""
+
+
+def _run_without_fcntl(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), FOLLOW_THROUGH_CONFIG_DIR=str(tmp_path / "config"),
+               FOLLOW_THROUGH_DATA_DIR=str(tmp_path / "data"))
+    return subprocess.run([sys.executable, "-c", _NO_FCNTL + textwrap.dedent(code)], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=tmp_path)
+
+
+def test_help_runs_where_fcntl_does_not_exist(tmp_path: Path) -> None:
+    out = _run_without_fcntl("""
+        from assistant.cli import main
+        main(["--help"])
+    """, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Usage: " in out.stdout and "watch" in out.stdout and "init" in out.stdout
+
+
+def test_the_token_and_calendar_locks_work_where_fcntl_does_not_exist(tmp_path: Path) -> None:
+    out = _run_without_fcntl("""
+        import sys
+        from datetime import datetime, timedelta
+        from pathlib import Path
+        from zoneinfo import ZoneInfo
+        from assistant.auth import TokenStore
+        from assistant.calendars.ics import IcsWriter
+        from assistant.models import CalendarEvent
+
+        tokens = TokenStore(Path("tokens.json"))
+        tokens.put("gmail", "work", {"refresh_token": "r1"})
+        tokens.put("imap", "home", {"password": "p"})
+        assert tokens.get("gmail", "work") == {"refresh_token": "r1"}, tokens.get("gmail", "work")
+        assert tokens.get("imap", "home") == {"password": "p"}
+
+        cal = IcsWriter(Path("followups.ics"), timezone="America/New_York")
+        start = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+        cal.put(CalendarEvent(uid="u1", title="Call Ed", description="d", start=start,
+                              end=start + timedelta(minutes=15)))
+        assert cal.uids() == {"u1"}, cal.uids()
+        assert "fcntl" not in sys.modules
+        print("locked and written")
+    """, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "locked and written" in out.stdout
+    assert (tmp_path / "followups.ics").read_text().count("BEGIN:VEVENT") == 1
+    assert (tmp_path / "tokens.json").stat().st_mode & 0o777 == 0o600
+
+
+# -- no config: say how to make one --------------------------------------------------------------------
+
+NEEDS_NO_CONFIG = {"init", "demo", "extract", "resolve", "check"}
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every leaf command of the CLI, as the words that call it."""
+    found: list[tuple[str, ...]] = []
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None
+        if isinstance(cmd, click.Group):
+            found += _commands(cmd, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+def _required_args(words: tuple[str, ...]) -> list[str]:
+    """A value for each required argument of the command (the first choice, else a placeholder)."""
+    cmd: click.Command = main
+    for w in words:
+        assert isinstance(cmd, click.Group)
+        nxt = cmd.get_command(click.Context(cmd), w)
+        assert nxt is not None
+        cmd = nxt
+    values = []
+    for p in cmd.params:
+        if isinstance(p, click.Argument) and p.required:
+            values.append(str(p.type.choices[0]) if isinstance(p.type, click.Choice) else "x")
+    return values
+
+
+def test_every_command_but_five_stops_without_a_config() -> None:
+    from assistant.config import default_config_path
+
+    assert not default_config_path().exists()
+    commands = [c for c in _commands(main) if c[0] not in NEEDS_NO_CONFIG]
+    assert {("watch",), ("status",), ("review",), ("report",), ("login",), ("service", "install")} <= set(commands)
+    runner = CliRunner()
+    for words in commands:
+        out = runner.invoke(main, [*words, *_required_args(words)], input="")
+        assert out.exit_code == 2, (words, out.exit_code, out.output)
+        assert f"no config at {default_config_path()}: run `assistant init`" in " ".join(out.output.split()), \
+            (words, out.output)
+        assert "Traceback" not in out.output and "Nothing to review" not in out.output
+
+
+def test_check_runs_without_a_config(tmp_path: Path) -> None:
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Hi Ed,\n\nI'll call you Thursday at 8:15 if I haven't heard back.\n\nSam\n")
+    out = CliRunner().invoke(main, ["check", str(draft), "--now", "2026-11-16T10:00"])
+    assert out.exit_code == 0, out.output
+
+
+# -- assistant init -------------------------------------------------------------------------------------
+
+
+def _tomllib_load(path: Path) -> dict[str, object]:
+    import tomllib
+
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def test_init_asks_again_until_the_answers_are_usable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli import watch_cmds
+    from assistant.config import config_dir, data_dir, default_config_path, load_config
+
+    monkeypatch.setattr(watch_cmds, "_interactive", lambda: True)
+    monkeypatch.setenv("TZ", "America/Chicago")
+    tzlocal.reload_localzone()
+    answers = ["", "Sam Rivera",                                    # an empty name is asked again
+               "", "not-an-email", "sam@northwind-analytics.com",  # so are an empty and a bad address
+               "Mars/Base", "",                                     # a bad zone; then the detected one
+               "outlook", "not-a-guid", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"]
+    out = CliRunner().invoke(main, ["init"], input="\n".join(answers) + "\n")
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "This machine's time zone is America/Chicago." in text
+    assert "Your name: \nYour name: Sam Rivera" in text  # asked again, never written empty
+    assert "Your email address: \nYour email address: not-an-email" in text
+    assert "rep.email = 'not-an-email' is not an email address" in text
+    assert "'Mars/Base' is not an IANA time zone" in text
+    assert "not-a-guid" in text and "Application (client) ID" in text
+    config = load_config(default_config_path())
+    assert config.rep.name == "Sam Rivera" and config.rep.email == "sam@northwind-analytics.com"
+    assert config.rep.timezone == "America/Chicago"
+    assert config.calendar.kind == "outlook" and config.calendar.options["account"] == "work"
+    work = config.account("work")
+    assert work.kind == "outlook" and work.options["client_id"] == "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    assert "assistant login outlook --account work" in text
+    # mail and notes live in the data dir, and the config dir holds only the config
+    local = config.account("local")
+    assert Path(local.options["mail"][0]) == data_dir() / "mail" and (data_dir() / "mail" / "new").is_dir()
+    assert Path(local.options["notes"]) == data_dir() / "notes" and (data_dir() / "notes").is_dir()
+    assert sorted(p.name for p in config_dir().iterdir()) == ["config.toml"]
+    assert 'email = ""' not in default_config_path().read_text()
+
+
+def test_init_without_a_terminal_needs_name_and_email_and_checks_them() -> None:
+    from assistant.config import default_config_path
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["init"])
+    assert out.exit_code == 2 and "--name and --email" in out.output
+    out = runner.invoke(main, ["init", "--name", "Sam", "--email", "not-an-email"])
+    assert out.exit_code == 2 and "is not an email address" in out.output
+    assert not default_config_path().exists()
+
+
+def test_init_shows_the_detected_zone_and_writes_the_ics_calendar_in_the_data_dir(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.calendars import open_calendar
+    from assistant.config import data_dir, default_config_path, load_config
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    tzlocal.reload_localzone()
+    out = CliRunner().invoke(main, ["init", "--name", "Sam", "--email", "Sam@Northwind-Analytics.com"])
+    assert out.exit_code == 0, out.output
+    assert "time zone Europe/Berlin (this machine's" in out.output
+    config = load_config(default_config_path())
+    assert config.rep.email == "sam@northwind-analytics.com" and config.rep.timezone == "Europe/Berlin"
+    assert config.calendar.kind == "ics"
+    assert open_calendar(config).path == data_dir() / "followups.ics"  # type: ignore[attr-defined]
+    from assistant.report import default_out_dir
+
+    assert default_out_dir(config, "2026-W47") == data_dir() / "reports" / "2026-W47"
+
+
+def test_init_caldav_and_google_from_options(tmp_path: Path) -> None:
+    from assistant.config import load_config
+
+    runner = CliRunner()
+    conf = tmp_path / "caldav.toml"
+    out = runner.invoke(main, ["init", "--config", str(conf), "--name", "Sam", "--email", "sam@x.example",
+                               "--timezone", "America/New_York", "--calendar", "caldav", "--caldav-url",
+                               "ftp://nope"])
+    assert out.exit_code == 2 and "calendar.url" in out.output and not conf.exists()
+    out = runner.invoke(main, ["init", "--config", str(conf), "--name", "Sam", "--email", "sam@x.example",
+                               "--timezone", "America/New_York", "--calendar", "caldav"])
+    assert out.exit_code == 2 and "--caldav-url" in out.output
+    out = runner.invoke(main, ["init", "--config", str(conf), "--name", "Sam", "--email", "sam@x.example",
+                               "--calendar", "caldav", "--caldav-url", "https://dav.example.com/",
+                               "--caldav-user", "sam"])
+    assert out.exit_code == 0, out.output
+    cal = load_config(conf).calendar
+    assert (cal.kind, cal.options["url"], cal.options["username"]) == ("caldav", "https://dav.example.com/", "sam")
+    assert cal.options["password_env"] == "FOLLOW_THROUGH_CALDAV_PASSWORD"
+    assert "export FOLLOW_THROUGH_CALDAV_PASSWORD" in out.output
+
+    secrets = tmp_path / "client_secret.json"
+    secrets.write_text(json.dumps({"web": {"client_id": "x"}}))
+    conf = tmp_path / "google.toml"
+    args = ["init", "--config", str(conf), "--name", "Sam", "--email", "sam@x.example", "--calendar", "google",
+            "--client-secrets", str(secrets)]
+    out = runner.invoke(main, args)
+    assert out.exit_code == 2 and "Desktop app" in out.output
+    secrets.write_text(json.dumps({"installed": {"client_id": "x", "client_secret": "y"}}))
+    out = runner.invoke(main, args)
+    assert out.exit_code == 0, out.output
+    config = load_config(conf)
+    assert config.calendar.kind == "google" and config.calendar.options["account"] == "work"
+    assert config.account("work").options["client_secrets"] == str(secrets.resolve())
+    assert f"assistant login gmail --account work --config {conf}" in out.output
