@@ -165,3 +165,20 @@ class CalendarEvent:
     url: str = ""
     status: Literal["CONFIRMED", "TENTATIVE", "CANCELLED"] = "CONFIRMED"
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+ACCOUNT_STATES = ("ok", "signin", "config", "error", "signed_in")
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """How an account's last pass went, as the watcher recorded it: `ok`; `signin` (stopped until
+    `assistant login`); `config` (stopped until the config is fixed); `error` (a server or network fault,
+    tried again next pass); `signed_in` (`assistant login` succeeded since: the watcher takes it up again).
+    `error` is the last error in one line; `ok_at` the last pass that went through."""
+
+    account: str
+    state: str
+    error: str
+    updated_at: datetime
+    ok_at: datetime | None

@@ -626,11 +626,13 @@ def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock,
             log.error("%s", e)
             log.error("account %r stopped until you sign in again (it resumes by itself then); the other accounts "
                       "keep running", name)
+            store.set_account_status(name, "signin", str(e), clock())
             results.append(SyncResult(name, error=str(e)))
             continue
         except ConfigError as e:
             run.stopped_reason = str(e)
             log.error("%s", e)
+            store.set_account_status(name, "config", str(e), clock())
             results.append(SyncResult(name, error=str(e)))
             continue
         except StoreError:
@@ -638,8 +640,10 @@ def run_pass(store: Store, runs: list[AccountRun], config: Config, clock: Clock,
         except (SourceError, TransientError, AssistantError) as e:
             log.error("account %r: %s (will try again on the next pass)", name, e)
             _close(run)
+            store.set_account_status(name, "error", str(e), clock())
             results.append(SyncResult(name, error=str(e)))
             continue
+        store.set_account_status(name, "ok", "", clock())
         busy = res.stored or res.commitments or res.failed or res.retried or res.stopped
         log.log(logging.INFO if busy else logging.DEBUG,  # (an idle pass says nothing at INFO)
                 "%s: %d new message(s), %d commitment(s), %d already stored, %d unreadable%s", name, res.stored,

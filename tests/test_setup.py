@@ -250,3 +250,102 @@ def test_init_caldav_and_google_from_options(tmp_path: Path) -> None:
     assert config.calendar.kind == "google" and config.calendar.options["account"] == "work"
     assert config.account("work").options["client_secrets"] == str(secrets.resolve())
     assert f"assistant login gmail --account work --config {conf}" in out.output
+
+
+# -- assistant status ------------------------------------------------------------------------------------
+
+_STATUS_CONFIG = """\
+[rep]
+name = "Sam Rivera"
+email = "sam@northwind-analytics.com"
+timezone = "America/New_York"
+
+[[accounts]]
+name = "home"
+kind = "local"
+mail = ["mail"]
+
+[[accounts]]
+name = "work"
+kind = "gmail"
+client_secrets = "client_secret.json"
+
+[[accounts]]
+name = "corp"
+kind = "imap"
+host = "imap.example.com"
+user = "sam"
+password_env = "CORP_IMAP_PASSWORD"
+
+[store]
+path = "store.sqlite3"
+"""
+
+
+class _RefusingSource:
+    """An IMAP server that refuses the folder (a SourceError whose text runs over several lines)."""
+
+    kind = "imap"
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def fetch(self, cursor: object, read: object = None) -> object:
+        from assistant.errors import SourceError
+
+        raise SourceError("IMAP server refused SELECT \"Sent Items\":\n   NO [NONEXISTENT] Unknown folder")
+
+    def wait(self, timeout: float) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_status_says_per_account_ok_the_login_it_needs_or_the_last_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.clock import fixed_clock
+    from assistant.config import load_config
+    from assistant.watcher import watch
+    from tests.test_watcher import NOW, ExpiredSource, ListSource, email_bytes, fake_extractor
+
+    monkeypatch.setenv("CORP_IMAP_PASSWORD", "pw")
+    conf = tmp_path / "config.toml"
+    conf.write_text(_STATUS_CONFIG)
+    config = load_config(conf)
+    runner = CliRunner()
+
+    before = runner.invoke(main, ["status", "--config", str(conf), "--json"])
+    by_name = {a["account"]: a for a in json.loads(before.output)["accounts"]}
+    assert by_name["work"]["status"] == "needs_login"  # no token kept yet
+    assert by_name["work"]["command"] == f"assistant login gmail --account work --config {conf.resolve()}"
+    assert by_name["home"]["status"] == by_name["corp"]["status"] == "not_synced"
+
+    sources = {"home": ListSource("home", [email_bytes(1), email_bytes(2)]), "work": ExpiredSource("work", []),
+               "corp": _RefusingSource("corp")}
+    watch(config, fixed_clock(NOW), once=True, source_factory=lambda a, c: sources[a.name],  # type: ignore[arg-type,return-value]
+          after=lambda *a: [], extractor=fake_extractor)
+
+    out = runner.invoke(main, ["status", "--config", str(conf), "--json"])
+    assert out.exit_code == 1, out.output  # an account needs attention
+    data = json.loads(out.output)
+    by_name = {a["account"]: a for a in data["accounts"]}
+    assert [a["account"] for a in data["accounts"]] == ["home", "work", "corp"]
+    assert by_name["home"]["status"] == "ok" and by_name["home"]["message"] == "ok"
+    assert by_name["home"]["messages"] == 2 and by_name["home"]["last_sync"].startswith("2026-11-20T14:00")
+    assert by_name["work"]["status"] == "needs_login"
+    assert by_name["work"]["message"] == f"needs `assistant login gmail --account work --config {conf.resolve()}`"
+    assert by_name["corp"]["status"] == "error"
+    assert by_name["corp"]["message"] == ('IMAP server refused SELECT "Sent Items": NO [NONEXISTENT] Unknown '
+                                          'folder')
+    assert data["messages"] == 2
+
+    table = runner.invoke(main, ["status", "--config", str(conf)])
+    assert table.exit_code == 1
+    lines = {line.split()[0]: line for line in table.output.splitlines() if line.strip()}
+    assert lines["home"].startswith("home (local): ok \u2014 last sync 2026-11-20 14:00 UTC, 2 messages")
+    assert lines["work"].startswith(f"work (gmail): needs `assistant login gmail --account work --config "
+                                    f"{conf.resolve()}` \u2014 never synced")
+    assert lines["corp"].startswith('corp (imap): IMAP server refused SELECT "Sent Items": NO [NONEXISTENT] '
+                                    "Unknown folder")  # shown as text, never read as markup
+

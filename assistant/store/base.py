@@ -24,6 +24,8 @@ from typing import Any, ClassVar, Protocol, Self
 
 from assistant.errors import StoreError
 from assistant.models import (
+    ACCOUNT_STATES,
+    AccountStatus,
     Address,
     Commitment,
     Counterpart,
@@ -443,6 +445,23 @@ class Store(ABC):
         """(account, time its cursor last moved) for every account ever synced."""
         return [(r[0], datetime.fromisoformat(r[1]))
                 for r in self.db.execute("SELECT account, updated_at FROM sync_state ORDER BY account")]
+
+    # -- account status ------------------------------------------------------------------------
+    def set_account_status(self, account: str, state: str, error: str, now: datetime) -> None:
+        """Record how an account's last pass (or sign-in) went; `error` is kept as one line."""
+        if state not in ACCOUNT_STATES:
+            raise ValueError(f"unknown account state {state!r}")
+        line = " ".join(error.split())
+        self.db.execute(
+            "INSERT INTO account_status(account, state, error, updated_at, ok_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(account) DO UPDATE SET state = excluded.state, error = excluded.error, "
+            "updated_at = excluded.updated_at, ok_at = COALESCE(excluded.ok_at, account_status.ok_at)",
+            (account, state, line, utc_iso(now), utc_iso(now) if state == "ok" else None))
+
+    def account_statuses(self) -> dict[str, AccountStatus]:
+        """The recorded status of every account the watcher or `assistant login` has seen."""
+        return {r[0]: AccountStatus(r[0], r[1], r[2], datetime.fromisoformat(r[3]), from_iso(r[4]))
+                for r in self.db.execute("SELECT account, state, error, updated_at, ok_at FROM account_status")}
 
     def count_commitments(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM commitments").fetchone()[0])

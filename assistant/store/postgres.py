@@ -160,6 +160,16 @@ MIGRATIONS: list[str] = [
         seen_at {_T} NOT NULL
     );
     """,
+    # 2: how each account's last pass went (`assistant status`; SQLite's entry 7)
+    f"""
+    CREATE TABLE account_status (
+        account {_T} PRIMARY KEY,
+        state {_T} NOT NULL,
+        error {_T} NOT NULL DEFAULT '',
+        updated_at {_T} NOT NULL,
+        ok_at {_T}
+    );
+    """,
 ]
 
 # The first key of every advisory lock this adapter takes ("FT" + 1); the second is the rep schema's hash.

@@ -178,6 +178,17 @@ MIGRATIONS: list[str] = [
         seen_at TEXT NOT NULL              -- the message it was read from (the latest one wins)
     ) WITHOUT ROWID;
     """,
+    # 7: how each account's last pass went (`assistant status`): the watcher writes it after every pass of
+    # the account, `assistant login` when a sign-in succeeds (PostgreSQL's entry 2)
+    """
+    CREATE TABLE account_status (
+        account TEXT PRIMARY KEY,
+        state TEXT NOT NULL,               -- ok | signin | config | error | signed_in (see AccountStatus)
+        error TEXT NOT NULL DEFAULT '',    -- the last error, one line
+        updated_at TEXT NOT NULL,
+        ok_at TEXT                         -- the last pass that went through
+    );
+    """,
 ]
 
 
