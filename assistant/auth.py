@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from assistant.config import AccountConfig, config_dir
 from assistant.errors import AuthError, ConfigError, TransientError
 
@@ -160,6 +158,8 @@ class TokenStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """A lock file next to the token file, so `assistant login` and the watcher never lose an update."""
+        from filelock import FileLock  # (imported here: every command imports this module, few take the lock)
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.path) + ".lock", mode=0o600):  # flock on POSIX, msvcrt on Windows
             yield

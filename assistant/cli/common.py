@@ -8,19 +8,46 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.control import strip_control_codes
-from rich.text import Text
 
 from assistant.clock import Clock, fixed_clock, parse_now, system_clock
 from assistant.config import Config, default_config_path, load_config
 from assistant.errors import AssistantError, ConfigError
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich costs more than the rest of `assistant --help`,
+    and `--help`, `resolve` and `extract` print nothing through it."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+def rich_console(c: Console) -> Console:
+    """The rich Console behind `console` / `err_console` (for rich objects that keep a console: logging
+    handlers, progress displays)."""
+    return c.real() if isinstance(c, _LazyConsole) else c
+
+
+console: Console = _LazyConsole()  # type: ignore[assignment]
+err_console: Console = _LazyConsole(stderr=True)  # type: ignore[assignment]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -72,6 +99,9 @@ def now_of(clock: Clock) -> datetime:
 def plain(text: object, limit: int = 0) -> Text:
     """Untrusted text (mail, names, error messages quoting them) for rich: control codes stripped, one
     line, never read as rich markup (a message's "[bold]" stays as written, its "[/x]" cannot crash)."""
+    from rich.control import strip_control_codes
+    from rich.text import Text
+
     value = strip_control_codes(" ".join(str(text).split()))
     if limit and len(value) > limit:
         value = value[: limit - 1] + "\u2026"
@@ -80,6 +110,8 @@ def plain(text: object, limit: int = 0) -> Text:
 
 def fail(message: object, code: int = 2) -> NoReturn:
     """Print one line, `error: <message>`, on stderr (never wrapped, never markup) and exit."""
+    from rich.text import Text
+
     err_console.print(Text("error: ", style="red").append(plain(message).plain), soft_wrap=True, highlight=False)
     sys.exit(code)
 

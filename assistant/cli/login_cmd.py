@@ -4,13 +4,16 @@ the tokens (a 0600 file in the config dir, or the keyring when the account sets 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from assistant import auth
 from assistant.cli.common import config_option, console, edge, load
 from assistant.config import AccountConfig, Config
 from assistant.errors import ConfigError
+
+if TYPE_CHECKING:
+    from assistant import auth
 
 PROVIDER_KIND = {"gmail": "gmail", "outlook": "outlook", "imap": "imap"}
 
@@ -37,6 +40,7 @@ def imap_login(account: AccountConfig, config: Config, store: auth.TokenStore, p
                check: bool = True) -> None:
     """Keep the IMAP password in the token store, after checking it against the server (one login).
     The probe lives here, with login: auth keeps tokens and never builds a mail source."""
+    from assistant import auth
     from assistant.sources.imap import ImapSource
 
     auth.register_secret(password)
@@ -64,6 +68,8 @@ def imap_login(account: AccountConfig, config: Config, store: auth.TokenStore, p
 def login(provider: str, account_name: str | None, flow: str, no_browser: bool, no_check: bool,
           config_path: Path | None) -> None:
     """Sign in to an account and keep its token for the watcher."""
+    from assistant import auth  # (here: its sign-in libraries are for this command only)
+
     config = load(config_path)
     account = _pick_account(config, provider, account_name)
     store = auth.token_store_for(account)
@@ -85,6 +91,11 @@ def login(provider: str, account_name: str | None, flow: str, no_browser: bool, 
                                 hide_input=True, err=True)
         imap_login(account, config, store, password, check=not no_check)
         who = str(account.options.get("username") or config.rep.email)
+    from datetime import UTC, datetime
+
+    from assistant.status import record_signed_in
+
+    record_signed_in(config, account.name, datetime.now(UTC))
     console.print(f"Signed in {provider} account {account.name!r}{f' as {who}' if who else ''}; "
                   f"token kept in {store.where()}.", highlight=False)
 

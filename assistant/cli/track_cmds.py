@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from assistant.cli.common import config_option, console, edge, load, make_clock, now_option, plain
 
@@ -18,6 +17,8 @@ from assistant.cli.common import config_option, console, edge, load, make_clock,
 @edge
 def demo(out: Path, now_text: str | None) -> None:
     """Run the whole product on the bundled sample mailbox (no account, replayed clock)."""
+    from rich.table import Table
+
     from assistant.demo import DEMO_NOW, run_demo
 
     if out.exists() and not out.is_dir():

@@ -9,14 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from assistant import config_template
 from assistant.cli.common import (
@@ -28,10 +23,15 @@ from assistant.cli.common import (
     make_clock,
     now_option,
     plain,
+    rich_console,
 )
 from assistant.config import CALENDAR_KINDS, default_config_path
 from assistant.config_template import CalendarChoice
 from assistant.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 
 class OneLine(logging.Formatter):
@@ -56,7 +56,9 @@ def setup_logging(verbose: bool, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     handler: logging.Handler
     if stream.isatty():
-        handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False,
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=rich_console(err_console), show_path=False, markup=False, rich_tracebacks=False,
                               log_time_format="[%Y-%m-%d %H:%M:%S]")
     else:
         handler = logging.StreamHandler(stream)
@@ -70,8 +72,11 @@ def setup_logging(verbose: bool, stream: TextIO | None = None) -> None:
 def first_sync_progress(console: Console) -> tuple[Progress, Callable[[str], Callable[[int, int | None], None]]]:
     """A rich progress display and the per-account callback the watcher calls after each stored batch
     of a first sync (the watcher asks for one only on an account's first sync)."""
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
+                        console=rich_console(console), transient=True, disable=not console.is_terminal)
     tasks: dict[str, TaskID] = {}
 
     def progress_for(account: str) -> Callable[[int, int | None], None]:
@@ -146,6 +151,8 @@ def watch_cmd(once: bool, poll_seconds: float, verbose: bool, config_path: Path 
         for s, handler in previous.items():
             signal.signal(s, handler)
     if once:
+        from rich.table import Table
+
         table = Table("account", "new messages", "commitments", "already stored", "unreadable", "status")
         for r in results:
             table.add_row(plain(r.account), str(r.stored), str(r.commitments), str(r.duplicates), str(r.failed),
@@ -368,23 +375,39 @@ def service_install(print_only: bool, with_web: bool, web_host: str, web_port: i
 
 
 @click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @config_option
 @edge
-def status_cmd(config_path: Path | None) -> None:
-    """Accounts, last sync, messages and commitments stored, and messages waiting for a retry."""
+def status_cmd(as_json: bool, config_path: Path | None) -> None:
+    """Per account: ok, the `assistant login ...` it needs, or its last error; last sync, messages stored,
+    messages waiting for a retry. Exit 1 when an account needs attention."""
+    import json
+
+    from rich.text import Text
+
+    from assistant.status import account_reports
     from assistant.store import store_for
 
     config = load(config_path)
     with store_for(config) as store:
-        synced = dict(store.sync_states())
-        table = Table("account", "kind", "last sync (UTC)", "messages", "unreadable")
-        for a in config.accounts:
-            last = synced.get(a.name)
-            table.add_row(a.name, a.kind, last.strftime("%Y-%m-%d %H:%M") if last else "never",
-                          str(store.count_messages(a.name)), str(len(store.failures(a.name))))
-        console.print(table)
-        console.print(f"{store.count_messages()} messages, {store.count_commitments()} commitments in {store.location}",
-                      highlight=False)
+        reports = account_reports(store, config)
+        totals = (store.count_messages(), store.count_commitments())
+        where = store.location
+    if as_json:
+        click.echo(json.dumps({"accounts": [r.as_json() for r in reports], "messages": totals[0],
+                               "commitments": totals[1], "store": where}, indent=2))
+    else:
+        for r in reports:  # one line per account, whatever the width: the message is what the rep acts on
+            style = {"ok": "green", "needs_login": "yellow", "error": "red"}.get(r.state, "")
+            line = Text(f"{r.account} ({r.kind}): ", style="bold").append(r.message, style=style)
+            synced = f"last sync {r.last_sync:%Y-%m-%d %H:%M} UTC" if r.last_sync else "never synced"
+            line.append(f" \u2014 {synced}, {r.messages} messages"
+                        + (f", {r.unreadable} waiting for a retry" if r.unreadable else ""), style="dim")
+            console.print(line, soft_wrap=True)
+        console.print(f"{totals[0]} messages, {totals[1]} commitments in {where}", highlight=False,
+                      markup=False)
+    if any(r.state in ("needs_login", "error") for r in reports):
+        sys.exit(1)
 
 
 def register(group: click.Group) -> None:
