@@ -11,9 +11,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from rich.style import Style
-from rich.table import Table
-from rich.text import Text
 
 from assistant.cli.common import config_option, console, edge, load, make_clock, now_option, plain
 from assistant.clock import Clock
@@ -21,6 +18,9 @@ from assistant.config import Config
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
     from assistant.review import SuggestionView
     from assistant.store import Store
 
@@ -58,6 +58,10 @@ WIDE = 120  # from this many columns the table gives "Why now" and the state the
 def suggestion_table(views: list[SuggestionView], config: Config, title: str, width: int | None = None) -> Table:
     """The queue as a table that stays readable from 80 columns up: on a narrow terminal the state goes
     under the time and the "why now" under the promise, so no column is squeezed to a few letters."""
+    from rich.style import Style
+    from rich.table import Table
+    from rich.text import Text
+
     wide = (width if width is not None else console.width) >= WIDE
     table = Table(title=title, caption=f"Times in {config.rep.timezone}", show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
@@ -94,6 +98,8 @@ def suggestion_table(views: list[SuggestionView], config: Config, title: str, wi
 
 def _ask_snooze(review: Any, v: SuggestionView, config: Config, now: datetime) -> datetime:
     """Ask until the answer is a moment ahead: "tomorrow", "next thursday", "tomorrow 9", "3h"."""
+    from rich.text import Text
+
     while True:
         text = click.prompt("Snooze until (tomorrow, next thursday, tomorrow 9, 3h, 2026-11-24 09:15)",
                             default="tomorrow")
@@ -111,6 +117,8 @@ def _ask_snooze(review: Any, v: SuggestionView, config: Config, now: datetime) -
 
 def _ask_edit(review: Any, config: Config, now: datetime) -> tuple[datetime | None, str]:
     """Ask for a new time (blank keeps it) until it reads, then a new title (blank keeps it)."""
+    from rich.text import Text
+
     while True:
         when = click.prompt("New time (Tuesday 9:15, 2026-11-24 09:15; blank keeps it)", default="",
                             show_default=False)
@@ -154,6 +162,8 @@ def register(group: click.Group) -> None:
     @edge
     def review_cmd(config_path: Path | None, now_text: str | None) -> None:
         """Go through pending follow-up suggestions: accept, edit, snooze or reject each by key."""
+        from rich.text import Text
+
         from assistant import review
         from assistant.calendars import open_calendar
 
@@ -334,6 +344,8 @@ def register(group: click.Group) -> None:
     def check_cmd(draft: str, as_json: bool, thread_id: str | None, config_path: Path | None,
                   now_text: str | None) -> None:
         """Does the draft set a concrete next action? Exit 0 if it does, 3 if not (for send hooks)."""
+        from rich.text import Text
+
         from assistant.check import check_draft
 
         config = load(config_path, required=False)  # a send hook works before `assistant init`
