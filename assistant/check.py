@@ -273,7 +273,9 @@ def kind_of(actions: Iterable[str], texts: Iterable[str]) -> str:
 def _extract(text: str, now: datetime, tz: str) -> list[Extracted]:
     from nlp.extract import extract
 
-    return list(extract(text, sent_at=now, timezone=tz, direction="sent"))
+    # the verdict needs what, who and when, not the calibrated confidence: unscored, a draft the rules
+    # settle never loads spaCy (a send hook waits for this)
+    return list(extract(text, sent_at=now, timezone=tz, direction="sent", scored=False))
 
 
 def check_draft(text: str, *, now: datetime, config: Config, thread: Sequence[Message] = (),

@@ -7,10 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from spacy.lang.en import English
-from spacy.language import Language
 
 from nlp.extract import gate
 from nlp.extract.actions import _action
@@ -54,30 +52,43 @@ from nlp.extract.timing import (
 from nlp.quotes import own_text_mask
 from nlp.when import TimeMention
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+
 
 @lru_cache(maxsize=1)
 def _nlp() -> Language:
+    """spaCy's sentencizer, made when a batch first has a piece the rough splitter cannot settle: spaCy is
+    imported here, not with the module, so a short draft (`assistant check` from a send hook) whose
+    sentences the rules settle never pays for it."""
+    from spacy.lang.en import English
+
     nlp = English()
     nlp.add_pipe("sentencizer")
     nlp.max_length = MAX_CHARS * 2
     return nlp
 
 
-def extract(text: str, *, sent_at: datetime, timezone: str, direction: str) -> list[ExtractedCommitment]:
-    """Every promise in one raw message body (quotes and signatures are stripped here)."""
-    return next(pipe([MessageInput(text, sent_at, timezone, direction)]))
+def extract(text: str, *, sent_at: datetime, timezone: str, direction: str,
+            scored: bool = True) -> list[ExtractedCommitment]:
+    """Every promise in one raw message body (quotes and signatures are stripped here). With `scored=False`
+    the same promises come back without their gate score and calibrated confidence (`gate` None,
+    `confidence` 0.0): for a caller that needs only what, who and when (`assistant check` from a send
+    hook), which then loads spaCy only if a rule asks the gate or a piece needs the sentencizer."""
+    return next(pipe([MessageInput(text, sent_at, timezone, direction)], scored=scored))
 
 
-def pipe(messages: Iterable[MessageInput], batch_size: int = 64) -> Iterator[list[ExtractedCommitment]]:
+def pipe(messages: Iterable[MessageInput], batch_size: int = 64, *,
+         scored: bool = True) -> Iterator[list[ExtractedCommitment]]:
     """The promises of each message, in input order; candidate units of a batch go through spaCy together."""
     batch: list[MessageInput] = []
     for message in messages:
         batch.append(message)
         if len(batch) >= batch_size:
-            yield from _run_batch(batch)
+            yield from _run_batch(batch, scored=scored)
             batch = []
     if batch:
-        yield from _run_batch(batch)
+        yield from _run_batch(batch, scored=scored)
 
 
 def explain(message: MessageInput) -> tuple[list[ExtractedCommitment], list[SentenceTrace]]:
@@ -88,7 +99,7 @@ def explain(message: MessageInput) -> tuple[list[ExtractedCommitment], list[Sent
     return found, trace
 
 
-def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = None
+def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = None, *, scored: bool = True
                ) -> Iterator[list[ExtractedCommitment]]:
     units: list[_Unit] = []
     ctxs: list[_Ctx | None] = []
@@ -120,7 +131,7 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
     # Third stage: spaCy's sentencizer segments the pieces the rough splitter could not settle (sentence
     # punctuation inside them, or whole bullet/note units); a piece with none is one sentence as it stands.
     unsure = [i for i, (_, _, t) in enumerate(segments) if _INNER_STOP.search(t)]
-    docs = dict(zip(unsure, _nlp().pipe(segments[i][2] for i in unsure), strict=True))
+    docs = dict(zip(unsure, _nlp().pipe(segments[i][2] for i in unsure), strict=True)) if unsure else {}
     # Every sentence with its heads, so that the gate scores in one batch only the sentences whose heads it reads.
     sentences: list[tuple[_Unit, int, str, list[_Head]]] = []
     for i, (unit, seg_off, seg_text) in enumerate(segments):
@@ -138,8 +149,9 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
                                                       or _has_cue(s_text)):
                 found = find_heads(s_text, unit, ctx, HEAD_RULES)
             sentences.append((unit, off, s_text, found or []))
-    gate.prefetch([t for u, _, t, heads in sentences if heads and ctxs[u.msg] is not None
-                   and any(may_gate(h, t) for h in heads)])
+    if scored:  # (unscored, the gate scores only the sentences a rule hands it, one by one)
+        gate.prefetch([t for u, _, t, heads in sentences if heads and ctxs[u.msg] is not None
+                       and any(may_gate(h, t) for h in heads)])
     times_of: dict[int, _LazyTimes] = {}
     for unit, off, s_text, heads in sentences:
         ctx = ctxs[unit.msg]
@@ -152,10 +164,14 @@ def _run_batch(batch: list[MessageInput], trace: list[SentenceTrace] | None = No
         said_in.extend(s_text for _ in promises)
     # The gate's score is a feature of every commitment's confidence: the sentences of those it did not read
     # as a filter are scored here, in one batch, not one by one.
+    if not scored:
+        for r in results:
+            yield _bounded(_dedupe(r))
+        return
     gate.prefetch(said_in)
-    scored = iter(said_in)
+    sentence_of = iter(said_in)
     for r in results:
-        yield _bounded(_dedupe([_scored(c, next(scored)) for c in r]))
+        yield _bounded(_dedupe([_scored(c, next(sentence_of)) for c in r]))
 
 
 _ENOUGH = 5 * MAX_COMMITMENTS
