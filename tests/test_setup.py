@@ -274,7 +274,7 @@ client_secrets = "client_secret.json"
 name = "corp"
 kind = "imap"
 host = "imap.example.com"
-user = "sam"
+username = "sam"
 password_env = "CORP_IMAP_PASSWORD"
 
 [store]
@@ -349,3 +349,71 @@ def test_status_says_per_account_ok_the_login_it_needs_or_the_last_error(
     assert lines["corp"].startswith('corp (imap): IMAP server refused SELECT "Sent Items": NO [NONEXISTENT] '
                                     "Unknown folder")  # shown as text, never read as markup
 
+
+# -- start-up: what a command imports (behaviour; the time is measured by bench/cli_startup.py) ----------
+
+_IMPORTS_AFTER = """\
+import sys
+from assistant.cli import main
+try:
+    main({args!r})
+except SystemExit as e:
+    code = e.code
+else:
+    code = 0
+print("EXIT", code)
+print("LOADED", " ".join(sorted({{m.split(".")[0] for m in sys.modules}})))
+"""
+
+
+def _top_modules_after(args: list[str], tmp_path: Path, stdin: str = "") -> tuple[int, set[str]]:
+    env = dict(os.environ, FOLLOW_THROUGH_CONFIG_DIR=str(tmp_path / "config"),
+               FOLLOW_THROUGH_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", _IMPORTS_AFTER.format(args=args)], input=stdin, text=True,
+                         capture_output=True, env=env, timeout=120, cwd=tmp_path)
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.startswith(("EXIT ", "LOADED ")))
+    assert "LOADED" in lines, out.stderr
+    return int(lines["EXIT"]), set(lines["LOADED"].split())
+
+
+def test_help_imports_neither_spacy_nor_rich_nor_the_nlp_package(tmp_path: Path) -> None:
+    code, loaded = _top_modules_after(["--help"], tmp_path)
+    assert code == 0
+    assert not loaded & {"spacy", "thinc", "numpy", "rich", "nlp", "google", "msal", "caldav", "matplotlib",
+                         "starlette", "filelock", "icalendar", "holidays"}, loaded
+
+
+def test_resolve_and_a_short_draft_check_do_not_import_spacy(tmp_path: Path) -> None:
+    line = ('{"id": "1", "text": "tomorrow at 9", "reference": "2026-11-20T09:00:00-05:00", '
+            '"timezone": "America/New_York"}\n')
+    code, loaded = _top_modules_after(["resolve"], tmp_path, stdin=line)
+    assert code == 0 and "nlp" in loaded and "spacy" not in loaded, loaded
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Hi Ed,\n\nI'll call you Thursday at 8:15 if I haven't heard back.\n\nThanks,\nSam\n")
+    code, loaded = _top_modules_after(["check", str(draft), "--now", "2026-11-16T10:00"], tmp_path)
+    assert code == 0 and "spacy" not in loaded, loaded
+    # a sentence only the learned gate can judge (a third party's act) does load it, and is judged
+    draft.write_text("Hi Ed,\n\nOur legal team will send the redlines to you by Friday.\n\nThanks,\nSam\n")
+    code, loaded = _top_modules_after(["check", str(draft), "--now", "2026-11-16T10:00"], tmp_path)
+    assert code == 0 and "spacy" in loaded
+
+
+def test_unscored_extraction_finds_the_same_promises() -> None:
+    from datetime import datetime
+
+    from nlp.extract import MessageInput, pipe
+
+    cases = [json.loads(line) for line in (ROOT / "tests" / "data" / "extract_cases.jsonl").read_text().splitlines()
+             if line.strip()]
+    msgs = [MessageInput(c["text"], datetime.fromisoformat(c["sent_at"]), c["timezone"], c["direction"])
+            for c in cases]
+
+    def what(found: list[object]) -> list[tuple[object, ...]]:
+        return [(c.who, c.action, c.due, c.due_has_time, c.conditional, c.vague, c.text, c.rule)  # type: ignore[attr-defined]
+                for c in found]
+
+    scored = [what(list(r)) for r in pipe(msgs)]
+    unscored = list(pipe(msgs, scored=False))
+    assert sum(map(len, scored)) > 300
+    assert [what(list(r)) for r in unscored] == scored
+    assert all(c.gate is None and c.confidence == 0.0 for r in unscored for c in r)
