@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip uninstall -q -y follow-through 2>/dev/null || true  # the distribution's old name
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 

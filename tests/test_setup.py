@@ -417,3 +417,19 @@ def test_unscored_extraction_finds_the_same_promises() -> None:
     assert sum(map(len, scored)) > 300
     assert [what(list(r)) for r in unscored] == scored
     assert all(c.gate is None and c.confidence == 0.0 for r in unscored for c in r)
+
+
+# -- what the distribution installs ------------------------------------------------------------------------
+
+
+def test_the_distribution_installs_only_assistant_and_nlp() -> None:
+    import tomllib
+
+    from setuptools import find_packages
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["name"] == "follow-through-sales"  # "follow-through" on PyPI is another project
+    include = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = find_packages(where=str(ROOT), include=include)
+    assert {p.split(".")[0] for p in packages} == {"assistant", "nlp"}, packages
+    assert "assistant.cli" in packages and "nlp.extract" in packages

@@ -44,6 +44,6 @@ def open_calendar(config: Config, clock: Clock | None = None) -> CalendarWriter:
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        raise ConfigError(f"calendar.kind = {kind!r} cannot be loaded ({e}): reinstall follow-through") from None
+        raise ConfigError(f"calendar.kind = {kind!r} cannot be loaded ({e}): reinstall follow-through-sales") from None
     cls = getattr(module, class_name)
     return cls(config.calendar, config)  # type: ignore[no-any-return]

@@ -26,7 +26,7 @@ def _model() -> Any:
         path = resources.files("nlp").joinpath("models/commitment_gate")
         return spacy.load(str(path))
     except (OSError, ValueError) as e:
-        log.warning("the commitment gate model is missing (%s): reinstall follow-through; extracting without it", e)
+        log.warning("the commitment gate model is missing (%s): reinstall follow-through-sales; extracting without it", e)
         return None
 
 
