@@ -15,6 +15,8 @@ pytest_plugins: list[str] = [
     "tests.servers.dovecot",
     "tests.servers.radicale",
     "tests.servers.postgres",
+    "tests.servers.summary",  # the end of the run lists the tests skipped for a missing server
+    "pytester",
 ]
 
 

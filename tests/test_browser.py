@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.servers import missing
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 NOW_TEXT = "2026-11-20T09:00"
@@ -58,8 +60,7 @@ LAYOUT_PROBLEMS = """() => {
 
 pytestmark = [
     pytest.mark.server,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does it)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=missing("chromium")),
 ]
 
 

@@ -433,3 +433,43 @@ def test_the_distribution_installs_only_assistant_and_nlp() -> None:
     packages = find_packages(where=str(ROOT), include=include)
     assert {p.split(".")[0] for p in packages} == {"assistant", "nlp"}, packages
     assert "assistant.cli" in packages and "nlp.extract" in packages
+
+
+# -- make test on a machine without a server ----------------------------------------------------------------
+
+
+def test_the_run_ends_by_naming_the_missing_servers_and_how_to_install_them(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_needs_servers="""
+        import pytest
+        from tests.servers import missing
+
+        @pytest.fixture(scope="session")
+        def dovecot():
+            pytest.skip(missing("dovecot"))
+
+        @pytest.mark.parametrize("i", range(3))
+        def test_imap(dovecot, i):
+            pass
+
+        @pytest.mark.skipif(True, reason=missing("chromium"))
+        def test_page():
+            pass
+
+        def test_other():
+            pytest.skip("not about a server")
+
+        def test_runs():
+            pass
+    """)
+    result = pytester.runpytest_inprocess("-p", "tests.servers.summary", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=5)
+    result.stdout.fnmatch_lines([
+        "*tests skipped: a server they need is not installed*",
+        "1 test needs chromium (browser): install it with `sudo apt-get install chromium`, then run `make test` again",
+        "3 tests need dovecot (IMAP): install it with `sudo apt-get install dovecot-imapd`, then run `make test` again",
+    ])
+    assert "not about a server" not in "\n".join(line for line in result.stdout.lines if "need" in line)
+
+    pytester.makepyfile(test_needs_servers="def test_runs():\n    pass\n")
+    quiet = pytester.runpytest_inprocess("-p", "tests.servers.summary", "-p", "no:cacheprovider")
+    assert "a server they need is not installed" not in quiet.stdout.str()

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from tests.servers import missing
+
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
 PASSWORD = "secret"
 SENT_FOLDER = "Sent Messages"  # flagged \Sent by the config below (special-use), created by the tests
@@ -280,7 +282,7 @@ def stop_dovecot(server: Dovecot) -> None:
 def dovecot() -> Iterator[Dovecot]:
     """The session's Dovecot; skipped (with the reason) only when the binary is not installed."""
     if DOVECOT is None:
-        pytest.skip("dovecot is not installed: `apt-get install dovecot-imapd` (.ci/run does it)")
+        pytest.skip(missing("dovecot"))
     server = start_dovecot()
     try:
         yield server

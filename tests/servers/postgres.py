@@ -25,7 +25,9 @@ from typing import Any
 
 import pytest
 
-INSTALL_HINT = "PostgreSQL is not installed: `apt-get install postgresql` (.ci/run does it)"
+from tests.servers import missing
+
+INSTALL_HINT = missing("postgresql")
 
 
 def _bin_dir() -> Path | None:
