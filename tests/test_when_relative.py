@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from dateutil.relativedelta import relativedelta, weekday
 
-from nlp.when import resolve
+from nlp.when import find_times, resolve
 
 ZONE = "Europe/London"
 REFS = [datetime(2026, 11, 16 + i, 10, 0) for i in range(7)]  # Monday 16 .. Sunday 22 November 2026
@@ -144,6 +144,15 @@ def test_a_bare_later_is_later_today(frame: str) -> None:
             assert m is not None and m.grain == "hour" and not m.has_time, (frame, r, m)
             assert m.value.replace(tzinfo=None) == r + timedelta(hours=2), (frame, r, m.value)
             assert m.window_start is not None and m.window_start.replace(tzinfo=None) == r + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("text", ["later today", "I'll call you later", "later this afternoon", "later this evening"])
+def test_later_today_keeps_its_window_late_in_the_day(text: str) -> None:
+    for hour, minute in ((16, 30), (17, 30), (22, 0), (23, 0), (23, 45)):
+        ref = REFS[0].replace(hour=hour, minute=minute)
+        for m in find_times(text, ref, ZONE):
+            assert m.window_start is not None and m.window_end is not None, (text, ref, m)
+            assert m.window_start <= m.value <= m.window_end, (text, ref, m)
 
 
 @pytest.mark.parametrize("text", ["see you later", "Catch you later!", "Thanks.\nTalk to you later.", "More later,",

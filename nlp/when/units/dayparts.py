@@ -140,8 +140,8 @@ def _moment_daypart(g: Part, st: DayReading, ctx: Ctx) -> Res | None:
     if implicit and ws <= ctx.ref < we and v < ctx.ref:
         v = min(_next_quarter_hour(ctx.ref), we)
     if res is not None and res.grain == "hour" and g.period is not None:  # later this afternoon
-        ws = max(ws, ctx.ref)
-        v = max(v, ctx.ref + timedelta(hours=1))
+        ws = min(max(ws, ctx.ref), we)
+        v = min(max(v, ctx.ref + timedelta(hours=1)), we)
     return Res(v, "hour", False, ws, we, st.past)
 
 

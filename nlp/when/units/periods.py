@@ -228,10 +228,10 @@ def period_result(p: Period, ctx: Ctx) -> Res:
     season, a quarter, a year) with its position ("early", "mid", "end"...): a value and its window."""
     ref, tz = ctx.ref, ctx.tz
     today = ref.date()
-    if p.unit == "day":  # later today
+    if p.unit == "day":  # later today: from an hour on to the end of the day (late in the evening, what is left)
         end = wall(today, 23, 59, tz)
-        start = ref + timedelta(hours=1)
-        return Res(ref + timedelta(hours=2), "hour", False, start, end)
+        start = min(ref + timedelta(hours=1), end)
+        return Res(min(ref + timedelta(hours=2), end), "hour", False, start, end)
     if p.unit == "days":  # in the next few days (a number of them in `quarter`: "the next two days")
         return Res(midnight(today + timedelta(days=1), tz), "day", False, ref,
                     midnight(today + timedelta(days=1 + (p.quarter or 3)), tz))
