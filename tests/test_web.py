@@ -386,3 +386,26 @@ def test_the_calendar_is_grouped_by_day_and_old_events_drop_off(client: TestClie
     assert rows_of(html, "calendar-upcoming") == [] and "Nothing booked after today." in html
     assert sid(world, "priya") not in html
     assert sid(world, "priya") in IcsWriter(world.ics_path).uids()
+
+
+@pytest.mark.parametrize("damage", ["pages", "whole"])
+def test_a_store_damaged_while_serving_is_one_line_on_the_page(world: World, damage: str) -> None:
+    """`serve` checks the store when it starts, but a store can be damaged after that (or in pages the start
+    does not read): every page then says what to do (`assistant restore`) with a 503, never a 500."""
+    app = create_app(world.config, token=TOKEN, clock=fixed_clock(NOW), allowed_hosts=["testserver"])  # type: ignore[arg-type]
+    c = TestClient(app)  # raises any exception the app does not handle, so a traceback fails the test
+    assert c.get(f"/?token={TOKEN}").status_code == 200
+    for extra in (world.store_path.with_name(world.store_path.name + "-wal"),
+                  world.store_path.with_name(world.store_path.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    data = world.store_path.read_bytes()
+    if damage == "pages":  # the header page (schema) stays readable: opening works, reading rows fails
+        world.store_path.write_bytes(data[:4096] + b"\xff" * (len(data) - 4096))
+    else:
+        world.store_path.write_bytes(b"this is not a database at all " * 200)
+    for path in ("/", "/deals", "/reports"):
+        r = c.get(path)
+        assert r.status_code == 503, (path, r.status_code)
+        assert "assistant restore" in r.text and "Traceback" not in r.text
+    r = c.post(f"/suggestions/{sid(world, 'ed')}/accept", data={"csrf": csrf_of(c.get('/check').text)})
+    assert r.status_code in (303, 503)  # an action reports the fault as a flash on the queue, or the page

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import socket
 import threading
@@ -66,6 +67,7 @@ SECURITY_HEADERS = {
 }
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 FEED_PATH = "/calendar.ics"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -313,6 +315,13 @@ def create_app(config: Config, *, token: str | None = None, calendar_token: str 
                                               status_code=status)
         return response
 
+    async def store_fault(request: Request, exc: Exception) -> Response:
+        # A damaged, read-only or full store (or any fault of ours) found while answering: the page says the
+        # one line of what to do, as the commands do, and the server's log gets that line, not a traceback.
+        log.warning("%s", exc)
+        return templates.TemplateResponse(request, "error.html", {"status": 503, "detail": str(exc)},
+                                          status_code=503)
+
     routes = [
         Route("/", queue_page),
         Route("/suggestions/{sid}/{action}", act, methods=["POST"]),
@@ -331,7 +340,7 @@ def create_app(config: Config, *, token: str | None = None, calendar_token: str 
             Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
             Middleware(AuthMiddleware, state=state, templates=templates),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, AssistantError: store_fault},
     )
     app.state.web = state
     return app
