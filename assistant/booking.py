@@ -171,7 +171,8 @@ def snooze(store: Store, writer: CalendarWriter, suggestion_id: str, until: date
     if until.tzinfo is None:
         raise AssistantError("snooze needs an aware time")
     step = store.step(s.commitment_id)
-    if step is None or not states.allowed(step.state, S.SNOOZED):
+    again = step is not None and step.state == S.SNOOZED  # back in the queue, snoozed once more: a new time
+    if step is None or not (again or states.allowed(step.state, S.SNOOZED)):
         raise TransitionError(f"suggestion {s.id} is {s.state}: it cannot be snoozed")
     b = _remove_event(store, writer, s, now)
     start = next_business_slot(until, config)
@@ -179,7 +180,8 @@ def snooze(store: Store, writer: CalendarWriter, suggestion_id: str, until: date
         if b is not None:
             store.set_booking_state(s.id, "cancelled", now)
         store.update_suggestion(s.id, now, start=start, end=start + (s.end - s.start), snoozed_until=until)
-        _change(store, s, S.SNOOZED, now, f"snoozed until {until.isoformat()}")
+        if not again:
+            _change(store, s, S.SNOOZED, now, f"snoozed until {until.isoformat()}")
     return store.suggestion(s.id) or s
 
 

@@ -98,6 +98,21 @@ def test_snooze_hides_until_then_and_removes_a_booked_event(world: World) -> Non
     assert sid(world, "evil") not in ics(world).uids()
 
 
+def test_a_snoozed_follow_up_back_in_the_queue_can_be_snoozed_again(world: World) -> None:
+    """Its snooze ended and it is back in the review (before the watcher's next pass): "s" again gives it a
+    new time instead of 'it cannot be snoozed'."""
+    with open_store(world.store_path) as store:
+        first = review.parse_snooze("tomorrow", NOW, world.config)  # type: ignore[arg-type]
+        review.snooze(store, world.config, sid(world, "ed"), NOW, first)  # type: ignore[arg-type]
+        later = first + timedelta(hours=1)
+        assert sid(world, "ed") in {v.id for v in review.queue(store, world.config, later)}  # type: ignore[arg-type]
+        again = review.parse_snooze("next thursday", later, world.config)  # type: ignore[arg-type]
+        result = review.snooze(store, world.config, sid(world, "ed"), later, again)  # type: ignore[arg-type]
+        assert result.state == "snoozed"
+        assert sid(world, "ed") not in {v.id for v in review.queue(store, world.config, later)}  # type: ignore[arg-type]
+        assert review.snoozed(store, world.config, later)[0].snoozed_until == again  # type: ignore[arg-type]
+
+
 def test_reject_and_cancel_end_the_step_and_clear_the_calendar(world: World) -> None:
     with open_store(world.store_path) as store:
         review.reject(store, world.config, sid(world, "priya"), NOW)  # type: ignore[arg-type]
