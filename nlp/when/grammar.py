@@ -23,7 +23,19 @@ _STARTS: dict[str, set[str]] = {u.name: set(u.starts) for u in UNITS}
 _NEEDS: dict[str, tuple[frozenset[str], int] | str] = {u.name: u.needs for u in UNITS}
 _DIGIT_NEXT: dict[str, str | None] = {u.name: u.digit_next for u in UNITS if u.digit_next is not None}
 
-_COMPILED = {name: re.compile(p, re.I) for name, p in _BRANCHES}
+
+
+class _Matchers(dict[str, Callable[[str, int], "re.Match[str] | None"]]):
+    """Each unit's compiled `match`, compiled on first use: compiling all of them costs most of the import
+    (about 1 s of CPU), and a one-line `assistant resolve` reaches only a few units."""
+
+    def __missing__(self, name: str) -> Callable[[str, int], re.Match[str] | None]:
+        match = self[name] = re.compile(_PATTERNS[name], re.I).match
+        return match
+
+
+_PATTERNS = dict(_BRANCHES)
+_MATCH = _Matchers()
 
 _PREFIXES = {"give", "once", "when", "in", "within", "after", "over", "inside", "a", "an", "the", "by", "between", "from", "at", "around",
              "about", "before", "until", "till", "til", "circa", "approx", "approximately", "say", "latest",
@@ -76,7 +88,7 @@ _WORD_NEEDS = {n: v for n, v in _NEEDS.items() if not isinstance(v, str)}
 _CHAR_NEEDS = {n: v for n, v in _NEEDS.items() if isinstance(v, str)}
 
 _SPACED_SEP = re.compile(r" +[/.\-] ")
-_Step = tuple[str, "str | None", frozenset[str], Callable[[str, int], "re.Match[str] | None"], Handler]
+_Step = tuple[str, "str | None", frozenset[str], Handler]
 
 # Branches that start on a word but may also start on digits, gated by what follows the digits ("2morrow").
 _DIGIT_ONLY_NEEDS = {"relday": "2m"}
@@ -85,7 +97,7 @@ _DIGIT_ONLY_NEEDS = {"relday": "2m"}
 def _plan(names: list[str], digits: bool = False) -> list[_Step]:
     """Each branch with its gate and bound methods, so the scan loop does no lookups."""
     return [(n, _DIGIT_ONLY_NEEDS.get(n) if digits and n in _DIGIT_ONLY_NEEDS else _CHAR_NEEDS.get(n),
-             _WORD_NEEDS[n][0] if n in _WORD_NEEDS else frozenset(), _COMPILED[n].match, HANDLERS[n]) for n in names]
+             _WORD_NEEDS[n][0] if n in _WORD_NEEDS else frozenset(), HANDLERS[n]) for n in names]
 
 
 _WORD_PLAN = {w: _plan(names) for w, names in _BY_WORD.items()}
@@ -125,6 +137,7 @@ def scan(text: str) -> list[Part]:
     cands = sorted(full | anchored) if anchored else sorted(full)
     bounds = list(accumulate(map(len, pieces)))  # bounds[2i] = where word i starts, bounds[2i+1] = where it ends
     n_text = len(text)
+    matchers = _MATCH
     parts: list[Part] = []
     pos = 0
     for i in cands:
@@ -142,7 +155,7 @@ def scan(text: str) -> list[Part]:
             names = _WORD_PLAN[w] if i in full else _ANCHOR_PLAN[w]
         best: Part | None = None
         window_words: set[str] | None = None
-        for name, char_need, word_need, match, handler in names:
+        for name, char_need, word_need, handler in names:
             if char_need is not None:
                 if after < 0:
                     continue
@@ -166,7 +179,7 @@ def scan(text: str) -> list[Part]:
                     window_words = {_D if x[0] <= "9" else x for x in words[i:i + 9]}
                 if word_need.isdisjoint(window_words):
                     continue
-            m = match(text, start)
+            m = matchers[name](text, start)
             if m is None or (best is not None and m.end() <= best.end):
                 continue
             part = handler(text, m, m.start(), m.end())
