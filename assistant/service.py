@@ -32,6 +32,28 @@ def _serve_command(config_path: Path | None, host: str, port: int) -> list[str]:
     return cmd
 
 
+DIR_VARIABLES = ("FOLLOW_THROUGH_CONFIG_DIR", "FOLLOW_THROUGH_DATA_DIR")
+
+
+def _environment() -> dict[str, str]:
+    """The environment the unit runs with: unbuffered output, and the config and data dirs this command was
+    given through the environment (systemd and launchd start services without the shell's variables, so
+    without these the service would read another config, store and page tokens than `install` used)."""
+    env = {"PYTHONUNBUFFERED": "1"}
+    for name in DIR_VARIABLES:
+        value = os.environ.get(name)
+        if value:
+            env[name] = str(Path(value).expanduser().resolve())
+    return env
+
+
+def _systemd_environment() -> str:
+    """Environment= lines: each assignment in double quotes, with systemd's escapes (\\, " and %)."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+    return "\n".join(f"Environment={quoted(f'{k}={v}')}" for k, v in _environment().items())
+
+
 def _quote(arg: str) -> str:
     """systemd's ExecStart quoting: double quotes around arguments with spaces, escaping \\ and "."""
     if arg and not any(c in arg for c in ' \t"\\\'$%;'):
@@ -55,7 +77,7 @@ KillSignal=SIGTERM
 TimeoutStopSec=30
 Restart=on-failure
 RestartSec=30
-Environment=PYTHONUNBUFFERED=1
+{_systemd_environment()}
 
 [Install]
 WantedBy=default.target
@@ -73,7 +95,7 @@ def launchd_plist(config_path: Path | None = None) -> str:
         "ProcessType": "Background",
         "StandardOutPath": str(logs),
         "StandardErrorPath": str(logs),
-        "EnvironmentVariables": {"PYTHONUNBUFFERED": "1"},
+        "EnvironmentVariables": _environment(),
     }
     return plistlib.dumps(plist, sort_keys=False).decode("utf-8")
 
@@ -115,7 +137,7 @@ KillSignal=SIGTERM
 TimeoutStopSec=10
 Restart=on-failure
 RestartSec=10
-Environment=PYTHONUNBUFFERED=1
+{_systemd_environment()}
 
 [Install]
 WantedBy=default.target
@@ -133,7 +155,7 @@ def web_launchd_plist(config_path: Path | None = None, host: str = "127.0.0.1", 
         "ProcessType": "Background",
         "StandardOutPath": str(logs),
         "StandardErrorPath": str(logs),
-        "EnvironmentVariables": {"PYTHONUNBUFFERED": "1"},
+        "EnvironmentVariables": _environment(),
     }
     return plistlib.dumps(plist, sort_keys=False).decode("utf-8")
 

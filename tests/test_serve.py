@@ -55,10 +55,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _running(cmd: list[str]) -> Iterator[list[str]]:
+def _running(cmd: list[str], env: dict[str, str] | None = None) -> Iterator[list[str]]:
     """Start `cmd` (a serve command line), yield the lines it printed before serving, then stop it."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env=env if env is not None else {**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         assert proc.stdout is not None
         lines = []
@@ -142,3 +142,44 @@ def test_service_install_with_web_runs_the_page_beside_the_watcher(tmp_path: Pat
     assert "follow-through-web.service" in printed.output and "<string>com.follow-through.serve</string>" in printed.output
     alone = runner.invoke(main, ["service", "install", "--print", "--config", str(conf)])
     assert "serve" not in alone.output.replace("Observe", "")  # without --with-web: the watcher only
+
+
+@pytest.mark.server
+def test_the_service_keeps_the_config_and_data_dirs_given_by_the_environment(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rep who set FOLLOW_THROUGH_CONFIG_DIR / _DATA_DIR (as the README allows) and runs `assistant service
+    install --with-web`: systemd starts the unit without the shell's variables, so the unit carries them, and
+    its page answers at the links `install` printed (before: 'no config at ~/.config/...' in a restart loop)."""
+    import plistlib
+
+    from assistant import paths, service
+
+    config_dir = tmp_path / "my config"  # a space, quoted in the unit
+    monkeypatch.setenv("FOLLOW_THROUGH_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("FOLLOW_THROUGH_DATA_DIR", str(tmp_path / "my data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config_dir.mkdir()
+    _config(tmp_path).rename(paths.config_dir() / "config.toml")
+    port = _free_port()
+    out = CliRunner().invoke(main, ["service", "install", "--with-web", "--web-port", str(port)])
+    assert out.exit_code == 0, out.output
+    printed_page, printed_feed = _links(out.output.splitlines())
+    web = (tmp_path / "xdg" / "systemd" / "user" / "follow-through-web.service").read_text(encoding="utf-8")
+    unit_env: dict[str, str] = {}
+    for line in web.splitlines():
+        if line.startswith("Environment="):
+            name, _, value = shlex.split(line.removeprefix("Environment="))[0].partition("=")
+            unit_env[name] = value
+    assert unit_env["FOLLOW_THROUGH_CONFIG_DIR"] == str(config_dir.resolve())
+    assert unit_env["FOLLOW_THROUGH_DATA_DIR"] == str((tmp_path / "my data").resolve())
+    watcher = (tmp_path / "xdg" / "systemd" / "user" / "follow-through.service").read_text(encoding="utf-8")
+    assert f'Environment="FOLLOW_THROUGH_CONFIG_DIR={config_dir.resolve()}"' in watcher
+    agent = plistlib.loads(service.launchd_plist().encode("utf-8"))
+    assert agent["EnvironmentVariables"]["FOLLOW_THROUGH_DATA_DIR"] == unit_env["FOLLOW_THROUGH_DATA_DIR"]
+
+    # run the unit's command as systemd does: only the unit's environment, another HOME
+    exec_start = next(line for line in web.splitlines() if line.startswith("ExecStart="))
+    cmd = shlex.split(exec_start.removeprefix("ExecStart="))
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path / "home"), **unit_env}
+    with _running(cmd, env=clean) as lines:
+        assert _links(lines) == (printed_page, printed_feed)
