@@ -222,6 +222,9 @@ def write(path: Path, *, name: str, email: str, timezone: str, calendar: Calenda
     data = (data or data_dir()).expanduser().resolve()
     text = render(name=name, email=email, timezone=timezone, data=data, calendar=calendar)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not data.exists():  # the rep's mail goes here: private from the start, not from the first watch
+        data.mkdir(parents=True, mode=0o700)
+        data.chmod(0o700)  # (mkdir's mode is masked by the umask)
     mail, notes = data / "mail", data / "notes"
     for sub in ("cur", "new", "tmp"):
         (mail / sub).mkdir(parents=True, exist_ok=True)

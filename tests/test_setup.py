@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -216,6 +217,7 @@ def test_init_shows_the_detected_zone_and_writes_the_ics_calendar_in_the_data_di
     from assistant.report import default_out_dir
 
     assert default_out_dir(config, "2026-W47") == data_dir() / "reports" / "2026-W47"
+    assert stat.S_IMODE(data_dir().stat().st_mode) == 0o700  # mail is copied in before any watch tightens it
 
 
 def test_init_caldav_and_google_from_options(tmp_path: Path) -> None:
