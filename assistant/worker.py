@@ -93,10 +93,13 @@ def _blueprint() -> Any:
     @bp.task(name="sync", queue=QUEUE, pass_context=False)
     async def sync(rep: str, account: str) -> None:
         state = _state()
-        next_in = await asyncio.to_thread(sync_mailbox, state, rep, account)
-        await _defer(rep_pass, {"rep": rep}, lock=f"rep:{rep}", queueing_lock=f"rep_pass:{rep}")
-        await _defer(sync, {"rep": rep, "account": account}, lock=mailbox_lock(rep, account),
-                     queueing_lock=f"sync:{rep}:{account}", schedule_in=next_in)
+        next_in = float(state.team.worker.sync_seconds)
+        try:
+            next_in = await asyncio.to_thread(sync_mailbox, state, rep, account)
+            await _defer(rep_pass, {"rep": rep}, lock=f"rep:{rep}", queueing_lock=f"rep_pass:{rep}")
+        finally:  # even after a bug in a pass, the mailbox stays in the cycle (the job is marked failed)
+            await _defer(sync, {"rep": rep, "account": account}, lock=mailbox_lock(rep, account),
+                         queueing_lock=f"sync:{rep}:{account}", schedule_in=next_in)
 
     return bp
 
@@ -227,6 +230,9 @@ async def retry_stalled(app: Any, stalled_seconds: float) -> int:
             count += 1
         except exceptions.ConnectorException:  # the queueing lock: a successor is waiting
             await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=False)
+            log.warning("job %s %s of a worker that stopped: its successor, already queued, does its work",
+                        job.task_name, job.task_kwargs)
+            count += 1
     return count
 
 
