@@ -418,6 +418,24 @@ def parse_config(data: dict[str, Any], source_path: Path | None = None) -> Confi
     return cfg
 
 
+def read_toml(path: Path, name: str) -> dict[str, Any]:
+    """Read a TOML file; every way it can fail is one ConfigError naming the file and the fix.
+
+    `name` is what --config should have been given when the path is a folder ("config.toml", "team.toml")."""
+    try:
+        raw = path.read_bytes()
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line} is not UTF-8 text: save the file as UTF-8 in your editor") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e}): fix the line it names") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder: give --config the {name} file in it") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror}): check the path and its permissions") from None
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing default file gives the defaults (no accounts)."""
     explicit = path is not None
@@ -426,17 +444,7 @@ def load_config(path: Path | None = None) -> Config:
         if explicit:
             raise ConfigError(f"config file {path} does not exist: run `assistant init --config {path}` to write one")
         return Config()
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as e:
-        line = path.read_bytes()[: e.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: line {line} is not UTF-8 text: save the file as UTF-8 in your editor") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e}): fix the line it names") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path} is a folder: give --config the config.toml file in it") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror}): check the path and its permissions") from None
+    data = read_toml(path, "config.toml")
     try:
         return parse_config(data, source_path=path.resolve())
     except ConfigError as e:

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Config, Option, _o, _table, _toml, _unknown, load_config
+from assistant.config import Config, Option, _o, _table, _toml, _unknown, load_config, read_toml
 from assistant.errors import ConfigError
 
 TEAM_SECTIONS = {"store": "table", "secrets": "table", "web": "table", "worker": "table", "managers": "array",
@@ -171,17 +170,7 @@ def parse_team(data: dict[str, Any], source_path: Path | None = None) -> TeamCon
 def load_team(path: Path) -> TeamConfig:
     if not path.exists():
         raise ConfigError(f"team file {path} does not exist: write one (see \"Running it for a team\" in the README)")
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as e:
-        line = path.read_bytes()[: e.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: line {line} is not UTF-8 text: save the file as UTF-8 in your editor") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e}): fix the line it names") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path} is a folder: give --config the team.toml file in it") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror}): check the path and its permissions") from None
+    data = read_toml(path, "team.toml")
     try:
         return parse_team(data, source_path=path.resolve())
     except ConfigError as e:
