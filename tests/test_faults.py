@@ -519,6 +519,22 @@ def test_a_service_log_is_plain_lines_and_an_idle_pass_says_nothing(tmp_path: Pa
     assert verbose.returncode == 0 and re.search(r"DEBUG tracker: \w+->\w+: \d+", verbose.stderr), verbose.stderr
 
 
+def test_the_plain_log_line_leaves_the_traceback_to_the_other_handlers() -> None:
+    """The one-line formatter drops a traceback from its own line, not from the record every handler shares."""
+    import logging
+
+    from assistant.cli.watch_cmds import OneLine
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("assistant", logging.ERROR, __file__, 1, "pass failed", None, sys.exc_info())
+    line = OneLine(verbose=False).format(record)
+    assert "Traceback" not in line and "pass failed" in line and "\n" not in line
+    assert record.exc_info is not None  # still there for the next handler
+    assert "Traceback" in logging.Formatter().format(record)
+
+
 # -- the extraction worker when its watcher is killed ---------------------------------------------------
 
 

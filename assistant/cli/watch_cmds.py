@@ -44,6 +44,8 @@ class OneLine(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         if not self.verbose:
+            # a copy: the record is shared with every other handler, which may still want the traceback
+            record = logging.makeLogRecord(record.__dict__)
             record.exc_info = None
             record.exc_text = None
             record.stack_info = None
