@@ -172,7 +172,7 @@ def test_review_in_the_browser(served: dict[str, Any], browser: Any) -> None:
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("dialog", lambda dialog: (problems.append("dialog: " + dialog.message), dialog.dismiss()))
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # a click waits on a server page render; a loaded 2-core box took over 15 s once
 
     page.goto(served["url"])
     assert page.url.endswith("/") and "token=" not in page.url  # the token became a cookie
