@@ -380,7 +380,7 @@ def parse_config(data: dict[str, Any], source_path: Path | None = None) -> Confi
         if kind not in ACCOUNT_KINDS:
             raise ConfigError(f"account {name!r}: kind = {_toml(kind)}; use one of {', '.join(ACCOUNT_KINDS)}")
         where = f"account {name!r}"
-        values = _table(where, a, {**_ACCOUNT_COMMON, **ACCOUNT_SCHEMAS[kind]}, kind=f"a {kind} account")
+        values = _table(where, a, {**_ACCOUNT_COMMON, **ACCOUNT_SCHEMAS[kind]}, kind=f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} account")
         opts = {k: v for k, v in values.items() if k not in ("name", "kind", "mode") and k in a}
         accounts.append(AccountConfig(name=name, kind=kind, mode=values["mode"], options=opts))
     cal_raw = data.get("calendar", {})

@@ -72,7 +72,7 @@ CONFIG_FAULTS: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("a misspelt key", b'[rep]\ntimezon = "Europe/Paris"\n', ("timezon", "did you mean 'timezone'")),
     ("a misspelt section", b"[trackr]\nstalled_days = 3\n", ("trackr", "did you mean 'tracker'")),
     ("an old key name", b'[[accounts]]\nname = "w"\nkind = "imap"\nhost = "h"\nuser = "me"\n',
-     ("'user'", "did you mean 'username'")),
+     ("'user'", "of an imap account", "did you mean 'username'")),
     ("a key of another kind", b'[[accounts]]\nname = "w"\nkind = "local"\nmail = ["m"]\nhost = "h"\n',
      ("'host'", "local account")),
     ("a boolean as text", b'[tracker]\nhold_fallbacks = "yes"\n', ("hold_fallbacks", "true or false")),

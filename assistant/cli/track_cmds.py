@@ -48,8 +48,7 @@ def demo(out: Path, now_text: str | None) -> None:
         console.print(f"review them (accounts in suggest mode ask first): assistant review --config "
                       f"{r.out / 'sample' / 'config.toml'} --now {r.now:%Y-%m-%dT%H:%M}", highlight=False, markup=False,
                       soft_wrap=True)  # one line, to copy
-    console.print(f"store (suggestions):  {r.store_path}   (review: assistant review --config {r.out / 'sample' / 'config.toml'})",
-                  highlight=False, markup=False)
+    console.print(f"store (suggestions):  {r.store_path}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"calendar (.ics):      {r.ics_path}", highlight=False, markup=False)
     if r.report_path is not None:
         console.print(f"weekly report:        {r.report_path}", highlight=False, markup=False)
