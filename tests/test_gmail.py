@@ -17,6 +17,7 @@ from assistant.errors import AuthError, TransientError
 from assistant.sources.base import Batch, MailSource
 from assistant.sources.gmail import GmailSource
 from tests.fakes.gmail import FakeGmail
+from tests.mailfactory import big_mail
 
 REP = "rep@example.com"
 
@@ -397,23 +398,13 @@ def test_a_403_that_is_not_a_rate_limit_is_not_retried(fake: FakeGmail) -> None:
     assert sleeps == []
 
 
-def big_mail(subject: str, attachment: int) -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"] = "buyer@acme.test", REP
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="example.com")
-    msg.set_content("Signed contract attached; we start Monday.")
-    msg.add_attachment(b"\x00PDF" * (attachment // 4), maintype="application", subtype="pdf", filename="c.pdf")
-    return msg.as_bytes()
-
-
 def test_a_message_over_the_size_cap_is_read_without_its_attachments(fake: FakeGmail) -> None:
     """As IMAP does (`max_message_bytes`, 10 MB by default): the header and the text are read, the rest is
     skipped - the raw download of the whole message never happens (first sync and history alike)."""
     from assistant.mailparse import parse
 
     small = fake.add(mail("small", False), labels=["INBOX"])
-    big = fake.add(big_mail("contract", 40_000), labels=["INBOX"])
+    big = fake.add(big_mail("contract", 40_000, REP), labels=["INBOX"])
     src = make_source(fake, max_message_bytes=20_000)
     batches, cursor = drain(src, {})
     got = {m.source_id: m for b in batches for m in b.messages}
@@ -422,7 +413,7 @@ def test_a_message_over_the_size_cap_is_read_without_its_attachments(fake: FakeG
     parsed = parse(got[big], RepConfig(email=REP))
     assert parsed.subject == "contract" and len(got[big].raw) < 20_000
     assert "we start Monday" in parsed.body and parsed.sender.email == "buyer@acme.test"
-    later = fake.add(big_mail("second contract", 40_000), labels=["INBOX"])
+    later = fake.add(big_mail("second contract", 40_000, REP), labels=["INBOX"])
     more, _ = drain(src, cursor)
     assert ids_of(more) == [later] and raw_gets(fake, later) == 0
     assert "we start Monday" in parse(more[0].messages[0], RepConfig(email=REP)).body
@@ -432,7 +423,7 @@ def test_a_large_message_the_search_missed_is_cut_as_imap_cuts_it(fake: FakeGmai
     """`larger:` is answered from the search index, which may lag behind delivery: a large message it
     missed is downloaded raw, and then cut to its header and the first `max_message_bytes` of its body."""
     fake.search_sees_size = False
-    big = fake.add(big_mail("contract", 40_000), labels=["INBOX"])
+    big = fake.add(big_mail("contract", 40_000, REP), labels=["INBOX"])
     batches, _ = drain(make_source(fake, max_message_bytes=5_000), {})
     (got,) = [m for b in batches for m in b.messages]
     assert got.source_id == big and raw_gets(fake, big) == 1

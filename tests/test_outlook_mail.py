@@ -20,6 +20,7 @@ from assistant.errors import AuthError, TransientError
 from assistant.sources.base import Batch, MailSource
 from assistant.sources.outlook import OutlookSource
 from tests.fakes.graph import FakeGraph
+from tests.mailfactory import big_mail
 
 REP = "rep@contoso.test"
 NOW = datetime.now(UTC)
@@ -368,21 +369,11 @@ def test_a_message_rescued_from_junk_is_read(fake: FakeGraph) -> None:
     assert ids_of(drain(src, cursor)[0]) == [m]
 
 
-def big_mail(subject: str, attachment: int) -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"] = "buyer@acme.test", REP
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="contoso.test")
-    msg.set_content("Signed contract attached; we start Monday.")
-    msg.add_attachment(b"\x00PDF" * (attachment // 4), maintype="application", subtype="pdf", filename="c.pdf")
-    return msg.as_bytes()
-
-
 def test_a_message_over_the_size_cap_is_cut_as_imap_cuts_it(fake: FakeGraph) -> None:
     from assistant.mailparse import parse
 
     store = sign_in(fake)
-    big = fake.add(big_mail("contract", 400_000), folder="inbox", received=NOW)
+    big = fake.add(big_mail("contract", 400_000, REP, domain="contoso.test"), folder="inbox", received=NOW)
     batches, _ = drain(make_source(fake, store, max_message_bytes=5_000), {})
     (got,) = [m for b in batches for m in b.messages]
     assert got.source_id == big

@@ -38,6 +38,7 @@ import pytest
 from assistant import auth
 from assistant.config import AccountConfig, Config, RepConfig
 from assistant.sources.base import Batch, MailSource
+from tests.mailfactory import big_mail
 
 REP = "rep@example.com"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -50,17 +51,6 @@ def make_mail(subject: str, sent: bool, when: datetime) -> bytes:
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = make_msgid(domain="example.com")
     msg.set_content(f"About {subject}.")
-    return msg.as_bytes()
-
-
-def make_big_mail(subject: str, attachment: int, when: datetime) -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"] = "buyer@acme.test", REP
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = make_msgid(domain="example.com")
-    msg.set_content("Signed contract attached; we start Monday.")
-    msg.add_attachment(b"%PDF" * (attachment // 4), maintype="application", subtype="pdf", filename="c.pdf")
     return msg.as_bytes()
 
 
@@ -275,7 +265,7 @@ class SourceContract:
         from assistant.mailparse import parse
 
         when = harness.when()
-        harness.deliver(make_big_mail("contract", 60_000, when), False, when)
+        harness.deliver(big_mail("contract", 60_000, REP, when), False, when)
         harness.add("small", sent=False)
         src = harness.make_capped_source(8_000)
         try:
