@@ -126,3 +126,13 @@ def build(tmp: Path, now: datetime = NOW, mode: str = "suggest") -> World:
     tracker.track(store, config, now)  # type: ignore[arg-type]
     store.close()
     return World(config=config, store_path=tmp / "store.sqlite3", ics_path=tmp / "followups.ics", ids=b.ids)
+
+
+def write_config(world: World, tmp_path: Path) -> Path:
+    """A rep config on this world's store and .ics, for running the CLI against it."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[rep]\nname = "Sam Rivera"\nemail = "sam@northwind-analytics.com"\ntimezone = "America/New_York"\n'
+        f'[calendar]\nkind = "ics"\npath = "{world.ics_path}"\n[store]\npath = "{world.store_path}"\n',
+        encoding="utf-8")
+    return path

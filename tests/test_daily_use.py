@@ -28,7 +28,7 @@ from assistant.sources.links import message_link, safe_link
 from assistant.store import Store, open_store
 from assistant.tracker.counterparts import company_label, display_name, organisation
 from assistant.watcher import sync_account
-from tests.review_world import NOW, NY, World, at, build
+from tests.review_world import NOW, NY, World, at, build, write_config
 
 REP = RepConfig(name="Sam Rivera", email="sam@northwind-analytics.com", timezone="America/New_York")
 
@@ -230,15 +230,6 @@ def world(tmp_path: Path) -> World:
 
 def sid(world: World, name: str) -> str:
     return content_id(world.ids[name], prefix="ft")
-
-
-def write_config(world: World, tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        '[rep]\nname = "Sam Rivera"\nemail = "sam@northwind-analytics.com"\ntimezone = "America/New_York"\n'
-        f'[calendar]\nkind = "ics"\npath = "{world.ics_path}"\n[store]\npath = "{world.store_path}"\n',
-        encoding="utf-8")
-    return path
 
 
 def run(cfg: Path, *args: str, input: str | None = None) -> Any:

@@ -15,7 +15,7 @@ from assistant.calendars import open_calendar
 from assistant.calendars.ics import IcsWriter
 from assistant.models import StepState, content_id
 from assistant.store import open_store
-from tests.review_world import EVIL_NAME, NOW, NY, World, at, build
+from tests.review_world import EVIL_NAME, NOW, NY, World, at, build, write_config
 
 
 @pytest.fixture
@@ -31,15 +31,6 @@ def ics(world: World) -> IcsWriter:
     writer = open_calendar(world.config)  # type: ignore[arg-type]
     assert isinstance(writer, IcsWriter)
     return writer
-
-
-def write_config(world: World, tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        '[rep]\nname = "Sam Rivera"\nemail = "sam@northwind-analytics.com"\ntimezone = "America/New_York"\n'
-        f'[calendar]\nkind = "ics"\npath = "{world.ics_path}"\n[store]\npath = "{world.store_path}"\n',
-        encoding="utf-8")
-    return path
 
 
 def test_queue_shows_due_suggestions_with_promise_counterpart_and_time(world: World) -> None:
