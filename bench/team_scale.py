@@ -1,12 +1,20 @@
 """A team on one server: N simulated reps (small generated Maildirs, tests/team_world.py), W worker processes
-(`assistant worker --burst`) on a real PostgreSQL started like the tests' (tests/servers/postgres.py).
+on a real PostgreSQL started like the tests' (tests/servers/postgres.py), through the CLI a team runs
+(`assistant worker --config team.toml`).
 
-Two phases per (N, W): the first sync of every mailbox, then new mail for every rep (one more deal each)
-synced once it is due. Prints per phase: wall time, reps served per hour per worker, the time from new mail
-to its stored promise (median and 95th percentile; the cursor is committed with the promise, so its time is
-when the promise was stored), the most PostgreSQL connections seen at once, and each worker's peak memory.
+Two phases per (N, W):
+1. *first sync*: every mailbox is due at once; W burst workers (`--burst`) run until nothing is due. Its
+   figure, reps served per hour per worker, is what one worker process can serve.
+2. *an hour of new mail*: W long-running workers (as systemd runs them) while new mail arrives at random
+   moments; each rep gets `--mail-per-hour` new deals (a customer's question and the rep's promise, every
+   third with the customer's answer) spread over the hour, and the hour is compressed into
+   `--hour-seconds` of wall time (mailboxes are due `--sync-seconds` after their last sync). Prints the
+   time from a mail written to its promise stored (median and 95th percentile; the watcher stores a
+   message with its commitments in one transaction, so a stored message is a stored promise) and the syncs
+   the workers did.
+Both phases print the most PostgreSQL connections seen at once and each worker's peak memory (VmHWM).
 
-    .venv/bin/python bench/team_scale.py [--reps 20,50] [--workers 1,2] [--threads 3]
+    .venv/bin/python bench/team_scale.py [--reps 100,300,1000] [--workers 1,2,4] [--threads 3]
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -24,9 +33,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-SYNC_SECONDS = 10  # the mailboxes are due again this long after their last sync
-
 
 def rss_peak(pid: int) -> int:
     """VmHWM of a running process in KiB (0 once it is gone)."""
@@ -39,42 +45,120 @@ def rss_peak(pid: int) -> int:
     return 0
 
 
-def run_workers(team: Path, workers: int, url: str, db: str) -> tuple[float, int, list[int]]:
-    """W burst workers until all exit: (wall seconds, most connections at once, peak KiB per worker)."""
-    import psycopg
+class Watch:
+    """Samples the workers' peak memory and the database's connections while they run."""
 
+    def __init__(self, url: str, db: str, procs: list[subprocess.Popen[bytes]]) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.db = db
+        self.procs = procs
+        self.peaks = [0] * len(procs)
+        self.most = 0
+
+    def sample(self) -> None:
+        for i, p in enumerate(self.procs):
+            self.peaks[i] = max(self.peaks[i], rss_peak(p.pid))
+        n = self.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.db,)).fetchone()
+        self.most = max(self.most, int(n[0]) - 1 if n else 0)  # less this sampling connection
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def start_workers(team: Path, workers: int, log: Path, *, burst: bool) -> list[subprocess.Popen[bytes]]:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    out = log.open("ab")
+    args = [sys.executable, "-m", "assistant", "worker", "--config", str(team)] + (["--burst"] if burst else [])
+    return [subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env) for _ in range(workers)]
+
+
+def first_sync(team: Path, workers: int, url: str, db: str, log: Path) -> tuple[float, int, list[int]]:
+    """W burst workers until all exit: (wall seconds, most connections at once, peak KiB per worker)."""
     start = time.monotonic()
-    procs = [subprocess.Popen([sys.executable, "-m", "assistant", "worker", "--config", str(team), "--burst"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) for _ in range(workers)]
-    peaks = [0] * workers
-    most = 0
-    with psycopg.connect(url, autocommit=True) as conn:
+    procs = start_workers(team, workers, log, burst=True)
+    watch = Watch(url, db, procs)
+    try:
         while any(p.poll() is None for p in procs):
-            for i, p in enumerate(procs):
-                peaks[i] = max(peaks[i], rss_peak(p.pid))
-            n = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (db,)).fetchone()
-            most = max(most, int(n[0]) - 1 if n else 0)
+            watch.sample()
             time.sleep(0.2)
+    finally:
+        watch.close()
     wall = time.monotonic() - start
     bad = [p.returncode for p in procs if p.returncode]
     if bad:
-        raise SystemExit(f"a worker failed: exit codes {bad}")
-    return wall, most, peaks
+        raise SystemExit(f"a worker failed: exit codes {bad}; its log: {log}")
+    return wall, watch.most, watch.peaks
 
 
-def synced_at(team_path: Path) -> dict[str, datetime]:
-    from assistant.store import store_for
-    from assistant.teamconfig import load_team, rep_config
+def stored_counts(conn: object, reps: list[str]) -> dict[str, int]:
+    """Messages stored per rep (one query over the reps' schemas)."""
+    if not reps:
+        return {}
+    sql = " UNION ALL ".join(f"SELECT '{r}', count(*) FROM \"rep_{r}\".messages" for r in reps)
+    return {str(r[0]): int(r[1]) for r in conn.execute(sql)}  # type: ignore[attr-defined]
 
-    team = load_team(team_path)
-    out: dict[str, datetime] = {}
-    for rep in team.reps:
-        with store_for(rep_config(team, rep)) as store:
-            times = [t for _, t in store.sync_states()]
-        if times:
-            out[rep.name] = max(times)
-    return out
+
+def new_mail_hour(team: Path, made: list[object], workers: int, url: str, db: str, log: Path, *,
+                  per_hour: int, hour_seconds: float, seed: int) -> dict[str, float]:
+    """Long-running workers while an hour of new mail (compressed into hour_seconds) arrives."""
+    from tests.team_world import write_mail
+
+    rnd = random.Random(seed)
+    reps = {r.name: r for r in made}  # type: ignore[attr-defined]
+    plan = sorted((rnd.uniform(0, hour_seconds), name, k) for name in reps for k in range(per_hour))
+    ready = log.read_text(errors="replace").count("mailbox sync(s) queued") + workers
+    procs = start_workers(team, workers, log, burst=False)
+    until = time.monotonic() + 300
+    while log.read_text(errors="replace").count("mailbox sync(s) queued") < ready:  # each worker started
+        if time.monotonic() > until or any(p.poll() is not None for p in procs):
+            raise SystemExit(f"the workers did not start; their log: {log}")
+        time.sleep(0.2)
+    watch = Watch(url, db, procs)
+    counts = stored_counts(watch.conn, list(reps))
+    expected = dict(counts)
+    waiting: dict[str, list[tuple[int, float]]] = {}  # rep -> [(count that covers it, written at)]
+    latencies: list[float] = []
+    start = time.monotonic()
+    next_poll = 0.0
+    try:
+        while plan or waiting:
+            now = time.monotonic() - start
+            while plan and plan[0][0] <= now:
+                _, name, k = plan.pop(0)
+                rep = reps[name]
+                n = write_mail(rep.mail, f"{name}@northwind.example", seed=hash((name, k, seed)) % 10**9,  # type: ignore[attr-defined]
+                               threads=1, start=datetime(2026, 11, 19, 9, 0, tzinfo=UTC))
+                expected[name] += n
+                waiting.setdefault(name, []).append((expected[name], time.monotonic()))
+            if now >= next_poll:
+                next_poll = now + 0.5
+                watch.sample()
+                for name, seen in stored_counts(watch.conn, list(waiting)).items():
+                    done = [t for need, t in waiting[name] if seen >= need]
+                    latencies += [time.monotonic() - t for t in done]
+                    waiting[name] = [(need, t) for need, t in waiting[name] if seen < need]
+                    if not waiting[name]:
+                        del waiting[name]
+                if any(p.poll() is not None for p in procs):
+                    raise SystemExit(f"a worker stopped during the hour; its log: {log}")
+                if now > hour_seconds + 600:
+                    raise SystemExit(f"{sum(map(len, waiting.values()))} mail(s) not stored 10 min after the hour")
+            time.sleep(0.05)
+        wall = time.monotonic() - start
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        watch.close()
+    return {"mails": float(len(latencies)), "wall": wall, "median": statistics.median(latencies),
+            "p95": pct(latencies, 0.95), "max": max(latencies), "conns": float(watch.most),
+            "rss": max(watch.peaks) / 1024}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -82,10 +166,10 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
 
 
-def one(server: object, reps: int, workers: int, threads: int) -> None:
+def one(server: object, reps: int, workers: int, args: argparse.Namespace) -> None:
     import psycopg
 
-    from tests.team_world import make_team, write_mail
+    from tests.team_world import make_team
 
     url0: str = server.url  # type: ignore[attr-defined]
     db = f"bench_{reps}_{workers}_{random.randrange(10**6)}"
@@ -94,33 +178,26 @@ def one(server: object, reps: int, workers: int, threads: int) -> None:
     url = url0.rsplit("/", 1)[0] + "/" + db
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            team, made = make_team(Path(tmp), reps, url, threads=threads,
-                                   extra=f"\n[worker]\nsync_seconds = {SYNC_SECONDS}\nheartbeat_seconds = 2\n"
+            log = Path(tmp) / "workers.log"
+            team, made = make_team(Path(tmp), reps, url, threads=args.threads,
+                                   extra=f"\n[worker]\nsync_seconds = {args.sync_seconds}\nheartbeat_seconds = 2\n"
                                          "stalled_seconds = 10\n")
-            wall, conns, peaks = run_workers(team, workers, url, db)
+            wall, conns, peaks = first_sync(team, workers, url, db, log)
             print(f"{reps:5d} reps {workers} worker(s) first sync : {wall:7.1f} s, "
                   f"{reps / wall * 3600 / workers:8.0f} reps/h/worker, {conns} PG connections, "
                   f"worker peak {max(peaks) / 1024:.0f} MiB", flush=True)
-            before = synced_at(team)
-            written = datetime.now(UTC)
-            for i, rep in enumerate(made):
-                write_mail(rep.mail, f"{rep.name}@northwind.example", seed=10_000 + i, threads=1,
-                           start=datetime(2026, 11, 19, 9, 0, tzinfo=UTC))
-            time.sleep(SYNC_SECONDS + 1)  # until the mailboxes are due again
-            due = datetime.now(UTC)
-            wall, conns, peaks = run_workers(team, workers, url, db)
-            after = synced_at(team)
-            lat = [(after[r] - written).total_seconds() for r in after if after[r] > before.get(r, written)]
-            work = [(after[r] - due).total_seconds() for r in after if after[r] > before.get(r, written)]
-            if not lat:
-                print("  no rep synced its new mail", flush=True)
-                return
-            print(f"{reps:5d} reps {workers} worker(s) new mail   : {wall:7.1f} s, "
-                  f"{len(lat) / wall * 3600 / workers:8.0f} reps/h/worker, {conns} PG connections, "
-                  f"worker peak {max(peaks) / 1024:.0f} MiB; mail -> stored promise median "
-                  f"{statistics.median(lat):.1f} s p95 {pct(lat, 0.95):.1f} s (of which waiting for the "
-                  f"{SYNC_SECONDS} s sync period {SYNC_SECONDS + 1} s; from due: median {statistics.median(work):.1f} s "
-                  f"p95 {pct(work, 0.95):.1f} s)", flush=True)
+            syncs_before = log.read_text(errors="replace").count(" new message(s)")
+            r = new_mail_hour(team, made, workers, url, db, log, per_hour=args.mail_per_hour,
+                              hour_seconds=args.hour_seconds, seed=reps * 10 + workers)
+            text = log.read_text(errors="replace")
+            syncs = text.count(" new message(s)") - syncs_before
+            if "Traceback" in text:
+                print(f"  a worker printed a traceback: see {log}", flush=True)
+            print(f"{reps:5d} reps {workers} worker(s) hour of mail: {r['mails']:.0f} deals in {r['wall']:.0f} s "
+                  f"({args.hour_seconds:.0f} s for the hour, syncs every {args.sync_seconds} s): {syncs} syncs, "
+                  f"{syncs / r['wall'] * 3600 / workers:8.0f} syncs/h/worker; mail -> stored promise median "
+                  f"{r['median']:.1f} s p95 {r['p95']:.1f} s max {r['max']:.1f} s; {r['conns']:.0f} PG connections, "
+                  f"worker peak {r['rss']:.0f} MiB", flush=True)
     finally:
         with psycopg.connect(url0, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
@@ -131,6 +208,9 @@ def main() -> None:
     parser.add_argument("--reps", default="20", help="comma-separated team sizes (the issue: 100,300,1000)")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts (the issue: 1,2,4)")
     parser.add_argument("--threads", type=int, default=3, help="deals per generated mailbox")
+    parser.add_argument("--mail-per-hour", type=int, default=1, help="new deals per rep in the hour")
+    parser.add_argument("--hour-seconds", type=float, default=120.0, help="wall seconds the hour is compressed to")
+    parser.add_argument("--sync-seconds", type=int, default=10, help="a mailbox is due this long after its sync")
     args = parser.parse_args()
     from tests.servers.postgres import start_postgres, stop_postgres
 
@@ -138,7 +218,7 @@ def main() -> None:
     try:
         for n in (int(x) for x in args.reps.split(",")):
             for w in (int(x) for x in args.workers.split(",")):
-                one(server, n, w, args.threads)
+                one(server, n, w, args)
     finally:
         stop_postgres(server)
 
