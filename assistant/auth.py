@@ -393,6 +393,69 @@ def google_login(account: AccountConfig, store: TokenStore, *, scopes: Sequence[
     save_google_credentials(account.name, store, creds, provider)
 
 
+def _google_web_flow(account: AccountConfig, redirect_uri: str, scopes: Sequence[str],
+                     code_verifier: str | None = None) -> Any:
+    """google-auth-oauthlib's Flow for the team's OAuth client of type Web application (the account's
+    client_secrets file), with the team page's redirect URI, checked against the URIs registered in it."""
+    from google_auth_oauthlib.flow import Flow
+
+    secrets = account.options.get("client_secrets")
+    if not secrets:
+        raise ConfigError(f"account {account.name!r}: add client_secrets = \"/path/to/client_secret.json\" (the "
+                          "team's Google Cloud OAuth client of type Web application; see credentials.example.json)")
+    path = Path(os.path.expanduser(str(secrets)))
+    try:
+        kind = next(iter(json.loads(path.read_text(encoding="utf-8"))), "")
+    except (OSError, ValueError, StopIteration):
+        raise ConfigError(f"account {account.name!r}: cannot read the OAuth client file {path}: download it again "
+                          "from the Google Cloud console") from None
+    if kind != "web":
+        raise ConfigError(f"account {account.name!r}: {path} is an OAuth client of type {kind or 'unknown'!r}; a sign-in "
+                          "on the team's server needs one of type Web application, with the redirect URI "
+                          f"{redirect_uri} (Google Cloud console > Credentials)")
+    try:
+        flow = Flow.from_client_secrets_file(str(path), scopes=list(scopes), redirect_uri=redirect_uri,
+                                             code_verifier=code_verifier, autogenerate_code_verifier=True)
+    except ValueError as e:
+        raise ConfigError(f"account {account.name!r}: {path} is not an OAuth client file ({e}): download it again "
+                          "from the Google Cloud console") from None
+    registered = flow.client_config.get("redirect_uris") or []
+    if redirect_uri not in registered:
+        raise ConfigError(f"account {account.name!r}: the OAuth client in {path} does not list {redirect_uri} among "
+                          "its Authorized redirect URIs: add it in the Google Cloud console and download the file "
+                          "again")
+    return flow
+
+
+def google_web_authorization(account: AccountConfig, redirect_uri: str, state: str, code_verifier: str | None = None,
+                             *, scopes: Sequence[str] = GOOGLE_SCOPES) -> tuple[str, str]:
+    """Google's web-server flow, step 1: the consent page's address for this account (offline access and
+    a consent prompt, so Google returns a refresh token even to a rep who consented before) and the PKCE
+    code verifier to keep until the callback."""
+    flow = _google_web_flow(account, redirect_uri, scopes, code_verifier)
+    url, _ = flow.authorization_url(state=state, access_type="offline", prompt="consent",
+                                    include_granted_scopes="true")
+    return str(url), str(flow.code_verifier)
+
+
+def google_web_exchange(account: AccountConfig, store: TokenStore, redirect_uri: str, code: str, code_verifier: str,
+                        *, scopes: Sequence[str] = GOOGLE_SCOPES, provider: str = "gmail") -> None:
+    """Google's web-server flow, step 2: the server exchanges the code (with the team's client secret, the
+    same redirect URI and the PKCE verifier) and keeps the tokens in `store`. Nothing of it is logged."""
+    flow = _google_web_flow(account, redirect_uri, scopes, code_verifier)
+    register_secret(code)
+    try:
+        flow.fetch_token(code=code)
+    except Exception as e:  # oauthlib's errors: invalid_grant (used or expired code), redirect_uri_mismatch, ...
+        raise AuthError(account.name, provider, f"Google refused the sign-in: {redact(str(e)).splitlines()[0]}") from None
+    creds = flow.credentials
+    register_secret(creds.token)
+    register_secret(creds.refresh_token)
+    if not creds.refresh_token:
+        raise AuthError(account.name, provider, "Google returned no refresh token: open a new sign-in link")
+    save_google_credentials(account.name, store, creds, provider)
+
+
 # -- Microsoft ---------------------------------------------------------------------------------
 def http_session(account: AccountConfig) -> Any:
     """A requests session for msal and Graph. With `ca_file` (a TLS-inspecting proxy's CA, or a test CA)

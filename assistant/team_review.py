@@ -9,13 +9,19 @@ sentences that made the promises are carried, never a whole mail."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from assistant.errors import AssistantError
 from assistant.report import WeekFigures, build_weekly
 from assistant.teamconfig import TeamConfig, rep_config
+
+if TYPE_CHECKING:
+    from assistant.store import Store
+    from assistant.teampool import TeamPool
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,17 @@ class TeamReview:
     reps: tuple[RepReview, ...]
 
 
-def review_rep(team: TeamConfig, rep: str, now: datetime, week: str) -> RepReview:
+def open_rep_store(team: TeamConfig, rep: str, pool: TeamPool | None = None) -> AbstractContextManager[Store]:
+    """A rep's store in the team's database, for a `with` block: on a connection lent by `pool` (the team
+    page), else on a connection of its own (a command)."""
     from assistant.store import store_for
+
+    if pool is not None:
+        return pool.store(rep)
+    return store_for(rep_config(team, team.rep(rep)))
+
+
+def review_rep(team: TeamConfig, rep: str, now: datetime, week: str, pool: TeamPool | None = None) -> RepReview:
     from assistant.tracker.deals import deals
 
     try:
@@ -57,7 +72,7 @@ def review_rep(team: TeamConfig, rep: str, now: datetime, week: str) -> RepRevie
     except AssistantError as e:
         return RepReview(rep=rep, name=rep, email="", error=str(e))
     try:
-        with store_for(config) as store:
+        with open_rep_store(team, rep, pool) as store:
             report = build_weekly(store, config, now, week, charts=False)
             board = deals(store, config, min(now, report.as_of))
             undated: list[DealLine] = []
@@ -77,8 +92,9 @@ def review_rep(team: TeamConfig, rep: str, now: datetime, week: str) -> RepRevie
         vague=tuple(v.text for v in report.vague), history=report.history)
 
 
-def team_review(team: TeamConfig, reps: Iterable[str], now: datetime, week: str) -> TeamReview:
-    return TeamReview(week=week, reps=tuple(review_rep(team, r, now, week) for r in reps))
+def team_review(team: TeamConfig, reps: Iterable[str], now: datetime, week: str,
+                pool: TeamPool | None = None) -> TeamReview:
+    return TeamReview(week=week, reps=tuple(review_rep(team, r, now, week, pool) for r in reps))
 
 
 def chart_svg(history: Iterable[WeekFigures], width: int = 240, height: int = 64) -> str:

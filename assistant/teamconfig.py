@@ -29,14 +29,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Config, Option, _o, _table, _toml, _unknown, load_config, read_toml
+from assistant.config import SECTIONS, Config, Option, _o, _table, _toml, _unknown, load_config, read_toml
 from assistant.errors import ConfigError
 
 TEAM_SECTIONS = {"store": "table", "secrets": "table", "web": "table", "worker": "table", "managers": "array",
                  "reps": "array"}
 TEAM_STORE_SCHEMA: dict[str, Option] = {"url": _o("str", example="postgresql://followthrough@db.internal/sales")}
 SECRETS_SCHEMA: dict[str, Option] = {"key_file": _o("str", ""), "key_env": _o("str", "")}
-WEB_SCHEMA: dict[str, Option] = {"proxies": _o("strs", []), "header": _o("str", "X-Forwarded-Email")}
+WEB_SCHEMA: dict[str, Option] = {"proxies": _o("strs", []), "header": _o("str", "X-Forwarded-Email"),
+                                  "base_url": _o("str", "")}
+# the sections only a team file has: what tells team.toml from a rep's config.toml (`is_team_file`)
+TEAM_ONLY_SECTIONS = frozenset(TEAM_SECTIONS) - frozenset(SECTIONS)
 WORKER_SCHEMA: dict[str, Option] = {
     "sync_seconds": _o("int", 300, 10, 86400), "track_seconds": _o("int", 900, 10, 86400),
     "concurrency": _o("int", 1, 1, 64), "heartbeat_seconds": _o("float", 10.0, 0.5, 600),
@@ -77,6 +80,7 @@ class TeamConfig:
     key_env: str = ""
     proxies: tuple[str, ...] = ()
     identity_header: str = "X-Forwarded-Email"
+    base_url: str = ""  # where reps' browsers reach the team page (Google's sign-in returns there)
     worker: WorkerConfig = WorkerConfig()
     source_path: Path | None = None
 
@@ -121,6 +125,9 @@ def parse_team(data: dict[str, Any], source_path: Path | None = None) -> TeamCon
     if sec["key_file"] and sec["key_env"]:
         raise ConfigError("secrets: give key_file or key_env, not both")
     web = _table("web", data.get("web", {}), WEB_SCHEMA)
+    if web["base_url"] and not web["base_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ConfigError(f"web.base_url = {_toml(web['base_url'])}: write the https:// address reps open the team "
+                          "page at, like base_url = \"https://followthrough.example.com\"")
     for address in web["proxies"]:
         try:
             ipaddress.ip_network(address, strict=False)
@@ -162,7 +169,8 @@ def parse_team(data: dict[str, Any], source_path: Path | None = None) -> TeamCon
     return TeamConfig(
         store_url=url, reps=tuple(reps), managers=tuple(managers),
         key_file=_resolve(source_path, sec["key_file"]) if sec["key_file"] else None, key_env=sec["key_env"],
-        proxies=tuple(web["proxies"]), identity_header=web["header"], worker=WorkerConfig(**wk),
+        proxies=tuple(web["proxies"]), identity_header=web["header"], base_url=web["base_url"].rstrip("/"),
+        worker=WorkerConfig(**wk),
         source_path=source_path,
     )
 
@@ -175,3 +183,13 @@ def load_team(path: Path) -> TeamConfig:
         return parse_team(data, source_path=path.resolve())
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
+
+
+def is_team_file(path: Path) -> bool:
+    """Whether a config file is a team's team.toml rather than one rep's config.toml, told by its shape: a
+    section only a team file has ([[reps]], [[managers]], [secrets], [web], [worker]). The one place that
+    decides it (`assistant serve --config FILE` runs the team page for a team file). A file that cannot be
+    read is one ConfigError line."""
+    if not path.is_file():
+        return False
+    return bool(TEAM_ONLY_SECTIONS & read_toml(path, "config.toml").keys())

@@ -15,16 +15,23 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.auth import TokenStore, register_secret
 from assistant.errors import ConfigError, SignInLinkError
+
+if TYPE_CHECKING:
+    from assistant.teampool import TeamPool
 
 TOKENS_TABLE = "ft_team_tokens"
 LINKS_TABLE = "ft_team_links"
@@ -82,7 +89,22 @@ def _fernet(key: bytes) -> Any:
     return Fernet(key)
 
 
-def _connect(url: str) -> Any:
+def _tables(conn: Any) -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {TOKENS_TABLE} (rep text NOT NULL, key text NOT NULL, "
+                 "value bytea NOT NULL, PRIMARY KEY (rep, key))")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {LINKS_TABLE} (nonce text PRIMARY KEY, rep text NOT NULL, "
+                 "used_at timestamptz NOT NULL DEFAULT now())")
+
+
+@contextmanager
+def _connect(url: str, pool: TeamPool | None = None) -> Iterator[Any]:
+    """A connection to the team's database for one read or write: lent by `pool` (the team page) or opened
+    for the block (a worker, a command)."""
+    if pool is not None:
+        with pool.connection() as conn:
+            _tables(conn)
+            yield conn
+        return
     import psycopg
 
     from assistant.store import safe_url
@@ -92,19 +114,17 @@ def _connect(url: str) -> Any:
     except psycopg.OperationalError as e:
         raise ConfigError(f"PostgreSQL at {safe_url(url)}: cannot connect ({str(e).strip().splitlines()[0]}): check "
                           "[store] url and that the server is running") from None
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {TOKENS_TABLE} (rep text NOT NULL, key text NOT NULL, "
-                 "value bytea NOT NULL, PRIMARY KEY (rep, key))")
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {LINKS_TABLE} (nonce text PRIMARY KEY, rep text NOT NULL, "
-                 "used_at timestamptz NOT NULL DEFAULT now())")
-    return conn
+    with conn:
+        _tables(conn)
+        yield conn
 
 
 class TeamTokenStore(TokenStore):
     """One rep's tokens, each entry a Fernet token in the team's PostgreSQL."""
 
-    def __init__(self, url: str, key: bytes, rep: str) -> None:
+    def __init__(self, url: str, key: bytes, rep: str, *, pool: TeamPool | None = None) -> None:
         super().__init__(path=Path(os.devnull))
-        self.url, self.rep, self._fernet = url, rep, _fernet(key)
+        self.url, self.rep, self._fernet, self.pool = url, rep, _fernet(key), pool
 
     def _decrypt(self, blob: bytes) -> dict[str, Any]:
         from cryptography.fernet import InvalidToken
@@ -118,7 +138,7 @@ class TeamTokenStore(TokenStore):
         return value if isinstance(value, dict) else {}
 
     def get(self, provider: str, account: str) -> dict[str, Any] | None:
-        with _connect(self.url) as conn:
+        with _connect(self.url, self.pool) as conn:
             row = conn.execute(f"SELECT value FROM {TOKENS_TABLE} WHERE rep = %s AND key = %s",
                                (self.rep, self.key(provider, account))).fetchone()
         if row is None:
@@ -134,12 +154,12 @@ class TeamTokenStore(TokenStore):
             if isinstance(value.get(field), str):
                 register_secret(value[field])
         blob = self._fernet.encrypt(json.dumps(value).encode())
-        with _connect(self.url) as conn:
+        with _connect(self.url, self.pool) as conn:
             conn.execute(f"INSERT INTO {TOKENS_TABLE} (rep, key, value) VALUES (%s, %s, %s) ON CONFLICT (rep, key) "
                          "DO UPDATE SET value = EXCLUDED.value", (self.rep, self.key(provider, account), blob))
 
     def delete(self, provider: str, account: str) -> None:
-        with _connect(self.url) as conn:
+        with _connect(self.url, self.pool) as conn:
             conn.execute(f"DELETE FROM {TOKENS_TABLE} WHERE rep = %s AND key = %s",
                          (self.rep, self.key(provider, account)))
 
@@ -185,12 +205,63 @@ def read_link(key: bytes, token: str, now: float | None = None) -> LinkGrant:
     return grant
 
 
-def redeem_link(url: str, key: bytes, token: str, now: float | None = None) -> LinkGrant:
+def redeem_link(url: str, key: bytes, token: str, now: float | None = None, *,
+                pool: TeamPool | None = None) -> LinkGrant:
     """Accept a link once: a second use (or a forged or expired link) is a SignInLinkError."""
     grant = read_link(key, token, now)
-    with _connect(url) as conn:
-        done = conn.execute(f"INSERT INTO {LINKS_TABLE} (nonce, rep) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                            (grant.nonce, grant.rep))
-        if done.rowcount != 1:
-            raise SignInLinkError("this sign-in link was used already: ask your admin for a new one")
+    if not use_once(url, grant.nonce, grant.rep, pool=pool):
+        raise SignInLinkError("this sign-in link was used already: ask your admin for a new one")
     return grant
+
+
+def use_once(url: str, nonce: str, rep: str, *, pool: TeamPool | None = None) -> bool:
+    """Record `nonce` as used: True the first time, False ever after (on every machine: it is a row)."""
+    with _connect(url, pool) as conn:
+        done = conn.execute(f"INSERT INTO {LINKS_TABLE} (nonce, rep) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            (nonce, rep))
+        return bool(done.rowcount == 1)
+
+
+# -- a provider's sign-in begun from a link (Google's web-server flow) ----------------------------------
+OAUTH_STATE_SECONDS = 600  # from leaving the page for the provider's consent to coming back
+
+
+@dataclass(frozen=True)
+class OAuthState:
+    grant: LinkGrant  # the link the sign-in was begun from
+    id: str  # recorded once when the provider's answer is taken (`use_once`)
+    verifier: str  # the PKCE code verifier of this sign-in
+
+
+def _binding_hash(binding: str) -> str:
+    return hashlib.sha256(binding.encode()).hexdigest()
+
+
+def make_oauth_state(key: bytes, grant: LinkGrant, binding: str, verifier: str) -> str:
+    """The OAuth `state` of a sign-in begun from a redeemed link: a Fernet token of the link's grant, a new id,
+    the PKCE verifier and a hash of `binding` (a random value in a cookie of the rep's browser). So the state
+    cannot be forged or changed (authenticated), read (encrypted: Google passes it back unread), taken to
+    another browser (the binding), used twice (the id is recorded once) or used after 10 minutes."""
+    payload = json.dumps({"rep": grant.rep, "account": grant.account, "nonce": grant.nonce,
+                          "id": secrets.token_urlsafe(16), "v": verifier, "b": _binding_hash(binding)}).encode()
+    return str(_fernet(key).encrypt(payload).decode())
+
+
+def read_oauth_state(key: bytes, state: str, binding: str, now: float | None = None) -> OAuthState:
+    """What a returning `state` grants, if it is ours, recent and came back to the browser that left."""
+    from cryptography.fernet import InvalidToken
+
+    f = _fernet(key)
+    try:
+        data = json.loads(f.decrypt_at_time(state.encode(), OAUTH_STATE_SECONDS,
+                                            int(now if now is not None else time.time())))
+        grant = LinkGrant(rep=str(data["rep"]), account=str(data["account"]), nonce=str(data["nonce"]))
+        found = OAuthState(grant=grant, id=str(data["id"]), verifier=str(data["v"]))
+        bound = str(data["b"])
+    except (InvalidToken, ValueError, KeyError, TypeError):
+        raise SignInLinkError("this sign-in is not valid or took longer than 10 minutes: ask your admin for a new "
+                              "sign-in link") from None
+    if not hmac.compare_digest(bound, _binding_hash(binding)):
+        raise SignInLinkError("this sign-in was started in another browser: finish it in the browser that opened "
+                              "the sign-in link, or ask your admin for a new link")
+    return found

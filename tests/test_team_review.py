@@ -41,6 +41,8 @@ def world(postgres: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     team = load_team(team_path)
     asyncio.run(worker.run(team, fixed_clock(parse_now(NOW, "UTC")), burst=True, heartbeat=0.5, stalled=3))
     yield team_path, team, url
+    while POOLS:
+        POOLS.pop().close()
     with psycopg.connect(postgres.url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -70,12 +72,19 @@ def test_team_report_has_each_reps_own_weekly_figures(world: tuple[Path, Any, st
     assert bad.returncode == 2 and "2026-W60" in bad.stderr and "Traceback" not in bad.stderr
 
 
+POOLS: list[Any] = []  # the pages' connection pools, closed before the world's database is dropped
+
+
 def client(team: Any, peer: str = "127.0.0.1") -> Any:
     from starlette.testclient import TestClient
 
+    from assistant.teampool import TeamPool
     from assistant.web.team import create_team_app
 
-    return TestClient(create_team_app(team, clock=fixed_clock(parse_now(NOW, "UTC"))), client=(peer, 40000))
+    pool = TeamPool(team.store_url, max_size=2)
+    POOLS.append(pool)
+    return TestClient(create_team_app(team, clock=fixed_clock(parse_now(NOW, "UTC")), pool=pool),
+                      client=(peer, 40000))
 
 
 def test_the_page_trusts_the_header_only_from_the_proxy(world: tuple[Path, Any, str]) -> None:

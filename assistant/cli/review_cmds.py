@@ -259,19 +259,33 @@ def register(group: click.Group) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True,
                   help="Address to listen on. 127.0.0.1: this computer only; 0.0.0.0 (or this computer's LAN "
                        "address): your phone on the same network too, for the calendar subscription.")
-    @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-                  help="Port (0 picks a free one).")
+    @click.option("--port", default=None, type=click.IntRange(0, 65535),
+                  help="Port (0 picks a free one)  [default: 8765; 8788 for a team file]")
     @click.option("--new-tokens", is_flag=True,
                   help="Replace the page's and the calendar's tokens: links and subscriptions made before stop working.")
     @config_option
     @now_option
     @edge
-    def serve_cmd(host: str, port: int, new_tokens: bool, config_path: Path | None, now_text: str | None) -> None:
+    def serve_cmd(host: str, port: int | None, new_tokens: bool, config_path: Path | None,
+                  now_text: str | None) -> None:
         """Serve the review page and the calendar feed; open the printed link (it carries the page's token,
-        kept across restarts, so a bookmark keeps working)."""
+        kept across restarts, so a bookmark keeps working). Given a team file (team.toml), serve the team
+        page instead: the manager's pipeline review behind the company's sign-in proxy."""
         import socket
 
         import uvicorn
+
+        from assistant.teamconfig import is_team_file
+
+        if config_path is not None and is_team_file(config_path):
+            from assistant.cli.team_cmds import TEAM_PORT, serve_team
+
+            if new_tokens:
+                raise click.UsageError("--new-tokens is for one rep's page; the team page has no tokens of its own "
+                                       "(it trusts the sign-in proxy)")
+            serve_team(config_path, host, TEAM_PORT if port is None else port, now_text)
+            return
+        port = 8765 if port is None else port
 
         from assistant.web.app import create_app, feed_url, reachable_as, shown_host, start_url
         from assistant.web.tokens import serve_tokens

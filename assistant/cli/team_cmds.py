@@ -61,11 +61,11 @@ def new_key_cmd(out: Path | None) -> None:
 @click.argument("rep")
 @team_config_option
 @click.option("--account", "account_name", default=None, help="The rep's account (default: their first).")
-@click.option("--base-url", required=True, metavar="URL",
-              help="Where the team page is reached, behind the proxy (https://followthrough.example.com).")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the team page is reached, behind the proxy (default: [web] base_url).")
 @click.option("--hours", type=click.IntRange(1, 168), default=72, show_default=True, help="How long it works.")
 @edge
-def login_link_cmd(rep: str, config_path: Path, account_name: str | None, base_url: str, hours: int) -> None:
+def login_link_cmd(rep: str, config_path: Path, account_name: str | None, base_url: str | None, hours: int) -> None:
     """A one-time sign-in link to send to REP: they open it and sign in themselves; you never see a password."""
     from assistant.teamconfig import rep_config
     from assistant.vault import load_key, make_link
@@ -75,6 +75,10 @@ def login_link_cmd(rep: str, config_path: Path, account_name: str | None, base_u
     account = config.account(account_name) if account_name else (config.accounts[0] if config.accounts else None)
     if account is None:
         raise click.UsageError(f"rep {rep!r} has no [[accounts]] in {config.source_path}")
+    base_url = base_url or team.base_url
+    if not base_url:
+        raise click.UsageError("give --base-url https://... (where reps open the team page) or set [web] base_url "
+                               "in team.toml")
     if not base_url.startswith("https://") and not base_url.startswith("http://127.0.0.1"):
         raise click.BadParameter("use the https:// address of the team page", param_hint="--base-url")
     link = make_link(load_key(team.key_file, team.key_env), base_url, rep, account.name, hours)
@@ -130,16 +134,25 @@ def report_cmd(config_path: Path, week: str | None, reps: tuple[str, ...], now_t
             console.print(plain(f"{r.rep}: vague: \"{v}\""), highlight=False)
 
 
+TEAM_PORT = 8788
+
+
 @team_group.command("serve")
 @team_config_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Listen here; the proxy in front of it is the only client ([web] proxies).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8788, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=TEAM_PORT, show_default=True)
 @click.option("--now", "now_text", default=None, metavar="ISO", help="Replay time (tests and demos).")
 @edge
 def serve_cmd(config_path: Path, host: str, port: int, now_text: str | None) -> None:
     """The team page behind the company's sign-in proxy: the manager's review, each rep's own queue and
-    the reps' sign-in links."""
+    the reps' sign-in links (the same as `assistant serve --config team.toml`)."""
+    serve_team(config_path, host, port, now_text)
+
+
+def serve_team(config_path: Path, host: str, port: int, now_text: str | None) -> None:
+    """Run the team page until stopped: the one code path of `assistant team serve` and of `assistant serve`
+    given a team file. Its connection pool is closed when the server shuts down (the app's lifespan)."""
     import uvicorn
 
     from assistant.cli.common import make_clock
@@ -153,7 +166,8 @@ def serve_cmd(config_path: Path, host: str, port: int, now_text: str | None) -> 
     app = create_team_app(team, clock=make_clock(now_text, Config()))
     console.print(plain(f"team page on http://{host}:{port}/ (behind the proxy at {', '.join(team.proxies)})"),
                   highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
 
 
 @click.command("worker")

@@ -9,28 +9,37 @@ company's sign-in, and the one-time sign-in links an admin sends to reps.
   `[rep] email`) sees only their own queue; anyone else is refused.
 - `/team/sign-in/<link>`: the link is its own credential (encrypted, expiring, accepted once:
   assistant.vault), so it needs no proxy identity. An IMAP account asks for the password and keeps it
-  encrypted; a Microsoft account starts the device-code flow and shows the rep the code. Gmail's
-  installed-app flow needs the rep's own machine: the page says to run `assistant login` there.
+  encrypted; a Microsoft account starts the device-code flow and shows the rep the code; a Gmail account
+  runs Google's web-server flow: the rep's browser goes to Google's consent page and comes back to
+  `/team/oauth/google` with a code the server exchanges with the team's OAuth client (the `state` is
+  bound to the used link and to the rep's browser: assistant.vault.make_oauth_state).
+- The database is read through a small pool of connections (assistant.teampool), closed at shutdown.
 - The page runs no script at all: a strict Content-Security-Policy, inline SVG charts, every text escaped."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from assistant.clock import Clock, system_clock
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ConfigError, SignInLinkError
 from assistant.rendering import template_env
 from assistant.teamconfig import TeamConfig, rep_config
+
+if TYPE_CHECKING:
+    from assistant.teampool import TeamPool
 
 CSP = ("default-src 'none'; img-src 'self' data:; style-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
@@ -58,9 +67,19 @@ def identity(team: TeamConfig, request: Request) -> str:
     return email
 
 
+GOOGLE_CALLBACK = "/team/oauth/google"
+BINDING_COOKIE = "ft_oauth"
+
+
 def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
-                    device_login: Callable[..., Any] | None = None) -> Starlette:
+                    device_login: Callable[..., Any] | None = None, pool: TeamPool | None = None) -> Starlette:
+    """The team page. It reads the team's database through `pool` (made here when not given: a few
+    connections shared by every request, closed when the app shuts down)."""
+    from assistant.teampool import TeamPool
+
     env = template_env()
+    own_pool = pool is None
+    db = pool if pool is not None else TeamPool(team.store_url)
     rep_by_email: dict[str, str] = {}
     for r in team.reps:
         try:
@@ -79,7 +98,7 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
                                                                "Referrer-Policy": "no-referrer",
                                                                "Cache-Control": "no-store"})
 
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:  # sync: Starlette runs it in its thread pool, off the event loop
         from assistant.report import iso_week, normalise_week, previous_week
 
         who = identity(team, request)
@@ -93,7 +112,8 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
                     else iso_week(now, "UTC")
             except ValueError as e:
                 raise HTTPException(400, str(e)) from None
-            review = team_review(team, managed, now, week)
+            db.check()  # a database that is gone: one line for the page, not one per rep
+            review = team_review(team, managed, now, week, pool=db)
             charts = {r.rep: chart_svg(r.history) for r in review.reps}
             return html("team_review.html", title=f"Pipeline review {week}", who=who, review=review, charts=charts,
                         prev=previous_week(week, "UTC"))
@@ -101,18 +121,22 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
         if rep is None:
             raise HTTPException(403, f"{who} is neither a rep nor a manager of this team")
         from assistant import review as review_mod
-        from assistant.store import store_for
 
         config = rep_config(team, team.rep(rep))
-        with store_for(config) as store:
+        with db.store(rep) as store:
             items = review_mod.queue(store, config, now)
         return html("team_queue.html", title=f"Follow-ups of {config.rep.name}", who=who, items=items,
                     tz=config.rep.timezone)
 
-    async def sign_in(request: Request) -> Response:
-        from assistant.vault import TeamTokenStore, load_key, read_link, redeem_link
+    def redirect_uri() -> str:
+        if not team.base_url:
+            raise ConfigError(f"{team.source_path}: [web] has no base_url: add base_url = \"https://...\" (where reps "
+                              "open the team page; Google's sign-in returns to it)")
+        return team.base_url + GOOGLE_CALLBACK
 
-        token = request.path_params["link"]
+    def sign_in_work(token: str, password: str | None, post: bool, binding: str) -> Response:
+        from assistant.vault import TeamTokenStore, load_key, make_oauth_state, read_link, redeem_link
+
         key = load_key(team.key_file, team.key_env)
         try:
             grant = read_link(key, token)
@@ -120,18 +144,16 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
             account = config.account(grant.account)
         except AssistantError as e:
             return html("team_signin.html", status=400, title="Sign in", error=str(e), done=False)
-        store = TeamTokenStore(team.store_url, key, grant.rep)
+        store = TeamTokenStore(team.store_url, key, grant.rep, pool=db)
         context = {"title": f"Sign in: {config.rep.name}", "account": account.name, "kind": account.kind,
                    "error": "", "done": False, "username": account.options.get("username", ""),
                    "host": account.options.get("host", ""), "hint": ""}
         if account.kind == "imap":
-            if request.method == "POST":
-                form = await request.form()
-                password = form.get("password")
-                if not isinstance(password, str) or not password:
+            if post:
+                if not password:
                     return html("team_signin.html", status=400, **{**context, "error": "type your password"})
                 try:
-                    redeem_link(team.store_url, key, token)
+                    redeem_link(team.store_url, key, token, pool=db)
                 except AssistantError as e:
                     return html("team_signin.html", status=400, **{**context, "error": str(e)})
                 from assistant.auth import register_secret, save_imap_password
@@ -145,7 +167,7 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
                 started = sign_ins.get(grant.nonce)
             if started is None:
                 try:
-                    redeem_link(team.store_url, key, token)
+                    redeem_link(team.store_url, key, token, pool=db)
                 except AssistantError as e:
                     return html("team_signin.html", status=400, **{**context, "error": str(e)})
                 started = _start_device_flow(account, store, device_login)
@@ -154,15 +176,91 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
             started["ready"].wait(20)
             text = started.get("error") or started.get("message") or "starting the sign-in; reload this page"
             return html("team_signin.html", **{**context, "hint": text})
-        return html("team_signin.html", **{**context, "hint": f"run `assistant login gmail --account {account.name}` "
-                                           "on your own computer (Google's sign-in returns to that computer)"})
+        if account.kind != "gmail":
+            return html("team_signin.html", status=400, **{**context, "error": f"a {account.kind} account signs in "
+                                                           "with `assistant login` on the rep's own computer"})
+        from assistant.auth import google_web_authorization
+
+        if not post:  # a GET only shows the button: a mail scanner that opens links does not use this one up
+            return html("team_signin.html", **{**context, "google": True})
+        try:
+            where = redirect_uri()
+            _, verifier = google_web_authorization(account, where, "")  # the client file is right: now use the link
+            redeem_link(team.store_url, key, token, pool=db)
+            state = make_oauth_state(key, grant, binding, verifier)
+            url, _ = google_web_authorization(account, where, state, verifier)
+        except AssistantError as e:
+            return html("team_signin.html", status=400, **{**context, "error": str(e)})
+        response = RedirectResponse(url, status_code=303)
+        response.set_cookie(BINDING_COOKIE, binding, max_age=600, path=GOOGLE_CALLBACK, httponly=True,
+                            secure=team.base_url.startswith("https://"), samesite="lax")
+        return response
+
+    async def sign_in(request: Request) -> Response:
+        password: str | None = None
+        post = request.method == "POST"
+        if post:
+            form = await request.form()
+            value = form.get("password")
+            password = value if isinstance(value, str) else None
+        return await run_in_threadpool(sign_in_work, request.path_params["link"], password, post,
+                                       secrets.token_urlsafe(24))
+
+    def google_callback(request: Request) -> Response:
+        """Google sends the rep's browser back here with `code` and `state` (or `error`)."""
+        from assistant.auth import google_web_exchange
+        from assistant.vault import TeamTokenStore, load_key, read_oauth_state, use_once
+
+        title = "Sign in with Google"
+        key = load_key(team.key_file, team.key_env)
+        try:
+            found = read_oauth_state(key, request.query_params.get("state", ""),
+                                     request.cookies.get(BINDING_COOKIE, ""))
+            config = rep_config(team, team.rep(found.grant.rep))
+            account = config.account(found.grant.account)
+        except AssistantError as e:
+            return html("team_signin.html", status=400, title=title, error=str(e), done=False)
+        context: dict[str, Any] = {"title": f"Sign in: {config.rep.name}", "account": account.name,
+                                   "kind": account.kind, "error": "", "done": False, "hint": ""}
+        error = request.query_params.get("error")
+        if error:
+            detail = "you did not allow access" if error == "access_denied" else f"Google answered {error!r}"
+            return html("team_signin.html", status=400, **{**context, "error": f"{detail}: ask your admin for a new "
+                                                           "sign-in link"})
+        code = request.query_params.get("code", "")
+        try:
+            if not code:
+                raise SignInLinkError("Google sent no code: ask your admin for a new sign-in link")
+            if not use_once(team.store_url, "oauth:" + found.id, found.grant.rep, pool=db):
+                raise SignInLinkError("this sign-in was finished already: nothing to do (a new one needs a new link)")
+            google_web_exchange(account, TeamTokenStore(team.store_url, key, found.grant.rep, pool=db),
+                                redirect_uri(), code, found.verifier)
+        except AssistantError as e:
+            return html("team_signin.html", status=400, **{**context, "error": str(e)})
+        response = html("team_signin.html", **{**context, "done": True})
+        response.delete_cookie(BINDING_COOKIE, path=GOOGLE_CALLBACK)
+        return response
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
         return html("team_base.html", status=status, title=f"{status}: {getattr(exc, 'detail', 'error')}")
 
-    routes = [Route("/", home), Route("/team/sign-in/{link}", sign_in, methods=["GET", "POST"])]
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    async def assistant_error(request: Request, exc: Exception) -> Response:
+        """The project's own errors (a database that is gone, a config that broke): one line, status 500."""
+        return html("team_base.html", status=500, title=f"500: {exc}")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if own_pool:
+            db.close()
+
+    routes = [Route("/", home), Route("/team/sign-in/{link}", sign_in, methods=["GET", "POST"]),
+              Route(GOOGLE_CALLBACK, google_callback)]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error, AssistantError: assistant_error})
+    app.state.pool = db
+    return app
 
 
 def _start_device_flow(account: Any, store: Any, device_login: Callable[..., Any] | None) -> dict[str, Any]:

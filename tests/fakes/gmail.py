@@ -1,7 +1,10 @@
 """A local fake of the Gmail API (v1) and Google's OAuth token endpoint, speaking their real JSON.
 
 The Gmail source runs its real google-api-python-client code against it (`api_endpoint` pointed here)
-and real google-auth refreshes against `/token`. What it models: users.getProfile, users.messages.list
+and real google-auth refreshes against `/token`. Google's OAuth for a client of type Web application (the
+team page's sign-in, https://developers.google.com/identity/protocols/oauth2/web-server) is modelled by
+`/o/oauth2/auth` (the consent page: the user consents at once, `user_denies` to refuse) and the
+authorization-code exchange at `/token`; see `_authorize` and `_exchange_web_code`. What it models: users.getProfile, users.messages.list
 (newest first, pages, `q=newer_than:Nd larger:N`), users.messages.get (format=raw, minimal and full), users.history.list
 (typed records, pages, 404 for a startHistoryId older than the oldest kept), bearer tokens
 (401 for an unknown or expired one), refresh tokens (400 invalid_grant once revoked). Faults: the base
@@ -18,12 +21,13 @@ import email.message
 import email.policy
 import itertools
 import re
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from tests.fakes.base import FakeService, Request, Response
 
@@ -59,6 +63,18 @@ class _HistoryRecord:
 
 
 @dataclass
+class _WebCode:
+    """An authorization code the consent page handed out, and what the exchange must match."""
+    client_id: str
+    redirect_uri: str
+    scope: str
+    offline: bool  # access_type=offline: the exchange also returns a refresh token
+    consent: bool  # prompt=consent: a refresh token even when this user had consented before
+    challenge: str = ""  # PKCE code_challenge (S256 or plain)
+    method: str = "plain"
+
+
+@dataclass
 class FakeGmail(FakeService):
     email: str = "rep@example.com"
     now: datetime = field(default_factory=lambda: datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
@@ -89,6 +105,13 @@ class FakeGmail(FakeService):
         self.route("GET", API + r"/messages/(?P<mid>[0-9a-f]+)", self._get)
         self.route("GET", API + "/history", self._history)
         self.route("POST", "/token", self._token)
+        # Google's OAuth for web clients: client id -> (secret, registered redirect URIs)
+        self.web_clients: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.web_codes: dict[str, _WebCode] = {}  # issued and not yet exchanged (each works once)
+        self.offline_granted: set[str] = set()  # clients this user already gave a refresh token to
+        self.user_denies = False  # the user clicks "Cancel" on the consent page
+        self.route("GET", "/o/oauth2/auth", self._authorize)
+        self.route("GET", "/o/oauth2/v2/auth", self._authorize)
 
     # -- test controls ------------------------------------------------------------------------------
     def issue_token(self) -> tuple[str, str]:
@@ -97,6 +120,10 @@ class FakeGmail(FakeService):
         self.access_tokens.add(access)
         self.refresh_tokens.add(refresh)
         return access, refresh
+
+    def register_web_client(self, client_id: str, secret: str, redirect_uris: Sequence[str]) -> None:
+        """An OAuth client of type Web application, as created in the Google Cloud console."""
+        self.web_clients[client_id] = (secret, tuple(redirect_uris))
 
     def expire_access_tokens(self) -> None:
         self.access_tokens.clear()
@@ -302,8 +329,78 @@ class FakeGmail(FakeService):
             body["nextPageToken"] = str(offset + size)
         return Response(200, body)
 
+    def _authorize(self, req: Request) -> Response:
+        """Google's authorization endpoint for a web client (web-server guide, "Step 2: Redirect to Google's
+        OAuth 2.0 server" and "Step 4: Handle the OAuth 2.0 server response"). An unknown client or a
+        redirect_uri that is not exactly one of the client's Authorized redirect URIs is an error page shown
+        to the user (Error 400: redirect_uri_mismatch): Google does not redirect anywhere then. Otherwise the
+        user consents (this fake: at once) and the browser is redirected to redirect_uri with `code` and the
+        `state` given, unchanged; a refusal redirects with `error=access_denied` and the state."""
+        q = {k: v[0] for k, v in req.query.items()}
+        client = self.web_clients.get(q.get("client_id", ""))
+        if client is None:
+            return Response(401, "Error 401: invalid_client\nThe OAuth client was not found.")
+        redirect = q.get("redirect_uri", "")
+        if redirect not in client[1]:
+            return Response(400, "Error 400: redirect_uri_mismatch\nYou can't sign in to this app because it doesn't "
+                                 "comply with Google's OAuth 2.0 policy.")
+        back = {"state": q["state"]} if "state" in q else {}
+        if q.get("response_type") != "code":
+            return Response(302, b"", {"Location": redirect + "?" + urlencode({"error": "unsupported_response_type",
+                                                                               **back})})
+        if self.user_denies:
+            return Response(302, b"", {"Location": redirect + "?" + urlencode({"error": "access_denied", **back})})
+        code = "4/0A" + secrets.token_urlsafe(24)
+        self.web_codes[code] = _WebCode(
+            client_id=q["client_id"], redirect_uri=redirect, scope=q.get("scope", ""),
+            offline=q.get("access_type") == "offline", consent="consent" in q.get("prompt", "").split(),
+            challenge=q.get("code_challenge", ""), method=q.get("code_challenge_method", "plain"))
+        return Response(302, b"", {"Location": redirect + "?" + urlencode({"code": code, "scope": q.get("scope", ""),
+                                                                           **back})})
+
+    def _exchange_web_code(self, req: Request, form: dict[str, str]) -> Response:
+        """The token endpoint's authorization-code exchange for a web client (web-server guide, "Step 5:
+        Exchange authorization code for refresh and access tokens"): the client authenticates with its secret
+        (in the body or HTTP Basic), the code works once, `redirect_uri` must equal the one the code was
+        issued for, a PKCE verifier must match its challenge. A refresh token comes only with
+        access_type=offline, and again for a user who consented before only with prompt=consent."""
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        basic = req.headers.get("authorization", "")
+        if basic.startswith("Basic "):
+            from urllib.parse import unquote
+
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+            client_id, secret = unquote(client_id), unquote(secret)
+        client = self.web_clients.get(client_id)
+        if client is None or client[0] != secret:
+            return Response(401, {"error": "invalid_client", "error_description": "Unauthorized"})
+        grant = self.web_codes.pop(form.get("code", ""), None)
+        if grant is None or grant.client_id != client_id:
+            return Response(400, {"error": "invalid_grant", "error_description": "Malformed auth code."})
+        if form.get("redirect_uri") != grant.redirect_uri:
+            return Response(400, {"error": "redirect_uri_mismatch", "error_description": "Bad Request"})
+        if grant.challenge:
+            verifier = form.get("code_verifier", "")
+            if not verifier:
+                return Response(400, {"error": "invalid_grant", "error_description": "Missing code verifier."})
+            made = verifier if grant.method == "plain" else base64.urlsafe_b64encode(
+                hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+            if made != grant.challenge:
+                return Response(400, {"error": "invalid_grant", "error_description": "Invalid code verifier."})
+        access, refresh = self.issue_token()
+        body: dict[str, Any] = {"access_token": access, "expires_in": 3599, "token_type": "Bearer",
+                                "scope": grant.scope}
+        if grant.offline and (grant.consent or client_id not in self.offline_granted):
+            body["refresh_token"] = refresh
+            self.offline_granted.add(client_id)
+        else:
+            self.refresh_tokens.discard(refresh)
+        return Response(200, body)
+
     def _token(self, req: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        if form.get("grant_type") == "authorization_code" and form.get("code") != self.auth_code:
+            return self._exchange_web_code(req, form)
         if form.get("grant_type") == "authorization_code":  # the installed-app flow's exchange
             if form.get("code") != self.auth_code or not form.get("redirect_uri", "").startswith("http://127.0.0.1:"):
                 return Response(400, {"error": "invalid_grant", "error_description": "Bad Request"})
