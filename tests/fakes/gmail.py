@@ -19,9 +19,9 @@ import base64
 import email
 import email.message
 import email.policy
+import hashlib
 import itertools
 import re
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
