@@ -419,6 +419,7 @@ def _google_web_flow(account: AccountConfig, redirect_uri: str, scopes: Sequence
     except ValueError as e:
         raise ConfigError(f"account {account.name!r}: {path} is not an OAuth client file ({e}): download it again "
                           "from the Google Cloud console") from None
+    register_secret(flow.client_config.get("client_secret"))
     registered = flow.client_config.get("redirect_uris") or []
     if redirect_uri not in registered:
         raise ConfigError(f"account {account.name!r}: the OAuth client in {path} does not list {redirect_uri} among "

@@ -312,3 +312,29 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+def test_the_web_flow_needs_a_web_client_listing_the_pages_redirect(tmp_path: Path) -> None:
+    """A Desktop-app client file, or a web client without the page's redirect URI, is one line (Google would
+    refuse the redirect on its consent page, after the rep's link was spent)."""
+    from assistant.auth import google_web_authorization
+    from assistant.config import AccountConfig
+    from assistant.errors import ConfigError
+
+    callback = BASE + "/team/oauth/google"
+    client = {"client_id": "42-web.apps.googleusercontent.com", "client_secret": "s3cret-value",
+              "auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token"}
+    path = tmp_path / "client.json"
+    account = AccountConfig("work", "gmail", options={"client_secrets": str(path)})
+    path.write_text(json.dumps({"installed": {**client, "redirect_uris": ["http://localhost"]}}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="type 'installed'.*Web application"):
+        google_web_authorization(account, callback, "state")
+    path.write_text(json.dumps({"web": {**client, "redirect_uris": ["https://elsewhere.example.com/cb"]}}),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="does not list https://ft.example.com/team/oauth/google"):
+        google_web_authorization(account, callback, "state")
+    path.write_text(json.dumps({"web": {**client, "redirect_uris": [callback]}}), encoding="utf-8")
+    url, verifier = google_web_authorization(account, callback, "the-state")
+    q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    assert q["state"] == "the-state" and q["redirect_uri"] == callback and q["code_challenge_method"] == "S256"
+    assert len(verifier) >= 43 and verifier not in url
