@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,13 +97,18 @@ def _tables(conn: Any) -> None:
                  "used_at timestamptz NOT NULL DEFAULT now())")
 
 
+_TABLES_MADE: weakref.WeakSet[Any] = weakref.WeakSet()  # the pools whose database has the vault's tables
+
+
 @contextmanager
 def _connect(url: str, pool: TeamPool | None = None) -> Iterator[Any]:
     """A connection to the team's database for one read or write: lent by `pool` (the team page) or opened
     for the block (a worker, a command)."""
     if pool is not None:
         with pool.connection() as conn:
-            _tables(conn)
+            if pool not in _TABLES_MADE:  # once per pool, not on every read of a long-running page
+                _tables(conn)
+                _TABLES_MADE.add(pool)
             yield conn
         return
     import psycopg

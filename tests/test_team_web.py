@@ -338,3 +338,54 @@ def test_the_web_flow_needs_a_web_client_listing_the_pages_redirect(tmp_path: Pa
     q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     assert q["state"] == "the-state" and q["redirect_uri"] == callback and q["code_challenge_method"] == "S256"
     assert len(verifier) >= 43 and verifier not in url
+
+
+def test_a_microsoft_rep_starts_the_device_code_sign_in_with_the_button(db: str, tmp_path: Path) -> None:
+    """Opening the link shows a button and spends nothing (a mail scanner fetching links cannot use it up);
+    the button starts Microsoft's device-code flow, whose code the page shows, and the token is kept
+    encrypted for the rep."""
+    from starlette.testclient import TestClient
+
+    from assistant.teamconfig import load_team
+    from assistant.teampool import TeamPool
+    from assistant.vault import TeamTokenStore, load_key, make_link
+    from assistant.web.team import create_team_app
+
+    rep = f"ms{random.randrange(10**6)}"
+    team_path, reps = make_team(tmp_path, 1, db)
+    team_path.write_text(team_path.read_text(encoding="utf-8").replace('name = "rep000"', f'name = "{rep}"'),
+                         encoding="utf-8")
+    reps[0].config.write_text(reps[0].config.read_text(encoding="utf-8").replace(
+        'kind = "local"\nmode = "book"\nmail = ["mail"]',
+        'kind = "outlook"\nmode = "book"\nclient_id = "00000000-0000-0000-0000-000000000001"'), encoding="utf-8")
+    team = load_team(team_path)
+    key = load_key(team.key_file, team.key_env)
+    signed: list[str] = []
+
+    def device_login(account: Any, store: Any, echo: Any) -> None:  # Microsoft's side, as msal reports it
+        echo("To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code "
+             "FT7-CODE9 to authenticate.")
+        store.put("outlook", account.name, {"msal_cache": "{\"RefreshToken\": {}}"})
+        signed.append(account.name)
+
+    pool = TeamPool(db, max_size=2)
+    try:
+        c = TestClient(create_team_app(team, pool=pool, device_login=device_login), client=("192.0.2.7", 40000))
+        path = "/team/sign-in/" + make_link(key, BASE, rep, "work", hours=1).rsplit("/", 1)[1]
+        for _ in range(2):  # opened (twice, by a scanner and the rep): a button, nothing started or spent
+            shown = c.get(path)
+            assert shown.status_code == 200 and "Start the Microsoft sign-in" in shown.text and not signed
+        started = c.post(path)
+        assert started.status_code == 200 and "FT7-CODE9" in started.text
+        for _ in range(100):
+            if signed:
+                break
+            time.sleep(0.05)
+        assert signed == ["work"]
+        assert TeamTokenStore(db, key, rep, pool=pool).get("outlook", "work") == {"msal_cache": "{\"RefreshToken\": {}}"}
+        assert "FT7-CODE9" in c.get(path).text  # a reload shows the same code; no second flow
+        assert signed == ["work"]
+        other = make_link(key, BASE, rep, "work", hours=1).rsplit("/", 1)[1]
+        assert c.post("/team/sign-in/" + other).status_code == 200 and len(signed) == 2
+    finally:
+        pool.close()

@@ -147,7 +147,7 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
         store = TeamTokenStore(team.store_url, key, grant.rep, pool=db)
         context = {"title": f"Sign in: {config.rep.name}", "account": account.name, "kind": account.kind,
                    "error": "", "done": False, "username": account.options.get("username", ""),
-                   "host": account.options.get("host", ""), "hint": ""}
+                   "host": account.options.get("host", ""), "hint": "", "google": False, "microsoft": False}
         if account.kind == "imap":
             if post:
                 if not password:
@@ -165,6 +165,8 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
         if account.kind == "outlook" or account.options.get("oauth_provider") == "microsoft":
             with lock:
                 started = sign_ins.get(grant.nonce)
+            if started is None and not post:  # as for Gmail: opening the link spends nothing, the button does
+                return html("team_signin.html", **{**context, "microsoft": True})
             if started is None:
                 try:
                     redeem_link(team.store_url, key, token, pool=db)
@@ -221,7 +223,8 @@ def create_team_app(team: TeamConfig, *, clock: Clock = system_clock,
         except AssistantError as e:
             return html("team_signin.html", status=400, title=title, error=str(e), done=False)
         context: dict[str, Any] = {"title": f"Sign in: {config.rep.name}", "account": account.name,
-                                   "kind": account.kind, "error": "", "done": False, "hint": ""}
+                                   "kind": account.kind, "error": "", "done": False, "hint": "",
+                                   "google": False, "microsoft": False}
         error = request.query_params.get("error")
         if error:
             detail = "you did not allow access" if error == "access_denied" else f"Google answered {error!r}"
