@@ -28,18 +28,20 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.clock import Clock
 from assistant.config import Config
 from assistant.errors import AssistantError, AuthError, ConfigError, StoreError, TransientError
+from assistant.store import safe_url
 from assistant.teamconfig import TeamConfig, rep_config
 
 log = logging.getLogger("assistant.worker")
 
 QUEUE = "follow-through"
+T = TypeVar("T")
 BACKOFF_SECONDS = 60  # a TransientError without Retry-After: that mailbox is synced again after this
 
 
@@ -52,6 +54,7 @@ class WorkerState:
     configs: dict[str, Config] = field(default_factory=dict)
     processed: int = 0
     key: bytes | None = None  # the team's Fernet key: each rep's tokens are read from the encrypted store
+    heartbeat: float = 10.0  # seconds between a running job's heartbeats (see _beating)
 
     def tokens(self, rep: str) -> contextlib.AbstractContextManager[object]:
         """Within the block, the adapters read this rep's sign-ins from the team's encrypted store."""
@@ -86,22 +89,48 @@ def _blueprint() -> Any:
 
     bp = procrastinate.Blueprint()
 
-    @bp.task(name="rep_pass", queue=QUEUE, pass_context=False)
-    async def rep_pass(rep: str) -> None:
-        await asyncio.to_thread(run_rep_pass, _state(), rep)
+    @bp.task(name="rep_pass", queue=QUEUE, pass_context=True)
+    async def rep_pass(context: Any, rep: str) -> None:
+        await _beating(context, asyncio.to_thread(run_rep_pass, _state(), rep))
 
-    @bp.task(name="sync", queue=QUEUE, pass_context=False)
-    async def sync(rep: str, account: str) -> None:
+    @bp.task(name="sync", queue=QUEUE, pass_context=True)
+    async def sync(context: Any, rep: str, account: str) -> None:
         state = _state()
         next_in = float(state.team.worker.sync_seconds)
         try:
-            next_in = await asyncio.to_thread(sync_mailbox, state, rep, account)
+            next_in = await _beating(context, asyncio.to_thread(sync_mailbox, state, rep, account))
             await _defer(rep_pass, {"rep": rep}, lock=f"rep:{rep}", queueing_lock=f"rep_pass:{rep}")
         finally:  # even after a bug in a pass, the mailbox stays in the cycle (the job is marked failed)
             await _defer(sync, {"rep": rep, "account": account}, lock=mailbox_lock(rep, account),
                          queueing_lock=f"sync:{rep}:{account}", schedule_in=next_in)
 
     return bp
+
+
+async def _beating(context: Any, work: Awaitable[T]) -> T:
+    """Run a job's work while keeping its worker's heartbeat. procrastinate's worker beats on its own,
+    but stops beating as soon as it is told to stop (SIGTERM) or, in a burst, finds the queue empty,
+    while it still waits for its running jobs (procrastinate PR #1585, open): a job longer than
+    `stalled_seconds` would then look stalled and be retried by another worker while it still runs."""
+    state = _state()
+    worker_id = context.job.worker_id
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(state.heartbeat)
+            try:
+                await context.app.job_manager.update_heartbeat(worker_id)
+            except Exception as e:  # noqa: BLE001 - a lost connection: procrastinate's own beat says so
+                log.debug("heartbeat of worker %s failed: %s", worker_id, e)
+
+    beating = asyncio.create_task(beat()) if worker_id is not None else None
+    try:
+        return await work
+    finally:
+        if beating is not None:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
 
 async def _defer(task: Any, args: dict[str, Any], *, lock: str, queueing_lock: str,
@@ -217,23 +246,66 @@ async def seed(app: Any, team: TeamConfig, configs: Callable[[str], Config]) -> 
     return queued
 
 
+# One statement per stalled job, so that two workers that see the same stalled job never both act on it,
+# and a job that a live worker has taken since is never touched: it acts only while the job is still
+# `doing` for a worker that is gone (no row, or a heartbeat older than `seconds`), under the row's lock
+# (a second worker waits for it, then finds the job no longer `doing` and does nothing). A job whose
+# successor is already waiting (same queueing lock, `todo`) is marked failed, as procrastinate's
+# finish_job does; any other goes back to `todo` now, as procrastinate's retry_job does (procrastinate's
+# own functions cannot be used here: they act on any `doing` job, whoever holds it).
+_RETRY_STALLED = """
+WITH target AS (
+    SELECT job.id, job.queueing_lock IS NOT NULL AND EXISTS (
+               SELECT 1 FROM procrastinate_jobs AS waiting
+                WHERE waiting.queueing_lock = job.queueing_lock AND waiting.status = 'todo') AS superseded
+      FROM procrastinate_jobs AS job
+     WHERE job.id = %(job_id)s AND job.status = 'doing'
+       AND (job.worker_id IS NULL OR job.worker_id IN (
+            SELECT id FROM procrastinate_workers
+             WHERE last_heartbeat < now() - make_interval(secs => %(seconds)s)))
+       FOR UPDATE OF job
+)
+UPDATE procrastinate_jobs AS job
+   SET status = (CASE WHEN target.superseded THEN 'failed' ELSE 'todo' END)::procrastinate_job_status,
+       attempts = job.attempts + 1,
+       scheduled_at = CASE WHEN target.superseded THEN job.scheduled_at ELSE now() END
+  FROM target
+ WHERE job.id = target.id AND job.status = 'doing'
+RETURNING job.status::text AS status
+"""
+
+
 async def retry_stalled(app: Any, stalled_seconds: float) -> int:
     """Put back the jobs of workers whose heartbeat stopped (killed, lost). A stalled job whose successor
-    is already waiting (it had queued it before it died) is marked failed: the successor does its work."""
-    from procrastinate import exceptions, jobs
-
+    is already waiting (it had queued it before it died) is marked failed: the successor does its work.
+    Safe with any number of workers doing this at once: each stalled job is acted on once (see
+    _RETRY_STALLED). Returns the jobs this worker acted on."""
     count = 0
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds):
-        try:
-            await app.job_manager.retry_job(job)
+        status = await retry_stalled_job(app, job.id, stalled_seconds)
+        if status == "todo":
             log.warning("retrying job %s %s of a worker that stopped", job.task_name, job.task_kwargs)
-            count += 1
-        except exceptions.ConnectorException:  # the queueing lock: a successor is waiting
-            await app.job_manager.finish_job(job, status=jobs.Status.FAILED, delete_job=False)
+        elif status == "failed":
             log.warning("job %s %s of a worker that stopped: its successor, already queued, does its work",
                         job.task_name, job.task_kwargs)
-            count += 1
+        else:  # another worker acted on it first, or its worker was alive after all
+            continue
+        count += 1
     return count
+
+
+async def retry_stalled_job(app: Any, job_id: int, seconds: float) -> str | None:
+    """The new status of one stalled job ('todo' or 'failed'), or None when it is no longer stalled."""
+    from procrastinate import exceptions
+
+    for _ in range(3):
+        try:
+            rows = await app.connector.execute_query_all_async(_RETRY_STALLED, job_id=job_id,
+                                                               seconds=float(seconds))
+        except exceptions.UniqueViolation:  # its successor was queued while this ran: the next try sees it
+            continue
+        return str(rows[0]["status"]) if rows else None
+    return None
 
 
 async def _pending(app: Any) -> int:
@@ -250,8 +322,9 @@ async def _stalled_loop(app: Any, seconds: float) -> None:
         await asyncio.sleep(seconds)
         try:
             await retry_stalled(app, seconds)
-        except Exception:  # noqa: BLE001 - a lost connection: the pool reconnects, the next round retries
-            log.warning("looking for stalled jobs failed", exc_info=True)
+        except Exception as e:  # noqa: BLE001 - a lost connection: the pool reconnects, the next round retries
+            log.warning("looking for stalled jobs failed (tried again in %.0f s): %s", seconds, _first_line(e))
+            log.debug("looking for stalled jobs failed", exc_info=True)
 
 
 async def run(team: TeamConfig, clock: Clock, *, burst: bool = False, heartbeat: float = 10.0,
@@ -259,7 +332,7 @@ async def run(team: TeamConfig, clock: Clock, *, burst: bool = False, heartbeat:
     """Run a worker until stopped (SIGTERM/Ctrl-C: procrastinate finishes the running job), or with `burst`
     until nothing is due. Returns the jobs this worker processed."""
     global _STATE
-    _STATE = WorkerState(team=team, clock=clock)
+    _STATE = WorkerState(team=team, clock=clock, heartbeat=heartbeat)
     if team.key_file is not None or team.key_env:
         from assistant.vault import load_key
 
@@ -267,6 +340,7 @@ async def run(team: TeamConfig, clock: Clock, *, burst: bool = False, heartbeat:
     else:
         log.warning("team.toml has no [secrets]: the reps' sign-ins are read from this machine's token files, "
                     "unencrypted; add [secrets] key_file (see `assistant team new-key`)")
+    await _reachable(team.store_url)
     app = make_app(team)
     async with app.open_async():
         await ensure_schema(app)
@@ -292,6 +366,41 @@ async def run(team: TeamConfig, clock: Clock, *, burst: bool = False, heartbeat:
     return _STATE.processed
 
 
+async def _reachable(url: str) -> None:
+    """One connection to the team's database before the queue's pool opens: a wrong URL or a server that
+    is down is one line at once, instead of the pool's retries for 30 s."""
+    import psycopg
+
+    try:
+        conn = await psycopg.AsyncConnection.connect(url, connect_timeout=10)
+    except psycopg.Error as e:
+        raise StoreError(f"cannot connect to PostgreSQL at {safe_url(url)}: {_first_line(e)}: check [store] url "
+                         "in team.toml and that the server is running") from None
+    await conn.close()
+
+
 def run_worker(team: TeamConfig, clock: Clock, *, burst: bool = False) -> int:
-    return asyncio.run(run(team, clock, burst=burst, heartbeat=team.worker.heartbeat_seconds,
-                           stalled=team.worker.stalled_seconds))
+    """`assistant worker`: run() with the team's [worker] settings. A database that cannot be reached or
+    is lost, and any error of the job queue, is a StoreError: one line naming the server (never its
+    password) and what to do."""
+    from procrastinate.exceptions import ProcrastinateException
+    from psycopg import Error as PsycopgError
+    from psycopg_pool import PoolTimeout
+
+    try:
+        return asyncio.run(run(team, clock, burst=burst, heartbeat=team.worker.heartbeat_seconds,
+                               stalled=team.worker.stalled_seconds))
+    except (ProcrastinateException, PsycopgError, PoolTimeout) as e:
+        log.debug("the worker stopped", exc_info=True)
+        raise StoreError(f"the job queue in PostgreSQL at {safe_url(team.store_url)} failed: {_first_line(e)}: "
+                         "check [store] url in team.toml and that the server is running, then start the worker "
+                         "again (jobs of a stopped worker are retried)") from None
+
+
+def _first_line(e: BaseException) -> str:
+    """The first line of the error at the bottom of `e`'s causes (procrastinate's ConnectorException
+    says only "Database error." and holds psycopg's, which says what went wrong)."""
+    while e.__cause__ is not None:
+        e = e.__cause__
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

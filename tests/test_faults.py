@@ -630,3 +630,28 @@ def test_every_account_and_calendar_in_credentials_example_json_uses_the_schemas
         fields = {k: v for k, v in calendar.items() if not k.startswith("_")}
         accounts = [{"name": "gmail", "kind": "gmail"}, {"name": "office", "kind": "outlook"}]
         parse_config({"accounts": accounts, "calendar": fields})
+
+
+def test_the_terminal_log_line_shows_a_traceback_only_with_verbose() -> None:
+    """On a terminal (rich's handler) a logged traceback - procrastinate logs one for a failed job - is
+    left out unless -v; the message stays."""
+    import io
+    import logging
+
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    from assistant.cli.watch_cmds import MessageOnly
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("procrastinate", logging.ERROR, __file__, 1, "job failed", None, sys.exc_info())
+    for verbose in (False, True):
+        out = io.StringIO()
+        handler = RichHandler(console=Console(file=out, width=200), rich_tracebacks=False)
+        handler.setFormatter(MessageOnly(verbose))
+        handler.handle(record)
+        assert "job failed" in out.getvalue()
+        assert ("Traceback" in out.getvalue()) == verbose, out.getvalue()
+    assert record.exc_info is not None  # still there for any other handler

@@ -26,8 +26,9 @@ psycopg = pytest.importorskip("psycopg")
 pytest.importorskip("procrastinate")
 
 NOW_AWARE = "2026-11-20T09:00:00-05:00"  # NOW in the reps' zone (a team's --now without a zone is UTC)
-REPS = int(os.environ.get("FT_TEAM_REPS", "10"))
-WORKERS = int(os.environ.get("FT_TEAM_WORKERS", "3"))
+REPS = int(os.environ.get("FT_TEAM_REPS", "50"))
+WORKERS = int(os.environ.get("FT_TEAM_WORKERS", "4"))
+SEED = int(os.environ.get("FT_TEAM_SEED", "15"))  # where the kills fall; vary it to try other moments
 FAST = "\n[worker]\nheartbeat_seconds = 0.5\nstalled_seconds = 3\nsync_seconds = 3600\n"
 
 
@@ -84,7 +85,7 @@ def queue_left(url: str) -> list[tuple[str, str]]:
 @pytest.mark.timeout(900)
 def test_workers_killed_at_random_book_what_one_rep_books(tmp_path: Path, team_db: str) -> None:
     team, reps = make_team(tmp_path / "team", REPS, team_db, threads=3, extra=FAST)
-    rnd = random.Random(15)
+    rnd = random.Random(SEED)
     log = tmp_path / "workers.log"
     # first a kill that surely lands mid-job: one worker, killed while the queue shows a job it is doing
     first = worker(team, log)
@@ -175,3 +176,105 @@ def test_a_throttled_mailbox_waits_in_the_queue_not_in_the_worker(tmp_path: Path
     waits = {rep: float(seconds) for rep, seconds in rows}
     assert 60 < waits["rep001"] <= 120  # the Retry-After, not the hour of [worker] sync_seconds
     assert waits["rep000"] > 3000 and waits["rep002"] > 3000
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("store", ["down", "bad-toml"])
+def test_the_worker_says_what_is_wrong_in_one_line(tmp_path: Path, store: str) -> None:
+    """`assistant worker` against a PostgreSQL where nothing listens, or with a broken team.toml: one
+    line naming the problem and what to do, a non-zero exit, no traceback, never the password."""
+    url = f"postgresql://ft:s3cret-pw@127.0.0.1:{_free_port()}/team"
+    team, _ = make_team(tmp_path / "team", 1, url, extra=FAST)
+    if store == "bad-toml":
+        team.write_text(team.read_text(encoding="utf-8") + "\n[[reps]\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "assistant", "worker", "--config", str(team), "--burst"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "s3cret-pw" not in done.stderr + done.stdout
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    if store == "down":
+        assert "cannot connect to PostgreSQL at postgresql://ft:***@127.0.0.1:" in errors[0]
+        assert "Connection refused" in errors[0] and "check [store] url in team.toml" in errors[0]
+    else:
+        assert "team.toml: not valid TOML" in errors[0]
+
+
+def test_workers_that_see_one_stalled_job_at_once_act_on_it_once(tmp_path: Path, team_db: str) -> None:
+    """Four workers retrying stalled jobs at the same moment: a job of a stopped worker goes back to
+    the queue once, one whose successor is already waiting is marked failed once, and a job that a live
+    worker holds (taken since another worker listed it as stalled) is never touched; no error."""
+    import asyncio
+
+    from assistant import worker as worker_mod
+    from assistant.teamconfig import load_team
+
+    team_path, _ = make_team(tmp_path / "team", 1, team_db, extra=FAST)
+    team = load_team(team_path)
+
+    async def scenario() -> dict[str, Any]:
+        app = worker_mod.make_app(team)
+        async with app.open_async():
+            await worker_mod.ensure_schema(app)
+            sync = app.tasks["ft:sync"]
+
+            async def queue(rep: str) -> int:
+                return int(await sync.configure(lock=f"mailbox:{rep}", queueing_lock=f"sync:{rep}")
+                           .defer_async(rep=rep, account="work"))
+
+            gone, alive = await app.job_manager.register_worker(), await app.job_manager.register_worker()
+            ids = {rep: await queue(rep) for rep in ("lost", "superseded", "held")}
+            async with app.connector.pool.connection() as conn:
+                await conn.execute("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' "
+                                   "WHERE id = %s", (gone,))
+                for rep, job in ids.items():
+                    await conn.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s",
+                                       (alive if rep == "held" else gone, job))
+            successor = await queue("superseded")  # queued by the job before its worker died
+            counts = await asyncio.gather(*(worker_mod.retry_stalled(app, 3) for _ in range(4)))
+            late = await worker_mod.retry_stalled_job(app, ids["held"], 3)  # a stale list named it
+            async with app.connector.pool.connection() as conn:
+                rows = await (await conn.execute(
+                    "SELECT id, status::text, attempts FROM procrastinate_jobs")).fetchall()
+        status = {job: (st, attempts) for job, st, attempts in rows}
+        return {"counts": counts, "late": late, "ids": ids, "status": status, "successor": successor}
+
+    got = asyncio.run(scenario())
+    assert sum(got["counts"]) == 2, got
+    assert got["late"] is None
+    assert got["status"][got["ids"]["lost"]] == ("todo", 1)
+    assert got["status"][got["ids"]["superseded"]] == ("failed", 1)
+    assert got["status"][got["ids"]["held"]] == ("doing", 0)
+    assert got["status"][got["successor"]] == ("todo", 0)
+
+
+def test_a_lost_job_queue_is_a_store_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """procrastinate's ConnectorException (a database lost while the worker runs) reaches the command's
+    edge as one StoreError naming the server without its password and psycopg's own reason."""
+    from procrastinate import exceptions
+
+    from assistant import worker as worker_mod
+    from assistant.errors import StoreError
+    from assistant.teamconfig import TeamConfig
+
+    async def lost(*args: Any, **kwargs: Any) -> int:
+        try:
+            raise psycopg.OperationalError("server closed the connection unexpectedly\nThis probably means...")
+        except psycopg.OperationalError as e:
+            raise exceptions.ConnectorException from e
+
+    monkeypatch.setattr(worker_mod, "run", lost)
+    team = TeamConfig(store_url="postgresql://ft:s3cret@db.example:5432/team", reps=())
+    with pytest.raises(StoreError) as caught:
+        worker_mod.run_worker(team, fixed_clock(parse_now(NOW_AWARE, "UTC")))
+    message = str(caught.value)
+    assert "s3cret" not in message and "postgresql://ft:***@db.example:5432/team" in message
+    assert "server closed the connection unexpectedly" in message and "\n" not in message

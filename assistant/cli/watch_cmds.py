@@ -34,6 +34,16 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 
+def _without_traceback(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of a record without its traceback: the record is shared with every other handler, which
+    may still want it."""
+    record = logging.makeLogRecord(record.__dict__)
+    record.exc_info = None
+    record.exc_text = None
+    record.stack_info = None
+    return record
+
+
 class OneLine(logging.Formatter):
     """Plain single-line records for a log that is not a terminal (systemd's journal, launchd, a file):
     no colours or boxes, a record's line breaks folded, a traceback only with -v."""
@@ -44,13 +54,21 @@ class OneLine(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         if not self.verbose:
-            # a copy: the record is shared with every other handler, which may still want the traceback
-            record = logging.makeLogRecord(record.__dict__)
-            record.exc_info = None
-            record.exc_text = None
-            record.stack_info = None
+            record = _without_traceback(record)
         text = super().format(record)
         return text if self.verbose else " | ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+class MessageOnly(logging.Formatter):
+    """The message alone, for rich's handler on a terminal (it shows the time and level itself): a
+    library's logged traceback (procrastinate logs one for a failed job) only with -v."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__("%(message)s")
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record if self.verbose else _without_traceback(record))
 
 
 def setup_logging(verbose: bool, stream: TextIO | None = None) -> None:
@@ -62,6 +80,7 @@ def setup_logging(verbose: bool, stream: TextIO | None = None) -> None:
 
         handler = RichHandler(console=rich_console(err_console), show_path=False, markup=False, rich_tracebacks=False,
                               log_time_format="[%Y-%m-%d %H:%M:%S]")
+        handler.setFormatter(MessageOnly(verbose))
     else:
         handler = logging.StreamHandler(stream)
         handler.setFormatter(OneLine(verbose))
