@@ -351,24 +351,13 @@ def _write(store: Store, parsed: list[tuple[Message, list[Commitment]]], failure
            now: datetime, result: SyncResult) -> None:
     """Store messages with their commitments and record failures (inside the caller's transaction)."""
     failed_before = store.failed_source_ids(parsed[0][0].account) if parsed else set()
-    for msg, commitments in parsed:
-        if store.is_stored(msg):
-            result.duplicates += 1
-            continue
-        if msg.message_id or msg.in_reply_to or msg.references or msg.provider_thread_id:
-            thread = store.thread_for(msg.message_id, msg.in_reply_to, msg.references, msg.provider_thread_id,
-                                      msg.account)
-        else:  # no threading headers at all (notes, broken mail): a thread of its own
-            thread = content_id(msg.id, prefix="t")
-        if store.add_message(replace(msg, thread_id=thread)):
-            result.stored += 1
-            if msg.org is not None:
-                store.record_organisation(*msg.org, msg.sent_at)
-            result.commitments += store.add_commitments(commitments)
-            if msg.source_id in failed_before:
-                store.clear_failure(msg.account, msg.source_id)
-        else:
-            result.duplicates += 1
+    added = store.add_messages(parsed)
+    result.stored += len(added.stored)
+    result.duplicates += added.duplicates
+    result.commitments += added.commitments
+    for msg in added.stored:
+        if msg.source_id in failed_before:
+            store.clear_failure(msg.account, msg.source_id)
     for raw, error in failures:
         log.warning("could not parse %s (kept for retry): %s", raw.source_id, error)
         store.record_failure(raw.account, raw.source_id, error, raw.raw, now)

@@ -5,6 +5,7 @@ and `reopen` (a second, independent connection to the same store: what another p
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 import time
@@ -191,6 +192,98 @@ class StoreContract:
         store.add_message(child)  # the parent arrives after its reply: found by the reply's references
         assert store.thread_for("parent@example.test", "", ()) == "t-child"
 
+    def test_a_batch_is_stored_as_one_message_at_a_time_would_store_it(self, store: Store) -> None:
+        old = mail("old", thread="t-old", provider_thread="gm-old")
+        kept = commitment(old, "old promise")
+        store.add_message(old)
+        store.add_commitments([kept])
+        a = replace(mail("a", sent=NOW), org=("acme.com", "Acme"))
+        reply = replace(mail("reply", in_reply_to="a@example.test", refs=("a@example.test",),
+                             sent=NOW + timedelta(hours=1)), org=("acme.com", "ACME Corp"))
+        child = mail("child", refs=("late@example.test",))
+        late = replace(mail("late", sent=NOW - timedelta(days=1)), org=("acme.com", "acme (old)"))
+        by_provider = mail("gm", provider_thread="gm-old")
+        note = replace(mail("note"), message_id="")
+        to_old = mail("to-old", in_reply_to="old@example.test")
+        same_source = replace(mail("other"), source_id="src/a")
+        batch = [(old, [commitment(old, "again")]), (a, [commitment(a, "one"), replace(kept, message_id=a.id),
+                                                         commitment(a, "two"), commitment(a, "one")]),
+                 (reply, [commitment(reply, "three")]), (a, []), (same_source, [commitment(same_source, "x")]),
+                 (child, []), (late, []), (by_provider, []), (note, []), (to_old, [])]
+        with store.transaction():
+            added = store.add_messages(batch)
+        assert [m.id for m in added.stored] == [m.id for m in (a, reply, child, late, by_provider, note, to_old)]
+        assert added.duplicates == 3 and added.commitments == 3
+        threads = {m.id: m.thread_id for m in added.stored}
+        assert threads[a.id] == content_id("a@example.test", prefix="t") == threads[reply.id]
+        assert threads[late.id] == threads[child.id] == content_id("late@example.test", prefix="t")
+        assert threads[by_provider.id] == threads[to_old.id] == "t-old"
+        assert threads[note.id] == content_id(note.id, prefix="t")
+        assert [store.message(m.id) for m in added.stored] == list(added.stored)
+        assert store.thread_for("", "reply@example.test", ()) == threads[a.id]  # its references were recorded
+        assert [c.text for c in store.commitments(a.id)] == ["one", "two"]
+        assert store.commitment(kept.id) == kept and store.count_commitments() == 4
+        assert store.organisations() == {"acme.com": "ACME Corp"}
+        assert store.count_messages() == 8
+
+    def test_a_batch_gives_the_threads_and_counts_of_one_message_at_a_time(self, store: Store) -> None:
+        """Random batches over few Message-IDs, references, provider threads and source ids (so that replies
+        meet their parents in the batch, stored messages share Message-IDs across threads, and duplicates
+        of every kind occur): the batch write stores what the one-at-a-time path stores, in its order."""
+        rng = random.Random(11)
+        pool = [f"p{i}@example.test" for i in range(30)]
+
+        def one_batch(n: int, first: int) -> list[tuple[Message, list[Commitment]]]:
+            items = []
+            for i in range(first, first + n):
+                refs = tuple(rng.sample(pool, rng.randrange(0, 3)))
+                m = Message(id=content_id("r", i, rng.randrange(3), prefix="m"), account=rng.choice(("work", "home")),
+                            source_id=f"src/{rng.randrange(first + n)}", message_id=rng.choice(["", *pool]),
+                            thread_id="", direction="sent", sender=Address("sam@seller.com", "Sam"),
+                            recipients=(), subject=f"s{i}", sent_at=NOW + timedelta(minutes=rng.randrange(100)),
+                            body="b", in_reply_to=rng.choice(["", "", *pool]), references=refs,
+                            provider_thread_id=rng.choice(["", "", "g1", "g2"]),
+                            org=rng.choice([None, ("acme.com", f"Acme {i}")]))
+                items.append((m, [replace(commitment(m, f"c{rng.randrange(4)}"), id=content_id(
+                    "c", rng.randrange(first + n), prefix="c")) for _ in range(rng.randrange(3))]))
+            return items
+
+        def one_at_a_time(items: list[tuple[Message, list[Commitment]]]) -> tuple[list[str], int, int]:
+            stored, duplicates, commitments = [], 0, 0
+            for msg, found in items:
+                if store.is_stored(msg):
+                    duplicates += 1
+                    continue
+                if msg.message_id or msg.in_reply_to or msg.references or msg.provider_thread_id:
+                    thread = store.thread_for(msg.message_id, msg.in_reply_to, msg.references,
+                                              msg.provider_thread_id, msg.account)
+                else:
+                    thread = content_id(msg.id, prefix="t")
+                if store.add_message(replace(msg, thread_id=thread)):
+                    stored.append(f"{msg.id} {thread}")
+                    if msg.org is not None:
+                        store.record_organisation(*msg.org, msg.sent_at)
+                    commitments += store.add_commitments(found)
+                else:
+                    duplicates += 1
+            return stored, duplicates, commitments
+
+        def contents() -> list[object]:
+            return [list(map(tuple, store.tuples(sql))) for sql in (
+                "SELECT id, thread_id, source_id FROM messages ORDER BY rowid",
+                "SELECT id, message_id FROM commitments ORDER BY rowid",
+                "SELECT ref, id FROM message_refs ORDER BY ref, id", "SELECT company, name FROM organisations")]
+
+        for round_ in range(4):
+            items = one_batch(60, 60 * round_)
+            with suppress(Boom), store.transaction():
+                expected = one_at_a_time(items), contents()
+                raise Boom  # undone: the batch write starts from the same rows
+            with store.transaction():
+                added = store.add_messages(items)
+            got = ([f"{m.id} {m.thread_id}" for m in added.stored], added.duplicates, added.commitments), contents()
+            assert got == expected
+
     def test_many_source_ids_are_checked_in_chunks(self, store: Store) -> None:
         with store.transaction():
             for i in range(0, 1200, 3):
@@ -366,6 +459,26 @@ class TestPostgres(StoreContract):
             open_store(url, rep="x")
         text = str(caught.value)
         assert "s3cret-pw" not in text and "cannot connect to PostgreSQL" in text and "\n" not in text
+
+    def test_a_growing_rep_has_its_planner_statistics_refreshed_as_its_messages_double(
+            self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        from assistant.store import postgres
+
+        monkeypatch.setattr(postgres, "ANALYZE_AFTER", 20)
+
+        def planned() -> float:
+            return float(next(iter(store.tuples("SELECT reltuples FROM pg_class WHERE oid = 'messages'::regclass")))[0])
+
+        def add(first: int, n: int) -> None:
+            with store.transaction():
+                store.add_messages([(mail(f"g{i}"), []) for i in range(first, first + n)])
+
+        add(0, 30)
+        assert planned() == 30  # a new rep's first batch: the planner no longer believes the table empty
+        add(30, 10)
+        assert planned() == 30  # not yet doubled: no new look
+        add(40, 25)
+        assert planned() == 65
 
     def test_a_bad_rep_key_is_refused_before_anything_is_created(self, postgres: Postgres) -> None:
         with pytest.raises(StoreError, match="rep key"):

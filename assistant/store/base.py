@@ -16,7 +16,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -301,25 +301,29 @@ class Store(ABC):
     def thread_for(self, message_id: str, in_reply_to: str, references: Sequence[str],
                    provider_thread_id: str = "", account: str = "") -> str:
         """The thread a message belongs to: a stored message it replies to or references, else the
-        provider's own thread id, else a new thread rooted at the first reference (or itself)."""
+        provider's own thread id, else a new thread rooted at the first reference (or itself). Where several
+        stored messages fit, the pick is the same on every engine: the first Message-ID in byte order and
+        the earliest stored under it; the referring message with the first id; the earliest stored in the
+        provider's thread (the order SQLite's indexes gave before the pick was written down)."""
         ids = [i for i in (in_reply_to, *reversed(references)) if i]
         if ids:
             marks = ",".join("?" * len(ids))
             row = self.db.execute(
-                f"SELECT thread_id FROM messages WHERE message_id IN ({marks}) LIMIT 1", ids
+                f"SELECT thread_id FROM messages WHERE message_id IN ({marks}) ORDER BY message_id, rowid LIMIT 1", ids
             ).fetchone()
             if row:
                 return str(row[0])
         if message_id:
             row = self.db.execute(
-                "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.id WHERE r.ref = ? LIMIT 1",
+                "SELECT m.thread_id FROM message_refs r JOIN messages m ON m.id = r.id WHERE r.ref = ?"
+                " ORDER BY r.id LIMIT 1",
                 (message_id,),
             ).fetchone()
             if row:
                 return str(row[0])
         if provider_thread_id:
             row = self.db.execute(
-                "SELECT thread_id FROM messages WHERE provider_thread_id = ? AND account = ? LIMIT 1",
+                "SELECT thread_id FROM messages WHERE provider_thread_id = ? AND account = ? ORDER BY rowid LIMIT 1",
                 (provider_thread_id, account),
             ).fetchone()
             if row:
@@ -330,25 +334,69 @@ class Store(ABC):
 
     def add_message(self, message: Message) -> bool:
         """Insert a message unless it is already stored; True when it was new."""
-        cur = self.db.execute(
-            "INSERT INTO messages(id, account, source_id, message_id, thread_id, direction, sender_email,"
-            " sender_name, recipients, subject, sent_at, body, in_reply_to, refs, provider_thread_id, is_auto_reply,"
-            " auto_reply_until, timezone, link) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-            (
-                message.id, message.account, message.source_id, message.message_id, message.thread_id,
-                message.direction, message.sender.email, message.sender.name,
-                json.dumps([[a.email, a.name] for a in message.recipients]), message.subject,
-                utc_iso(message.sent_at), message.body, message.in_reply_to, json.dumps(list(message.references)),
-                message.provider_thread_id, bool(message.is_auto_reply),
-                utc_iso(message.auto_reply_until) if message.auto_reply_until else None, message.timezone,
-                message.link,
-            ),
-        )
+        cur = self.db.execute(_INSERT_MESSAGE, _message_row(message))
         if cur.rowcount > 0:
             refs = {r for r in (message.in_reply_to, *message.references) if r}
-            self.db.executemany("INSERT INTO message_refs(ref, id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                                [(r, message.id) for r in refs])
+            self.db.executemany(_INSERT_REF, [(r, message.id) for r in refs])
         return bool(cur.rowcount > 0)
+
+    def add_messages(self, items: Sequence[tuple[Message, Sequence[Commitment]]]) -> AddedMessages:
+        """Store a batch of parsed messages with their commitments and organisations, with the result of
+        doing it one message at a time in order (`is_stored`, then `thread_for`, `add_message`,
+        `record_organisation`, `add_commitments`): a message already stored, or whose source id is, is a
+        duplicate; a message threads onto one stored earlier in the same batch; a message with no threading
+        headers at all is a thread of its own. What decides that is read once for the whole batch (a few
+        queries, not several per message) and the writes go as one `executemany` per table, in the batch's
+        order (PostgreSQL pipelines each one: a round trip per table, not per row). Where the stored rows
+        leave a thread open to more than one answer, the writes so far are flushed and `thread_for` asks
+        the database, as the one-at-a-time path would. Call inside a transaction: the rep's write lock
+        keeps what was read true until the writes."""
+        seen = _Seen.read(self, items)
+        stored: list[Message] = []
+        duplicates = commitments = 0
+        rows: list[tuple[Any, ...]] = []
+        refs: list[tuple[str, str]] = []
+        orgs: list[tuple[str, str, str]] = []
+        promises: list[tuple[Any, ...]] = []
+
+        def flush() -> None:
+            if rows:
+                self.db.executemany(_INSERT_MESSAGE, rows)
+            if refs:
+                self.db.executemany(_INSERT_REF, refs)
+            if orgs:
+                self.db.executemany(_UPSERT_ORGANISATION, orgs)
+            if promises:
+                self.db.executemany(_INSERT_COMMITMENT, promises)
+            for pending in (rows, refs, orgs, promises):
+                pending.clear()
+
+        for msg, found in items:
+            if seen.is_stored(msg):
+                duplicates += 1
+                continue
+            thread = seen.thread(msg)
+            if thread is None:  # more than one stored thread fits: the database's own answer, as thread_for gives it
+                flush()
+                thread = self.thread_for(msg.message_id, msg.in_reply_to, msg.references, msg.provider_thread_id,
+                                         msg.account)
+            if (msg.account, msg.source_id) in seen.sources:
+                duplicates += 1
+                continue
+            msg = replace(msg, thread_id=thread)
+            seen.add(msg)
+            stored.append(msg)
+            rows.append(_message_row(msg))
+            refs.extend((r, msg.id) for r in {r for r in (msg.in_reply_to, *msg.references) if r})
+            if msg.org is not None:
+                orgs.append((*msg.org, utc_iso(msg.sent_at)))
+            for c in found:
+                if c.id not in seen.commitments:
+                    seen.commitments.add(c.id)
+                    promises.append(_commitment_row(c))
+                    commitments += 1
+        flush()
+        return AddedMessages(tuple(stored), duplicates, commitments)
 
     @staticmethod
     def _message(row: Row) -> Message:
@@ -365,10 +413,7 @@ class Store(ABC):
 
     def record_organisation(self, company: str, name: str, seen_at: datetime) -> None:
         """Remember how a company's people write its name; a later message's name replaces an older one."""
-        self.db.execute(
-            "INSERT INTO organisations(company, name, seen_at) VALUES (?, ?, ?) ON CONFLICT(company) DO UPDATE"
-            " SET name = excluded.name, seen_at = excluded.seen_at WHERE excluded.seen_at >= organisations.seen_at",
-            (company, name, utc_iso(seen_at)))
+        self.db.execute(_UPSERT_ORGANISATION, (company, name, utc_iso(seen_at)))
 
     def organisations(self) -> dict[str, str]:
         """Deal key -> the company name its people write ("harboroutfitters.com" -> "Harbor Outfitters")."""
@@ -437,7 +482,7 @@ class Store(ABC):
             return False
         row = self.db.execute(
             "SELECT 1 FROM messages WHERE id = ? AND sender_email = ? AND sent_at = ? AND subject = ? AND body = ?",
-            (content_id("msgid", message.message_id, prefix="m"), message.sender.email, utc_iso(message.sent_at),
+            (legacy_message_id(message), message.sender.email, utc_iso(message.sent_at),
              message.subject, message.body)).fetchone()
         return row is not None
 
@@ -470,12 +515,7 @@ class Store(ABC):
     def add_commitments(self, commitments: Iterable[Commitment]) -> int:
         n = 0
         for c in commitments:
-            cur = self.db.execute(
-                "INSERT INTO commitments(id, message_id, who, action, due, due_has_time, conditional,"
-                " vague, text) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                (c.id, c.message_id, c.who, c.action, c.due.isoformat() if c.due else None, bool(c.due_has_time),
-                 bool(c.conditional), bool(c.vague), c.text),
-            )
+            cur = self.db.execute(_INSERT_COMMITMENT, _commitment_row(c))
             n += cur.rowcount
         return n
 
@@ -690,6 +730,140 @@ class Store(ABC):
     def report_weeks(self) -> list[str]:
         """Weeks with a written report, oldest first."""
         return [str(r[0]) for r in self.db.execute("SELECT week FROM reports ORDER BY week")]
+
+
+_INSERT_MESSAGE = (
+    "INSERT INTO messages(id, account, source_id, message_id, thread_id, direction, sender_email, sender_name,"
+    " recipients, subject, sent_at, body, in_reply_to, refs, provider_thread_id, is_auto_reply, auto_reply_until,"
+    " timezone, link) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+_INSERT_REF = "INSERT INTO message_refs(ref, id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_UPSERT_ORGANISATION = (
+    "INSERT INTO organisations(company, name, seen_at) VALUES (?, ?, ?) ON CONFLICT(company) DO UPDATE"
+    " SET name = excluded.name, seen_at = excluded.seen_at WHERE excluded.seen_at >= organisations.seen_at")
+_INSERT_COMMITMENT = (
+    "INSERT INTO commitments(id, message_id, who, action, due, due_has_time, conditional, vague, text)"
+    " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING")
+_IN_CHUNK = 500  # values per `IN (...)` list
+
+
+def _message_row(message: Message) -> tuple[Any, ...]:
+    return (
+        message.id, message.account, message.source_id, message.message_id, message.thread_id,
+        message.direction, message.sender.email, message.sender.name,
+        json.dumps([[a.email, a.name] for a in message.recipients]), message.subject,
+        utc_iso(message.sent_at), message.body, message.in_reply_to, json.dumps(list(message.references)),
+        message.provider_thread_id, bool(message.is_auto_reply),
+        utc_iso(message.auto_reply_until) if message.auto_reply_until else None, message.timezone, message.link,
+    )
+
+
+def _commitment_row(c: Commitment) -> tuple[Any, ...]:
+    return (c.id, c.message_id, c.who, c.action, c.due.isoformat() if c.due else None, bool(c.due_has_time),
+            bool(c.conditional), bool(c.vague), c.text)
+
+
+def legacy_message_id(message: Message) -> str:
+    """The id a message was stored under before ids covered its content (from its Message-ID alone)."""
+    return content_id("msgid", message.message_id, prefix="m")
+
+
+@dataclass(frozen=True)
+class AddedMessages:
+    """What `Store.add_messages` did: the messages it stored (with their threads), in the batch's order, the
+    number it found already stored, and the number of new commitments."""
+
+    stored: tuple[Message, ...]
+    duplicates: int
+    commitments: int
+
+
+class _Seen:
+    """What a batch's writes depend on, read once for the batch and kept up to date as the batch is stored:
+    which ids, legacy ids, source ids and commitment ids are taken, and which threads the batch's Message-IDs,
+    references and provider threads lead to (a set each: one thread is an answer; more than one is left to
+    the database, whose pick among them the one-at-a-time path would get)."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.legacy: dict[str, tuple[str, str, str, str]] = {}  # id -> sender, sent_at, subject, body
+        self.sources: set[tuple[str, str]] = set()
+        self.commitments: set[str] = set()
+        self.by_message_id: dict[str, set[str]] = {}
+        self.by_ref: dict[str, set[str]] = {}
+        self.by_provider: dict[tuple[str, str], set[str]] = {}
+
+    @classmethod
+    def read(cls, store: Store, items: Sequence[tuple[Message, Sequence[Commitment]]]) -> _Seen:
+        seen = cls()
+        msgs = [m for m, _ in items]
+
+        def rows(sql: str, values: Iterable[str], *args: Any) -> Iterator[Sequence[Any]]:
+            wanted = sorted(set(values))
+            for i in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[i:i + _IN_CHUNK]
+                yield from store.tuples(sql.format(",".join("?" * len(chunk))), (*args, *chunk))
+
+        seen.ids.update(str(r[0]) for r in rows("SELECT id FROM messages WHERE id IN ({})", (m.id for m in msgs)))
+        for r in rows("SELECT id, sender_email, sent_at, subject, body FROM messages WHERE id IN ({})",
+                      (legacy_message_id(m) for m in msgs if m.message_id and m.id not in seen.ids)):
+            seen.legacy[str(r[0])] = (str(r[1]), str(r[2]), str(r[3]), str(r[4]))
+        for account in sorted({m.account for m in msgs}):
+            seen.sources.update((account, s) for s in store.stored_source_ids(
+                account, sorted({m.source_id for m in msgs if m.account == account})))
+        seen.commitments.update(str(r[0]) for r in rows("SELECT id FROM commitments WHERE id IN ({})",
+                                                        (c.id for _, found in items for c in found)))
+        for r in rows("SELECT DISTINCT message_id, thread_id FROM messages WHERE message_id IN ({})",
+                      (i for m in msgs for i in (m.in_reply_to, *m.references) if i)):
+            seen.by_message_id.setdefault(str(r[0]), set()).add(str(r[1]))
+        for r in rows("SELECT DISTINCT r.ref, m.thread_id FROM message_refs r JOIN messages m ON m.id = r.id"
+                      " WHERE r.ref IN ({})", (m.message_id for m in msgs if m.message_id)):
+            seen.by_ref.setdefault(str(r[0]), set()).add(str(r[1]))
+        for r in rows("SELECT DISTINCT provider_thread_id, account, thread_id FROM messages"
+                      " WHERE provider_thread_id IN ({})", (m.provider_thread_id for m in msgs if m.provider_thread_id)):
+            seen.by_provider.setdefault((str(r[0]), str(r[1])), set()).add(str(r[2]))
+        return seen
+
+    def is_stored(self, msg: Message) -> bool:
+        """`Store.is_stored`, from what was read and what the batch stored."""
+        if msg.id in self.ids:
+            return True
+        if not msg.message_id:
+            return False
+        old = self.legacy.get(legacy_message_id(msg))
+        return old == (msg.sender.email, utc_iso(msg.sent_at), msg.subject, msg.body)
+
+    def thread(self, msg: Message) -> str | None:
+        """`Store.thread_for`'s answer for `msg`, or None when more than one stored thread fits."""
+        if not (msg.message_id or msg.in_reply_to or msg.references or msg.provider_thread_id):
+            return content_id(msg.id, prefix="t")  # no threading headers at all (notes, broken mail)
+        ids = [i for i in (msg.in_reply_to, *reversed(msg.references)) if i]
+        if ids:
+            found = set().union(*(self.by_message_id.get(i, set()) for i in ids))
+            if found:
+                return found.pop() if len(found) == 1 else None
+        if msg.message_id:
+            found = self.by_ref.get(msg.message_id, set())
+            if found:
+                return next(iter(found)) if len(found) == 1 else None
+        if msg.provider_thread_id:
+            found = self.by_provider.get((msg.provider_thread_id, msg.account), set())
+            if found:
+                return next(iter(found)) if len(found) == 1 else None
+            return content_id(msg.account, msg.provider_thread_id, prefix="t")
+        root = msg.references[0] if msg.references else (msg.in_reply_to or msg.message_id)
+        return content_id(root, prefix="t")
+
+    def add(self, msg: Message) -> None:
+        """Record a message the batch stores (with its thread)."""
+        self.ids.add(msg.id)
+        self.legacy[msg.id] = (msg.sender.email, utc_iso(msg.sent_at), msg.subject, msg.body)
+        self.sources.add((msg.account, msg.source_id))
+        if msg.message_id:
+            self.by_message_id.setdefault(msg.message_id, set()).add(msg.thread_id)
+        for r in {r for r in (msg.in_reply_to, *msg.references) if r}:
+            self.by_ref.setdefault(r, set()).add(msg.thread_id)
+        if msg.provider_thread_id:
+            self.by_provider.setdefault((msg.provider_thread_id, msg.account), set()).add(msg.thread_id)
 
 
 @dataclass(frozen=True)
