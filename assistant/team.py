@@ -3,12 +3,16 @@
 The check is offline and never stops at the first problem: every rep's own config.toml is loaded with
 the same schema one rep uses, each account's adapter is built (which checks its options and paths, and
 connects to nothing), and the team-level rules are checked: a rep with no account, a mailbox read by two
-reps, a manager without reps, a secrets key that cannot be read. One line per problem."""
+reps, a manager without reps, a secrets key that cannot be read. One line per problem.
+
+`assistant team forget REP` removes what the server keeps of a rep who leaves: their store (the rep's
+schema, every message, promise and booking record in it) and their encrypted sign-ins."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import AccountConfig, Config
@@ -88,3 +92,59 @@ def check_team(team: TeamConfig) -> list[str]:
 
 def config_paths(team: TeamConfig) -> list[Path]:
     return [r.config_path for r in team.reps]
+
+
+@dataclass(frozen=True)
+class RepData:
+    """What the team's database holds for one rep: their schema (None when there is none) with its counts,
+    and the names of their stored sign-ins."""
+
+    rep: str
+    schema: str | None
+    messages: int
+    commitments: int
+    sign_ins: tuple[str, ...]
+    in_team_file: bool
+
+    @property
+    def empty(self) -> bool:
+        return self.schema is None and not self.sign_ins
+
+    def lines(self) -> list[str]:
+        """One line per thing held, for the question before `forget_rep`."""
+        out = []
+        if self.schema is not None:
+            out.append(f"schema {self.schema}: {self.messages:,} messages, {self.commitments:,} promises, and the "
+                       "rep's follow-ups, bookings and reports")
+        out += [f"sign-in {name} (encrypted)" for name in self.sign_ins]
+        return out
+
+
+def stored_for(team: TeamConfig, rep: str) -> RepData:
+    """What is stored for `rep` (a key of team.toml's [[reps]], or of a rep already taken out of it). Reads
+    only: a rep with no schema gets none made."""
+    from assistant.store.postgres import PostgresStore, rep_keys, schema_for
+    from assistant.vault import stored_sign_ins
+
+    schema = schema_for(rep)  # a bad key is refused before anything is read
+    messages = commitments = 0
+    found = rep in rep_keys(team.store_url)
+    if found:
+        with PostgresStore(team.store_url, rep) as store:
+            messages, commitments = store.count_messages(), store.count_commitments()
+    return RepData(rep, schema if found else None, messages, commitments,
+                   tuple(stored_sign_ins(team.store_url, rep)), any(r.name == rep for r in team.reps))
+
+
+def forget_rep(team: TeamConfig, rep: str) -> list[str]:
+    """Remove the rep's schema and their stored sign-ins; one line per thing removed."""
+    from assistant.store.postgres import PostgresStore, rep_keys, schema_for
+    from assistant.vault import forget_sign_ins
+
+    out = []
+    if rep in rep_keys(team.store_url):
+        with PostgresStore(team.store_url, rep) as store:
+            store.drop_rep()
+        out.append(f"removed schema {schema_for(rep)} (the rep's messages, promises, follow-ups and bookings)")
+    out += [f"removed sign-in {name}" for name in forget_sign_ins(team.store_url, rep)]
+    return out

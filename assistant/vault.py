@@ -175,6 +175,21 @@ class TeamTokenStore(TokenStore):
         return f"the team's database {safe_url(self.url)} (encrypted, rep {self.rep!r})"
 
 
+def stored_sign_ins(url: str, rep: str) -> list[str]:
+    """The names (provider:account) of the sign-ins stored for a rep, never their values."""
+    with _connect(url) as conn:
+        rows = conn.execute(f"SELECT key FROM {TOKENS_TABLE} WHERE rep = %s ORDER BY key", (rep,)).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def forget_sign_ins(url: str, rep: str) -> list[str]:
+    """Delete every sign-in stored for a rep; the names deleted. (The record of the rep's used sign-in links
+    stays: it holds no secret, and it keeps a used link from working a second time.)"""
+    with _connect(url) as conn:
+        rows = conn.execute(f"DELETE FROM {TOKENS_TABLE} WHERE rep = %s RETURNING key", (rep,)).fetchall()
+    return sorted(str(r[0]) for r in rows)
+
+
 # -- one-time sign-in links ---------------------------------------------------------------------
 
 

@@ -42,6 +42,33 @@ def check_cmd(config_path: Path) -> None:
     console.print(plain(f"{len(team.reps)} reps, {len(team.managers)} managers: all good"), highlight=False)
 
 
+@team_group.command("forget")
+@click.argument("rep")
+@team_config_option
+@click.option("--yes", is_flag=True, help="Remove without asking.")
+@edge
+def forget_cmd(rep: str, config_path: Path, yes: bool) -> None:
+    """Remove what the team's database keeps of REP (a rep who leaves): their store and their sign-ins."""
+    from assistant.team import forget_rep, stored_for
+
+    team = load_team(config_path)
+    found = stored_for(team, rep)
+    if found.empty:
+        console.print(plain(f"nothing stored for rep {rep!r}"), highlight=False)
+        return
+    for line in found.lines():
+        console.print(plain(line), soft_wrap=True, highlight=False)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"this removes the above for good: add --yes to forget rep {rep!r}")
+        click.confirm(f"remove all of this for rep {rep!r}, for good?", abort=True)
+    for line in forget_rep(team, rep):
+        console.print(plain(line), soft_wrap=True, highlight=False)
+    if found.in_team_file:
+        err_console.print(plain(f"rep {rep!r} is still in {config_path}: remove its [[reps]] table, or the workers "
+                                "will store their mail again"), soft_wrap=True, highlight=False)
+
+
 @team_group.command("new-key")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Write the key to this new 0600 file (default: print it, for an environment variable).")
