@@ -22,6 +22,7 @@ each size. Then 100 new messages are dropped in and an incremental pass is timed
 running watcher would be (aim < 2 s).
 
     .venv/bin/python bench/sync_speed.py [--messages 10000 40000] [--keep DIR]
+    .venv/bin/python bench/sync_speed.py --postgres    # the store on a PostgreSQL started for the run
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import os
 import random
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -46,6 +46,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 ENRON = ROOT.parent / "shared" / "data" / "external" / "enron-sent.jsonl"
 REPLIES = [
     "Thanks {name}, that works for us. I'll get back to you with the numbers by Friday.",
@@ -122,9 +123,10 @@ history_days = {history}
 max_bookings_per_day = {per_day}
 [report]
 weekly = false
-[store]
-path = "store.sqlite3"
+{store}
 """
+SQLITE_STORE = '[store]\npath = "store.sqlite3"'
+POSTGRES_URL = ""  # set by --postgres: each size stores into its own rep schema of that server
 
 
 # -- measuring a process tree -----------------------------------------------------------------------
@@ -250,19 +252,20 @@ class Outcome:
     oldest_booked: str
 
 
-def outcome(work: Path, now: datetime) -> Outcome:
+def outcome(work: Path, now: datetime, rep: str) -> Outcome:
+    from assistant.store import open_store
+
     zone = ZoneInfo(ZONE)
     oldest_allowed = now - timedelta(days=HISTORY_DAYS)
-    with closing(sqlite3.connect(work / "store.sqlite3")) as db:
-        messages = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        commitments = db.execute("SELECT COUNT(*) FROM commitments").fetchone()[0]
-        states = dict(db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state").fetchall())
-        live = db.execute("SELECT target FROM steps WHERE state IN ('suggested', 'booked', 'accepted', 'held')"
-                          ).fetchall()
+    with closing(open_store(POSTGRES_URL or str(work / "store.sqlite3"), rep=rep)) as db:
+        messages = db.count_messages()
+        commitments = db.count_commitments()
+        states = db.count_steps()
+        live = list(db.tuples("SELECT target FROM steps WHERE state IN ('suggested', 'booked', 'accepted', 'held')"))
         outside = sum(1 for (t,) in live if datetime.fromisoformat(t) < oldest_allowed)
-        rows = db.execute("SELECT s.start, b.status, st.target FROM bookings b JOIN suggestions s "
-                          "ON s.id = b.suggestion_id JOIN steps st ON st.commitment_id = s.commitment_id "
-                          "WHERE b.state = 'booked'").fetchall()
+        rows = [tuple(r) for r in db.tuples("SELECT s.start, b.status, st.target FROM bookings b JOIN suggestions s "
+                                            "ON s.id = b.suggestion_id JOIN steps st ON st.commitment_id = "
+                                            "s.commitment_id WHERE b.state = 'booked'")]
     per_day: dict[str, int] = {}
     for start, status, _target in rows:
         if status == "CONFIRMED":
@@ -320,14 +323,16 @@ class Run:
 def one_size(n: int, work: Path) -> Run:
     t0 = time.perf_counter()
     build(work / "mail", n)
-    print(f"\n== {n:,} messages (built in {work / 'mail'} in {time.perf_counter() - t0:.0f} s)")
+    print(f"\n== {n:,} messages, store {'PostgreSQL' if POSTGRES_URL else 'SQLite'} (built in {work / 'mail'} in {time.perf_counter() - t0:.0f} s)")
     config = work / "config.toml"
-    config.write_text(CONFIG.format(rep=REP, zone=ZONE, history=HISTORY_DAYS, per_day=MAX_PER_DAY))
+    rep = f"bench{n}"
+    store = f'[store]\nurl = "{POSTGRES_URL}"\nrep = "{rep}"' if POSTGRES_URL else SQLITE_STORE
+    config.write_text(CONFIG.format(rep=REP, zone=ZONE, history=HISTORY_DAYS, per_day=MAX_PER_DAY, store=store))
     now = (BASE + STEP * (n - 1) + timedelta(days=1)).astimezone(ZoneInfo(ZONE))
     print(f"load average before: {load()} ({os.cpu_count()} cores); --now {now.isoformat()}")
     got = run_cli(config, now)
     print(f"load average after: {load()}")
-    res = outcome(work, now)
+    res = outcome(work, now, rep)
     elapsed, cpu = float(got["elapsed"]), float(got["cpu"])  # type: ignore[arg-type]
     peaks: dict[str, float] = got["peaks"]  # type: ignore[assignment]
     rss = sum(peaks.values())
@@ -361,11 +366,28 @@ def main() -> None:
                     help="history sizes, smallest first (the README: 50000 200000)")
     ap.add_argument("--keep", type=Path, default=None, help="build in this folder and keep it")
     ap.add_argument("--add-to", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--postgres", action="store_true",
+                    help="store into a throwaway PostgreSQL (tests/servers/postgres.py) instead of SQLite")
     args = ap.parse_args()
     if args.add_to:  # (used by the incremental child) 100 new messages after the existing ones
         existing = sum(len(os.listdir(args.add_to / f / "cur")) for f in ("Sent", "INBOX"))
         build(args.add_to, 100, start=existing)
         return
+    if not args.postgres:
+        sizes(args)
+        return
+    global POSTGRES_URL  # noqa: PLW0603 - one switch for the whole run
+    from tests.servers.postgres import start_postgres, stop_postgres
+
+    server = start_postgres()
+    POSTGRES_URL = server.url
+    try:
+        sizes(args)
+    finally:
+        stop_postgres(server)
+
+
+def sizes(args: argparse.Namespace) -> None:
     runs: list[Run] = []
     for n in args.messages:
         work = (args.keep / str(n)) if args.keep else Path(tempfile.mkdtemp(prefix="ft-sync-bench-"))
