@@ -176,8 +176,8 @@ MIGRATIONS: list[str] = [
 # The first key of every advisory lock this adapter takes ("FT" + 1); the second is the rep schema's hash.
 # (A job queue in the same database uses its own keys.)
 LOCK_CLASS = 0x46540001
-LOCK_WAIT_SECONDS = 120
-ANALYZE_AFTER = 1000  # messages a session stores before it refreshes the planner's statistics (at the least)  # how long a writer waits for the rep's lock (SQLite's busy timeout is 30 s)
+LOCK_WAIT_SECONDS = 120  # how long a writer waits for the rep's lock (SQLite's busy timeout is 30 s)
+ANALYZE_AFTER = 1000  # messages a session stores before it refreshes the planner's statistics (at the least)
 _TYPES = {"TEXT": _T, "BOOLEAN": "BOOLEAN", "BIGINT": "BIGINT"}
 REP_KEY = re.compile(r"[a-z0-9_]{1,40}")
 
