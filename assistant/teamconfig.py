@@ -43,7 +43,7 @@ TEAM_ONLY_SECTIONS = frozenset(TEAM_SECTIONS) - frozenset(SECTIONS)
 WORKER_SCHEMA: dict[str, Option] = {
     "sync_seconds": _o("int", 300, 10, 86400), "track_seconds": _o("int", 900, 10, 86400),
     "concurrency": _o("int", 1, 1, 64), "heartbeat_seconds": _o("float", 10.0, 0.5, 600),
-    "stalled_seconds": _o("float", 30.0, 1, 3600),
+    "stalled_seconds": _o("float", 30.0, 1, 3600), "poll_seconds": _o("float", 1.0, 0.2, 60),
 }
 MANAGER_SCHEMA: dict[str, Option] = {"email": _o("str"), "reps": _o("strs", [])}
 REP_ENTRY_SCHEMA: dict[str, Option] = {"name": _o("str"), "config": _o("str")}
@@ -69,6 +69,9 @@ class WorkerConfig:
     concurrency: int = 1  # jobs one worker process runs at once
     heartbeat_seconds: float = 10.0  # how often a worker says it is alive
     stalled_seconds: float = 30.0  # a worker silent this long is gone: its job is retried by another
+    # how often an idle worker looks for jobs that became due: a new job wakes it at once (PostgreSQL's
+    # LISTEN/NOTIFY), but a sync scheduled for later sends no notification when its time comes
+    poll_seconds: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -348,6 +348,7 @@ async def run(team: TeamConfig, clock: Clock, *, burst: bool = False, heartbeat:
         log.info("worker %d: %d reps, %d mailbox sync(s) queued", os.getpid(), len(team.reps), queued)
         options: dict[str, Any] = {"queues": [QUEUE], "concurrency": team.worker.concurrency,
                                    "update_heartbeat_interval": heartbeat, "stalled_worker_timeout": stalled,
+                                   "fetch_job_polling_interval": team.worker.poll_seconds,
                                    "install_signal_handlers": True, "delete_jobs": "successful"}
         if burst:
             while True:

@@ -37,6 +37,7 @@ def test_a_good_team_checks_clean(tmp_path: Path) -> None:
     ("[storee]\nurl = 'x'\n", ["storee", "did you mean 'store'"]),
     ("[worker]\nsync_secs = 5\n", ["sync_secs", "did you mean 'sync_seconds'"]),
     ("[worker]\nsync_seconds = 1\n", ["worker.sync_seconds", "from 10"]),
+    ("[worker]\npoll_seconds = 0\n", ["worker.poll_seconds", "from 0.2"]),
     ("[[reps]]\nname = 'rep000'\nconfig = 'x.toml'\n", ["two reps are named 'rep000'"]),
     ("[[reps]]\nname = 'Bad Name'\nconfig = 'x.toml'\n", ["name = \"Bad Name\"", "lower-case"]),
     ("[[managers]]\nemail = 'x@y'\nreps = ['nobody']\n", ["'nobody'", "no [[reps]] name"]),
