@@ -179,14 +179,19 @@ def one(server: object, reps: int, workers: int, args: argparse.Namespace) -> No
     try:
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "workers.log"
-            team, made = make_team(Path(tmp), reps, url, threads=args.threads,
-                                   extra=f"\n[worker]\nsync_seconds = {args.sync_seconds}\nheartbeat_seconds = 2\n"
-                                         "stalled_seconds = 10\n")
+            # the first sync: no mailbox falls due again during it (a burst runs until nothing is due)
+            worker = "\n[worker]\nsync_seconds = {}\nheartbeat_seconds = 2\nstalled_seconds = 10\n"
+            team, made = make_team(Path(tmp), reps, url, threads=args.threads, extra=worker.format(86400))
             wall, conns, peaks = first_sync(team, workers, url, db, log)
             print(f"{reps:5d} reps {workers} worker(s) first sync : {wall:7.1f} s, "
                   f"{reps / wall * 3600 / workers:8.0f} reps/h/worker, {conns} PG connections, "
                   f"worker peak {max(peaks) / 1024:.0f} MiB", flush=True)
             syncs_before = log.read_text(errors="replace").count(" new message(s)")
+            # the hour: mailboxes due every --sync-seconds, from now on
+            team.write_text(team.read_text(encoding="utf-8").replace(worker.format(86400),
+                                                                     worker.format(args.sync_seconds)))
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
             r = new_mail_hour(team, made, workers, url, db, log, per_hour=args.mail_per_hour,
                               hour_seconds=args.hour_seconds, seed=reps * 10 + workers)
             text = log.read_text(errors="replace")
