@@ -4,8 +4,6 @@ out of the team's PostgreSQL, after a confirmation; the other reps keep theirs. 
 
 from __future__ import annotations
 
-import os
-import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.servers.postgres import own_database
 from tests.team_world import make_team
 
 psycopg = pytest.importorskip("psycopg")
@@ -23,12 +22,8 @@ pytest.importorskip("cryptography")
 @pytest.fixture
 def team_db(postgres: Any) -> Iterator[str]:
     """A database of its own, dropped afterwards."""
-    name = f"forget_{os.getpid()}_{random.randrange(10**6)}"
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield postgres.url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(postgres.url, "forget") as url:
+        yield url
 
 
 def forget(team: Path, rep: str, *more: str) -> subprocess.CompletedProcess[str]:

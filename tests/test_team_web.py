@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from assistant.clock import fixed_clock, parse_now
+from tests.servers.postgres import own_database
 from tests.team_world import make_team
 
 psycopg = pytest.importorskip("psycopg")
@@ -37,12 +38,8 @@ BASE = "https://ft.example.com"
 @pytest.fixture(scope="module")
 def db(postgres: Any) -> Iterator[str]:
     """A database of its own for this module (the team's store, vault and queue)."""
-    name = f"teamweb_{os.getpid()}_{random.randrange(10**6)}"
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield postgres.url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(postgres.url, "teamweb") as url:
+        yield url
 
 
 def backends(url: str, application: str) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from assistant.clock import fixed_clock, parse_now
+from tests.servers.postgres import own_database
 from tests.team_world import NOW, Rep, make_team
 
 psycopg = pytest.importorskip("psycopg")
@@ -35,12 +36,8 @@ FAST = "\n[worker]\nheartbeat_seconds = 0.5\nstalled_seconds = 3\nsync_seconds =
 @pytest.fixture
 def team_db(postgres: Any) -> Iterator[str]:
     """A database of its own (the queue's tables and one schema per rep), dropped afterwards."""
-    name = f"team_{os.getpid()}_{random.randrange(10**6)}"
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield postgres.url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres.url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(postgres.url, "team") as url:
+        yield url
 
 
 def worker(team: Path, log: Path) -> subprocess.Popen[bytes]:

@@ -10,9 +10,11 @@ Register with `pytest_plugins = ["tests.servers.postgres"]` (tests/conftest.py d
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -183,3 +185,19 @@ def pg_rep(postgres: Postgres) -> Iterator[str]:
     rep = postgres.new_rep()
     yield rep
     postgres.drop_rep(rep)
+
+
+@contextlib.contextmanager
+def own_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A database of its own on the test server (a team's store, vault and queue), dropped afterwards
+    even while workers still hold connections to it."""
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}_{random.randrange(10**6)}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
