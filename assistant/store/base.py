@@ -328,9 +328,7 @@ class Store(ABC):
             ).fetchone()
             if row:
                 return str(row[0])
-            return content_id(account, provider_thread_id, prefix="t")
-        root = references[0] if references else (in_reply_to or message_id)
-        return content_id(root, prefix="t")
+        return new_thread_id(message_id, in_reply_to, references, provider_thread_id, account)
 
     def add_message(self, message: Message) -> bool:
         """Insert a message unless it is already stored; True when it was new."""
@@ -375,14 +373,14 @@ class Store(ABC):
             if seen.is_stored(msg):
                 duplicates += 1
                 continue
+            if (msg.account, msg.source_id) in seen.sources:
+                duplicates += 1
+                continue
             thread = seen.thread(msg)
             if thread is None:  # more than one stored thread fits: the database's own answer, as thread_for gives it
                 flush()
                 thread = self.thread_for(msg.message_id, msg.in_reply_to, msg.references, msg.provider_thread_id,
                                          msg.account)
-            if (msg.account, msg.source_id) in seen.sources:
-                duplicates += 1
-                continue
             msg = replace(msg, thread_id=thread)
             seen.add(msg)
             stored.append(msg)
@@ -849,9 +847,7 @@ class _Seen:
             found = self.by_provider.get((msg.provider_thread_id, msg.account), set())
             if found:
                 return next(iter(found)) if len(found) == 1 else None
-            return content_id(msg.account, msg.provider_thread_id, prefix="t")
-        root = msg.references[0] if msg.references else (msg.in_reply_to or msg.message_id)
-        return content_id(root, prefix="t")
+        return new_thread_id(msg.message_id, msg.in_reply_to, msg.references, msg.provider_thread_id, msg.account)
 
     def add(self, msg: Message) -> None:
         """Record a message the batch stores (with its thread)."""
@@ -864,6 +860,17 @@ class _Seen:
             self.by_ref.setdefault(r, set()).add(msg.thread_id)
         if msg.provider_thread_id:
             self.by_provider.setdefault((msg.provider_thread_id, msg.account), set()).add(msg.thread_id)
+
+
+def new_thread_id(message_id: str, in_reply_to: str, references: Sequence[str], provider_thread_id: str,
+                  account: str) -> str:
+    """The id of a new thread, for a message that no stored message threads with: the provider's own
+    thread, else the first reference (or what it replies to, or itself). `thread_for` and a batch's
+    `_Seen.thread` both end here."""
+    if provider_thread_id:
+        return content_id(account, provider_thread_id, prefix="t")
+    root = references[0] if references else (in_reply_to or message_id)
+    return content_id(root, prefix="t")
 
 
 @dataclass(frozen=True)
